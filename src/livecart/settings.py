@@ -1,0 +1,49 @@
+"""One settings object. Defaults, then ``livecart.toml`` in the workspace, then ``LIVECART_*``
+environment variables, then what a caller (a CLI flag) passes. Every setting has help text;
+docs/settings.md lists them and a test checks that each one is documented."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _s(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    reporting_currency: str = _s("USD", "currency that totals across markets are shown in")
+    host: str = _s("127.0.0.1", "address `livecart serve` binds to; any other than loopback "
+                                "requires api_token on every route")
+    port: int = _s(8000, "port `livecart serve` listens on")
+    api_token: str = _s("", "bearer token for the web API; required off loopback and for writes")
+    ingest_secret: str = _s("", "shared secret that signs event batches sent to the HTTP ingest")
+    import_problem_limit: int = _s(200, "most problems an import rejection lists")
+    lateness_seconds: int = _s(120, "how late a live event may arrive and still count "
+                                    "in its minute")
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        return {f.name: f.metadata["help"] for f in fields(cls)}
+
+    def updated(self, **values: Any) -> Settings:
+        known = {f.name for f in fields(self)}
+        return replace(self, **{k: v for k, v in values.items() if k in known and v is not None})
+
+
+def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
+    s = Settings()
+    if workspace is not None and (workspace / "livecart.toml").exists():
+        with open(workspace / "livecart.toml", "rb") as f:
+            s = s.updated(**tomllib.load(f))
+    env: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = os.environ.get(f"LIVECART_{f.name.upper()}")
+        if raw is not None:
+            env[f.name] = int(raw) if f.type in ("int", int) else raw
+    return s.updated(**env).updated(**overrides)

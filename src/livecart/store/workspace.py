@@ -1,0 +1,193 @@
+"""A workspace: one folder per brand holding an embedded DuckDB file (``livecart.duckdb``), its
+settings (``livecart.toml``) and any side files (``truth.json`` of a demo, monitor checkpoints).
+
+The Workspace owns the single write connection; readers get cursors. Every write goes through
+``with ws.transaction():``. Parameters are always bound, never formatted into SQL. This module and
+the rest of ``livecart.store`` are the only places that import duckdb.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from livecart.errors import WorkspaceError
+from livecart.model.schema import KINDS, Kind, kind
+from livecart.settings import Settings, load_settings
+from livecart.store.migrations import migrate
+
+DB_FILE = "livecart.duckdb"
+
+
+class Workspace:
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+        self.path = path
+        self.con = con
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._in_tx = False
+
+    # --- opening -----------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | Path, exist_ok: bool = True) -> Workspace:
+        """Create a workspace folder (or open the one already there)."""
+        p = Path(path)
+        if (p / DB_FILE).exists() and not exist_ok:
+            raise WorkspaceError(f"{p} already holds a workspace")
+        if p.exists() and not p.is_dir():
+            raise WorkspaceError(f"{p} is a file, not a folder: choose another path")
+        p.mkdir(parents=True, exist_ok=True)
+        return cls._connect(p)
+
+    @classmethod
+    def open(cls, path: str | Path, read_only: bool = False) -> Workspace:
+        p = Path(path)
+        if not (p / DB_FILE).exists():
+            raise WorkspaceError(
+                f"no livecart workspace at {p}: create one with `livecart init {p}` "
+                f"or build the demo with `livecart demo --out {p}`"
+            )
+        return cls._connect(p, read_only=read_only)
+
+    @classmethod
+    def _connect(cls, p: Path, read_only: bool = False) -> Workspace:
+        try:
+            con = duckdb.connect(str(p / DB_FILE), read_only=read_only)
+        except duckdb.IOException as e:
+            raise WorkspaceError(
+                f"cannot open the workspace at {p}: {e}. Is another livecart process "
+                f"(a `livecart serve`?) using it? Stop it and try again."
+            ) from None
+        if not read_only:
+            migrate(con)
+        return cls(p, con, load_settings(p))
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing. Nested calls join the outer transaction."""
+        with self._lock:
+            if self._in_tx:
+                yield self.con
+                return
+            self.con.execute("BEGIN TRANSACTION")
+            self._in_tx = True
+            try:
+                yield self.con
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            finally:
+                self._in_tx = False
+
+    def upsert(self, kind_name: str, data: pa.Table | pd.DataFrame | str) -> int:
+        """Insert rows, replacing any with the same natural key. ``data`` holds exactly the kind's
+        columns (an Arrow table, a DataFrame, or the name of a table or view in this connection).
+        Returns the number of rows written. Runs inside a transaction (the caller's, if any)."""
+        k = kind(kind_name)
+        cols = ", ".join(f'"{c}"' for c in k.column_names)
+        with self.transaction() as con:
+            if isinstance(data, str):
+                src = data
+            else:
+                con.register("_upsert_src", data)
+                src = "_upsert_src"
+            try:
+                on = " AND ".join(f't."{c}" IS NOT DISTINCT FROM s."{c}"' for c in k.key)
+                con.execute(f'DELETE FROM "{k.name}" t USING (SELECT DISTINCT '
+                            f'{", ".join(chr(34) + c + chr(34) for c in k.key)} FROM {src}) s '
+                            f"WHERE {on}")
+                n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+                con.execute(f'INSERT INTO "{k.name}" ({cols}) SELECT {cols} FROM {src}')
+            finally:
+                if src == "_upsert_src":
+                    con.unregister("_upsert_src")
+        return int(n)
+
+    def record_import(self, sha256: str, kind_name: str, file: str, rows: int) -> None:
+        with self.transaction() as con:
+            con.execute("INSERT INTO _imports (sha256, kind, file, rows) VALUES (?, ?, ?, ?)",
+                        [sha256, kind_name, file, rows])
+
+    def was_imported(self, sha256: str, kind_name: str) -> bool:
+        row = self.cursor().execute(
+            "SELECT 1 FROM _imports WHERE sha256 = ? AND kind = ? LIMIT 1", [sha256, kind_name]
+        ).fetchone()
+        return row is not None
+
+    # --- reading -----------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for reading from another thread (the web server's request handlers)."""
+        return self.con.cursor()
+
+    def table(self, kind_name: str) -> pd.DataFrame:
+        """One record kind as a pandas DataFrame."""
+        k = kind(kind_name)
+        return self.cursor().sql(f'SELECT * FROM "{k.name}"').df()
+
+    def arrow(self, kind_name: str) -> pa.Table:
+        """One record kind as an Arrow table (zero-copy for larger work)."""
+        k = kind(kind_name)
+        return self.cursor().sql(f'SELECT * FROM "{k.name}"').to_arrow_table()
+
+    def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run SQL against the workspace (tables are named after the record kinds)."""
+        return self.cursor().execute(sql, params or []).df()
+
+    def count(self, kind_name: str) -> int:
+        k = kind(kind_name)
+        return int(self.cursor().execute(f'SELECT count(*) FROM "{k.name}"').fetchone()[0])
+
+    def status(self) -> dict[str, Any]:
+        """What the workspace holds: counts by kind, date ranges, markets."""
+        cur = self.cursor()
+        kinds: dict[str, Any] = {}
+        for k in KINDS.values():
+            n = int(cur.execute(f'SELECT count(*) FROM "{k.name}"').fetchone()[0])
+            entry: dict[str, Any] = {"rows": n}
+            if k.time_column and n:
+                lo, hi = cur.execute(
+                    f'SELECT min("{k.time_column}"), max("{k.time_column}") FROM "{k.name}"'
+                ).fetchone()
+                entry["from"] = lo.isoformat() if lo is not None else None
+                entry["to"] = hi.isoformat() if hi is not None else None
+            kinds[k.name] = entry
+        markets = [
+            {"market": m, "currency": c, "timezone": tz}
+            for m, c, tz in cur.execute(
+                "SELECT market, currency, timezone FROM markets ORDER BY market"
+            ).fetchall()
+        ]
+        return {"path": str(self.path), "kinds": kinds, "markets": markets,
+                "reporting_currency": self.settings.reporting_currency}
+
+
+def open(path: str | Path, read_only: bool = False) -> Workspace:  # noqa: A001 - livecart.open
+    """Open the workspace at ``path``: ``ws = livecart.open("DIR")``."""
+    return Workspace.open(path, read_only=read_only)
+
+
+def init(path: str | Path) -> Workspace:
+    """Create (or open) a workspace at ``path``."""
+    return Workspace.init(path)
+
+
+def kinds() -> list[Kind]:
+    return list(KINDS.values())

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import livecart
+from livecart.errors import SchemaVersionError, WorkspaceError
+from livecart.store import SCHEMA_VERSION
+
+
+def _markets() -> pd.DataFrame:
+    return pd.DataFrame({"market": ["US", "UK"], "name": ["United States", "United Kingdom"],
+                         "currency": ["USD", "GBP"],
+                         "timezone": ["America/New_York", "Europe/London"]})
+
+
+def test_upsert_twice_keeps_one_row_per_key(ws):
+    ws.upsert("markets", _markets())
+    ws.upsert("markets", _markets())
+    assert ws.count("markets") == 2
+
+
+def test_upsert_replaces_changed_row_by_natural_key(ws):
+    ws.upsert("markets", _markets())
+    changed = _markets().iloc[:1].assign(timezone="America/Los_Angeles")
+    ws.upsert("markets", changed)
+    t = ws.table("markets").set_index("market")
+    assert t.loc["US", "timezone"] == "America/Los_Angeles"
+    assert t.loc["UK", "timezone"] == "Europe/London"
+
+
+def test_transaction_rolls_back_everything_on_error(ws):
+    with pytest.raises(RuntimeError):
+        with ws.transaction():
+            ws.upsert("markets", _markets())
+            raise RuntimeError("boom")
+    assert ws.count("markets") == 0
+
+
+def test_open_missing_workspace_says_how_to_create_one(tmp_path):
+    with pytest.raises(WorkspaceError, match="livecart init"):
+        livecart.open(tmp_path / "nothing")
+
+
+def test_open_upgrades_old_workspace_and_refuses_newer(tmp_path):
+    ws = livecart.init(tmp_path / "w")
+    ws.con.execute("UPDATE _meta SET value = '0' WHERE key = 'schema_version'")
+    ws.close()
+    ws = livecart.open(tmp_path / "w")
+    v = ws.con.execute("SELECT value FROM _meta WHERE key='schema_version'").fetchone()[0]
+    assert int(v) == SCHEMA_VERSION
+    ws.con.execute("UPDATE _meta SET value = '999' WHERE key = 'schema_version'")
+    ws.close()
+    with pytest.raises(SchemaVersionError):
+        livecart.open(tmp_path / "w")
+
+
+def test_table_arrow_and_sql_see_the_same_rows(ws):
+    ws.upsert("markets", _markets())
+    assert len(ws.table("markets")) == ws.arrow("markets").num_rows == 2
+    q = ws.query("SELECT count(*) AS n FROM markets WHERE currency = ?", ["GBP"])
+    assert q["n"].iloc[0] == 1
+
+
+def test_status_lists_counts_and_markets(ws):
+    ws.upsert("markets", _markets())
+    st = ws.status()
+    assert st["kinds"]["markets"]["rows"] == 2
+    assert {m["market"] for m in st["markets"]} == {"US", "UK"}
