@@ -1,0 +1,3 @@
+from livecart.cli import main
+
+main()

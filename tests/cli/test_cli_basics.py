@@ -1,0 +1,56 @@
+"""The CLI as a person meets it: help for every command, one-line errors, init and status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import typer.main
+
+from livecart.cli import app
+from tests.conftest import invoke
+
+
+def _command_names() -> list[str]:
+    return sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_every_command_has_help_that_explains_it(cli):
+    names = _command_names()
+    assert {"init", "status"} <= set(names)
+    for name in names:
+        r = invoke(cli, name, "--help")
+        assert r.exit_code == 0, name
+        assert "Usage" in r.output and len(r.output) > 200, name
+
+
+def test_entry_point_runs_as_installed():
+    r = subprocess.run([sys.executable, "-m", "livecart", "--help"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0 and "livecart" in r.stdout
+
+
+def test_error_is_one_line_and_exit_code_one(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "livecart", "status", str(tmp_path / "none")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert "livecart init" in r.stderr
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_init_then_status(cli, tmp_path, as_json):
+    d = tmp_path / "w"
+    assert invoke(cli, "init", d).exit_code == 0
+    r = invoke(cli, "status", d, *(["--json"] if as_json else []))
+    assert r.exit_code == 0
+    if as_json:
+        st = json.loads(r.output)
+        assert st["kinds"]["orders"]["rows"] == 0
+        assert set(st["kinds"]) >= {"markets", "products", "creators", "videos", "sessions",
+                                    "live_minutes", "session_products", "orders", "ad_spend",
+                                    "inventory", "buyers"}
+    else:
+        assert "orders" in r.output and "no markets yet" in r.output
