@@ -1,0 +1,279 @@
+"""The workspace overview: headline numbers and GMV by day, for the dashboard's first page, its
+JSON twin ``/api/overview`` and notebooks alike.
+
+GMV variant (see METRICS.md): TikTok's "GMV" is payment-based and keeps orders cancelled or
+refunded later. The overview shows **net paid GMV**: the sum of order lines' ``subtotal`` (after
+seller and platform discounts) over lines that are neither cancelled (``status`` or
+``cancel_return_type`` says cancel) nor unpaid, dated by paid time (created time when a line has
+none, as cash-on-delivery lines may) in the market's local time. Returns and refunds stay in,
+as in TikTok's GMV. Money per market is in the market's currency; the total across markets is
+converted to the workspace's reporting currency with the ``fx_rates`` table, day by day. A missing
+rate leaves the total empty and says which pair to import: never a silent 1.0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from livecart.errors import MissingRateError
+from livecart.model.money import FxTable
+from livecart.store import Workspace
+
+GMV_LABEL = "Net paid GMV"
+GMV_DEFINITION = (
+    "Order lines' subtotal after discounts, by paid date (created date when a line has no paid "
+    "time) in the market's local time. Cancelled and unpaid lines are excluded; returns and "
+    "refunds stay in. TikTok's payment-based GMV also keeps later-cancelled orders, so it can be "
+    "higher."
+)
+CANCELLED_SQL = (
+    "(lower(coalesce(o.status, '')) LIKE '%cancel%' "
+    "OR lower(coalesce(o.cancel_return_type, '')) LIKE '%cancel%')"
+)
+UNPAID_SQL = "lower(coalesce(o.status, '')) IN ('unpaid', 'awaiting payment', 'pending')"
+
+# Order lines with their currency and time zone resolved, and the local day a person reads.
+LINES_SQL = f"""
+    SELECT o.order_id, o.buyer_id, o.quantity, o.subtotal,
+           coalesce(o.market, '') AS market,
+           coalesce(o.currency, m.currency) AS currency,
+           CAST(timezone(coalesce(tz.name, 'UTC'),
+                         timezone('UTC', coalesce(o.paid_at, o.created_at))) AS DATE) AS day,
+           {CANCELLED_SQL} AS cancelled,
+           {UNPAID_SQL} AS unpaid
+    FROM orders o
+    LEFT JOIN markets m ON m.market = o.market
+    LEFT JOIN (SELECT name FROM pg_timezone_names()) tz ON tz.name = m.timezone
+"""
+
+
+class MarketGmv(BaseModel):
+    """One market's totals, in its own currency."""
+
+    market: str
+    currency: str | None
+    timezone: str
+    gmv: float
+    gmv_reporting: float | None = Field(None, description="GMV in the reporting currency")
+    orders: int
+    units: int
+    buyers: int
+
+
+class DayGmv(BaseModel):
+    """GMV of one market on one local day."""
+
+    day: dt.date
+    market: str
+    currency: str | None
+    gmv: float
+    gmv_reporting: float | None
+
+
+class RecentSession(BaseModel):
+    session_id: str
+    title: str | None
+    market: str
+    timezone: str
+    start_local: dt.datetime | None = Field(None, description="actual start, market local time")
+    hours: float | None
+    gmv: float | None
+    currency: str | None
+
+
+class Overview(BaseModel):
+    """Headline numbers of a workspace. ``gmv`` is in ``reporting_currency``; it is ``None`` when
+    a rate is missing, and ``missing_rates`` says which to import."""
+
+    empty: bool
+    reporting_currency: str
+    gmv_label: str = GMV_LABEL
+    gmv_definition: str = GMV_DEFINITION
+    gmv: float | None
+    missing_rates: list[str]
+    orders: int
+    units: int
+    buyers: int
+    cancelled_lines: int
+    unpaid_lines: int
+    sessions: int
+    live_hours: float
+    products: int
+    creators: int
+    first_day: dt.date | None
+    last_day: dt.date | None
+    markets: list[MarketGmv]
+    gmv_by_day: list[DayGmv]
+    recent_sessions: list[RecentSession]
+    notes: list[str]
+
+
+def overview(ws: Workspace, recent: int = 5) -> Overview:
+    """Compute the overview of ``ws`` (read-only)."""
+    counted = _counted_lines_summary(ws)
+    days = ws.query(
+        f"SELECT market, currency, day, sum(coalesce(subtotal, 0)) AS gmv "
+        f"FROM ({LINES_SQL}) WHERE NOT cancelled AND NOT unpaid GROUP BY ALL ORDER BY day, market"
+    )
+    rc = ws.settings.reporting_currency
+    fx = fx_table(ws)
+    days["gmv_reporting"], missing = _convert(days, fx, rc)
+    markets = _market_totals(ws, days)
+    n_sessions, live_hours = _session_totals(ws)
+    total = None if missing or days.empty else float(days["gmv_reporting"].sum())
+    if days.empty:
+        total = 0.0
+    span = ws.query(f"SELECT min(day), max(day) FROM ({LINES_SQL})").iloc[0]
+    return Overview(
+        empty=counted["lines"] == 0 and n_sessions == 0,
+        reporting_currency=rc,
+        gmv=total,
+        missing_rates=missing,
+        orders=counted["orders"],
+        units=counted["units"],
+        buyers=counted["buyers"],
+        cancelled_lines=counted["cancelled"],
+        unpaid_lines=counted["unpaid"],
+        sessions=n_sessions,
+        live_hours=live_hours,
+        products=ws.count("products"),
+        creators=ws.count("creators"),
+        first_day=_date_or_none(span.iloc[0]),
+        last_day=_date_or_none(span.iloc[1]),
+        markets=markets,
+        gmv_by_day=[DayGmv(**_none_for_nan(r)) for r in days.to_dict("records")],
+        recent_sessions=recent_sessions(ws, recent),
+        notes=_notes(ws, counted),
+    )
+
+
+def fx_table(ws: Workspace) -> FxTable:
+    """The workspace's ``fx_rates`` as an FxTable."""
+    fx = FxTable()
+    for r in ws.query("SELECT date, currency, quote, rate FROM fx_rates").itertuples():
+        fx.add(_date_or_none(r.date), r.currency, r.quote, float(r.rate))
+    return fx
+
+
+def _convert(days: pd.DataFrame, fx: FxTable, quote: str) -> tuple[list[float | None], list[str]]:
+    """Each day's GMV in ``quote``; every missing pair is named once (its first missing day)."""
+    out: list[float | None] = []
+    missing: dict[tuple[str, str], str] = {}
+    for r in days.itertuples():
+        if r.currency is None or pd.isna(r.currency):
+            missing.setdefault(
+                ("?", quote),
+                f"order lines in market {r.market or '(none)'} "
+                "have no currency: import the market with its currency",
+            )
+            out.append(None)
+            continue
+        try:
+            out.append(r.gmv * fx.rate(r.currency, quote, _date_or_none(r.day)))
+        except MissingRateError as e:
+            missing.setdefault((r.currency, quote), str(e))
+            out.append(None)
+    return out, list(missing.values())
+
+
+def _counted_lines_summary(ws: Workspace) -> dict[str, int]:
+    r = ws.query(f"""
+        SELECT count(*) AS lines,
+               count(DISTINCT order_id) FILTER (WHERE NOT cancelled AND NOT unpaid) AS orders,
+               coalesce(sum(quantity) FILTER (WHERE NOT cancelled AND NOT unpaid), 0) AS units,
+               count(DISTINCT buyer_id) FILTER (WHERE NOT cancelled AND NOT unpaid) AS buyers,
+               count(*) FILTER (WHERE cancelled) AS cancelled,
+               count(*) FILTER (WHERE unpaid AND NOT cancelled) AS unpaid,
+               count(*) FILTER (WHERE subtotal IS NULL AND NOT cancelled AND NOT unpaid)
+                   AS no_subtotal
+        FROM ({LINES_SQL})""").iloc[0]
+    return {k: int(v) for k, v in r.items()}
+
+
+def _market_totals(ws: Workspace, days: pd.DataFrame) -> list[MarketGmv]:
+    rows = ws.query(f"""
+        SELECT l.market, l.currency, coalesce(m.timezone, 'UTC') AS timezone,
+               sum(coalesce(l.subtotal, 0)) AS gmv, count(DISTINCT l.order_id) AS orders,
+               coalesce(sum(l.quantity), 0) AS units, count(DISTINCT l.buyer_id) AS buyers
+        FROM ({LINES_SQL}) l LEFT JOIN markets m ON m.market = l.market
+        WHERE NOT l.cancelled AND NOT l.unpaid GROUP BY ALL ORDER BY gmv DESC, l.market""")
+    out = []
+    for r in rows.to_dict("records"):
+        mine = days[(days["market"] == r["market"]) & (days["currency"] == r["currency"])]
+        conv = mine["gmv_reporting"]
+        r["gmv_reporting"] = None if conv.isna().any() else float(conv.sum())
+        out.append(MarketGmv(**_none_for_nan(r)))
+    return out
+
+
+def _session_totals(ws: Workspace) -> tuple[int, float]:
+    n, secs = ws.query(
+        "SELECT count(*), coalesce(sum(epoch(actual_end) - epoch(actual_start)) "
+        "FILTER (WHERE actual_end > actual_start), 0) FROM sessions"
+    ).iloc[0]
+    return int(n), float(secs) / 3600.0
+
+
+def recent_sessions(ws: Workspace, n: int = 5) -> list[RecentSession]:
+    """The latest ``n`` lives by actual start, with start times in the market's local time."""
+    rows = ws.query(
+        """SELECT s.session_id, s.title, coalesce(s.market, '') AS market,
+                  coalesce(tz.name, 'UTC') AS timezone,
+                  timezone(coalesce(tz.name, 'UTC'), timezone('UTC', s.actual_start))
+                      AS start_local,
+                  (epoch(s.actual_end) - epoch(s.actual_start)) / 3600.0 AS hours,
+                  s.gmv, coalesce(s.currency, m.currency) AS currency
+           FROM sessions s LEFT JOIN markets m ON m.market = s.market
+           LEFT JOIN (SELECT name FROM pg_timezone_names()) tz ON tz.name = m.timezone
+           ORDER BY s.actual_start DESC NULLS LAST, s.session_id LIMIT ?""",
+        [n],
+    )
+    return [RecentSession(**_none_for_nan(r)) for r in rows.to_dict("records")]
+
+
+def _notes(ws: Workspace, counted: dict[str, int]) -> list[str]:
+    notes = []
+    if counted["cancelled"]:
+        notes.append(
+            f"{counted['cancelled']:,} cancelled order lines are excluded from GMV, "
+            "orders, units and buyers."
+        )
+    if counted["unpaid"]:
+        notes.append(f"{counted['unpaid']:,} unpaid order lines are excluded.")
+    if counted["no_subtotal"]:
+        notes.append(
+            f"{counted['no_subtotal']:,} order lines have no subtotal and count as 0 "
+            "GMV: re-import them with `SKU Subtotal After Discount` filled."
+        )
+    bad_tz = ws.query(
+        "SELECT market, timezone FROM markets WHERE timezone NOT IN "
+        "(SELECT name FROM pg_timezone_names()) ORDER BY market"
+    )
+    for r in bad_tz.itertuples():
+        notes.append(
+            f"market {r.market} has an unknown time zone {r.timezone!r}: its days are "
+            "shown in UTC. Re-import markets with an IANA name such as Asia/Jakarta."
+        )
+    return notes
+
+
+def _date_or_none(v: object) -> dt.date | None:
+    if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
+        return None
+    if isinstance(v, pd.Timestamp | dt.datetime):
+        return v.date()
+    return v  # type: ignore[return-value]
+
+
+def _none_for_nan(row: dict) -> dict:
+    return {k: (None if _is_missing(v) else v) for k, v in row.items()}
+
+
+def _is_missing(v: object) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
