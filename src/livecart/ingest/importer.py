@@ -1,0 +1,221 @@
+"""import_file and import_frame: one path from a file (or a frame) to a workspace.
+
+    source (CSV / XLSX / Parquet / frame) -> column map -> typed batches, every bad value named
+    -> staging table -> duplicate keys, references, currency defaults -> upsert, all or nothing
+
+A file whose sha256 was already imported for the kind is skipped (``unchanged``); otherwise rows
+are upserted on the kind's natural key, so importing the same rows again changes no counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from livecart.errors import ImportRejected, Problem
+from livecart.ingest.columns import ColumnMap, map_columns
+from livecart.ingest.problems import ProblemLog
+from livecart.ingest.sessions import derive_session_ids
+from livecart.ingest.sources import FileProblem, Source, frame_source, open_source
+from livecart.ingest.stage import Stage
+from livecart.ingest.validate import Batcher
+from livecart.model.schema import Kind
+from livecart.model.schema import kind as get_kind
+from livecart.store import Workspace
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file: str
+    rows_read: int = 0
+    rows_written: int = 0
+    unchanged: bool = False  # this file (same sha256) was imported for this kind before
+    ignored_columns: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # livecart column -> file header
+    format: str = ""
+    sha256: str = ""
+    skipped_rows: list[int] = field(default_factory=list)  # e.g. an explanation row
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.unchanged:
+            return f"{self.file}: already imported as {self.kind}; nothing changed"
+        return (
+            f"{self.file}: {self.rows_written:,} {self.kind} rows written "
+            f"({self.rows_read:,} read, {len(self.ignored_columns)} columns ignored) "
+            f"in {self.seconds:.1f}s"
+        )
+
+
+def import_file(
+    ws: Workspace,
+    kind: str,
+    path: str | Path,
+    *,
+    progress: Progress | None = None,
+    timezone: str | None = None,
+    market: str | None = None,
+) -> ImportResult:
+    """Import one CSV, XLSX or Parquet file of one record kind; see the module docstring.
+    ``timezone`` (IANA) is the local time of timestamps written without an offset (Seller Center
+    times are shop-local); ``market`` fills the market of files that have no market column."""
+    k = get_kind(kind)
+    p = Path(path)
+    if not p.is_file():
+        raise ImportRejected([Problem(p.name, 0, "", f"no file at {p}")])
+    _check_timezone(p.name, timezone)
+    started = time.perf_counter()
+    sha = file_sha256(p)
+    if ws.was_imported(sha, k.name):
+        return ImportResult(k.name, p.name, unchanged=True, sha256=sha)
+    try:
+        src = open_source(p)
+    except FileProblem as e:
+        raise ImportRejected([e.problem]) from None
+    result = _run(ws, k, src, progress=progress, timezone=timezone, market=market, sha=sha)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def import_frame(
+    ws: Workspace, kind: str, frame: pd.DataFrame | pa.Table, *, source: str = "<frame>"
+) -> ImportResult:
+    """Import an in-memory frame through the same mapping, validation and upsert as a file
+    (the demo simulator writes its workspace this way). Rows are numbered as if the frame were a
+    sheet with a header row: the first row is row 2."""
+    k = get_kind(kind)
+    started = time.perf_counter()
+    table = frame if isinstance(frame, pa.Table) else _frame_to_arrow(frame)
+    result = _run(
+        ws, k, frame_source(table, source), progress=None, timezone=None, market=None, sha=""
+    )
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _check_timezone(file: str, timezone: str | None) -> None:
+    if timezone is None:
+        return
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImportRejected(
+            [
+                Problem(
+                    file,
+                    0,
+                    "",
+                    f"unknown time zone {timezone!r}: use an "
+                    "IANA name such as Asia/Jakarta or America/New_York",
+                )
+            ]
+        ) from None
+
+
+def _frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """pandas -> Arrow; object columns of mixed types become text (the parsers read text)."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        fixed = frame.copy()
+        for c in fixed.columns:
+            if fixed[c].dtype == object:
+                fixed[c] = fixed[c].map(lambda v: None if v is None or v != v else str(v))
+        return pa.Table.from_pandas(fixed, preserve_index=False)
+
+
+def _run(
+    ws: Workspace,
+    k: Kind,
+    src: Source,
+    *,
+    progress: Progress | None,
+    timezone: str | None,
+    market: str | None,
+    sha: str,
+) -> ImportResult:
+    cmap = map_columns(k, src.header)
+    log = ProblemLog(src.file, ws.settings.import_problem_limit)
+    defaults, notes = _defaults(ws, k, cmap, market)
+    derive = k.name == "sessions" and "session_id" not in cmap.sources
+    if derive:
+        defaults["session_id"] = "?"  # placeholder: replaced per row below
+        notes.append("no session id column: ids derived from room, start time and title")
+    for name in cmap.missing_required:
+        if name not in defaults:
+            log.add(1, name, _missing_message(k, name))
+    batcher = Batcher(k, cmap, log, timezone=timezone, defaults=defaults)
+    result = ImportResult(
+        k.name,
+        src.file,
+        format=src.format,
+        sha256=sha,
+        notes=notes,
+        ignored_columns=list(cmap.ignored),
+        columns={n: h for n, (_, h) in cmap.sources.items()},
+    )
+    wanted = sorted(pos for pos, _ in cmap.sources.values())
+    with ws.transaction():
+        stage = Stage(ws, k)
+        try:
+            for table, rows in src.read(wanted, progress):
+                typed = batcher.convert(table, rows)
+                if derive:
+                    typed = derive_session_ids(typed)
+                stage.append(typed)
+        except FileProblem as e:
+            log.add(e.problem.row, e.problem.column, e.problem.message)
+        log.extend(src.problems)
+        stage.fill_currency()
+        stage.check_duplicates(log, cmap)
+        stage.check_references(log, cmap)
+        if log:
+            raise ImportRejected(log.sorted(), log.truncated)
+        result.rows_written = ws.upsert(k.name, stage.name)
+        result.rows_read = stage.rows + len(src.problems)
+        stage.drop()
+        if sha:
+            ws.record_import(sha, k.name, src.file, result.rows_written)
+    if batcher.description_row is not None:
+        result.skipped_rows.append(batcher.description_row)
+        result.notes.append(f"row {batcher.description_row} explains the columns: skipped")
+    return result
+
+
+def _defaults(
+    ws: Workspace, k: Kind, cmap: ColumnMap, market: str | None
+) -> tuple[dict[str, str], list[str]]:
+    """A file without a market column takes ``market=`` or the workspace's only market."""
+    if "market" not in k.column_names or "market" in cmap.sources:
+        return {}, []
+    if market:
+        return {"market": market}, [f"no market column: every row is market {market}"]
+    known = ws.query("SELECT market FROM markets ORDER BY 1")["market"].tolist()
+    if len(known) == 1:
+        return {"market": known[0]}, [
+            f"no market column: every row is the workspace's only market, {known[0]}"
+        ]
+    return {}, []
+
+
+def _missing_message(k: Kind, name: str) -> str:
+    col = k.column(name)
+    names = ", ".join(repr(n) for n in (col.name, *col.aliases))
+    extra = " (or pass --market; the workspace has several markets)" if name == "market" else ""
+    return f"required column {name!r} is missing: add a column named {names}{extra}"
