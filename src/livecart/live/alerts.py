@@ -1,0 +1,288 @@
+"""Alerts with a recommended action: rules evaluated on a session's state against its plan, a
+book that deduplicates them (one alert per rule and subject while the condition holds) and lets
+a person acknowledge them, and sinks that deliver new alerts (a webhook here; the CLI and the
+dashboard read the book).
+
+Rules (thresholds in AlertRules, all with defaults):
+- ``stockout``: a SKU sells out within ``stockout_minutes`` at its recent sales rate;
+- ``ctr_low`` / ``ctor_low``: the minute's rate is below the plan's lower line for
+  ``rate_minutes`` completed minutes in a row (minutes with too few impressions or clicks to
+  judge don't break or extend the run);
+- ``viewers_drop``: viewers online have stayed ``viewer_drop`` below the golden-hour peak for
+  ``viewer_drop_minutes`` completed minutes;
+- ``ad_pacing``: cumulative ad spend is off the plan's median by more than ``pacing_tolerance``.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from livecart.live.kpis import minute_frame, sku_table
+from livecart.live.plan import GOLDEN_HOUR, Plan
+from livecart.live.state import SessionState
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    stockout_minutes: float = 10.0
+    rate_minutes: int = 5
+    min_impressions: int = 30  # a minute's CTR is judged only above this many impressions
+    min_clicks: int = 10  # a minute's CTOR is judged only above this many clicks
+    viewer_drop: float = 0.3
+    viewer_drop_minutes: int = 2
+    pacing_tolerance: float = 0.25
+    pacing_after_minutes: int = 5
+
+
+@dataclass
+class Alert:
+    id: str
+    session_id: str
+    rule: str
+    subject: str
+    minute: int
+    message: str
+    action: str
+    acked: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def evaluate(st: SessionState, plan: Plan | None, rules: AlertRules) -> list[Alert]:
+    """The conditions that hold now for one session."""
+    out = _stockouts(st, rules)
+    f = minute_frame(st)
+    done = f.iloc[: max(st.current_minute(), 0)]  # completed minutes only
+    if plan is not None:
+        out += _rate_low(
+            st,
+            done,
+            plan,
+            rules,
+            "ctr",
+            "product_impressions",
+            rules.min_impressions,
+            "click-through rate",
+            "change the offer or the script: show the price, a bundle or a "
+            "countdown on the pinned product",
+        )
+        out += _rate_low(
+            st,
+            done,
+            plan,
+            rules,
+            "ctor",
+            "product_clicks",
+            rules.min_clicks,
+            "click-to-order rate",
+            "change the offer: a limited discount, free "
+            "shipping or a smaller bundle; answer objections in the script",
+        )
+        out += _pacing(st, done, plan, rules)
+    out += _viewers_drop(st, done, rules)
+    return out
+
+
+def _alert(st: SessionState, rule: str, subject: str, message: str, action: str) -> Alert:
+    return Alert(
+        f"{st.session_id}:{rule}:{subject}",
+        st.session_id,
+        rule,
+        subject,
+        st.current_minute(),
+        message,
+        action,
+    )
+
+
+def _stockouts(st: SessionState, rules: AlertRules) -> list[Alert]:
+    skus = sku_table(st)
+    if skus.empty:
+        return []
+    soon = skus[skus["stockout_eta_minutes"] <= rules.stockout_minutes]
+    others = skus[~skus["sku_id"].isin(soon["sku_id"]) & (skus["stock_left"].fillna(1) > 0)]
+    alt = others.sort_values("gmv", ascending=False)["sku_id"].head(1).tolist()
+    out = []
+    for r in soon.itertuples():
+        eta = (
+            "is sold out"
+            if r.stock_left <= 0
+            else f"sells out in ~{r.stockout_eta_minutes:.0f} min"
+        )
+        switch = f"switch the pinned product to {alt[0]}" if alt else "switch the pinned product"
+        out.append(
+            _alert(
+                st,
+                "stockout",
+                r.sku_id,
+                f"{r.sku_id} {eta} ({r.stock_left:.0f} left, {r.units_per_minute:.1f}/min)",
+                f"{switch}, or release reserved stock of {r.sku_id}",
+            )
+        )
+    return out
+
+
+def _rate_low(
+    st: SessionState,
+    done,
+    plan: Plan,
+    rules: AlertRules,
+    metric: str,
+    den: str,
+    min_den: int,
+    label: str,
+    action: str,
+) -> list[Alert]:
+    run = 0
+    for m in range(len(done) - 1, -1, -1):
+        q = plan.at("rate", metric, m)
+        if q is None or done[den].iat[m] < min_den:
+            continue
+        if done[metric].iat[m] < q[0]:
+            run += 1
+            if run >= rules.rate_minutes:
+                return [
+                    _alert(
+                        st,
+                        f"{metric}_low",
+                        "",
+                        f"{label} {done[metric].iat[-1]:.1%} "
+                        f"below plan ({q[0]:.1%} lower line, {q[1]:.1%} median) for "
+                        f"{run} minutes",
+                        action,
+                    )
+                ]
+        else:
+            return []
+    return []
+
+
+def _viewers_drop(st: SessionState, done, rules: AlertRules) -> list[Alert]:
+    k = rules.viewer_drop_minutes
+    if len(done) < k + 1:
+        return []
+    peak = float(done["viewers_peak"].iloc[:GOLDEN_HOUR].max())
+    recent = done["viewers_last"].iloc[-k:]
+    if peak <= 0 or not (recent < (1 - rules.viewer_drop) * peak).all():
+        return []
+    return [
+        _alert(
+            st,
+            "viewers_drop",
+            "",
+            f"viewers {recent.iat[-1]:.0f}, "
+            f"{1 - recent.iat[-1] / peak:.0%} below the golden-hour peak {peak:.0f}",
+            "push LIVE ads to refill the room and run an interaction (giveaway, Q&A, "
+            "flash deal) to hold viewers",
+        )
+    ]
+
+
+def _pacing(st: SessionState, done, plan: Plan, rules: AlertRules) -> list[Alert]:
+    m = len(done) - 1
+    q = plan.at("cum", "ad_spend", m)
+    if m + 1 < rules.pacing_after_minutes or q is None or q[1] <= 0:
+        return []
+    spent = float(done["cum_ad_spend"].iat[m])
+    off = spent / q[1] - 1
+    if abs(off) <= rules.pacing_tolerance:
+        return []
+    way = "ahead of" if off > 0 else "behind"
+    act = (
+        "slow LIVE ads spend (lower the budget or bid) to keep budget for the peak and close"
+        if off > 0
+        else "raise LIVE ads spend (budget or bid) to catch up with the plan"
+    )
+    return [
+        _alert(
+            st,
+            "ad_pacing",
+            "",
+            f"ad spend {spent:,.0f} is {abs(off):.0%} {way} plan ({q[1]:,.0f} by minute {m})",
+            act,
+        )
+    ]
+
+
+@dataclass
+class AlertBook:
+    """Active alerts by id, deduplicated: a condition that holds again is not raised again; once
+    it clears, a later return raises a new alert. Acknowledged alerts stay quiet until cleared."""
+
+    active: dict[str, Alert] = field(default_factory=dict)
+    log: list[Alert] = field(default_factory=list)
+
+    def update(self, session_id: str, conditions: list[Alert]) -> list[Alert]:
+        """Replace the session's conditions; return the alerts that are new."""
+        now = {a.id: a for a in conditions}
+        for aid in [
+            a for a, al in self.active.items() if al.session_id == session_id and a not in now
+        ]:
+            del self.active[aid]
+        new = []
+        for aid, a in now.items():
+            old = self.active.get(aid)
+            if old is None:
+                self.active[aid] = a
+                self.log.append(a)
+                new.append(a)
+            else:
+                old.message, old.minute = a.message, a.minute
+        return new
+
+    def ack(self, alert_id: str) -> bool:
+        a = self.active.get(alert_id)
+        if a is None:
+            return False
+        a.acked = True
+        return True
+
+    def open_alerts(self) -> list[Alert]:
+        return [a for a in self.active.values() if not a.acked]
+
+
+class WebhookSink:
+    """POSTs each new alert as JSON to ``url`` from a background thread, so a slow receiver
+    never stalls the monitor. Failures are kept in ``errors`` (after ``retries`` attempts)."""
+
+    def __init__(self, url: str, timeout: float = 5.0, retries: int = 2) -> None:
+        self.url, self.timeout, self.retries = url, timeout, retries
+        self.errors: list[str] = []
+        self.sent = 0
+        self._q: queue.Queue[dict | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def __call__(self, alert: Alert) -> None:
+        self._q.put({"type": "alert", **alert.to_dict()})
+
+    def _run(self) -> None:
+        while (item := self._q.get()) is not None:
+            body = json.dumps(item).encode()
+            for attempt in range(self.retries + 1):
+                try:
+                    req = urllib.request.Request(
+                        self.url, body, method="POST", headers={"Content-Type": "application/json"}
+                    )
+                    with urllib.request.urlopen(req, timeout=self.timeout):
+                        self.sent += 1
+                    break
+                except OSError as e:
+                    if attempt == self.retries:
+                        self.errors.append(f"{self.url}: {e}")
+
+    def close(self) -> None:
+        """Deliver what is queued, then stop."""
+        self._q.put(None)
+        self._thread.join(timeout=self.timeout * (self.retries + 1) * 4)
+
+
+__all__ = ["Alert", "AlertBook", "AlertRules", "WebhookSink", "evaluate", "np"]

@@ -1,0 +1,108 @@
+"""Past sessions as the monitor's memory: per-minute cumulative curves read from the workspace's
+``live_minutes`` and ``sessions`` tables, for the golden-hour plan and the nowcast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from livecart.store import Workspace
+
+CURVES = (
+    "gmv",
+    "orders",
+    "entries",
+    "product_impressions",
+    "product_clicks",
+    "ad_spend",
+    "comments",
+    "likes",
+    "new_followers",
+)
+
+
+@dataclass
+class History:
+    """``per_minute[metric]``: sessions x minutes array of per-minute values (0 after the end);
+    ``viewers``: viewers online at each minute's end (NaN after the end); ``meta``: one row per
+    session (session_id, room, market, minutes, planned_minutes, actual_start)."""
+
+    meta: pd.DataFrame
+    per_minute: dict[str, np.ndarray]
+    viewers: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+    def cum(self, metric: str) -> np.ndarray:
+        return np.cumsum(self.per_minute[metric], axis=1)
+
+    def final(self, metric: str) -> np.ndarray:
+        return self.per_minute[metric].sum(axis=1)
+
+    def subset(self, mask: np.ndarray) -> History:
+        return History(
+            self.meta[mask].reset_index(drop=True),
+            {k: v[mask] for k, v in self.per_minute.items()},
+            self.viewers[mask],
+        )
+
+
+def from_frames(minutes: pd.DataFrame, sessions: pd.DataFrame) -> History:
+    """Build History from a ``live_minutes`` frame and a ``sessions`` frame."""
+    if minutes.empty:
+        return History(
+            pd.DataFrame(
+                columns=[
+                    "session_id",
+                    "room",
+                    "market",
+                    "minutes",
+                    "planned_minutes",
+                    "actual_start",
+                ]
+            ),
+            {c: np.zeros((0, 1)) for c in CURVES},
+            np.zeros((0, 1)),
+        )
+    ids = sorted(minutes["session_id"].unique())
+    row = {s: i for i, s in enumerate(ids)}
+    width = int(minutes["minute"].max()) + 1
+    r = minutes["session_id"].map(row).to_numpy()
+    c = minutes["minute"].to_numpy(dtype=np.int64)
+    per_minute = {}
+    for metric in CURVES:
+        a = np.zeros((len(ids), width))
+        a[r, c] = minutes[metric].fillna(0).to_numpy(dtype=float)
+        per_minute[metric] = a
+    viewers = np.full((len(ids), width), np.nan)
+    viewers[r, c] = minutes["viewers_online"].fillna(0).to_numpy(dtype=float)
+    n_min = minutes.groupby("session_id")["minute"].max().reindex(ids).to_numpy() + 1
+    meta = pd.DataFrame({"session_id": ids, "minutes": n_min})
+    s = sessions.set_index("session_id").reindex(ids)
+    planned = (s["planned_end"] - s["planned_start"]).dt.total_seconds() / 60
+    meta["planned_minutes"] = planned.round().fillna(pd.Series(n_min, index=ids)).to_numpy()
+    meta["room"] = s["room"].to_numpy()
+    meta["market"] = s["market"].to_numpy()
+    meta["actual_start"] = s["actual_start"].to_numpy()
+    return History(meta, per_minute, viewers)
+
+
+def load_history(
+    ws: Workspace, exclude: tuple[str, ...] = (), room: str | None = None, market: str | None = None
+) -> History:
+    """Past sessions of the workspace (all, or one room's, or one market's), oldest first,
+    leaving out ``exclude`` (the session being monitored)."""
+    minutes = ws.table("live_minutes")
+    sessions = ws.table("sessions")
+    if room is not None:
+        sessions = sessions[sessions["room"] == room]
+    if market is not None:
+        sessions = sessions[sessions["market"] == market]
+    sessions = sessions[~sessions["session_id"].isin(exclude)]
+    minutes = minutes[minutes["session_id"].isin(sessions["session_id"])]
+    h = from_frames(minutes, sessions)
+    order = np.argsort(h.meta["actual_start"].to_numpy(), kind="stable")
+    return h.subset(order) if len(h) else h

@@ -1,0 +1,195 @@
+"""Reading the monitor's state: per-minute KPIs, running totals, the product table with stock
+left and stock-out estimate, and the rows the workspace's ``live_minutes`` table stores.
+
+Ratios follow METRICS.md, always from summed numerators and denominators:
+CTR = product clicks / product impressions (or / entries, ``ctr_denominator="entries"``, the
+variant TikTok's API text uses); CTOR = SKU orders / product clicks; GPM = GMV per 1,000 entries
+(watch GPM); AOV = GMV / SKU orders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from livecart.live.state import METRICS, SKU_METRICS, SUMMED, M, SessionState
+from livecart.model.events import JOIN_SOURCES
+from livecart.model.schema import LIVE_MINUTES
+
+COUNT_KPIS = (
+    "entries",
+    "exits",
+    "comments",
+    "likes",
+    "shares",
+    "new_followers",
+    "fan_club_joins",
+    "gifts",
+    "product_impressions",
+    "product_clicks",
+    "add_to_carts",
+    "orders",
+    "units",
+    "gmv",
+    "ad_spend",
+)
+
+
+def ratio(num: Any, den: Any) -> Any:
+    """num / den, NaN where den is 0 (a ratio of nothing is unknown, not 0)."""
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    return out if out.ndim else float(out)
+
+
+def add_ratios(d: dict[str, Any] | pd.DataFrame, ctr_denominator: str = "product_impressions"):
+    d["ctr"] = ratio(d["product_clicks"], d[ctr_denominator])
+    d["ctor"] = ratio(d["orders"], d["product_clicks"])
+    d["gpm"] = ratio(np.asarray(d["gmv"], float) * 1000.0, d["entries"])
+    d["aov"] = ratio(d["gmv"], d["orders"])
+    return d
+
+
+def minute_frame(st: SessionState, ctr_denominator: str = "product_impressions") -> pd.DataFrame:
+    """One row per minute from 0 to the newest: counts, viewers (last, peak, average), ratios,
+    and running totals (``cum_*``)."""
+    n = st.n_minutes
+    a = st.minutes[:n]
+    f = pd.DataFrame({name: a[:, M[name]] for name in COUNT_KPIS})
+    f.insert(0, "minute", np.arange(n))
+    for s in JOIN_SOURCES:
+        f[f"traffic_{s}"] = a[:, M[f"traffic_{s}"]]
+    has = a[:, M["viewers_n"]] > 0
+    # the viewer count holds until the next snapshot: carry it into minutes without one
+    last = pd.Series(np.where(has, a[:, M["viewers_last"]], np.nan)).ffill().fillna(0)
+    f["viewers_last"] = last.to_numpy()
+    f["viewers_peak"] = np.where(has, a[:, M["viewers_peak"]], f["viewers_last"])
+    f["viewers_avg"] = np.where(
+        has, ratio(a[:, M["viewers_sum"]], a[:, M["viewers_n"]]), f["viewers_last"]
+    )
+    add_ratios(f, ctr_denominator)
+    for c in (
+        "gmv",
+        "orders",
+        "units",
+        "entries",
+        "product_clicks",
+        "product_impressions",
+        "ad_spend",
+    ):
+        f[f"cum_{c}"] = f[c].cumsum()
+    return f
+
+
+def totals(st: SessionState, ctr_denominator: str = "product_impressions") -> dict[str, Any]:
+    """Running totals of the whole session so far, with its ratios."""
+    a = st.minutes[: st.n_minutes]
+    t: dict[str, Any] = {k: float(a[:, M[k]].sum()) for k in COUNT_KPIS}
+    n_snap = a[:, M["viewers_n"]].sum()
+    t["viewers_peak"] = float(a[:, M["viewers_peak"]].max()) if st.n_minutes else 0.0
+    t["viewers_avg"] = ratio(a[:, M["viewers_sum"]].sum(), n_snap) if n_snap else 0.0
+    snaps = np.flatnonzero(a[:, M["viewers_n"]] > 0)
+    t["viewers_last"] = float(a[snaps[-1], M["viewers_last"]]) if len(snaps) else 0.0
+    return add_ratios(t, ctr_denominator)
+
+
+def sku_table(st: SessionState, window: int = 10) -> pd.DataFrame:
+    """Per SKU: totals, stock left and the minutes until it sells out at the sales rate of the
+    last ``window`` minutes (inf when it is not selling)."""
+    minute = st.current_minute()
+    rows = []
+    for sku_id, s in sorted(st.skus.items()):
+        r: dict[str, Any] = {"sku_id": sku_id, **dict(zip(SKU_METRICS, s.totals, strict=True))}
+        left = s.stock_left()
+        rate = s.sales_rate(minute + 1, window)
+        r["stock_left"] = np.nan if left is None else left
+        r["stock_start"] = np.nan if s.stock_level is None else s.stock_level
+        r["units_per_minute"] = rate
+        r["stockout_eta_minutes"] = (
+            np.nan
+            if left is None
+            else (0.0 if left <= 0 else (left / rate if rate > 0 else np.inf))
+        )
+        r["pinned"] = sku_id == st.pinned
+        rows.append(r)
+    cols = [
+        "sku_id",
+        *SKU_METRICS,
+        "stock_left",
+        "stock_start",
+        "units_per_minute",
+        "stockout_eta_minutes",
+        "pinned",
+    ]
+    f = pd.DataFrame(rows, columns=cols)
+    f["ctr"] = ratio(f["product_clicks"], f["product_impressions"])
+    f["ctor"] = ratio(f["orders"], f["product_clicks"])
+    return f
+
+
+def live_minutes_rows(st: SessionState) -> pd.DataFrame:
+    """The session's minutes as rows of the workspace's ``live_minutes`` kind."""
+    f = minute_frame(st)
+    out = pd.DataFrame(
+        {
+            "session_id": st.session_id,
+            "minute": f["minute"].astype("int64"),
+            "ts": pd.to_datetime(st.start_ts + 60000 * f["minute"].to_numpy(), unit="ms"),
+            "viewers_online": f["viewers_last"].round().astype("int64"),
+            "viewers_peak": f["viewers_peak"].round().astype("int64"),
+        }
+    )
+    for c in LIVE_MINUTES.column_names:
+        if c in out:
+            continue
+        if c == "currency":
+            out[c] = st.currency
+        elif c in ("gmv", "ad_spend"):
+            out[c] = f[c].round(6)
+        else:
+            out[c] = f[c].round().astype("int64")
+    return out[LIVE_MINUTES.column_names]
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float | np.floating):
+        return None if not np.isfinite(v) else round(float(v), 6)
+    if isinstance(v, np.integer | np.bool_):
+        return v.item()
+    return v
+
+
+def snapshot(st: SessionState) -> dict[str, Any]:
+    """Everything a view shows about one session, as plain JSON-ready data."""
+    f = minute_frame(st)
+    skus = sku_table(st)
+    return {
+        "session_id": st.session_id,
+        "market": st.market,
+        "currency": st.currency,
+        "start_ts": st.start_ts,
+        "planned_minutes": st.planned_minutes,
+        "minute": st.current_minute(),
+        "ended": st.end_ts is not None,
+        "totals": {k: _clean(v) for k, v in totals(st).items()},
+        "minutes": [{k: _clean(v) for k, v in r.items()} for r in f.to_dict("records")],
+        "products": [{k: _clean(v) for k, v in r.items()} for r in skus.to_dict("records")],
+        "pinned": st.pinned,
+        "accepted": st.accepted,
+        "dropped": dict(st.dropped),
+    }
+
+
+__all__ = [
+    "METRICS",
+    "SUMMED",
+    "live_minutes_rows",
+    "minute_frame",
+    "ratio",
+    "sku_table",
+    "snapshot",
+    "totals",
+]

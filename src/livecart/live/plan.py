@@ -1,0 +1,113 @@
+"""The golden hour against a plan: targets per minute for the first 60 minutes (or any horizon).
+
+Targets come from the user (totals for the golden hour, spread evenly over its minutes, or a
+session plan) or, by default, from the room's own history: for each minute, the lower quartile,
+median and upper quartile over past sessions of the cumulative GMV, orders, entries and ad spend
+by that minute, of the viewers online, and of the minute's CTR and CTOR (each session's ratio from
+its own summed clicks and impressions: sessions are compared, never their ratios averaged).
+Douyin's replay benchmarks use the same lines ("median" = 50%, "excellent" = top 25%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from livecart.live.history import History
+from livecart.live.kpis import ratio
+
+GOLDEN_HOUR = 60
+CUM_METRICS = ("gmv", "orders", "entries", "ad_spend")
+RATE_METRICS = ("ctr", "ctor")
+
+
+@dataclass
+class Plan:
+    """``cum[m]`` and ``rate[m]`` are arrays of shape (3, minutes): q25, median, q75 at each
+    minute (cumulative by the end of the minute for ``cum``); ``viewers`` likewise."""
+
+    minutes: int
+    cum: dict[str, np.ndarray] = field(default_factory=dict)
+    rate: dict[str, np.ndarray] = field(default_factory=dict)
+    viewers: np.ndarray | None = None
+    source: str = "none"
+
+    def at(self, kind: str, metric: str, minute: int) -> tuple[float, float, float] | None:
+        table = self.cum if kind == "cum" else self.rate
+        a = table.get(metric)
+        if a is None or not len(a[0]) or minute < 0:
+            return None
+        m = min(minute, a.shape[1] - 1)
+        q = a[:, m]
+        return None if np.isnan(q).any() else (float(q[0]), float(q[1]), float(q[2]))
+
+    def to_dict(self) -> dict[str, Any]:
+        def arr(a: np.ndarray) -> list:
+            return [[None if np.isnan(x) else round(float(x), 6) for x in row] for row in a]
+
+        return {
+            "minutes": self.minutes,
+            "source": self.source,
+            "cum": {k: arr(v) for k, v in self.cum.items()},
+            "rate": {k: arr(v) for k, v in self.rate.items()},
+            "viewers": arr(self.viewers) if self.viewers is not None else None,
+        }
+
+
+def plan_from_history(history: History, minutes: int = GOLDEN_HOUR, min_sessions: int = 3) -> Plan:
+    """Quartiles of past sessions, minute by minute. Sessions shorter than a minute leave it."""
+    n = len(history)
+    if n < min_sessions:
+        return Plan(minutes, source=f"none: {n} past sessions, need {min_sessions}")
+    width = history.per_minute["gmv"].shape[1]
+    w = min(minutes, width)
+    alive = np.arange(w)[None, :] < history.meta["minutes"].to_numpy()[:, None]
+    plan = Plan(minutes, source=f"history of {n} sessions")
+    for metric in CUM_METRICS:
+        c = history.cum(metric)[:, :w]
+        plan.cum[metric] = _quartiles(np.where(alive, c, np.nan))
+    pm = history.per_minute
+    rates = {
+        "ctr": ratio(pm["product_clicks"][:, :w], pm["product_impressions"][:, :w]),
+        "ctor": ratio(pm["orders"][:, :w], pm["product_clicks"][:, :w]),
+    }
+    for metric, r in rates.items():
+        plan.rate[metric] = _quartiles(np.where(alive, r, np.nan))
+    plan.viewers = _quartiles(np.where(alive, history.viewers[:, :w], np.nan))
+    return plan
+
+
+def _quartiles(a: np.ndarray) -> np.ndarray:
+    out = np.full((3, a.shape[1]), np.nan)
+    ok = (~np.isnan(a)).sum(axis=0) > 0
+    if ok.any():
+        out[:, ok] = np.nanpercentile(a[:, ok], [25, 50, 75], axis=0)
+    return out
+
+
+def plan_from_targets(minutes: int = GOLDEN_HOUR, tolerance: float = 0.2, **targets: float) -> Plan:
+    """User targets for the golden hour: totals (gmv, orders, entries, ad_spend) reached evenly
+    by its last minute, rates (ctr, ctor) and viewers held throughout. The quartile lines are
+    the target -/+ ``tolerance``."""
+    plan = Plan(minutes, source="user targets")
+    band = np.array([1 - tolerance, 1.0, 1 + tolerance])[:, None]
+    frac = (np.arange(minutes) + 1) / minutes
+    for k, v in targets.items():
+        if v is None:
+            continue
+        if k in CUM_METRICS:
+            plan.cum[k] = band * (float(v) * frac)[None, :]
+        elif k in RATE_METRICS:
+            plan.rate[k] = band * np.full((1, minutes), float(v))
+        elif k == "viewers":
+            plan.viewers = band * np.full((1, minutes), float(v))
+        else:
+            from livecart.errors import LivecartError
+
+            raise LivecartError(
+                f"unknown plan target {k!r}; use gmv, orders, entries, "
+                f"ad_spend, ctr, ctor or viewers"
+            )
+    return plan

@@ -1,0 +1,154 @@
+"""A monitor run: one source into one Monitor, with alerts, nowcast, checkpoints and the
+per-minute results written into the workspace (so a finished live becomes history).
+
+Order of a save: the touched sessions' minutes are upserted into the workspace first, then the
+checkpoint (state + source position) replaces the old one. Killed between the two, the restart
+re-applies the same events from the older checkpoint and re-writes the same rows (upserts by key),
+so the totals come out exact either way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from livecart.live.alerts import Alert, AlertBook, AlertRules, evaluate
+from livecart.live.checkpoint import load_checkpoint, save_checkpoint
+from livecart.live.history import load_history
+from livecart.live.kpis import live_minutes_rows, snapshot, totals
+from livecart.live.monitor import Monitor
+from livecart.live.nowcast import Nowcaster
+from livecart.live.plan import Plan, plan_from_history
+from livecart.live.source import Source
+from livecart.live.state import SessionState
+from livecart.store import Workspace
+
+
+@dataclass
+class LiveRun:
+    ws: Workspace
+    source: Source
+    checkpoint: Path | None = None
+    rules: AlertRules = field(default_factory=AlertRules)
+    plan: Plan | None = None  # None: each session's plan from its room's history
+    sinks: list[Callable[[Alert], None]] = field(default_factory=list)
+    save_every_s: float = 1.0
+    monitor: Monitor = field(init=False)
+    book: AlertBook = field(default_factory=AlertBook)
+    position: Any = None
+    resumed: bool = False
+
+    def __post_init__(self) -> None:
+        self.monitor = Monitor(self.ws.settings.lateness_seconds)
+        self._plans: dict[str, Plan | None] = {}
+        self._nowcast: Nowcaster | None = None
+        self._dirty: set[str] = set()
+        saved = load_checkpoint(self.checkpoint) if self.checkpoint else None
+        if saved is not None:
+            self.monitor, self.book = saved["monitor"], saved["book"]
+            self.position = saved["position"]
+            self.resumed = True
+
+    def run(self, on_update: Callable[[LiveRun], None] | None = None) -> None:
+        last_save = time.monotonic()
+        for batch in self.source.batches(self.position):
+            self.monitor.feed_columns(batch.events)
+            touched = set(pd.unique(batch.events.session_id)) & set(self.monitor.sessions)
+            self._dirty |= touched
+            self._alert(touched)
+            if on_update is not None:
+                on_update(self)
+            if batch.position is not None:
+                self.position = batch.position
+                if time.monotonic() - last_save >= self.save_every_s:
+                    self.save()
+                    last_save = time.monotonic()
+        self.save()
+
+    def save(self) -> None:
+        """Write touched sessions into the workspace, then checkpoint."""
+        if self._dirty:
+            frames = [live_minutes_rows(self.monitor.sessions[s]) for s in sorted(self._dirty)]
+            with self.ws.transaction():
+                self._upsert_sessions([self.monitor.sessions[s] for s in sorted(self._dirty)])
+                self.ws.upsert("live_minutes", pd.concat(frames, ignore_index=True))
+            self._dirty.clear()
+        if self.checkpoint is not None:
+            save_checkpoint(
+                self.checkpoint,
+                {"monitor": self.monitor, "book": self.book, "position": self.position},
+            )
+
+    def _upsert_sessions(self, states: list[SessionState]) -> None:
+        """Keep the sessions table's rows (planned times, room...) and refresh the totals."""
+        old = self.ws.table("sessions").set_index("session_id")
+        rows = []
+        for st in states:
+            t = totals(st)
+            r = old.loc[st.session_id].to_dict() if st.session_id in old.index else {}
+            r.update(
+                session_id=st.session_id,
+                market=r.get("market") or st.market,
+                actual_start=pd.Timestamp(st.start_ts, unit="ms"),
+                gmv=t["gmv"],
+                orders=int(t["orders"]),
+                items_sold=int(t["units"]),
+                views=int(t["entries"]),
+                product_impressions=int(t["product_impressions"]),
+                product_clicks=int(t["product_clicks"]),
+                new_followers=int(t["new_followers"]),
+                comments=int(t["comments"]),
+                shares=int(t["shares"]),
+                likes=int(t["likes"]),
+                currency=r.get("currency") or st.currency,
+            )
+            if st.end_ts is not None:
+                r["actual_end"] = pd.Timestamp(st.end_ts, unit="ms")
+            rows.append(r)
+        from livecart.model.schema import SESSIONS
+
+        frame = pd.DataFrame(rows).reindex(columns=SESSIONS.column_names)
+        self.ws.upsert("sessions", frame)
+
+    # --- plan, nowcast, alerts ----------------------------------------------------------------
+    def plan_for(self, session_id: str) -> Plan | None:
+        if self.plan is not None:
+            return self.plan
+        if session_id not in self._plans:
+            room = self._room(session_id)
+            h = load_history(self.ws, exclude=(session_id,), room=room)
+            if len(h) < 3:
+                h = load_history(self.ws, exclude=(session_id,))
+            self._plans[session_id] = plan_from_history(h)
+        return self._plans[session_id]
+
+    def _room(self, session_id: str) -> str | None:
+        r = self.ws.query("SELECT room FROM sessions WHERE session_id = ?", [session_id])
+        return None if r.empty else r["room"].iat[0]
+
+    def nowcast(self, session_id: str) -> dict[str, tuple[float, float, float]] | None:
+        st = self.monitor.sessions[session_id]
+        m = st.current_minute()
+        if m < 1:
+            return None
+        if self._nowcast is None:
+            self._nowcast = Nowcaster().fit(
+                load_history(self.ws, exclude=tuple(self.monitor.sessions))
+            )
+        f = snapshot(st)["minutes"][:m]
+        so_far = {k: sum(r[k] or 0 for r in f) for k in ("gmv", "orders", "entries")}
+        planned = st.planned_minutes or max(m, 60)
+        return self._nowcast.predict(m, so_far, f[-1]["viewers_last"] or 0, planned)
+
+    def _alert(self, touched: set[str]) -> None:
+        for sid in sorted(touched):
+            st = self.monitor.sessions[sid]
+            new = self.book.update(sid, evaluate(st, self.plan_for(sid), self.rules))
+            for a in new:
+                for sink in self.sinks:
+                    sink(a)

@@ -1,0 +1,151 @@
+"""Sources: where events come from. Every source is an iterator of ``Batch`` objects, each
+holding columnar events and the source's position *after* them. The monitor checkpoints that
+position with its state; a restarted source resumes from it, so each event is applied once.
+
+This module has the replay source (a JSON-lines or CSV recording). Other sources (the TikTok LIVE
+client, signed HTTP ingest, Redis Streams) implement the same ``Source`` protocol.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from livecart.errors import LivecartError
+from livecart.live import columns as C
+from livecart.model.events import EVENT_FIELDS
+
+
+@dataclass
+class Batch:
+    events: C.Columns
+    position: Any  # JSON-serialisable: where to resume after this batch
+
+
+class Source(Protocol):
+    """One small interface: ``batches(position)`` yields Batches starting after ``position``
+    (None: from the beginning)."""
+
+    def batches(self, position: Any = None) -> Iterator[Batch]: ...
+
+
+class ReplaySource:
+    """Replay a recording: JSON lines (``.jsonl``, ``.json``, ``.ndjson``) or CSV with a header
+    of event field names. ``speed``: 1 = real time, N = N times faster, 0 or None = as fast as
+    possible. Real-time pacing follows the events' own timestamps. The position is a byte
+    offset into the file (a complete line always ends a batch)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        speed: float | None = None,
+        batch_bytes: int = 1 << 20,
+        batch_ms: int = 200,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise LivecartError(
+                f"no event recording at {self.path}: check the path (make one "
+                f"with `livecart demo-events DIR SESSION_ID --out FILE`)"
+            )
+        self.speed = speed or 0.0
+        self.batch_bytes = batch_bytes
+        self.batch_ms = batch_ms
+        self._sleep, self._clock = sleep, clock
+        self.is_csv = self.path.suffix.lower() == ".csv"
+
+    def batches(self, position: Any = None) -> Iterator[Batch]:
+        chunks = self._chunks(int(position or 0))
+        if self.speed <= 0:
+            yield from chunks
+            return
+        yield from self._paced(chunks)
+
+    def _chunks(self, offset: int) -> Iterator[Batch]:
+        header = self._csv_header() if self.is_csv else None
+        with open(self.path, "rb") as f:
+            if header is not None and offset == 0:
+                offset = len(f.readline())
+            f.seek(offset)
+            while True:
+                data = f.read(self.batch_bytes)
+                if not data:
+                    return
+                cut = data.rfind(b"\n") + 1
+                if cut == 0 or (len(data) < self.batch_bytes and not data.endswith(b"\n")):
+                    data += f.readline()  # the last line, or one longer than a batch
+                    cut = len(data)
+                f.seek(offset + cut)
+                offset += cut
+                body = data[:cut]
+                cols = parse_csv(body, header) if header else C.parse_lines(body)
+                yield Batch(cols, offset)
+
+    def _csv_header(self) -> list[str]:
+        with open(self.path, encoding="utf-8") as f:
+            return next(csv.reader(f), [])
+
+    def _paced(self, chunks: Iterator[Batch]) -> Iterator[Batch]:
+        """Split each chunk into slices of ``batch_ms`` event time and release each slice
+        when the replay clock reaches it. Only the last slice of a chunk carries the position
+        (the others carry None): a runner checkpoints at chunk ends only, so the state saved
+        and the position saved always agree."""
+        t0_event: int | None = None
+        t0_wall = self._clock()
+        for batch in chunks:
+            cols = batch.events
+            if not len(cols):
+                yield batch
+                continue
+            if t0_event is None:
+                t0_event = int(cols.ts.min())
+            slot = (cols.ts - t0_event) // self.batch_ms
+            order = np.argsort(slot, kind="stable")
+            slots = slot[order]
+            cuts = np.flatnonzero(np.r_[True, slots[1:] != slots[:-1]])
+            for n, lo in enumerate(cuts):
+                hi = cuts[n + 1] if n + 1 < len(cuts) else len(order)
+                due = t0_wall + max(int(slots[lo]) * self.batch_ms, 0) / 1000.0 / self.speed
+                wait = due - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+                part = cols.take(order[lo:hi])
+                if n == 0:
+                    part.malformed = cols.malformed
+                yield Batch(part, batch.position if hi == len(order) else None)
+
+
+def parse_csv(data: bytes, header: list[str]) -> C.Columns:
+    """CSV rows (header = event field names) into Columns; empty cells are absent fields."""
+    ints = {"ts", "count", "diamonds", "quantity", "level", "planned_minutes"}
+    floats = {"price", "amount"}
+    rows: list[dict] = []
+    bad: list[C.Malformed] = []
+    for rec in csv.reader(io.StringIO(data.decode("utf-8", "replace"))):
+        if not rec:
+            continue
+        d: dict[str, Any] = {}
+        try:
+            for k, v in zip(header, rec, strict=True):
+                if v == "":
+                    continue
+                d[k] = int(v) if k in ints else float(v) if k in floats else v
+        except ValueError as e:
+            bad.append(C.Malformed(f"bad CSV event row: {e}", ",".join(rec)[:200]))
+            continue
+        rows.append(d)
+    cols = C.from_dicts(rows)
+    cols.malformed = bad + cols.malformed
+    return cols
+
+
+KNOWN_FIELDS = sorted({f for r, o in EVENT_FIELDS.values() for f in r + o})
