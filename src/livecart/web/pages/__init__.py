@@ -1,0 +1,46 @@
+"""Every dashboard page, in nav order. To add a page, write a module here with a ``router`` and
+a ``PAGE = Page(...)`` and put ``PAGE`` in this list (replacing its placeholder)."""
+
+from __future__ import annotations
+
+from livecart.web.page import Page
+from livecart.web.pages import overview
+
+PAGES: list[Page] = [
+    overview.PAGE,
+    Page(
+        "products",
+        "Products",
+        "/products",
+        "product x market fit from test videos, stages from candidate to store live",
+        issue=5,
+    ),
+    Page(
+        "hosts",
+        "Hosts",
+        "/hosts",
+        "creator roster, host x product fit, influencer or professional host, host schedule",
+    ),
+    Page(
+        "stock",
+        "Stock",
+        "/stock",
+        "demand forecast from warm-up videos and stock sizing for a coming live",
+        issue=6,
+    ),
+    Page(
+        "live",
+        "Live",
+        "/live",
+        "the golden-hour monitor: per-minute KPIs, nowcast and alerts",
+        issue=4,
+    ),
+    Page("ads", "Ads", "/ads", "the 2:6:2 ad budget, its pacing and an optimized split", issue=7),
+    Page(
+        "fans",
+        "Fans",
+        "/fans",
+        "viewer to follower to fan-club member to repeat buyer; fan lifetime value",
+    ),
+    Page("plans", "Plans", "/plans", "session plans (line-up, run of show) and retros", issue=7),
+]

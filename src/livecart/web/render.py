@@ -1,0 +1,50 @@
+"""Jinja2 templates and the filters pages share (money, counts, local times)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+HERE = Path(__file__).parent
+TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def money(amount: float | None, currency: str | None) -> str:
+    """``97.50 USD``; an em dash when the amount is unknown."""
+    if amount is None:
+        return "—"
+    return f"{amount:,.2f} {currency or ''}".rstrip()
+
+
+def count(n: int | float | None) -> str:
+    return "—" if n is None else f"{n:,.0f}"
+
+
+def hours(h: float | None) -> str:
+    return "—" if h is None else f"{h:,.1f} h"
+
+
+def day(d: dt.date | None) -> str:
+    return "—" if d is None else d.strftime("%a %d %b %Y")
+
+
+def local_time(t: dt.datetime | None, tz: str) -> str:
+    """A market-local wall time with its zone, e.g. ``Mon 02 Nov 2026 18:00 (America/New_York)``."""
+    return "—" if t is None else f"{t.strftime('%a %d %b %Y %H:%M')} ({tz})"
+
+
+TEMPLATES.env.filters.update(money=money, count=count, hours=hours, day=day)
+TEMPLATES.env.globals.update(local_time=local_time)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """Render a template inside the base layout, with the nav and the active page."""
+    ctx = {"nav": getattr(request.app.state, "nav", []), "path": request.url.path, **context}
+    return TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -1,0 +1,115 @@
+"""Who may call the server (DESIGN.md): bound to a loopback address it serves reads without a
+token; bound to any other address EVERY route needs ``Authorization: Bearer <api_token>``; write
+routes (POST, PUT, PATCH, DELETE) always need it. A route that authenticates callers its own way
+(an HMAC-signed webhook, say) is declared in its Page's ``own_auth`` as ``"POST /api/x/{id}"``
+and must check them itself.
+
+Enforced as plain ASGI middleware so streamed responses (server-sent events) pass untouched.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import re
+from collections.abc import Iterable
+
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+HOW_TO_SET = (
+    'set a token with the LIVECART_API_TOKEN environment variable or `api_token = "..."` in '
+    "the workspace's livecart.toml, then restart `livecart serve`"
+)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def own_auth_rules(specs: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
+    """Compile ``"POST /api/sessions/{session_id}/events"`` specs (method, path template)."""
+    rules = []
+    for spec in specs:
+        method, _, path = spec.strip().partition(" ")
+        if method.upper() not in WRITE_METHODS | {"GET", "HEAD"} or not path.startswith("/"):
+            raise ValueError(f"own_auth entry {spec!r} must look like 'POST /api/path/{{id}}'")
+        rules.append((method.upper(), compile_path(path.strip())[0]))
+    return rules
+
+
+def unauthorized_body(host: str, token_set: bool, write: bool) -> dict[str, str]:
+    """What a refused caller reads: why, and what to do."""
+    if not token_set:
+        return {
+            "error": "unauthorized",
+            "detail": "write routes always need an API token, and this server has none set",
+            "fix": HOW_TO_SET,
+        }
+    why = (
+        "write routes always need the API token"
+        if write and is_loopback(host)
+        else f"this server is bound to {host}, not loopback, so every route needs the API token"
+    )
+    return {
+        "error": "unauthorized",
+        "detail": why,
+        "fix": "send the header `Authorization: Bearer <api_token>` with the token the "
+        "server was started with (LIVECART_API_TOKEN or api_token in livecart.toml)",
+    }
+
+
+class TokenGuard:
+    """ASGI middleware applying the rules in this module's docstring."""
+
+    def __init__(
+        self, app: ASGIApp, *, host: str, token: str, own_auth: list[tuple[str, re.Pattern[str]]]
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.token = token
+        self.everything = not is_loopback(host)
+        self.own_auth = own_auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        write = scope.get("method", "GET").upper() in WRITE_METHODS
+        if (not write and not self.everything) or self._own_auth(scope) or self._ok(scope):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        body = json.dumps(unauthorized_body(self.host, bool(self.token), write)).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"www-authenticate", b'Bearer realm="livecart"'),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def _ok(self, scope: Scope) -> bool:
+        if not self.token:
+            return False
+        headers = dict(scope.get("headers") or [])
+        scheme, _, given = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), self.token.encode()
+        )
+
+    def _own_auth(self, scope: Scope) -> bool:
+        method, path = scope.get("method", "").upper(), scope.get("path", "")
+        return any(m == method and rx.match(path) for m, rx in self.own_auth)
