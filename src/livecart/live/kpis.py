@@ -104,7 +104,7 @@ def sku_table(st: SessionState, window: int = 10) -> pd.DataFrame:
     for sku_id, s in sorted(st.skus.items()):
         r: dict[str, Any] = {"sku_id": sku_id, **dict(zip(SKU_METRICS, s.totals, strict=True))}
         left = s.stock_left()
-        rate = s.sales_rate(minute + 1, window)
+        rate = s.sales_rate(minute, window)
         r["stock_left"] = np.nan if left is None else left
         r["stock_start"] = np.nan if s.stock_level is None else s.stock_level
         r["units_per_minute"] = rate

@@ -57,10 +57,11 @@ class SkuState:
         return max(self.stock_level - sold, 0.0)
 
     def sales_rate(self, minute: int, window: int) -> float:
-        """Units per minute over the last ``window`` whole minutes before ``minute``."""
-        lo = max(minute - window, 0)
-        span = max(minute - lo, 1)
-        return sum(q for m, q in self.units_by_minute.items() if lo <= m < minute) / span
+        """Units per minute over the last ``window`` completed minutes before ``minute`` (in
+        minute 0, nothing is complete yet: the current minute's sales so far)."""
+        hi = max(minute, 1)
+        lo = max(hi - window, 0)
+        return sum(q for m, q in self.units_by_minute.items() if lo <= m < hi) / (hi - lo)
 
 
 @dataclass

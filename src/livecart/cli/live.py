@@ -1,0 +1,220 @@
+"""Live commands: `livecart monitor` (replay a recording into the monitor with a Rich live view)
+and `livecart live evaluate` (the nowcast against the naive baseline on held-out sessions)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+
+from livecart.cli.app import app, console, print_json
+from livecart.live import (
+    AlertRules,
+    LiveRun,
+    ReplaySource,
+    WebhookSink,
+    checkpoint_path,
+    evaluate_nowcast,
+    load_history,
+    plan_from_targets,
+    snapshot,
+)
+from livecart.store import Workspace
+
+live_app = typer.Typer(help="Live monitor tools: evaluate the nowcast.", no_args_is_help=True)
+app.add_typer(live_app, name="live")
+
+
+@app.command()
+def monitor(
+    directory: Path = typer.Argument(..., help="workspace folder"),
+    replay: Path = typer.Option(..., "--replay", help="JSON-lines or CSV event recording"),
+    speed: float = typer.Option(
+        0.0, "--speed", help="1 = real time, N = N x faster, 0 = as fast as possible"
+    ),
+    webhook: str = typer.Option("", "--webhook", help="POST each new alert as JSON here"),
+    plan: Path = typer.Option(
+        None,
+        "--plan",
+        help="JSON of golden-hour targets (gmv, orders, "
+        "entries, ad_spend, ctr, ctor, viewers); default: room history",
+    ),
+    fresh: bool = typer.Option(False, "--fresh", help="ignore a checkpoint and start over"),
+    view: bool = typer.Option(True, "--view/--no-view", help="live terminal view"),
+    as_json: bool = typer.Option(False, "--json", help="print the final snapshot as JSON"),
+    stockout_minutes: float = typer.Option(10.0, help="alert when a SKU sells out within"),
+    rate_minutes: int = typer.Option(5, help="alert after CTR/CTOR below plan this long"),
+) -> None:
+    """Replay events into the live monitor; write per-minute results into the workspace."""
+    rules = AlertRules(stockout_minutes=stockout_minutes, rate_minutes=rate_minutes)
+    targets = json.loads(plan.read_text()) if plan else None
+    ckpt = checkpoint_path(directory, replay.stem)
+    if fresh:
+        ckpt.unlink(missing_ok=True)
+    with Workspace.open(directory) as ws:
+        sinks = [WebhookSink(webhook)] if webhook else []
+        run = LiveRun(
+            ws,
+            ReplaySource(replay, speed=speed),
+            checkpoint=ckpt,
+            rules=rules,
+            plan=plan_from_targets(**targets) if targets else None,
+            sinks=sinks,
+        )
+        if view and not as_json:
+            with Live(console=console, refresh_per_second=4) as live:
+                run.run(on_update=lambda r: live.update(render(r)))
+                live.update(render(run))
+        else:
+            run.run()
+        for s in sinks:
+            s.close()
+            for e in s.errors:
+                console.print(f"[yellow]webhook failed:[/yellow] {e}")
+    if as_json:
+        print_json(
+            [
+                {
+                    **snapshot(st),
+                    "alerts": [a.to_dict() for a in run.book.log if a.session_id == sid],
+                }
+                for sid, st in run.monitor.sessions.items()
+            ]
+        )
+    elif not view:
+        console.print(render(run))
+    if run.monitor.malformed_count:
+        console.print(
+            f"[yellow]{run.monitor.malformed_count} malformed events skipped[/yellow]"
+            f", first: {run.monitor.malformed[0].reason}"
+        )
+
+
+def render(run: LiveRun) -> Group:
+    """The terminal view: one headline table per session, its products, and open alerts."""
+    parts = []
+    for sid, st in run.monitor.sessions.items():
+        snap = snapshot(st)
+        t, cur = snap["totals"], st.currency or ""
+        head = Table(
+            title=f"{sid}  minute {snap['minute']}{' (ended)' if snap['ended'] else ''}",
+            show_header=True,
+        )
+        for c in (
+            "GMV",
+            "orders",
+            "units",
+            "AOV",
+            "viewers",
+            "peak",
+            "entries",
+            "CTR",
+            "CTOR",
+            "GPM",
+            "likes",
+            "comments",
+            "follows",
+            "dropped",
+        ):
+            head.add_column(c, justify="right")
+        head.add_row(
+            f"{t['gmv']:,.2f} {cur}",
+            f"{t['orders']:,.0f}",
+            f"{t['units']:,.0f}",
+            _f(t["aov"], ",.2f"),
+            f"{t['viewers_last']:,.0f}",
+            f"{t['viewers_peak']:,.0f}",
+            f"{t['entries']:,.0f}",
+            _f(t["ctr"], ".1%"),
+            _f(t["ctor"], ".1%"),
+            _f(t["gpm"], ",.0f"),
+            f"{t['likes']:,.0f}",
+            f"{t['comments']:,.0f}",
+            f"{t['new_followers']:,.0f}",
+            ", ".join(f"{k} {v}" for k, v in snap["dropped"].items() if v) or "0",
+        )
+        parts.append(head)
+        nc = run.nowcast(sid) if not snap["ended"] else None
+        if nc:
+            lo, mid, hi = nc["gmv"]
+            parts.append(
+                f"nowcast final GMV {mid:,.0f} {cur} (80%: {lo:,.0f} - {hi:,.0f}); "
+                f"orders {nc['orders'][1]:,.0f}"
+            )
+        parts.append(_products(snap))
+    alerts = run.book.open_alerts()
+    if alerts:
+        at = Table(title="alerts", show_header=True)
+        for c in ("minute", "session", "alert", "do this"):
+            at.add_column(c)
+        for a in alerts[-10:]:
+            at.add_row(str(a.minute), a.session_id, a.message, a.action)
+        parts.append(at)
+    return Group(*parts)
+
+
+def _products(snap: dict) -> Table:
+    pt = Table(show_header=True)
+    for c in ("SKU", "clicks", "orders", "GMV", "stock left", "sells out in"):
+        pt.add_column(c, justify="right")
+    for p in snap["products"][:12]:
+        eta = p["stockout_eta_minutes"]
+        pt.add_row(
+            ("* " if p["pinned"] else "") + p["sku_id"],
+            f"{p['product_clicks']:,.0f}",
+            f"{p['orders']:,.0f}",
+            f"{p['gmv']:,.2f}",
+            _f(p["stock_left"], ",.0f"),
+            "-" if eta is None else f"{eta:,.0f} min",
+        )
+    return pt
+
+
+def _f(v: float | None, fmt: str) -> str:
+    return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, fmt)
+
+
+@live_app.command("evaluate")
+def evaluate(
+    directory: Path = typer.Argument(..., help="workspace with past sessions (training)"),
+    holdout: Path = typer.Option(
+        None,
+        "--holdout",
+        help="workspace of held-out sessions; "
+        "default: the newest --test-fraction of DIR's sessions",
+    ),
+    test_fraction: float = typer.Option(0.3, help="share of DIR's newest sessions held out"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for scripts"),
+) -> None:
+    """Nowcast of final GMV at minutes 15, 30, 60 on held-out sessions: MdAPE against the naive
+    linear extrapolation, and the 80% interval's coverage."""
+    with Workspace.open(directory, read_only=True) as ws:
+        train = load_history(ws)
+    if holdout is not None:
+        with Workspace.open(holdout, read_only=True) as ws2:
+            test = load_history(ws2)
+    else:
+        cut = int(round(len(train) * (1 - test_fraction)))
+        idx = np.arange(len(train))
+        train, test = train.subset(idx < cut), train.subset(idx >= cut)
+    rows = evaluate_nowcast(train, test)
+    if as_json:
+        print_json(rows)
+        return
+    t = Table(title=f"nowcast of final GMV: {len(train)} training, {len(test)} held-out sessions")
+    for c in ("minute", "sessions", "MdAPE", "baseline MdAPE", "80% coverage"):
+        t.add_column(c, justify="right")
+    for r in rows:
+        t.add_row(
+            str(r["minute"]),
+            str(r["sessions"]),
+            f"{r['mdape']:.1%}",
+            f"{r['baseline_mdape']:.1%}",
+            f"{r['coverage_80']:.1%}",
+        )
+    console.print(t)
