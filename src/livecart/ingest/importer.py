@@ -129,7 +129,13 @@ def _check_timezone(file: str, timezone: str | None) -> None:
 
 
 def _frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
-    """pandas -> Arrow; object columns of mixed types become text (the parsers read text)."""
+    """pandas -> Arrow; object columns of mixed types become text (the parsers read text).
+    Zone-aware times become naive UTC first (pyarrow's own conversion warns under pandas 3)."""
+    aware = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    if aware:
+        frame = frame.assign(
+            **{str(c): frame[c].dt.tz_convert("UTC").dt.tz_localize(None) for c in aware}
+        )
     try:
         return pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
