@@ -15,6 +15,7 @@ from html import escape
 PALETTE = ("#2563eb", "#f97316", "#16a34a", "#db2777", "#7c3aed", "#0891b2", "#ca8a04", "#64748b")
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 64, 16, 36, 44
 MAX_X_LABELS = 10
+MAX_BAR_WIDTH = 56
 
 
 def nice_ticks(top: float, count: int = 5) -> list[float]:
@@ -119,14 +120,15 @@ def bar_chart(
     ticks, y = _scale(top, height)
     out = _frame(width, height, title, unit, ticks, y) + _legend(names, width)
     slot = (width - PAD_LEFT - PAD_RIGHT) / max(n, 1)
-    bar_w = slot * 0.8 / (1 if stacked else max(len(names), 1))
+    per_slot = 1 if stacked else max(len(names), 1)
+    bar_w = min(slot * 0.8 / per_slot, MAX_BAR_WIDTH)  # a few days should not draw slabs
     centers = [PAD_LEFT + slot * (i + 0.5) for i in range(n)]
     for i, label in enumerate(labels):
         acc = 0.0
         for k, name in enumerate(names):
             v = float(series[name][i])
             lo, hi = (acc, acc + v) if stacked else (0.0, v)
-            x = centers[i] - slot * 0.4 + (0 if stacked else k * bar_w)
+            x = centers[i] - bar_w * per_slot / 2 + (0 if stacked else k * bar_w)
             out.append(
                 f'<rect class="bar" data-series="{escape(name)}" x="{x:.1f}" y="{y(hi):.1f}" '
                 f'width="{bar_w:.1f}" height="{max(y(lo) - y(hi), 0):.1f}" '

@@ -237,12 +237,14 @@ def recent_sessions(ws: Workspace, n: int = 5) -> list[RecentSession]:
 def _notes(ws: Workspace, counted: dict[str, int]) -> list[str]:
     notes = []
     if counted["cancelled"]:
+        n = counted["cancelled"]
         notes.append(
-            f"{counted['cancelled']:,} cancelled order lines are excluded from GMV, "
+            f"{n:,} cancelled order line{' is' if n == 1 else 's are'} excluded from GMV, "
             "orders, units and buyers."
         )
     if counted["unpaid"]:
-        notes.append(f"{counted['unpaid']:,} unpaid order lines are excluded.")
+        n = counted["unpaid"]
+        notes.append(f"{n:,} unpaid order line{' is' if n == 1 else 's are'} excluded.")
     if counted["no_subtotal"]:
         notes.append(
             f"{counted['no_subtotal']:,} order lines have no subtotal and count as 0 "

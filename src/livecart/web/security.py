@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HOW_TO_SET = (
     'set a token with the LIVECART_API_TOKEN environment variable or `api_token = "..."` in '
-    "the workspace's livecart.toml, then restart `livecart serve`"
+    "the workspace's livecart.toml"
 )
 
 
@@ -52,7 +52,7 @@ def unauthorized_body(host: str, token_set: bool, write: bool) -> dict[str, str]
         return {
             "error": "unauthorized",
             "detail": "write routes always need an API token, and this server has none set",
-            "fix": HOW_TO_SET,
+            "fix": f"{HOW_TO_SET}, then restart `livecart serve`",
         }
     why = (
         "write routes always need the API token"
