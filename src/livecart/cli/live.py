@@ -76,18 +76,19 @@ def monitor(
             s.close()
             for e in s.errors:
                 console.print(f"[yellow]webhook failed:[/yellow] {e}")
-    if as_json:
-        print_json(
-            [
-                {
-                    **snapshot(st),
-                    "alerts": [a.to_dict() for a in run.book.log if a.session_id == sid],
-                }
-                for sid, st in run.monitor.sessions.items()
-            ]
-        )
-    elif not view:
-        console.print(render(run))
+        if as_json:
+            print_json(
+                [
+                    {
+                        **snapshot(st),
+                        "nowcast": run.nowcast(sid),
+                        "alerts": [a.to_dict() for a in run.book.log if a.session_id == sid],
+                    }
+                    for sid, st in run.monitor.sessions.items()
+                ]
+            )
+        elif not view:
+            console.print(render(run))
     if run.monitor.malformed_count:
         console.print(
             f"[yellow]{run.monitor.malformed_count} malformed events skipped[/yellow]"
@@ -101,26 +102,8 @@ def render(run: LiveRun) -> Group:
     for sid, st in run.monitor.sessions.items():
         snap = snapshot(st)
         t, cur = snap["totals"], st.currency or ""
-        head = Table(
-            title=f"{sid}  minute {snap['minute']}{' (ended)' if snap['ended'] else ''}",
-            show_header=True,
-        )
-        for c in (
-            "GMV",
-            "orders",
-            "units",
-            "AOV",
-            "viewers",
-            "peak",
-            "entries",
-            "CTR",
-            "CTOR",
-            "GPM",
-            "likes",
-            "comments",
-            "follows",
-            "dropped",
-        ):
+        head = Table(title=f"{sid}  minute {snap['minute']}{' (ended)' if snap['ended'] else ''}")
+        for c in ("GMV", "orders", "units", "AOV", "viewers", "peak", "avg", "entries"):
             head.add_column(c, justify="right")
         head.add_row(
             f"{t['gmv']:,.2f} {cur}",
@@ -129,16 +112,34 @@ def render(run: LiveRun) -> Group:
             _f(t["aov"], ",.2f"),
             f"{t['viewers_last']:,.0f}",
             f"{t['viewers_peak']:,.0f}",
+            _f(t["viewers_avg"], ",.0f"),
             f"{t['entries']:,.0f}",
+        )
+        rates = Table()
+        for c in (
+            "CTR",
+            "CTOR",
+            "GPM",
+            "likes",
+            "comments",
+            "shares",
+            "follows",
+            "fan club",
+            "dropped",
+        ):
+            rates.add_column(c, justify="right")
+        rates.add_row(
             _f(t["ctr"], ".1%"),
             _f(t["ctor"], ".1%"),
             _f(t["gpm"], ",.0f"),
             f"{t['likes']:,.0f}",
             f"{t['comments']:,.0f}",
+            f"{t['shares']:,.0f}",
             f"{t['new_followers']:,.0f}",
+            f"{t['fan_club_joins']:,.0f}",
             ", ".join(f"{k} {v}" for k, v in snap["dropped"].items() if v) or "0",
         )
-        parts.append(head)
+        parts += [head, rates]
         nc = run.nowcast(sid) if not snap["ended"] else None
         if nc:
             lo, mid, hi = nc["gmv"]

@@ -44,7 +44,7 @@ class History:
 
     def subset(self, mask: np.ndarray) -> History:
         return History(
-            self.meta[mask].reset_index(drop=True),
+            self.meta.iloc[np.asarray(mask)].reset_index(drop=True),
             {k: v[mask] for k, v in self.per_minute.items()},
             self.viewers[mask],
         )

@@ -95,7 +95,8 @@ class Monitor:
                     self._note_malformed(
                         [
                             C.Malformed(
-                                f"session {sid!r} already started; second live_start {eid!r} ignored"
+                                f"session {sid!r} already started; "
+                                f"second live_start {eid!r} ignored"
                             )
                         ]
                     )
@@ -126,7 +127,8 @@ class Monitor:
                 self._note_malformed(
                     [
                         C.Malformed(
-                            f"session {sid!r}: {len(part) - max(room, 0)} events dropped while waiting "
+                            f"session {sid!r}: {len(part) - max(room, 0)} events dropped "
+                            f"while waiting "
                             f"for its live_start event (send live_start first)"
                         )
                     ]

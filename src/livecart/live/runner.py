@@ -38,6 +38,7 @@ class LiveRun:
     plan: Plan | None = None  # None: each session's plan from its room's history
     sinks: list[Callable[[Alert], None]] = field(default_factory=list)
     save_every_s: float = 1.0
+    alert_every_s: float = 1.0
     monitor: Monitor = field(init=False)
     book: AlertBook = field(default_factory=AlertBook)
     position: Any = None
@@ -48,6 +49,7 @@ class LiveRun:
         self._plans: dict[str, Plan | None] = {}
         self._nowcast: Nowcaster | None = None
         self._dirty: set[str] = set()
+        self._evaluated: dict[str, tuple[int, int]] = {}
         saved = load_checkpoint(self.checkpoint) if self.checkpoint else None
         if saved is not None:
             self.monitor, self.book = saved["monitor"], saved["book"]
@@ -146,8 +148,15 @@ class LiveRun:
         return self._nowcast.predict(m, so_far, f[-1]["viewers_last"] or 0, planned)
 
     def _alert(self, touched: set[str]) -> None:
+        """Evaluate the rules of touched sessions when their minute moved on or, within a
+        minute, at most every ``alert_every_s`` seconds of wall time."""
+        now = time.monotonic()
         for sid in sorted(touched):
             st = self.monitor.sessions[sid]
+            key = (st.current_minute(), int(now / self.alert_every_s))
+            if self._evaluated.get(sid) == key:
+                continue
+            self._evaluated[sid] = key
             new = self.book.update(sid, evaluate(st, self.plan_for(sid), self.rules))
             for a in new:
                 for sink in self.sinks:

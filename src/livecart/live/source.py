@@ -58,7 +58,8 @@ class ReplaySource:
                 f"with `livecart demo-events DIR SESSION_ID --out FILE`)"
             )
         self.speed = speed or 0.0
-        self.batch_bytes = batch_bytes
+        # paced replays read smaller chunks so that positions (checkpoints) come often
+        self.batch_bytes = batch_bytes if not speed else min(batch_bytes, 64 << 10)
         self.batch_ms = batch_ms
         self._sleep, self._clock = sleep, clock
         self.is_csv = self.path.suffix.lower() == ".csv"
@@ -108,13 +109,15 @@ class ReplaySource:
                 continue
             if t0_event is None:
                 t0_event = int(cols.ts.min())
-            slot = (cols.ts - t0_event) // self.batch_ms
+            # slices of batch_ms of wall-clock time: speed x batch_ms of event time
+            width = max(int(self.batch_ms * self.speed), 1)
+            slot = (cols.ts - t0_event) // width
             order = np.argsort(slot, kind="stable")
             slots = slot[order]
             cuts = np.flatnonzero(np.r_[True, slots[1:] != slots[:-1]])
             for n, lo in enumerate(cuts):
                 hi = cuts[n + 1] if n + 1 < len(cuts) else len(order)
-                due = t0_wall + max(int(slots[lo]) * self.batch_ms, 0) / 1000.0 / self.speed
+                due = t0_wall + max(int(slots[lo]) * width, 0) / 1000.0 / self.speed
                 wait = due - self._clock()
                 if wait > 0:
                     self._sleep(wait)

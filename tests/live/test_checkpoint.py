@@ -1,0 +1,97 @@
+"""Checkpoints: killed and restarted at any point, the monitor resumes with exact totals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import livecart
+from livecart.live import LiveRun, ReplaySource, checkpoint_path, load_checkpoint
+from tests.live.synth import synth_session
+
+
+@pytest.fixture
+def recording(tmp_path):
+    ev = synth_session("S1", minutes=30, seed=4) + synth_session("S2", minutes=25, seed=5)
+    ev.sort(key=lambda e: e.ts)
+    path = tmp_path / "rec.jsonl"
+    path.write_text("".join(e.to_json() + "\n" for e in ev))
+    return path
+
+
+def minutes_of(ws) -> pd.DataFrame:
+    f = ws.table("live_minutes").sort_values(["session_id", "minute"])
+    return f.drop(columns=["ts"]).reset_index(drop=True)
+
+
+@pytest.mark.slow
+def test_restart_from_every_batch_boundary_gives_exact_totals(recording, tmp_path):
+    ref_ws = livecart.init(tmp_path / "ref")
+    LiveRun(ref_ws, ReplaySource(recording, batch_bytes=20_000)).run()
+    ref = minutes_of(ref_ws)
+    n_batches = len(list(ReplaySource(recording, batch_bytes=20_000).batches()))
+    assert n_batches > 5
+    for stop in range(1, n_batches):
+        ws = livecart.init(tmp_path / f"w{stop}")
+        ckpt = tmp_path / f"c{stop}.ckpt"
+        first = LiveRun(
+            ws, ReplaySource(recording, batch_bytes=20_000), checkpoint=ckpt, save_every_s=0
+        )
+        for i, batch in enumerate(first.source.batches()):  # a run that dies after `stop`
+            first.monitor.feed_columns(batch.events)
+            first._dirty |= set(first.monitor.sessions)
+            first.position = batch.position
+            first.save()
+            if i + 1 == stop:
+                break
+        second = LiveRun(ws, ReplaySource(recording, batch_bytes=20_000), checkpoint=ckpt)
+        assert second.resumed and second.position == first.position
+        second.run()
+        pd.testing.assert_frame_equal(minutes_of(ws), ref)
+        ws.close()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_replay_then_restart_matches_uninterrupted_run(recording, tmp_path):
+    ref = tmp_path / "ref"
+    livecart.init(ref).close()
+    cmd = [sys.executable, "-m", "livecart", "monitor"]
+    subprocess.run(
+        [*cmd, str(ref), "--replay", str(recording), "--no-view"], check=True, capture_output=True
+    )
+    ws_dir = tmp_path / "ws"
+    livecart.init(ws_dir).close()
+    # 55 minutes of events at 1,000x: about 3.3 s; killed after a checkpoint exists
+    proc = subprocess.Popen(
+        [*cmd, str(ws_dir), "--replay", str(recording), "--speed", "1000", "--no-view"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    ckpt = checkpoint_path(ws_dir, recording.stem)
+    deadline = time.monotonic() + 30
+    while not ckpt.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    saved = load_checkpoint(ckpt)
+    assert 0 < saved["position"] < recording.stat().st_size  # really killed in the middle
+    subprocess.run(
+        [*cmd, str(ws_dir), "--replay", str(recording), "--no-view"],
+        check=True,
+        capture_output=True,
+    )
+    with livecart.open(ref, read_only=True) as a, livecart.open(ws_dir, read_only=True) as b:
+        pd.testing.assert_frame_equal(minutes_of(b), minutes_of(a))
+        sa = a.table("sessions").sort_values("session_id").reset_index(drop=True)
+        sb = b.table("sessions").sort_values("session_id").reset_index(drop=True)
+        np.testing.assert_allclose(sb["gmv"], sa["gmv"])
+        assert sb["orders"].tolist() == sa["orders"].tolist()
