@@ -16,6 +16,7 @@ PALETTE = ("#2563eb", "#f97316", "#16a34a", "#db2777", "#7c3aed", "#0891b2", "#c
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 64, 16, 36, 44
 MAX_X_LABELS = 10
 MAX_BAR_WIDTH = 56
+CHAR_WIDTH = 6.6  # average glyph width of the 11px tick font, for fitting labels
 
 
 def nice_ticks(top: float, count: int = 5) -> list[float]:
@@ -78,14 +79,19 @@ def _legend(names: Sequence[str], width: int) -> list[str]:
     return out
 
 
-def _x_labels(labels: Sequence[str], xs: Sequence[float], base: float) -> list[str]:
+def _x_labels(labels: Sequence[str], xs: Sequence[float], base: float, width: int) -> list[str]:
     every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
-    return [
-        f'<text class="tick" x="{x:.1f}" y="{base + 18:.1f}" text-anchor="middle">'
-        f"{escape(lab)}</text>"
-        for i, (lab, x) in enumerate(zip(labels, xs, strict=True))
-        if i % every == 0
-    ]
+    out = []
+    for i, (lab, x) in enumerate(zip(labels, xs, strict=True)):
+        if i % every:
+            continue
+        half = CHAR_WIDTH * len(lab) / 2  # keep the whole label inside the picture
+        x = min(max(x, half + 2), width - half - 2)
+        out.append(
+            f'<text class="tick" x="{x:.1f}" y="{base + 18:.1f}" text-anchor="middle">'
+            f"{escape(lab)}</text>"
+        )
+    return out
 
 
 def _scale(top: float, height: int) -> tuple[list[float], Callable[[float], float]]:
@@ -136,7 +142,7 @@ def bar_chart(
                 f"{_fmt(v, unit)}</title></rect>"
             )
             acc = hi if stacked else acc
-    out += _x_labels(labels, centers, y(0))
+    out += _x_labels(labels, centers, y(0), width)
     out.append("</svg>")
     return "".join(out)
 
@@ -179,6 +185,6 @@ def line_chart(
                     f'fill="{color}"><title>{escape(label)} · {escape(name)}: '
                     f"{_fmt(v, unit)}</title></circle>"
                 )
-    out += _x_labels(labels, xs, y(0))
+    out += _x_labels(labels, xs, y(0), width)
     out.append("</svg>")
     return "".join(out)

@@ -199,13 +199,16 @@ def _market_totals(ws: Workspace, days: pd.DataFrame) -> list[MarketGmv]:
                sum(coalesce(l.subtotal, 0)) AS gmv, count(DISTINCT l.order_id) AS orders,
                coalesce(sum(l.quantity), 0) AS units, count(DISTINCT l.buyer_id) AS buyers
         FROM ({LINES_SQL}) l LEFT JOIN markets m ON m.market = l.market
-        WHERE NOT l.cancelled AND NOT l.unpaid GROUP BY ALL ORDER BY gmv DESC, l.market""")
+        WHERE NOT l.cancelled AND NOT l.unpaid GROUP BY ALL ORDER BY l.market, l.currency""")
     out = []
     for r in rows.to_dict("records"):
         mine = days[(days["market"] == r["market"]) & (days["currency"] == r["currency"])]
         conv = mine["gmv_reporting"]
         r["gmv_reporting"] = None if conv.isna().any() else float(conv.sum())
         out.append(MarketGmv(**_none_for_nan(r)))
+    # Largest first, compared in the reporting currency (local amounts are not comparable).
+    if all(m.gmv_reporting is not None for m in out):
+        out.sort(key=lambda m: -(m.gmv_reporting or 0.0))
     return out
 
 
