@@ -1,0 +1,218 @@
+"""Each alert rule fires on the condition it names and stays quiet otherwise; alerts are
+deduplicated, acknowledgeable, and delivered to a webhook."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+import livecart
+from livecart.live import (
+    AlertBook,
+    AlertRules,
+    LiveRun,
+    Monitor,
+    ReplaySource,
+    WebhookSink,
+    evaluate,
+    plan_from_targets,
+)
+from livecart.model.events import Event
+from tests.live.synth import T0
+
+
+def stream(minutes: int, per_minute) -> list[Event]:
+    """live_start, then per minute the events ``per_minute(m, t)`` returns, then a tick that
+    moves the clock into minute ``minutes`` (so all earlier minutes are complete)."""
+    ev = [Event("start", "R", T0, "live_start", planned_minutes=60, currency="USD")]
+    for m in range(minutes):
+        ev += per_minute(m, T0 + m * 60000)
+    ev.append(Event("tick", "R", T0 + minutes * 60000 + 1, "comment"))
+    return ev
+
+
+def state(events: list[Event]):
+    mon = Monitor()
+    mon.feed(events)
+    return mon.sessions["R"]
+
+
+def funnel(imps: int, clicks: int, orders: int):
+    def f(m: int, t: int) -> list[Event]:
+        out = [Event(f"i{m}", "R", t + 10, "product_impression", sku_id="A", count=imps)]
+        out += [
+            Event(f"c{m}-{k}", "R", t + 20 + k, "product_click", sku_id="A") for k in range(clicks)
+        ]
+        out += [
+            Event(
+                f"o{m}-{k}",
+                "R",
+                t + 200 + k,
+                "order",
+                order_id=f"O{m}{k}",
+                sku_id="A",
+                quantity=1,
+                price=10.0,
+                currency="USD",
+            )
+            for k in range(orders)
+        ]
+        return out
+
+    return f
+
+
+def rules_of(alerts) -> set[str]:
+    return {a.rule for a in alerts}
+
+
+def test_stockout_alert_names_the_sku_and_the_switch():
+    def f(m, t):
+        out = [
+            Event(
+                f"o{m}-{k}",
+                "R",
+                t + 100 + k,
+                "order",
+                order_id=f"O{m}{k}",
+                sku_id="A",
+                quantity=1,
+                price=5.0,
+                currency="USD",
+            )
+            for k in range(3)
+        ]
+        return out + [
+            Event(
+                f"b{m}",
+                "R",
+                t + 300,
+                "order",
+                order_id=f"B{m}",
+                sku_id="B",
+                quantity=1,
+                price=5.0,
+                currency="USD",
+            )
+        ]
+
+    ev = stream(5, f)
+    ev.insert(1, Event("stA", "R", T0 + 1, "stock", sku_id="A", level=40))  # 25 left, 3/min
+    ev.insert(2, Event("stB", "R", T0 + 1, "stock", sku_id="B", level=500))
+    alerts = evaluate(state(ev), None, AlertRules(stockout_minutes=10))
+    assert [a.subject for a in alerts if a.rule == "stockout"] == ["A"]
+    a = alerts[0]
+    assert "switch the pinned product to B" in a.action and "release reserved stock" in a.action
+    assert not evaluate(state(ev), None, AlertRules(stockout_minutes=5))  # 8.3 min away
+
+
+@pytest.mark.parametrize(("clicks", "orders", "rule"), [(5, 3, "ctr_low"), (40, 1, "ctor_low")])
+def test_rate_below_plan_for_m_minutes_alerts(clicks, orders, rule):
+    plan = plan_from_targets(ctr=0.3, ctor=0.4)  # lower lines 24% and 32%
+    rules = AlertRules(rate_minutes=5, min_impressions=30, min_clicks=10)
+    assert rule in rules_of(evaluate(state(stream(6, funnel(100, clicks, orders))), plan, rules))
+    # four bad minutes are not yet five
+    assert rule not in rules_of(
+        evaluate(state(stream(4, funnel(100, clicks, orders))), plan, rules)
+    )
+    # on plan: no alert
+    assert not rules_of(evaluate(state(stream(6, funnel(100, 35, 20))), plan, rules)) & {rule}
+
+
+def test_viewers_falling_from_the_golden_hour_peak_alerts():
+    def viewers(curve):
+        return lambda m, t: [Event(f"v{m}", "R", t + 30000, "viewers", count=curve[m])]
+
+    rules = AlertRules(viewer_drop=0.3, viewer_drop_minutes=2)
+    falling = stream(6, viewers([200, 600, 1000, 900, 500, 450]))
+    alerts = evaluate(state(falling), None, rules)
+    assert rules_of(alerts) == {"viewers_drop"}
+    assert "push LIVE ads" in alerts[0].action
+    dip = stream(6, viewers([200, 600, 1000, 900, 500, 800]))  # one low minute only
+    assert not evaluate(state(dip), None, rules)
+
+
+def test_ad_spend_pacing_off_plan_alerts_both_ways():
+    plan = plan_from_targets(ad_spend=600)  # 10 a minute through the golden hour
+
+    def spend(per_minute):
+        return lambda m, t: [
+            Event(f"a{m}", "R", t + 5, "ad_spend", amount=per_minute, currency="USD")
+        ]
+
+    over = evaluate(state(stream(8, spend(20.0))), plan, AlertRules())
+    under = evaluate(state(stream(8, spend(4.0))), plan, AlertRules())
+    on = evaluate(state(stream(8, spend(10.5))), plan, AlertRules())
+    assert rules_of(over) == {"ad_pacing"} and "slow" in over[0].action
+    assert rules_of(under) == {"ad_pacing"} and "raise" in under[0].action
+    assert not on
+
+
+def test_alerts_are_deduplicated_acknowledged_and_raised_again_after_clearing():
+    plan = plan_from_targets(ad_spend=600)
+    st = state(
+        stream(8, lambda m, t: [Event(f"a{m}", "R", t, "ad_spend", amount=30.0, currency="USD")])
+    )
+    book = AlertBook()
+    first = book.update("R", evaluate(st, plan, AlertRules()))
+    assert len(first) == 1
+    assert book.update("R", evaluate(st, plan, AlertRules())) == []  # same condition: quiet
+    assert book.ack(first[0].id) and book.open_alerts() == []
+    assert book.update("R", []) == [] and not book.active  # cleared
+    again = book.update("R", evaluate(st, plan, AlertRules()))
+    assert len(again) == 1 and not again[0].acked
+
+
+@pytest.fixture
+def receiver():
+    got: list[dict] = []
+
+    class H(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = HTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_port}/hook", got
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_new_alerts_are_posted_to_the_webhook_once(receiver, tmp_path):
+    url, got = receiver
+
+    def f(m, t):
+        return [
+            Event(
+                f"o{m}-{k}",
+                "R",
+                t + 100 + k,
+                "order",
+                order_id=f"O{m}{k}",
+                sku_id="A",
+                quantity=1,
+                price=5.0,
+                currency="USD",
+            )
+            for k in range(4)
+        ]
+
+    ev = stream(6, f)
+    ev.insert(1, Event("stA", "R", T0 + 1, "stock", sku_id="A", level=40))
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(e.to_json() + "\n" for e in ev))
+    sink = WebhookSink(url)
+    with livecart.init(tmp_path / "ws") as ws:
+        LiveRun(ws, ReplaySource(path, batch_bytes=400), sinks=[sink]).run()
+    sink.close()
+    assert sink.errors == []
+    assert [(g["rule"], g["subject"]) for g in got] == [("stockout", "A")]
+    assert got[0]["session_id"] == "R" and "release reserved stock" in got[0]["action"]
