@@ -32,3 +32,17 @@ def test_cli_serve_off_loopback_without_token_exits_1_with_how_to_fix(sample_pat
 def test_cli_serve_without_a_workspace_says_how_to_make_one(tmp_path):
     r = CliRunner().invoke(app, ["serve", str(tmp_path / "none")])
     assert r.exit_code == 1 and "livecart init" in str(r.exception)
+
+
+def test_importing_the_web_layer_opens_no_database():
+    import subprocess
+    import sys
+
+    code = (
+        "import duckdb\n"
+        "def refuse(*a, **k): raise SystemExit('a database was opened at import time')\n"
+        "duckdb.connect = refuse\n"
+        "import livecart.web, livecart.report, livecart.cli.serve\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
