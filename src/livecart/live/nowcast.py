@@ -6,7 +6,10 @@ fitted on the workspace's past sessions; the interval is CV+ (Barber, Candes, Ra
 "Predictive inference with the jackknife+", Annals of Statistics 2021) with signed residuals:
 K models, each fitted without one fold, give out-of-fold residuals r_i, and for a new session the
 10% and 90% quantiles of {f_-k(i)(x) + r_i} bound the 80% interval (the median is the point).
-The lower end never goes below what is already sold.
+Scores are normalised (Lei, G'Sell, Rinaldo, Tibshirani & Wasserman, "Distribution-free
+predictive inference for regression", JASA 2018): residuals are divided by a spread fitted as
+log |residual| ~ the same features, so sessions with more of the live still ahead get wider
+intervals. The lower end never goes below what is already sold.
 
 The naive baseline extrapolates the GMV so far linearly to the planned length: gmv_m * T / m.
 """
@@ -59,12 +62,16 @@ class MinuteModel:
 
     coefs: np.ndarray  # folds x features
     fold_of: np.ndarray  # fold of each training session
-    resid: np.ndarray  # out-of-fold residuals, log scale
+    resid: np.ndarray  # out-of-fold residuals, log scale, divided by the spread at x_i
+    spread: np.ndarray  # coefficients of log |residual| ~ features
+
+    def scale(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(x @ self.spread)
 
     def predict(self, x: np.ndarray, level: float = 0.8) -> np.ndarray:
         """(n, 3): lower, point, upper on the original scale."""
         preds = x @ self.coefs.T  # n x folds
-        cloud = preds[:, self.fold_of] + self.resid[None, :]  # n x train sessions
+        cloud = preds[:, self.fold_of] + self.scale(x)[:, None] * self.resid[None, :]
         a = (1 - level) / 2
         q = np.quantile(cloud, [a, 0.5, 1 - a], axis=1).T
         return np.expm1(q)
@@ -77,6 +84,7 @@ class Nowcaster:
     folds: int = 10
     lam: float = 1.0
     min_sessions: int = 20
+    normalise: bool = False
     seed: int = 0
     history_: History | None = None
     models_: dict[tuple[int, str], MinuteModel | None] = field(default_factory=dict)
@@ -111,7 +119,14 @@ class Nowcaster:
             tr = fold_of != f
             coefs[f] = _ridge(x[tr], y[tr], self.lam)
             resid[~tr] = y[~tr] - x[~tr] @ coefs[f]
-        return MinuteModel(coefs, fold_of, resid)
+        # normalised conformal scores (Lei et al. 2018): a session with more of its live still
+        # ahead is less certain, so residuals are divided by a fitted spread
+        spread = (
+            np.zeros(x.shape[1])
+            if not self.normalise
+            else _ridge(x, np.log(np.abs(resid) + 1e-3), self.lam)
+        )
+        return MinuteModel(coefs, fold_of, resid / np.exp(x @ spread), spread)
 
     def predict(
         self, m: int, so_far: dict[str, float], viewers: float, planned: float
