@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import typer
@@ -33,10 +32,7 @@ def serve(
 
     Set the token with LIVECART_API_TOKEN or `api_token` in the workspace's livecart.toml.
     """
-    # The web stack loads only for this command. Imported by name because the layers contract
-    # in pyproject.toml lists cli and web as independent siblings, while `serve` must call
-    # the web layer: a plain import once the contract puts livecart.cli above livecart.web.
-    run_server = importlib.import_module("livecart.web").serve
+    from livecart.web import serve as run_server  # the web stack loads only for this command
 
     settings = load_settings(directory, host=host, port=port)
     ws = Workspace.open(directory)  # a missing workspace fails here with how to create one
