@@ -4,7 +4,7 @@ command parses input, calls one core function and renders the result."""
 from livecart.cli import workspace  # noqa: F401  (registers commands)
 from livecart.cli.app import app, run
 
-for _module in ("ingest", "serve", "demo", "live"):
+for _module in ("ingest", "serve", "demo", "live", "products", "stock", "plan", "sources"):
     try:
         __import__(f"livecart.cli.{_module}")
     except ModuleNotFoundError as _e:  # a command module not written yet
