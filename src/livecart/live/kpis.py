@@ -101,18 +101,20 @@ def sku_table(st: SessionState, window: int = 10) -> pd.DataFrame:
     last ``window`` minutes (inf when it is not selling)."""
     minute = st.current_minute()
     rows = []
-    for sku_id, s in sorted(st.skus.items()):
-        r: dict[str, Any] = {"sku_id": sku_id, **dict(zip(SKU_METRICS, s.totals, strict=True))}
-        left = s.stock_left()
-        rate = s.sales_rate(minute, window)
+    for sku_id in sorted(set(st.sku_rows) | set(st.skus)):
+        s = st.skus.get(sku_id)
+        row = st.sku_rows.get(sku_id)
+        counts = st.sku_totals[row] if row is not None else np.zeros(len(SKU_METRICS))
+        r: dict[str, Any] = {"sku_id": sku_id, **dict(zip(SKU_METRICS, counts, strict=True))}
+        left = s.stock_left() if s else None
+        rate = s.sales_rate(minute, window) if s else 0.0
         r["stock_left"] = np.nan if left is None else left
-        r["stock_start"] = np.nan if s.stock_level is None else s.stock_level
+        r["stock_start"] = np.nan if s is None or s.stock_level is None else s.stock_level
         r["units_per_minute"] = rate
-        r["stockout_eta_minutes"] = (
-            np.nan
-            if left is None
-            else (0.0 if left <= 0 else (left / rate if rate > 0 else np.inf))
-        )
+        if left is None:
+            r["stockout_eta_minutes"] = np.nan
+        else:
+            r["stockout_eta_minutes"] = 0.0 if left <= 0 else (left / rate if rate else np.inf)
         r["pinned"] = sku_id == st.pinned
         rows.append(r)
     cols = [

@@ -54,8 +54,9 @@ class Monitor:
         self.sessions: dict[str, SessionState] = {}
         self.malformed: list[C.Malformed] = []
         self.malformed_count = 0
-        self._seen: dict[str, int] = {}  # event id -> (session index << 42) | ts
-        self._seen_kept = 0
+        self._seen: set[str] = set()  # ids within the lateness window
+        self._log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (ids, ts, session)
+        self._logged = self._seen_kept = 0
         self._pending: dict[str, list[C.Columns]] = {}
         self.events_in = 0
 
@@ -91,7 +92,7 @@ class Monitor:
             sid, eid = rows.session_id[i], rows.id[i]
             st = self.sessions.get(sid)
             if st is not None:
-                if self._seen.get(eid, -1) >> 42 != st.index:
+                if eid not in self._seen:
                     self._note_malformed(
                         [
                             C.Malformed(
@@ -113,7 +114,8 @@ class Monitor:
             )
             st.watermark = int(rows.ts[i])
             self.sessions[sid] = st
-            self._seen[eid] = (st.index << 42) | int(rows.ts[i])
+            self._seen.add(eid)
+            self._log.append((rows.id[i : i + 1], rows.ts[i : i + 1], np.array([st.index])))
             held = self._pending.pop(sid, None)
             if held:
                 self._aggregate(C.concat(held))
@@ -179,29 +181,43 @@ class Monitor:
     def _drop_duplicates(
         self, cols: C.Columns, codes: np.ndarray, states: list, keep: np.ndarray
     ) -> np.ndarray:
-        sidx = np.array([s.index for s in states], dtype=np.int64)
-        tag = (sidx[codes] << 42) | cols.ts
-        seen, ok = self._seen, np.ones(len(cols), dtype=bool)
-        for j, (eid, tg) in enumerate(zip(cols.id.tolist(), tag.tolist(), strict=True)):
-            if not keep[j]:
-                continue
-            old = seen.get(eid)
-            if old is not None and old >> 42 == tg >> 42:
-                ok[j] = False
-                states[codes[j]].dropped["duplicate"] += 1
-            else:
-                seen[eid] = tg
-        if len(seen) > max(4 * self._seen_kept, 100_000):
+        """Ids already seen (or repeated within the batch) are duplicates. Ids are unique per
+        event (the wire format's contract), so one set serves all sessions."""
+        idx = np.flatnonzero(keep)
+        ids = cols.id[idx]
+        lst = ids.tolist()
+        seen = self._seen
+        dup = np.fromiter(map(seen.__contains__, lst), bool, len(lst))
+        before = len(seen)
+        seen.update(lst)
+        if len(seen) - before != len(lst) - int(dup.sum()):  # repeats inside the batch
+            dup |= pd.Index(ids).duplicated(keep="first")
+        sidx = np.array([s.index for s in states], dtype=np.int64)[codes[idx]]
+        self._log.append((ids[~dup], cols.ts[idx][~dup], sidx[~dup]))
+        self._logged += int((~dup).sum())
+        for i, n in enumerate(np.bincount(codes[idx][dup], minlength=len(states))):
+            states[i].dropped["duplicate"] += int(n)
+        if self._logged > max(2 * self._seen_kept, 100_000):
             self._evict_seen()
+        ok = np.ones(len(cols), dtype=bool)
+        ok[idx[dup]] = False
         return ok
 
     def _evict_seen(self) -> None:
         """Forget ids older than their session's watermark minus the lateness: such an event,
-        delivered again, is dropped as late anyway."""
-        by_index = {s.index: s.watermark - self.lateness_ms for s in self.sessions.values()}
-        mask = (1 << 42) - 1
-        self._seen = {k: v for k, v in self._seen.items() if (v & mask) >= by_index[v >> 42]}
-        self._seen_kept = len(self._seen)
+        delivered again, is dropped as late anyway. Memory: the ids of the lateness window."""
+        if not self._log:
+            return
+        ids = np.concatenate([x[0] for x in self._log])
+        ts = np.concatenate([x[1] for x in self._log])
+        sidx = np.concatenate([x[2] for x in self._log])
+        floor = np.empty(len(self.sessions), dtype=np.int64)
+        for s in self.sessions.values():
+            floor[s.index] = s.watermark - self.lateness_ms
+        fresh = ts >= floor[sidx]
+        self._seen.difference_update(ids[~fresh].tolist())
+        self._log = [(ids[fresh], ts[fresh], sidx[fresh])]
+        self._logged = self._seen_kept = int(fresh.sum())
 
     def _drop_out_of_range(
         self, minute: np.ndarray, codes: np.ndarray, states: list, keep: np.ndarray

@@ -44,16 +44,21 @@ def _add_totals(
     w = np.where(
         (et == _T["product_impression"]) & ~np.isnan(rows.count[sel]), rows.count[sel], 1.0
     )
-    flat = [pair * nm + metric[sel]]
+    upairs, inv = np.unique(pair, return_inverse=True)  # sorted: by session, then SKU
+    flat = [inv * nm + metric[sel]]
     wts = [w]
     od = np.flatnonzero(et == _T["order"])
     if len(od):
         q = rows.quantity[sel][od]
-        flat += [pair[od] * nm + 4, pair[od] * nm + 5]
+        flat += [inv[od] * nm + 4, inv[od] * nm + 5]
         wts += [q, q * rows.price[sel][od]]
-    size = len(states) * n_sku
-    block = np.bincount(np.concatenate(flat), np.concatenate(wts), minlength=size * nm)
-    block = block.reshape(size, nm)
-    for p in np.unique(pair):
-        st = states[p // n_sku]
-        st.sku(skus[p % n_sku]).totals += block[p]
+    size = len(upairs) * nm
+    block = np.bincount(np.concatenate(flat), np.concatenate(wts), minlength=size)
+    block = block.reshape(len(upairs), nm)
+    sess = upairs // n_sku
+    sku_names = skus[upairs % n_sku]
+    cuts = np.flatnonzero(np.r_[True, sess[1:] != sess[:-1], True])
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        st = states[sess[a]]
+        rows = [st.sku_row(k) for k in sku_names[a:b]]
+        st.sku_totals[rows] += block[a:b]  # rows are distinct within a session

@@ -44,7 +44,8 @@ DROP_REASONS = ("late", "duplicate", "before_start", "too_long", "currency", "no
 
 @dataclass
 class SkuState:
-    totals: np.ndarray = field(default_factory=lambda: np.zeros(len(SKU_METRICS)))
+    """Stock and sales timing of one SKU (its counts are in SessionState.sku_totals)."""
+
     stock_level: float | None = None  # last stock snapshot
     stock_ts: int = -1
     orders: list[tuple[int, float]] = field(default_factory=list)  # (ts, units) for stock math
@@ -77,6 +78,8 @@ class SessionState:
     minutes: np.ndarray = field(default_factory=lambda: np.zeros((64, NM)))
     n_minutes: int = 0  # highest minute seen + 1
     skus: dict[str, SkuState] = field(default_factory=dict)
+    sku_rows: dict[str, int] = field(default_factory=dict)  # SKU -> row of sku_totals
+    sku_totals: np.ndarray = field(default_factory=lambda: np.zeros((16, len(SKU_METRICS))))
     pinned: str | None = None
     pinned_ts: int = -1
     accepted: int = 0
@@ -95,6 +98,16 @@ class SessionState:
         if s is None:
             s = self.skus[sku_id] = SkuState()
         return s
+
+    def sku_row(self, sku_id: str) -> int:
+        r = self.sku_rows.get(sku_id)
+        if r is None:
+            r = self.sku_rows[sku_id] = len(self.sku_rows)
+            if r >= len(self.sku_totals):
+                grown = np.zeros((2 * len(self.sku_totals), len(SKU_METRICS)))
+                grown[: len(self.sku_totals)] = self.sku_totals
+                self.sku_totals = grown
+        return r
 
     def current_minute(self) -> int:
         """The minute the session's clock (its newest event) is in."""
