@@ -76,7 +76,8 @@ class Monitor:
         if starts.any():
             self._start_sessions(cols.take(starts))
             cols = cols.take(~starts)
-        known = np.fromiter((s in self.sessions for s in cols.session_id), bool, len(cols))
+        codes, uniq = pd.factorize(cols.session_id)
+        known = np.array([s in self.sessions for s in uniq], dtype=bool)[codes]
         if not known.all():
             self._hold(cols.take(~known))
             cols = cols.take(known)
