@@ -44,7 +44,7 @@ LIVE = {
     "buzz_sd": 0.4,
     "foryou_sd": 0.7,
 }
-GOLDEN = {"gamma": 0.7, "minutes": 60, "clip": 3.0}
+GOLDEN = {"gamma": 1.0, "minutes": 60, "clip": 3.0}
 ADS = {
     "beta_usd": {"pre_live": 1000.0, "live": 3000.0, "closing": 1200.0},
     "half_sat_usd": {"pre_live": 300.0, "live": 900.0, "closing": 350.0},

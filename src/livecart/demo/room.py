@@ -137,7 +137,7 @@ def _arrivals(rng, plan, t0, t1, push, buf) -> tuple[np.ndarray, np.ndarray]:
     rate = plan.rate[:, t0:t1].copy()
     first = np.arange(t0, t1) < GOLDEN["minutes"]
     rate[0] *= np.where(first, plan.heat, push)
-    rate[4] *= np.where(first, 1.0, push)
+    rate[4:] *= np.where(first, 1.0, push)[None, :]  # search and other follow the push too
     counts = rng.poisson(rate)
     src = np.repeat(np.repeat(np.arange(len(SOURCES)), t1 - t0), counts.ravel())
     minute = np.repeat(np.tile(np.arange(t0, t1), len(SOURCES)), counts.ravel())

@@ -1,0 +1,121 @@
+"""`livecart demo`: build (or reuse) the demo workspace and serve its dashboard;
+`livecart demo-events`: one demo session's raw event stream as JSON lines."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from livecart.cli.app import app, console, print_json
+from livecart.demo import DemoSummary, build, session_events
+from livecart.settings import load_settings
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("livecart-demo"), "--out", help="workspace folder to build"),
+    seed: int = typer.Option(42, "--seed", help="random seed: the same seed builds the same data"),
+    scale: float = typer.Option(
+        1.0, "--scale", help="size: 1 is ~150 lives and ~200,000 order lines; grows linearly"
+    ),
+    no_serve: bool = typer.Option(False, "--no-serve", help="build and summarise, do not serve"),
+    host: str = typer.Option(None, "--host", help="address to bind; default 127.0.0.1"),
+    port: int = typer.Option(None, "--port", help="port to listen on; default 8000"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+) -> None:
+    """Build a demo workspace of a fictional brand's TikTok Shop business (6 markets, about six
+    months) and open its dashboard. Run again, it reuses the workspace already built."""
+    summary = _build_with_progress(out, seed, scale, quiet=as_json)
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        _print_summary(summary)
+    if no_serve:
+        return
+    from livecart.web import serve as run_server  # the web stack loads only when serving
+
+    settings = load_settings(out, host=host, port=port)
+    run_server(out, host=settings.host, port=settings.port, api_token=settings.api_token)
+
+
+def _build_with_progress(out: Path, seed: int, scale: float, quiet: bool) -> DemoSummary:
+    if quiet or (out / "truth.json").exists():
+        return build(out, seed=seed, scale=scale)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("building the demo", total=1.0)
+
+        def report(message: str, fraction: float) -> None:
+            bar.update(task, description=message, completed=fraction)
+
+        return build(out, seed=seed, scale=scale, progress=report)
+
+
+def _print_summary(s: DemoSummary) -> None:
+    if s.reused:
+        console.print(
+            f"Reusing the demo workspace at [bold]{s.path}[/bold] (built with seed "
+            f"{s.seed}, scale {s.scale}); delete the folder to rebuild it.",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"Built the demo workspace at [bold]{s.path}[/bold] in {s.seconds:.1f}s "
+            f"(seed {s.seed}, scale {s.scale}).",
+            highlight=False,
+        )
+    markets = ", ".join(f"{m['market']} ({m['currency']}, {m['timezone']})" for m in s.markets)
+    console.print(
+        f"Brand: [bold]{s.brand}[/bold] (fictional)\nMarkets: {markets}\n"
+        f"Dates: {s.date_from} to {s.date_to}",
+        highlight=False,
+    )
+    c = s.counts
+    console.print(
+        f"{c['products']} SKUs, {c['creators']} creators, {c['videos']:,} videos, "
+        f"{c['sessions']} lives ({c['live_minutes']:,} live minutes), "
+        f"{c['orders']:,} order lines, {c['buyers']:,} buyers",
+        highlight=False,
+    )
+    t = Table(title="GMV by market")
+    for col in ("market", "GMV (local)", "GMV (USD)"):
+        t.add_column(col, justify="left" if col == "market" else "right")
+    for r in s.gmv_by_market:
+        t.add_row(r["market"], f"{r['gmv']:,.0f} {r['currency']}", f"{r['gmv_usd']:,.0f}")
+    t.add_row("all", "", f"{sum(r['gmv_usd'] for r in s.gmv_by_market):,.0f}")
+    console.print(t)
+
+
+@app.command(name="demo-events")
+def demo_events(
+    directory: Path = typer.Argument(..., help="demo workspace folder"),
+    session_id: str = typer.Argument(..., help="session id, e.g. L0001"),
+    out: str = typer.Option(..., "--out", help="JSON-lines file to write, or - for stdout"),
+) -> None:
+    """Write one demo session's raw events as JSON lines in time order, to replay into
+    `livecart monitor`."""
+    events = session_events(directory, session_id)
+    if out == "-":
+        _write(events, sys.stdout)
+        return
+    with open(out, "w", encoding="utf-8") as f:
+        n = _write(events, f)
+    console.print(f"wrote {n:,} events of {session_id} to {out}", highlight=False)
+
+
+def _write(events, f) -> int:
+    n = 0
+    for e in events:
+        f.write(e.to_json())
+        f.write("\n")
+        n += 1
+    return n
