@@ -10,6 +10,7 @@ are upserted on the kind's natural key, so importing the same rows again changes
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import time
 import zoneinfo
 from collections.abc import Callable
@@ -177,31 +178,45 @@ def _run(
         columns={n: h for n, (_, h) in cmap.sources.items()},
     )
     wanted = sorted(pos for pos, _ in cmap.sources.values())
-    with ws.transaction():
-        stage = Stage(ws, k)
+    with tempfile.TemporaryDirectory(dir=ws.path, prefix=".import-") as tmp:
+        stage = Stage(ws, k, Path(tmp))
         try:
-            for table, rows in src.read(wanted, progress):
-                typed = batcher.convert(table, rows)
-                if derive:
-                    typed = derive_session_ids(typed)
-                stage.append(typed)
-        except FileProblem as e:
-            log.add(e.problem.row, e.problem.column, e.problem.message)
-        log.extend(src.problems)
-        stage.fill_currency()
-        stage.check_duplicates(log, cmap)
-        stage.check_references(log, cmap)
-        if log:
-            raise ImportRejected(log.sorted(), log.truncated)
-        result.rows_written = ws.upsert(k.name, stage.name)
-        result.rows_read = stage.rows + len(src.problems)
-        stage.drop()
-        if sha:
-            ws.record_import(sha, k.name, src.file, result.rows_written)
+            _stage_rows(src, stage, batcher, wanted, progress, log, derive)
+            stage.finish()
+            stage.check_duplicates(log, cmap)
+            stage.check_references(log, cmap)
+            if log:
+                raise ImportRejected(log.sorted(), log.truncated)
+            with ws.transaction():
+                result.rows_written = ws.upsert(k.name, stage.name)
+                if sha:
+                    ws.record_import(sha, k.name, src.file, result.rows_written)
+        finally:
+            stage.drop()
+    result.rows_read = stage.rows + len(src.problems)
     if batcher.description_row is not None:
         result.skipped_rows.append(batcher.description_row)
         result.notes.append(f"row {batcher.description_row} explains the columns: skipped")
     return result
+
+
+def _stage_rows(
+    src: Source,
+    stage: Stage,
+    batcher: Batcher,
+    wanted: list[int],
+    progress: Progress | None,
+    log: ProblemLog,
+    derive: bool,
+) -> None:
+    """Read, convert and stage every batch; problems the reader meets join the log."""
+    try:
+        for table, rows in src.read(wanted, progress):
+            typed = batcher.convert(table, rows)
+            stage.append(derive_session_ids(typed) if derive else typed)
+    except FileProblem as e:
+        log.add(e.problem.row, e.problem.column, e.problem.message)
+    log.extend(src.problems)
 
 
 def _defaults(

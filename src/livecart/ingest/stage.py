@@ -1,20 +1,22 @@
-"""The staging table: a file's typed rows wait here, inside the import's transaction, while the
-checks that need the whole file run as SQL (duplicate keys, references, currency defaults).
-Staging on disk keeps memory bounded for large files; the transaction is rolled back if any
-problem is found, so the workspace never sees a partial import."""
+"""The stage: a file's typed rows wait in a Parquet file beside the workspace while the checks
+that need the whole file run as SQL over it (duplicate keys, references), and the upsert reads
+from it. Staging on disk keeps memory bounded for large files (DuckDB holds on to Arrow batches
+inserted inside a transaction until it commits, so inserting batch by batch would not), and the
+workspace is not touched until the whole file is known to be valid."""
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from livecart.ingest.columns import ColumnMap
 from livecart.ingest.problems import ProblemLog
-from livecart.ingest.validate import ROW
+from livecart.ingest.validate import ARROW_TYPES, ROW
 from livecart.model.schema import KINDS, Kind
 from livecart.store import Workspace
-from livecart.store.migrations import SQL_TYPES
 
 
 def q(name: str) -> str:
@@ -22,50 +24,63 @@ def q(name: str) -> str:
 
 
 class Stage:
-    """A table named ``_stage_<random>`` with the kind's columns and ``_row``. Create it inside
-    ``ws.transaction()``."""
+    """Typed batches appended to ``folder/<name>.parquet``; after ``finish()`` a temporary view
+    ``name`` reads them (with missing currencies filled in) for the checks and the upsert."""
 
-    def __init__(self, ws: Workspace, kind: Kind) -> None:
+    def __init__(self, ws: Workspace, kind: Kind, folder: Path) -> None:
         self.ws, self.kind = ws, kind
         self.name = f"_stage_{uuid.uuid4().hex[:12]}"
-        cols = ", ".join(f"{q(c.name)} {SQL_TYPES[c.type]}" for c in kind.columns)
-        ws.con.execute(f"CREATE TABLE {q(self.name)} ({cols}, {ROW} BIGINT)")
+        self.path = folder / f"{self.name}.parquet"
+        self.schema = pa.schema(
+            [(c.name, ARROW_TYPES[c.type]) for c in kind.columns] + [(ROW, pa.int64())]
+        )
+        self._writer = pq.ParquetWriter(self.path, self.schema, compression="none")
+        self._closed = False
         self.rows = 0
 
     def append(self, table: pa.Table) -> None:
-        view = f"_batch_{self.name}"
-        self.ws.con.register(view, table)
-        try:
-            self.ws.con.execute(f"INSERT INTO {q(self.name)} SELECT * FROM {q(view)}")
-        finally:
-            self.ws.con.unregister(view)
+        self._writer.write_table(table.cast(self.schema))
         self.rows += table.num_rows
 
-    def drop(self) -> None:
-        self.ws.con.execute(f"DROP TABLE IF EXISTS {q(self.name)}")
+    def finish(self) -> None:
+        """Close the file and define the view the checks and the upsert read."""
+        self._writer.close()
+        self._closed = True
+        path = str(self.path).replace("'", "''")
+        cols = ", ".join(f"s.{q(c)}" for c in self.kind.column_names if c != "currency")
+        src = f"read_parquet('{path}') s"
+        if "currency" not in self.kind.column_names:
+            select = f"SELECT s.* FROM {src}"
+        elif "market" in self.kind.column_names:  # rows without a currency take their market's
+            select = (
+                f"SELECT {cols}, coalesce(s.currency, m.currency) AS currency, s.{ROW} "
+                f"FROM {src} LEFT JOIN markets m ON m.market = s.market"
+            )
+        elif "session_id" in self.kind.column_names:  # ... or their session's (market's)
+            select = (
+                f"SELECT {cols}, coalesce(s.currency, x.currency, m.currency) AS currency,"
+                f" s.{ROW} FROM {src} LEFT JOIN sessions x ON x.session_id = s.session_id"
+                f" LEFT JOIN markets m ON m.market = x.market"
+            )
+        else:
+            select = f"SELECT s.* FROM {src}"
+        self.ws.con.execute(f"CREATE OR REPLACE TEMP VIEW {q(self.name)} AS {select}")
 
-    def fill_currency(self) -> None:
-        """Rows without a currency take their market's (or their session's market's)."""
-        cols = set(self.kind.column_names)
-        if "currency" not in cols:
-            return
-        s = q(self.name)
-        if "market" in cols:
-            self.ws.con.execute(
-                f"UPDATE {s} SET currency = m.currency FROM markets m "
-                f"WHERE {s}.currency IS NULL AND {s}.market = m.market"
-            )
-        elif "session_id" in cols:
-            self.ws.con.execute(
-                f"UPDATE {s} SET currency = coalesce(x.currency, m.currency) "
-                f"FROM sessions x LEFT JOIN markets m ON m.market = x.market "
-                f"WHERE {s}.currency IS NULL AND {s}.session_id = x.session_id"
-            )
+    def drop(self) -> None:
+        if not self._closed:
+            self._writer.close()
+            self._closed = True
+        self.ws.con.execute(f"DROP VIEW IF EXISTS {q(self.name)}")
 
     def check_duplicates(self, log: ProblemLog, cmap: ColumnMap) -> None:
         """The same natural key twice in one file: name both rows."""
         keys = ", ".join(q(k) for k in self.kind.key)
         not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in self.kind.key)
+        groups = (
+            f"SELECT 1 FROM {q(self.name)} WHERE {not_null} GROUP BY {keys} HAVING count(*) > 1"
+        )
+        if not self.ws.con.execute(f"SELECT count(*) FROM ({groups})").fetchall()[0][0]:
+            return  # the usual case: one cheap pass, no row lists built
         found = self.ws.con.execute(
             f"SELECT {keys}, list({ROW} ORDER BY {ROW}) FROM {q(self.name)} WHERE {not_null} "
             f"GROUP BY ALL HAVING count(*) > 1 ORDER BY min({ROW}) LIMIT ?",
@@ -86,21 +101,30 @@ class Stage:
             if ref_kind not in KINDS:
                 continue
             c, s = q(col.name), q(self.name)
-            also_here = (
-                f" AND NOT EXISTS (SELECT 1 FROM {s} h WHERE h.{q(ref_col)} = s.{c})"
+            # distinct values first: few (SKUs, markets) even in a large file, so this stays
+            # small in memory; rows are looked up only for values that are missing
+            here = (
+                f" AND v NOT IN (SELECT {q(ref_col)} FROM {s} WHERE {q(ref_col)} IS NOT NULL)"
                 if ref_kind == self.kind.name
                 else ""
             )
-            where = (
-                f"s.{c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q(ref_kind)} r "
-                f"WHERE r.{q(ref_col)} = s.{c}){also_here}"
-            )
-            n = self.ws.con.execute(f"SELECT count(*) FROM {s} s WHERE {where}").fetchone()[0]
-            if not n:
+            missing = [
+                r[0]
+                for r in self.ws.con.execute(
+                    f"SELECT v FROM (SELECT DISTINCT {c} AS v FROM {s} WHERE {c} IS NOT NULL) "
+                    f"WHERE v NOT IN (SELECT {q(ref_col)} FROM {q(ref_kind)} "
+                    f"WHERE {q(ref_col)} IS NOT NULL){here}"
+                ).fetchall()
+            ]
+            if not missing:
                 continue
+            where = f"{c} IN (SELECT unnest(?::VARCHAR[]))"
+            n = self.ws.con.execute(
+                f"SELECT count(*) FROM {s} WHERE {where}", [missing]
+            ).fetchall()[0][0]
             bad = self.ws.con.execute(
-                f"SELECT s.{ROW}, s.{c} FROM {s} s WHERE {where} ORDER BY 1 LIMIT ?",
-                [max(log.room, 1)],
+                f"SELECT {ROW}, {c} FROM {s} WHERE {where} ORDER BY 1 LIMIT ?",
+                [missing, max(log.room, 1)],
             ).fetchall()
             msg = (
                 f"{{}} is not a known {ref_col} in {ref_kind}: import {ref_kind} first "

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 _PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_COMMON_MONEY = r"^(?:[A-Z]{3} ?|\$)?-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$"
 _SYMBOLS = "$€£¥₫฿₱₹"
 # sign, currency before (code and/or symbol), sign, digits with separators, currency after
 _MONEY = (
@@ -86,15 +88,25 @@ def parse_number(arr: pa.Array, *, percent: bool = False) -> Parsed:
     """Numbers as float64; money text and (when ``percent``) percentages allowed."""
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         vals = pc.cast(arr, pa.float64())
-        return Parsed(vals, pa.array([False] * len(arr), pa.bool_()))
+        return Parsed(vals, _no_bad(arr))
     if pa.types.is_boolean(arr.type) or pa.types.is_null(arr.type):
         vals = pc.cast(arr, pa.float64())
-        return Parsed(vals, pa.array([False] * len(arr), pa.bool_()))
+        return Parsed(vals, _no_bad(arr))
     text = clean_text(arr)
-    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), True)
-    if pc.all(plain).as_py():
-        return Parsed(pc.cast(text, pa.float64()), pa.array([False] * len(arr), pa.bool_()))
+    if _all_match(text, _PLAIN_NUMBER):
+        return Parsed(pc.cast(text, pa.float64()), _no_bad(arr))
+    if _all_match(text, _COMMON_MONEY):  # fast path for "$1,299.00" and "USD 12.99"
+        vals = pc.cast(pc.replace_substring_regex(text, r"^[A-Z]{3} ?|^\$|,", ""), pa.float64())
+        code = None
+        if pc.any(pc.match_substring_regex(text, r"^[A-Z]")).as_py():
+            code = pc.struct_field(pc.extract_regex(text, r"^(?P<c>[A-Z]{3})?"), "c")
+            code = pc.if_else(pc.equal(code, ""), pa.scalar(None, pa.string()), code)
+        return Parsed(vals, _no_bad(arr), code)
     return _parse_number_text(text, percent)
+
+
+def _all_match(text: pa.Array, pattern: str) -> bool:
+    return bool(pc.all(pc.fill_null(pc.match_substring_regex(text, pattern), True)).as_py())
 
 
 def _parse_number_text(text: pa.Array, percent: bool) -> Parsed:
@@ -189,7 +201,8 @@ def parse_timestamp(arr: pa.Array, timezone: str | None = None) -> Parsed:
     text = clean_text(arr)
     slash = pc.fill_null(pc.match_substring_regex(text, _SLASH), False)
     offset = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False)
-    naive = pc.if_else(slash, _parse_slash(text), _parse_iso(text, pc.invert(offset), False))
+    iso = pc.and_(pc.is_valid(text), pc.invert(pc.or_(slash, offset)))
+    naive = pc.if_else(slash, _parse_slash(text, slash), _parse_iso(text, iso, False))
     if timezone:
         naive = _localise(pd.Series(naive.to_pandas()), timezone)
     vals = pc.if_else(offset, _parse_iso(text, offset, True), naive)
@@ -197,13 +210,17 @@ def parse_timestamp(arr: pa.Array, timezone: str | None = None) -> Parsed:
 
 
 def _no_bad(arr: pa.Array) -> pa.Array:
-    return pa.array([False] * len(arr), pa.bool_())
+    return pa.array(np.zeros(len(arr), dtype=bool))
 
 
-def _parse_slash(text: pa.Array) -> pa.Array:
+def _parse_slash(text: pa.Array, slash: pa.Array) -> pa.Array:
     out = pa.nulls(len(text), pa.timestamp("us"))
+    if not pc.any(slash).as_py():
+        return out
     for fmt in _SLASH_FORMATS:
         out = pc.coalesce(out, pc.strptime(text, format=fmt, unit="us", error_is_null=True))
+        if not pc.any(pc.and_(slash, pc.is_null(out))).as_py():
+            break
     # strptime rolls 31/02 over into March: keep only values whose day and month read back
     dm = pc.extract_regex(text, r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/")
     same = pc.and_(

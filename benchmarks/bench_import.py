@@ -1,0 +1,186 @@
+"""Import speed and memory: livecart's importer against DuckDB's own read_csv (the limit).
+
+Writes an orders CSV of N rows (default 1,000,000, with Seller Center-style money text and
+DD/MM/YYYY times) into a temp folder, imports it into a fresh workspace with progress, and
+reports rows/s and peak memory; then times DuckDB's ``read_csv`` of the same file into a table
+and prints the ratio. Each size runs in a child process so peak RSS is that import's own.
+
+    python benchmarks/bench_import.py                 # 200k and 1M rows
+    python benchmarks/bench_import.py --rows 1000000  # one size
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+N_SKUS = 500
+MEMORY_LIMIT = ""  # e.g. "256MB": caps DuckDB's buffer pool (it spills to disk beyond it)
+
+
+def write_orders_csv(path: Path, rows: int, seed: int = 7) -> None:
+    """An orders file in the Seller Center shape, written in chunks (bounded memory)."""
+    rng = np.random.default_rng(seed)
+    header = (
+        "Order ID,SKU ID,Buyer Username,Country,Quantity,SKU Unit Original Price,"
+        "SKU Seller Discount,SKU Platform Discount,SKU Subtotal After Discount,"
+        "Order Amount,Created Time,Paid Time,Order Status,Seller SKU,Product Name\n"
+    )
+    start = np.datetime64("2024-01-01T00:00:00")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(header)
+        for lo in range(0, rows, 100_000):
+            n = min(100_000, rows - lo)
+            i = np.arange(lo, lo + n)
+            sku = rng.integers(0, N_SKUS, n)
+            qty = rng.integers(1, 5, n)
+            price = rng.integers(199, 99_999, n) / 100
+            sub = qty * price
+            created = start + rng.integers(0, 365 * 86400, n).astype("timedelta64[s]")
+            paid = created + rng.integers(5, 600, n).astype("timedelta64[s]")
+            f.writelines(
+                f'{o},SKU{s:05d},buyer{o % 50_000},United States,{q},"${p:,.2f}",0.00,0.00,'
+                f'"${t:,.2f}","${t:,.2f}",{_dmy(c)},{_dmy(d)},Completed,S-{s},Product {s}\n'
+                for o, s, q, p, t, c, d in zip(i, sku, qty, price, sub, created, paid, strict=True)
+            )
+
+
+def _dmy(t: np.datetime64) -> str:
+    s = str(t)  # YYYY-MM-DDTHH:MM:SS
+    return f"{s[8:10]}/{s[5:7]}/{s[0:4]} {s[11:19]}"
+
+
+def run_livecart(csv: Path, work: Path) -> dict[str, float]:
+    import pandas as pd
+
+    import livecart
+    from livecart.ingest import import_file, import_frame
+
+    ws = livecart.init(work / "ws")
+    import_frame(
+        ws,
+        "markets",
+        pd.DataFrame({"market": ["US"], "currency": ["USD"], "timezone": ["America/Los_Angeles"]}),
+    )
+    import_frame(
+        ws,
+        "products",
+        pd.DataFrame(
+            {
+                "sku_id": [f"SKU{i:05d}" for i in range(N_SKUS)],
+                "category": "beauty_personal_care",
+                "currency": "USD",
+            }
+        ),
+    )
+    if MEMORY_LIMIT:
+        ws.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    ticks = [0]
+    streaming_peak = [0.0]
+
+    def progress(done: int, total: int | None) -> None:
+        ticks[0] += 1
+
+    upsert = ws.upsert
+
+    def timed_upsert(*args):  # the high-water mark before DuckDB's upsert starts
+        streaming_peak[0] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return upsert(*args)
+
+    ws.upsert = timed_upsert  # type: ignore[method-assign]
+    t0 = time.perf_counter()
+    r = import_file(ws, "orders", csv, progress=progress, timezone="America/Los_Angeles")
+    secs = time.perf_counter() - t0
+    assert r.rows_written == ws.count("orders")
+    ws.close()
+    return {
+        "rows": r.rows_written,
+        "seconds": secs,
+        "progress_calls": ticks[0],
+        "streaming_peak_mb": streaming_peak[0],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_duckdb(csv: Path, work: Path) -> dict[str, float]:
+    import duckdb
+
+    con = duckdb.connect(str(work / "duck.duckdb"))
+    t0 = time.perf_counter()
+    con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv('{csv}')")
+    secs = time.perf_counter() - t0
+    n = con.execute("SELECT count(*) FROM orders").fetchone()[0]
+    con.close()
+    return {
+        "rows": n,
+        "seconds": secs,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def child(which: str, csv: str, work: str, limit: str) -> None:
+    global MEMORY_LIMIT
+    MEMORY_LIMIT = limit
+    fn = run_livecart if which == "livecart" else run_duckdb
+    print(json.dumps(fn(Path(csv), Path(work))))
+
+
+def measure(rows: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "orders.csv"
+        write_orders_csv(csv, rows)
+        mb = csv.stat().st_size / 1e6
+        out = {}
+        for which in ("livecart", "duckdb"):
+            work = Path(tmp) / which
+            work.mkdir()
+            p = subprocess.run(
+                [sys.executable, __file__, "--child", which, str(csv), str(work), MEMORY_LIMIT],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            out[which] = json.loads(p.stdout.strip().splitlines()[-1])
+        lc, dk = out["livecart"], out["duckdb"]
+        print(f"{rows:>9,} rows ({mb:,.0f} MB CSV)")
+        print(
+            f"  livecart import_file : {lc['seconds']:6.2f} s  {rows / lc['seconds']:>10,.0f} "
+            f"rows/s  peak RSS {lc['peak_rss_mb']:6.0f} MB  ({lc['progress_calls']} progress "
+            f"updates)"
+        )
+        print(
+            f"    of which reading, validating, staging: peak RSS "
+            f"{lc['streaming_peak_mb']:6.0f} MB; the rest is DuckDB's upsert"
+        )
+        print(
+            f"  duckdb read_csv      : {dk['seconds']:6.2f} s  {rows / dk['seconds']:>10,.0f} "
+            f"rows/s  peak RSS {dk['peak_rss_mb']:6.0f} MB"
+        )
+        print(f"  ratio livecart/duckdb: {lc['seconds'] / dk['seconds']:.2f}x the time")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, nargs="*", default=[200_000, 1_000_000])
+    ap.add_argument("--memory-limit", default="", help="DuckDB memory_limit for the import")
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        child(*a.child)
+        return
+    global MEMORY_LIMIT
+    MEMORY_LIMIT = a.memory_limit
+    for n in a.rows:
+        measure(n)
+
+
+if __name__ == "__main__":
+    main()
