@@ -40,15 +40,13 @@ def test_rejected_import_lists_every_problem_and_exits_1(tmp_path):
         tmp_path / "m.csv",
         "market,currency,timezone\nUS,dollars,America/New_York\nUK,GBP,Europe/Londres\n",
     )
+    # a real process: the error handler in livecart.cli.app.run sets the exit code
+    code = "from livecart.cli import main; main()"
     r = subprocess.run(
-        [sys.executable, "-m", "livecart.cli", "import", str(d), "markets", str(f)],
+        [sys.executable, "-c", code, "import", str(d), "markets", str(f)],
         capture_output=True,
         text=True,
     )
-    if "No module named livecart.cli.__main__" in r.stderr:
-        r = subprocess.run(
-            ["livecart", "import", str(d), "markets", str(f)], capture_output=True, text=True
-        )
     assert r.returncode == 1
     assert "nothing written: 2 problems" in r.stderr
     assert "m.csv:2 [currency]" in r.stderr and "m.csv:3 [timezone]" in r.stderr
