@@ -248,6 +248,10 @@ class Monitor:
     def _add_minutes(
         self, rows: C.Columns, codes: np.ndarray, minute: np.ndarray, states: list
     ) -> None:
+        # live_end marks the end, it is no activity: it must not open a minute of its own
+        ends = rows.etype == _T["live_end"]
+        if ends.any():
+            rows, codes, minute = rows.take(~ends), codes[~ends], minute[~ends]
         n_s = len(states)
         lo = np.full(n_s, np.iinfo(np.int64).max)
         hi = np.full(n_s, -1)
