@@ -54,7 +54,7 @@ ADS = {
     "budget_median_usd": 1200.0,
     "budget_sd": 0.6,
     "split": (0.2, 0.6, 0.2),
-    "split_concentration": 30.0,
+    "split_concentration": 60.0,
     "off_rule_share": 0.15,
     "pre_live_hours": 24,
 }
@@ -106,7 +106,7 @@ class SessionPlan:
 
 
 def n_sessions(scale: float) -> int:
-    return max(24, round(150 * scale))
+    return max(4, round(150 * scale))
 
 
 def make_plans(w: World) -> list[SessionPlan]:
