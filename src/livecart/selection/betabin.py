@@ -29,23 +29,30 @@ MIN_CELLS_TO_FIT = 4  # cells with evidence a category needs before its spread i
 
 @dataclass(frozen=True)
 class BetaPrior:
-    """Per-group Beta prior: ``a``/``b`` arrays aligned with ``groups``."""
+    """Per-group prior: mean ``mu``, spread ``tau`` and, for a prior that leans on a covariate,
+    the slope ``beta`` of logit(rate) on it (zero otherwise); arrays aligned with ``groups``."""
 
     groups: list[tuple[str, str]]
     mu: np.ndarray
     tau: np.ndarray
+    beta: np.ndarray
 
-    @property
-    def s(self) -> np.ndarray:
-        return concentration(self.mu, self.tau)
+    def index(self, group: np.ndarray) -> np.ndarray:
+        gi = {g: i for i, g in enumerate(self.groups)}
+        return np.array([gi[tuple(g)] for g in group], dtype=int)
 
-    @property
-    def a(self) -> np.ndarray:
-        return self.mu * self.s
-
-    @property
-    def b(self) -> np.ndarray:
-        return (1 - self.mu) * self.s
+    def cell_ab(
+        self, group: np.ndarray, x: np.ndarray | None = None, xvar: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's Beta(a, b): mean shifted by beta * x on the logit scale, spread widened
+        by the covariate's own uncertainty (beta^2 * xvar), as a normal model would."""
+        i = self.index(group)
+        x = np.zeros(len(i)) if x is None else x
+        xvar = np.zeros(len(i)) if xvar is None else xvar
+        mu = special.expit(special.logit(self.mu[i]) + self.beta[i] * x)
+        tau = np.sqrt(self.tau[i] ** 2 + self.beta[i] ** 2 * xvar)
+        s = concentration(mu, np.minimum(tau, TAU_MAX))
+        return mu * s, (1 - mu) * s
 
 
 def concentration(mu: np.ndarray, tau: np.ndarray) -> np.ndarray:
@@ -90,9 +97,15 @@ def _loglik(k: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> float
 
 
 def fit_prior(
-    k: np.ndarray, n: np.ndarray, group: np.ndarray, category: np.ndarray, default_mu: float
+    k: np.ndarray,
+    n: np.ndarray,
+    group: np.ndarray,
+    category: np.ndarray,
+    default_mu: float,
+    x: np.ndarray | None = None,
 ) -> BetaPrior:
-    """Fit group means and per-category spreads by beta-binomial marginal likelihood.
+    """Fit group means, per-category spreads (and, with a covariate ``x`` per cell, a
+    per-category slope) by beta-binomial marginal likelihood.
 
     ``k``, ``n``: effective successes and trials per cell; ``group``: (category, market) per
     cell; ``category``: per cell. Groups without evidence take their category's pooled rate, a
@@ -102,6 +115,7 @@ def fit_prior(
     idx = np.array([gi[tuple(g)] for g in group], dtype=int)
     mu = np.full(len(groups), np.nan)
     tau = np.full(len(groups), DEFAULT_TAU)
+    beta = np.zeros(len(groups))
     overall = _pooled(k, n, default_mu)
     for cat in sorted(set(category)):
         in_cat = category == cat
@@ -109,15 +123,16 @@ def fit_prior(
         members = sorted(set(idx[in_cat]))
         has = in_cat & (n > 0)
         if has.sum() >= MIN_CELLS_TO_FIT:
-            m_fit, t_fit = _fit_category(k[has], n[has], idx[has], members, cat_mu)
+            xc = None if x is None else x[has]
+            m_fit, t_fit, b_fit = _fit_category(k[has], n[has], idx[has], cat_mu, xc)
             for g, val in m_fit.items():
                 mu[g] = val
-            tau[members] = t_fit
+            tau[members], beta[members] = t_fit, b_fit
         for g in members:
             sel = idx == g
             if np.isnan(mu[g]):
                 mu[g] = _pooled(k[sel], n[sel], cat_mu) if n[sel].sum() > 0 else cat_mu
-    return BetaPrior(groups, np.clip(mu, 1e-6, 1 - 1e-6), tau)
+    return BetaPrior(groups, np.clip(mu, 1e-6, 1 - 1e-6), tau, beta)
 
 
 def _pooled(k: np.ndarray, n: np.ndarray, fallback: float) -> float:
@@ -125,21 +140,25 @@ def _pooled(k: np.ndarray, n: np.ndarray, fallback: float) -> float:
     return float((np.sum(k) + fallback) / (tot + 1.0)) if tot > 0 else fallback
 
 
-def _fit_category(k, n, idx, members, cat_mu) -> tuple[dict[int, float], float]:
+def _fit_category(k, n, idx, cat_mu, x) -> tuple[dict[int, float], float, float]:
     seen = sorted(set(idx))
     pos = {g: i for i, g in enumerate(seen)}
     j = np.array([pos[g] for g in idx])
-    x0 = np.append(np.full(len(seen), special.logit(cat_mu)), np.log(0.4))
+    g0 = len(seen)
+    lc = special.logit(cat_mu)
+    x0 = np.concatenate([np.full(g0, lc), [np.log(0.4)], [0.0] if x is not None else []])
 
-    def nll(x: np.ndarray) -> float:
-        mu = special.expit(x[:-1])[j]
-        tau = np.exp(x[-1])
-        s = concentration(mu, np.full_like(mu, tau))
+    def nll(p: np.ndarray) -> float:
+        shift = 0.0 if x is None else p[g0 + 1] * x
+        mu = special.expit(p[:g0][j] + shift)
+        s = concentration(mu, np.full_like(mu, np.exp(p[g0])))
         # A weak normal hyperprior pulls thin groups' means toward the category's pooled rate.
-        pen = 0.5 * np.sum((x[:-1] - special.logit(cat_mu)) ** 2) / 1.0**2
+        pen = 0.5 * np.sum((p[:g0] - lc) ** 2)
         return -_loglik(k, n, mu * s, (1 - mu) * s) + pen
 
-    bounds = [(-14.0, 14.0)] * len(seen) + [(np.log(TAU_MIN), np.log(TAU_MAX))]
+    bounds = [(-14.0, 14.0)] * g0 + [(np.log(TAU_MIN), np.log(TAU_MAX))]
+    bounds += [(-3.0, 3.0)] if x is not None else []
     # SLSQP: L-BFGS-B's Fortran wrapper costs milliseconds a call here, SLSQP does not.
     res = optimize.minimize(nll, x0, method="SLSQP", bounds=bounds)
-    return ({g: float(special.expit(res.x[pos[g]])) for g in seen}, float(np.exp(res.x[-1])))
+    b = float(res.x[g0 + 1]) if x is not None else 0.0
+    return ({g: float(special.expit(res.x[pos[g]])) for g in seen}, float(np.exp(res.x[g0])), b)

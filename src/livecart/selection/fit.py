@@ -76,11 +76,20 @@ class FitModel:
         d1, d2 = c["deff_ctr"].to_numpy(), c["deff_ctor"].to_numpy()
         e1n, e1k, e2n, e2k = n1 / d1, k1 / d1, n2 / d2, k2 / d2
         self.prior_ctr_ = fit_prior(e1k, e1n, group, cat, DEFAULT_CTR)
-        self.prior_ctor_ = fit_prior(e2k, e2n, group, cat, DEFAULT_CTOR)
-        a1, b1 = _prior_for(self.prior_ctr_, group)
-        a2, b2 = _prior_for(self.prior_ctor_, group)
+        a1, b1 = self.prior_ctr_.cell_ab(group)
         c["a_ctr"], c["b_ctr"] = a1 + e1k, b1 + e1n - e1k
+        # CTOR leans on the product's CTR: products that make people click tend to make them
+        # buy too, and CTOR evidence (orders) is far thinner than CTR evidence (clicks). The
+        # covariate is the posterior mean of log CTR centred on its group's prior mean.
+        self._log_ctr0 = special.digamma(a1) - special.digamma(a1 + b1)
+        a, b = c["a_ctr"].to_numpy(), c["b_ctr"].to_numpy()
+        x = special.digamma(a) - special.digamma(a + b) - self._log_ctr0
+        xvar = special.zeta(2, a) - special.zeta(2, a + b)
+        self.prior_ctor_ = fit_prior(e2k, e2n, group, cat, DEFAULT_CTOR, x=x)
+        self._group, self._e2 = group, (e2k, e2n)
+        a2, b2 = self.prior_ctor_.cell_ab(group, x, xvar)
         c["a_ctor"], c["b_ctor"] = a2 + e2k, b2 + e2n - e2k
+        a2, b2 = self.prior_ctor_.cell_ab(group)  # the typical product's CTOR prior
         c["benchmark_vto"] = _benchmark(a1, b1, a2, b2)
         c["bar_vto"] = self.rules.winner_lift * c["benchmark_vto"]
         c["effective_views"] = e1n
@@ -106,7 +115,12 @@ class FitModel:
         rng = np.random.default_rng([r.seed, 11])
         shape = (len(c), r.draws)
         ctr = rng.beta(c["a_ctr"].to_numpy()[:, None], c["b_ctr"].to_numpy()[:, None], shape)
-        ctor = rng.beta(c["a_ctor"].to_numpy()[:, None], c["b_ctor"].to_numpy()[:, None], shape)
+        # Each CTR draw sets that draw's CTOR prior (the slope above), so the draws of
+        # view-to-order = CTR x CTOR carry the correlation between the two.
+        x = np.log(ctr) - self._log_ctr0[:, None]
+        a2, b2 = self.prior_ctor_.cell_ab(np.repeat(self._group, r.draws, axis=0), x.ravel())
+        e2k, e2n = (np.repeat(e, r.draws) for e in self._e2)
+        ctor = rng.beta(a2 + e2k, b2 + e2n - e2k).reshape(shape)
         self.ctr_draws_, self.ctor_draws_ = ctr, ctor
         self.vto_draws_ = ctr * ctor
         self.gpm_draws_ = 1000 * self.vto_draws_ * c["price"].to_numpy()[:, None]

@@ -1,0 +1,223 @@
+"""`livecart products rank|next|stages|evaluate`: product x market fit from test videos, what to
+test next, the stage pipeline, and the model's scores against the demo's truth."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from livecart.cli.app import app, console, print_json
+from livecart.selection import (
+    FitRules,
+    allocate_tests,
+    check_market,
+    rank_products,
+    score_workspace,
+)
+from livecart.selection.stages import confirm_transition, stage_board
+from livecart.store import Workspace
+
+products_app = typer.Typer(
+    help="Product testing and scale-up: rank products per market from test videos, plan the "
+    "next tests, move products through stages.",
+    no_args_is_help=True,
+)
+app.add_typer(products_app, name="products")
+
+DIR = typer.Argument(..., help="workspace folder")
+
+
+def _rules(threshold: float, lift: float, min_videos: int, min_views: int) -> FitRules:
+    return FitRules(
+        winner_threshold=threshold, winner_lift=lift, min_videos=min_videos, min_views=min_views
+    )
+
+
+def _records(df, cols: list[str]) -> list[dict]:
+    out = df[cols].to_dict("records")
+    for r in out:
+        for key, v in r.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                r[key] = None
+    return out
+
+
+RANK_COLS = [
+    "market",
+    "rank",
+    "sku_id",
+    "product_name",
+    "category",
+    "currency",
+    "n_videos",
+    "views",
+    "clicks",
+    "orders",
+    "ctr_mean",
+    "ctr_lo",
+    "ctr_hi",
+    "ctor_mean",
+    "ctor_lo",
+    "ctor_hi",
+    "gpm_mean",
+    "gpm_lo",
+    "gpm_hi",
+    "benchmark_gpm",
+    "p_beat",
+    "p_top_k",
+    "verdict",
+    "views_to_settle",
+    "videos_to_settle",
+]
+
+
+@products_app.command("rank")
+def rank(
+    directory: Path = DIR,
+    market: str = typer.Option(None, "--market", help="one market code, e.g. US"),
+    goal: str = typer.Option("gpm", "--goal", help="gpm, vto, ctr or ctor"),
+    k: int = typer.Option(5, "--k", help="top k for P(top k)"),
+    top: int = typer.Option(20, "--top", help="rows shown per market (JSON: all)"),
+    threshold: float = typer.Option(0.8, help="P(beat) a winner needs"),
+    lift: float = typer.Option(1.5, help="benchmark = lift x the category's typical product"),
+    min_videos: int = typer.Option(2, help="test videos needed before a verdict"),
+    min_views: int = typer.Option(2000, help="test views needed before a verdict"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Rank products per market by posterior GMV per 1,000 views, with 80% intervals."""
+    with Workspace.open(directory, read_only=True) as ws:
+        model = score_workspace(ws, _rules(threshold, lift, min_videos, min_views))
+    check_market(model.cells_, market)
+    r = rank_products(model, market=market, goal=goal, k=k)
+    if as_json:
+        print_json(_records(r, RANK_COLS))
+        return
+    for mk, g in r.groupby("market", sort=True):
+        t = Table(title=f"{mk}: products by {goal} (80% interval), P(top {k})")
+        for col in (
+            "#",
+            "SKU",
+            "product",
+            "videos",
+            "GPM",
+            "80% interval",
+            "P(beat)",
+            f"P(top {k})",
+            "verdict",
+            "to settle",
+        ):
+            t.add_column(col)
+        for row in g.head(top).itertuples():
+            t.add_row(
+                str(row.rank),
+                row.sku_id,
+                str(row.product_name)[:24],
+                str(int(row.n_videos)),
+                f"{row.gpm_mean:,.1f}",
+                f"{row.gpm_lo:,.1f} - {row.gpm_hi:,.1f} {row.currency or ''}",
+                f"{row.p_beat:.2f}",
+                f"{row.p_top_k:.2f}",
+                row.verdict,
+                _settle(row.views_to_settle),
+            )
+        console.print(t)
+
+
+def _settle(views: float) -> str:
+    if views == 0:
+        return "settled"
+    return "> 5M views" if not math.isfinite(views) else f"{views:,.0f} views"
+
+
+@products_app.command("next")
+def next_tests(
+    directory: Path = DIR,
+    videos: int = typer.Option(50, "--videos", help="new test videos (or KOC samples) to place"),
+    market: list[str] = typer.Option(None, "--market", help="limit to these markets"),
+    k: int = typer.Option(5, "--k", help="top k per market to identify"),
+    seed: int = typer.Option(0, "--seed", help="random seed"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Split new test videos across products and markets (Thompson sampling), with reasons."""
+    with Workspace.open(directory, read_only=True) as ws:
+        model = score_workspace(ws)
+    for m in market or []:
+        check_market(model.cells_, m)
+    plan = allocate_tests(model, videos, k=k, markets=market or None, seed=seed)
+    cols = ["market", "sku_id", "product_name", "videos", "n_videos", "p_beat", "reason"]
+    if as_json:
+        print_json(_records(plan, cols))
+        return
+    t = Table(title=f"Where to place {videos} test videos")
+    for col in ("market", "SKU", "product", "videos", "reason"):
+        t.add_column(col)
+    for row in plan.itertuples():
+        t.add_row(row.market, row.sku_id, str(row.product_name)[:24], str(row.videos), row.reason)
+    console.print(t)
+
+
+@products_app.command("stages")
+def stages(
+    directory: Path = DIR,
+    market: str = typer.Option(None, "--market", help="one market code"),
+    apply: bool = typer.Option(False, "--apply", help="confirm every proposed move (auto)"),
+    confirm: list[str] = typer.Option(None, "--confirm", help="confirm one move: SKU@MARKET"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """The stage board: where each product x market stands, and proposed moves."""
+    with Workspace.open(directory, read_only=not (apply or confirm)) as ws:
+        for item in confirm or []:
+            sku, _, mk = item.partition("@")
+            confirm_transition(ws, sku, mk, by="user")
+        board = stage_board(ws, market=market, apply=apply)
+    if as_json:
+        print_json(board.as_dict())
+        return
+    for stage, cells in board.columns().items():
+        names = [
+            f"{c.sku_id}@{c.market}" + (f" -> {c.proposed}" if c.proposed else "") for c in cells
+        ]
+        console.print(
+            f"[bold]{stage}[/bold] ({len(cells)}): {', '.join(names) or '-'}", highlight=False
+        )
+    console.print(
+        f"{board.n_proposed} proposed moves; confirm with --confirm SKU@MARKET or --apply"
+    )
+
+
+@products_app.command("evaluate")
+def evaluate(
+    seeds: int = typer.Option(20, "--seeds", help="held-out demo seeds"),
+    k: int = typer.Option(5, "--k", help="top k per market"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Score the model against the demo simulator's truth: precision at k and regret against a
+    raw-rate ranking, calibration, and the test videos the allocation rule saves."""
+    from livecart.evaluation.selection import evaluate_selection
+
+    e = evaluate_selection(seeds=seeds, k=k)
+    if as_json:
+        print_json(e.as_dict())
+        return
+    t = Table(title=f"Product selection on {seeds} held-out demo seeds (k = {k})")
+    for col in ("measure", "model", "naive raw rates"):
+        t.add_column(col)
+    t.add_row("precision at k", f"{e.precision_at_k:.3f}", f"{e.baseline_precision_at_k:.3f}")
+    t.add_row("regret of the top k", f"{e.regret:.3f}", f"{e.baseline_regret:.3f}")
+    t.add_row("winner precision", f"{e.winner_precision:.3f}", f"{e.baseline_winner_precision:.3f}")
+    console.print(t)
+    c = Table(title=f"Calibration of P(beat benchmark): error {e.calibration_error:.3f}")
+    for col in ("P(beat) bin", "products", "mean P(beat)", "share truly winners"):
+        c.add_column(col)
+    for row in e.calibration:
+        c.add_row(row["bin"], str(row["n"]), f"{row['predicted']:.3f}", f"{row['observed']:.3f}")
+    console.print(c)
+    need = e.videos_to_target
+    console.print(
+        f"Test allocation: extra videos to reach precision at k "
+        f"{e.target_precision:.2f}: Thompson {need['thompson']:.0f}, uniform "
+        f"{need['uniform']:.0f}; saving {e.test_videos_saved_pct:.1f}%"
+    )

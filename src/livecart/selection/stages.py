@@ -1,0 +1,298 @@
+"""Stages of a product in a market, from first test to evergreen store live:
+
+    candidate -> testing -> winner -> scaling -> live -> store_live      (or retired)
+
+The rules propose a move from the evidence: test videos (the fit model's verdict), influencer
+videos and lives featuring the product in that market (scaling), the brand's live line-ups (live)
+and steady store-account lives over several weeks (store_live); a loser in tests, or a product
+that stopped selling in its recent lives, is proposed for retirement. A proposal becomes the
+product's stage only when confirmed (by a user, or ``apply`` for automatic confirmation); every
+confirmed move is logged with its reason and a snapshot of the evidence at that time.
+
+The log lives in the workspace table ``selection_stage_log``, created on first write (it should
+become a numbered migration in ``livecart.store.migrations``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from livecart.errors import LivecartError
+from livecart.selection.evidence import check_market
+from livecart.selection.fit import FitModel, FitRules
+from livecart.selection.score import score_workspace
+from livecart.store import Workspace
+
+STAGES = ("candidate", "testing", "winner", "scaling", "live", "store_live", "retired")
+LOG_TABLE = "selection_stage_log"
+LOG_DDL = f"""CREATE TABLE IF NOT EXISTS {LOG_TABLE} (
+    sku_id VARCHAR NOT NULL, market VARCHAR NOT NULL, from_stage VARCHAR NOT NULL,
+    to_stage VARCHAR NOT NULL, reason VARCHAR NOT NULL, evidence VARCHAR NOT NULL,
+    status VARCHAR NOT NULL, confirmed_by VARCHAR NOT NULL, confirmed_at TIMESTAMP NOT NULL)"""
+
+
+@dataclass(frozen=True)
+class StageRules:
+    """When live results move a product on."""
+
+    live_min_sessions: int = 3  # brand lives featuring it before it counts as live
+    store_min_sessions: int = 6  # store-account lives featuring it ...
+    store_min_weeks: int = 4  # ... spread over at least this many weeks: store_live
+    retire_after_dry_lives: int = 3  # its last N lives sold nothing: propose retiring it
+
+
+@dataclass
+class StageCell:
+    sku_id: str
+    market: str
+    product_name: str
+    stage: str
+    since: str | None
+    proposed: str | None
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StageBoard:
+    cells: list[StageCell]
+    applied: int = 0
+
+    @property
+    def n_proposed(self) -> int:
+        return sum(c.proposed is not None for c in self.cells)
+
+    def columns(self) -> dict[str, list[StageCell]]:
+        out: dict[str, list[StageCell]] = {s: [] for s in STAGES}
+        for c in self.cells:
+            out[c.stage].append(c)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stages": list(STAGES),
+            "n_proposed": self.n_proposed,
+            "applied": self.applied,
+            "cells": [asdict(c) for c in self.cells],
+        }
+
+
+def _has_log(ws: Workspace) -> bool:
+    n = (
+        ws.cursor()
+        .execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [LOG_TABLE])
+        .fetchone()[0]
+    )
+    return bool(n)
+
+
+def stage_log(ws: Workspace, sku_id: str | None = None, market: str | None = None) -> pd.DataFrame:
+    """Confirmed moves, oldest first (empty when nothing was ever confirmed)."""
+    cols = [
+        "sku_id",
+        "market",
+        "from_stage",
+        "to_stage",
+        "reason",
+        "evidence",
+        "status",
+        "confirmed_by",
+        "confirmed_at",
+    ]
+    if not _has_log(ws):
+        return pd.DataFrame(columns=cols)
+    return ws.query(
+        f"SELECT {', '.join(cols)} FROM {LOG_TABLE} WHERE (? IS NULL OR sku_id = ?) "
+        "AND (? IS NULL OR market = ?) ORDER BY confirmed_at, sku_id, market",
+        [sku_id, sku_id, market, market],
+    )
+
+
+def live_evidence(ws: Workspace) -> pd.DataFrame:
+    """Per SKU x market: lives featuring it, store-account lives, weeks with a store live,
+    influencer (non-test) videos, and how many of its last lives sold nothing."""
+    lives = ws.query("""
+        SELECT sp.sku_id, s.market, s.session_id, s.actual_start, s.planned_start,
+               coalesce(c.kind = 'store_account', false) AS store,
+               coalesce((SELECT sum(o.quantity) FROM orders o WHERE o.session_id = s.session_id
+                         AND o.sku_id = sp.sku_id), 0) AS units
+        FROM session_products sp JOIN sessions s USING (session_id)
+        LEFT JOIN creators c ON c.creator_id = s.room""")
+    vids = ws.query("""SELECT v.sku_id, v.market, count(*) AS scale_videos FROM videos v
+        LEFT JOIN creators c USING (creator_id)
+        WHERE v.purpose <> 'test' AND coalesce(c.kind, '') <> 'koc' GROUP BY 1, 2""")
+    if lives.empty:
+        out = pd.DataFrame(
+            columns=["sku_id", "market", "lives", "store_lives", "store_weeks", "dry_recent"]
+        )
+    else:
+        lives["t"] = lives["actual_start"].fillna(lives["planned_start"])
+        lives["week"] = pd.to_datetime(lives["t"]).dt.to_period("W").astype(str)
+        out = (
+            lives.sort_values("t")
+            .groupby(["sku_id", "market"])
+            .apply(_live_row, include_groups=False)
+            .reset_index()
+        )
+    return out.merge(vids, on=["sku_id", "market"], how="outer").fillna(
+        {"lives": 0, "store_lives": 0, "store_weeks": 0, "dry_recent": 0, "scale_videos": 0}
+    )
+
+
+def _live_row(g: pd.DataFrame) -> pd.Series:
+    units = g["units"].to_numpy()
+    dry = 0
+    for u in units[::-1]:
+        if u > 0:
+            break
+        dry += 1
+    st = g[g["store"]]
+    return pd.Series(
+        {
+            "lives": len(g),
+            "store_lives": len(st),
+            "store_weeks": st["week"].nunique(),
+            "dry_recent": dry,
+        }
+    )
+
+
+def _rule_stage(verdict: str, ev: dict[str, float], r: StageRules) -> tuple[str, str]:
+    if ev["lives"] and ev["dry_recent"] >= r.retire_after_dry_lives:
+        return "retired", f"sold nothing in its last {int(ev['dry_recent'])} lives"
+    if ev["store_lives"] >= r.store_min_sessions and ev["store_weeks"] >= r.store_min_weeks:
+        return "store_live", (
+            f"{int(ev['store_lives'])} store lives over {int(ev['store_weeks'])} weeks"
+        )
+    if ev["lives"] >= r.live_min_sessions:
+        return "live", f"in {int(ev['lives'])} live line-ups"
+    if ev["lives"] or ev["scale_videos"]:
+        return "scaling", (
+            f"{int(ev['lives'])} lives and {int(ev['scale_videos'])} influencer or warm-up videos"
+        )
+    return {
+        "no tests": ("candidate", "no test videos yet"),
+        "undecided": ("testing", "test videos so far do not settle it"),
+        "winner": ("winner", f"P(beats benchmark) {ev['p_beat']:.2f} with enough tests"),
+        "loser": ("retired", f"P(beats benchmark) {ev['p_beat']:.2f} with enough tests"),
+    }[verdict]
+
+
+def _moves(current: str, target: str) -> bool:
+    if target == current:
+        return False
+    if target == "retired" or (current == "winner" and target == "testing"):
+        return True
+    return current != "retired" and STAGES.index(target) > STAGES.index(current)
+
+
+def stage_board(
+    ws: Workspace,
+    market: str | None = None,
+    apply: bool = False,
+    rules: FitRules | None = None,
+    stage_rules: StageRules | None = None,
+    model: FitModel | None = None,
+) -> StageBoard:
+    """Every product x market with its confirmed stage and any proposed move; ``apply``
+    confirms every proposal automatically (logged with ``confirmed_by='auto'``)."""
+    model = model or score_workspace(ws, rules)
+    check_market(model.cells_, market)
+    s = model.summary(market=market, settle=False)
+    live = live_evidence(ws)
+    s = s.merge(live, on=["sku_id", "market"], how="left").fillna(
+        {"lives": 0, "store_lives": 0, "store_weeks": 0, "dry_recent": 0, "scale_videos": 0}
+    )
+    log = stage_log(ws)
+    last = log.groupby(["sku_id", "market"]).tail(1).set_index(["sku_id", "market"])
+    cells = []
+    for row in s.itertuples():
+        ev = _snapshot(row)
+        cur, since = "candidate", None
+        if (row.sku_id, row.market) in last.index:
+            hit = last.loc[(row.sku_id, row.market)]
+            cur, since = hit["to_stage"], str(hit["confirmed_at"])
+        target, reason = _rule_stage(row.verdict, ev, stage_rules or StageRules())
+        cells.append(
+            StageCell(
+                row.sku_id,
+                row.market,
+                str(row.product_name),
+                cur,
+                since,
+                target if _moves(cur, target) else None,
+                reason,
+                ev,
+            )
+        )
+    board = StageBoard(cells)
+    if apply:
+        board.applied = _record(ws, [c for c in cells if c.proposed], "auto")
+        for c in cells:
+            if c.proposed:
+                c.stage, c.proposed = c.proposed, None
+    return board
+
+
+def _snapshot(row: Any) -> dict[str, float]:
+    keys = (
+        "n_videos",
+        "views",
+        "clicks",
+        "orders",
+        "p_beat",
+        "gpm_mean",
+        "gpm_lo",
+        "gpm_hi",
+        "lives",
+        "store_lives",
+        "store_weeks",
+        "dry_recent",
+        "scale_videos",
+    )
+    return {k: float(np.round(getattr(row, k), 6)) for k in keys}
+
+
+def _record(ws: Workspace, cells: list[StageCell], by: str) -> int:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with ws.transaction() as con:
+        con.execute(LOG_DDL)
+        for c in cells:
+            con.execute(
+                f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    c.sku_id,
+                    c.market,
+                    c.stage,
+                    c.proposed,
+                    c.reason,
+                    json.dumps(c.evidence),
+                    "confirmed",
+                    by,
+                    now,
+                ],
+            )
+    return len(cells)
+
+
+def confirm_transition(ws: Workspace, sku_id: str, market: str, by: str = "user") -> StageCell:
+    """Confirm the proposed move of one product in one market (an error if there is none)."""
+    board = stage_board(ws, market=market or None)
+    for c in board.cells:
+        if c.sku_id == sku_id and c.market == market:
+            if c.proposed is None:
+                raise LivecartError(
+                    f"{sku_id} in {market} has no proposed move (it stays "
+                    f"{c.stage}); see `livecart products stages DIR`"
+                )
+            _record(ws, [c], by)
+            return c
+    raise LivecartError(
+        f"no product {sku_id!r} in market {market!r}: write SKU@MARKET, e.g. SKU001@US"
+    )
