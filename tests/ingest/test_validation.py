@@ -188,3 +188,14 @@ def test_unknown_kind_and_bad_timezone_are_clear_errors(shop, fixtures):
         import_file(shop, "order", fixtures / "OrderSKUList.csv")
     e = rejected(shop, "orders", fixtures / "OrderSKUList.csv", timezone="Mars/Olympus")
     assert "IANA" in e.problems[0].message
+
+
+def test_file_of_the_wrong_kind_says_so(shop, fixtures):
+    e = rejected(shop, "inventory", fixtures / "markets.csv")
+    assert "is this the right kind?" in e.problems[0].message
+
+
+def test_bad_time_message_shows_the_forms_accepted(shop, tmp_path):
+    f = write(tmp_path / "o.csv", f"order_id,sku_id,quantity,created_at\nA,{SKU1},1,03/25/2024\n")
+    e = rejected(shop, "orders", f)
+    assert where(e) == {(2, "created_at")} and "DD/MM/YYYY" in e.problems[0].message

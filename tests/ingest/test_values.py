@@ -183,3 +183,11 @@ def test_timestamp_examples():
 def test_dates_read_back_in_both_forms(d):
     p = parse_date(pa.array([d.isoformat(), d.strftime("%d/%m/%Y")]))
     assert p.values.to_pylist() == [d, d]
+
+
+def test_day_first_times_with_am_pm():
+    p = parse_timestamp(pa.array(["01/03/2024 7:05:12 PM", "01/03/2024 12:05 AM"]))
+    assert p.values.to_pylist() == [
+        dt.datetime(2024, 3, 1, 19, 5, 12),
+        dt.datetime(2024, 3, 1, 0, 5),
+    ]

@@ -164,6 +164,16 @@ def _run(
     if derive:
         defaults["session_id"] = "?"  # placeholder: replaced per row below
         notes.append("no session id column: ids derived from room, start time and title")
+    if src.header and not cmap.sources:
+        shown = ", ".join(repr(h) for h in src.header[:8]) + (
+            ", ..." if len(src.header) > 8 else ""
+        )
+        log.add(
+            1,
+            "",
+            f"none of the file's columns ({shown}) are {k.name} columns: is this "
+            f"the right kind? See docs/data.md for each kind's columns",
+        )
     for name in cmap.missing_required:
         if name not in defaults:
             log.add(1, name, _missing_message(k, name))

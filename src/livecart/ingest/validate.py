@@ -38,8 +38,9 @@ ARROW_TYPES = {
 TYPE_WORDS = {
     "int": "a whole number",
     "float": "a number",
-    "ts": "a date and time",
-    "date": "a date",
+    "ts": "a date and time (e.g. 2024-03-01 19:00, 2024-03-01T19:00:00+07:00, or "
+    "01/03/2024 19:00:00 read as DD/MM/YYYY)",
+    "date": "a date (e.g. 2024-03-01, or 01/03/2024 read as DD/MM/YYYY)",
     "str": "text",
 }
 OPS = {">": pc.greater, ">=": pc.greater_equal, "<": pc.less, "<=": pc.less_equal}

@@ -10,8 +10,8 @@ Accepted text:
   (a dot before exactly three digits is a thousands separator for the zero-decimal currencies
   IDR and VND), ``(12.00)`` as a negative, and for float columns ``12.3%`` as 0.123;
 - timestamps: ISO 8601 with or without ``T``, seconds, fractions, ``Z`` or an offset (converted to
-  UTC), and the Seller Center form ``DD/MM/YYYY HH:MM[:SS]``; values without an offset are local
-  time in ``timezone`` when one is given, else UTC;
+  UTC), and the Seller Center form ``DD/MM/YYYY HH:MM[:SS]`` (also with AM/PM); values without an
+  offset are local time in ``timezone`` when one is given, else UTC;
 - dates: ``YYYY-MM-DD``, ``DD/MM/YYYY``, or a timestamp (its date).
 """
 
@@ -183,7 +183,13 @@ def parse_int(arr: pa.Array) -> Parsed:
 
 
 _SLASH = r"^\d{1,2}/\d{1,2}/\d{4}"
-_SLASH_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
+_SLASH_FORMATS = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d/%m/%Y %I:%M:%S %p",
+    "%d/%m/%Y %I:%M %p",
+)
 _OFFSET = r"\d[T ]?\d{1,2}:\d{2}.*(Z|z|[+-]\d{2}:?\d{2})$"
 
 
