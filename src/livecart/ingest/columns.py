@@ -89,7 +89,8 @@ def map_columns(kind: Kind, header: list[str]) -> ColumnMap:
     for pos, raw in enumerate(cmap.header):
         hit = table.get(normalise_header(raw))
         if hit is None:
-            cmap.ignored.append(raw)
+            if raw.strip():  # blank headers (trailing separators) are not worth listing
+                cmap.ignored.append(raw)
             continue
         name, rank = hit
         if name in best and best[name][0] <= rank:

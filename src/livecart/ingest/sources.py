@@ -13,6 +13,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,7 +251,9 @@ def open_xlsx(path: Path) -> Source:
 
     name = path.name
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with warnings.catch_warnings():  # e.g. "no default style": harmless in exports
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged zip or a non-workbook
         raise FileProblem(
             Problem(
@@ -262,7 +265,9 @@ def open_xlsx(path: Path) -> Source:
             )
         ) from None
     sheet = wb.worksheets[0]
-    first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
     header = [cell_text(v) or "" for v in first]
     while header and header[-1] == "":
         header.pop()
