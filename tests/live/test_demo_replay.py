@@ -1,0 +1,82 @@
+"""The monitor against the demo simulator: replaying a demo session reproduces the session's
+stored per-minute rows, and the nowcast is evaluated on held-out simulated sessions."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+import livecart
+from livecart.demo import build, session_events
+from livecart.live import Monitor, evaluate_nowcast, live_minutes_rows, load_history
+from tests.conftest import invoke
+
+
+def stored(ws, sid):
+    return ws.query("SELECT * FROM live_minutes WHERE session_id = ? ORDER BY minute", [sid])
+
+
+def test_monitor_reproduces_the_stored_minutes_of_demo_sessions(demo_path):
+    with livecart.open(demo_path, read_only=True) as ws:
+        sids = ws.query("SELECT session_id FROM sessions ORDER BY 1")["session_id"][:5]
+        for sid in sids:
+            mon = Monitor()
+            mon.feed(session_events(ws, sid))
+            got = live_minutes_rows(mon.sessions[sid])
+            want = stored(ws, sid)
+            assert len(got) == len(want)
+            for c in want.columns:
+                if c in ("session_id", "currency", "ts", "viewers_peak"):
+                    continue
+                np.testing.assert_allclose(
+                    got[c].to_numpy(float), want[c].to_numpy(float), atol=1e-6, err_msg=f"{sid} {c}"
+                )
+            # viewers_peak is not compared: the simulator stores its internal peak, which the
+            # snapshots it emits do not carry (reported on issue #3); ours is the snapshots' max
+            assert (got["viewers_peak"] >= got["viewers_online"]).all()
+            assert sum(mon.sessions[sid].dropped.values()) == 0 and mon.malformed_count == 0
+
+
+@pytest.mark.slow
+def test_monitor_cli_replay_of_a_demo_session_writes_the_same_minutes(demo_path, tmp_path, cli):
+    ws_dir = tmp_path / "ws"
+    shutil.copytree(demo_path, ws_dir)
+    with livecart.open(ws_dir, read_only=True) as ws:
+        sid = ws.query("SELECT session_id FROM sessions ORDER BY gmv DESC LIMIT 1").iat[0, 0]
+        before = stored(ws, sid)
+        rec = tmp_path / f"{sid}.jsonl"
+        rec.write_text("".join(e.to_json() + "\n" for e in session_events(ws, sid)))
+        gmv = ws.query("SELECT gmv FROM sessions WHERE session_id = ?", [sid]).iat[0, 0]
+    with livecart.open(ws_dir) as ws, ws.transaction():
+        ws.con.execute("DELETE FROM live_minutes WHERE session_id = ?", [sid])
+    res = invoke(cli, "monitor", ws_dir, "--replay", rec, "--no-view")
+    assert res.exit_code == 0, res.output
+    with livecart.open(ws_dir, read_only=True) as ws:
+        after = stored(ws, sid)
+        assert ws.query("SELECT gmv FROM sessions WHERE session_id = ?", [sid]).iat[0, 0] == (
+            pytest.approx(gmv)
+        )
+    np.testing.assert_allclose(after["gmv"], before["gmv"], atol=1e-6)
+    assert after["orders"].tolist() == before["orders"].tolist()
+
+
+@pytest.mark.slow
+def test_nowcast_on_held_out_demo_sessions_beats_the_baseline(tmp_path_factory):
+    """~150 simulated sessions as history (seed 7), ~150 held-out ones from another seed.
+    Target at minute 60 (issue #4): MdAPE at least 30% below the linear baseline, coverage of
+    the 80% interval 75-85%; with ~135 held-out sessions the coverage's sd is 3.4 points, so
+    the test allows 70-90%."""
+    root = tmp_path_factory.mktemp("nowcast")
+    build(root / "train", seed=7, scale=1.0)
+    build(root / "test", seed=8, scale=1.0)
+    with livecart.open(root / "train", read_only=True) as a:
+        train = load_history(a)
+    with livecart.open(root / "test", read_only=True) as b:
+        test = load_history(b)
+    assert len(train) >= 120
+    res = {r["minute"]: r for r in evaluate_nowcast(train, test)}
+    r60 = res[60]
+    assert r60["mdape"] <= 0.7 * r60["baseline_mdape"], r60
+    assert 0.70 <= r60["coverage_80"] <= 0.90, r60
