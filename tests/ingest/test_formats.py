@@ -138,3 +138,10 @@ def test_xlsx_row_numbers_match_the_sheet(shop, tmp_path):
     with pytest.raises(ImportRejected) as e:
         import_file(shop, "orders", tmp_path / "o.xlsx")
     assert [(p.row, p.column) for p in e.value.problems] == [(4, "Quantity")]
+
+
+def test_sheet_without_a_header_row_is_a_clear_problem(ws, tmp_path):
+    import openpyxl
+
+    openpyxl.Workbook().save(tmp_path / "empty.xlsx")
+    assert "no header row" in only_problem(ws, "markets", tmp_path / "empty.xlsx")

@@ -164,7 +164,9 @@ def _run(
     if derive:
         defaults["session_id"] = "?"  # placeholder: replaced per row below
         notes.append("no session id column: ids derived from room, start time and title")
-    if src.header and not cmap.sources:
+    if not any(h.strip() for h in src.header):
+        log.add(1, "", "no header row: the first row must name the columns (see docs/data.md)")
+    elif not cmap.sources:
         shown = ", ".join(repr(h) for h in src.header[:8]) + (
             ", ..." if len(src.header) > 8 else ""
         )
@@ -175,7 +177,7 @@ def _run(
             f"the right kind? See docs/data.md for each kind's columns",
         )
     for name in cmap.missing_required:
-        if name not in defaults:
+        if name not in defaults and any(h.strip() for h in src.header):
             log.add(1, name, _missing_message(k, name))
     batcher = Batcher(k, cmap, log, timezone=timezone, defaults=defaults)
     result = ImportResult(
@@ -245,7 +247,7 @@ def _defaults(
     return {}, []
 
 
-def _missing_message(k: Kind, name: str) -> str:
+def _missing_message(k: Kind, name: str) -> str:  # names every header that would do
     col = k.column(name)
     names = ", ".join(repr(n) for n in (col.name, *col.aliases))
     extra = " (or pass --market; the workspace has several markets)" if name == "market" else ""
