@@ -108,6 +108,11 @@ def test_build_reuses_a_finished_demo_and_refuses_a_user_workspace(demo_path, tm
         build(tmp_path / "mine")
     with pytest.raises(WorkspaceError, match="scale"):
         build(tmp_path / "x", scale=0)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    with pytest.raises(WorkspaceError, match="not empty"):
+        build(tmp_path / "notes", scale=0.02)
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
 
 
 def test_demo_cli_builds_summarises_and_reuses(cli, tmp_path):

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,8 @@ def build(
             f"{path} holds a livecart workspace that is not a finished demo; "
             f"choose another --out for the demo (it never overwrites your data)"
         )
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise WorkspaceError(f"{path} exists and is not empty: choose another --out for the demo")
     tmp = path.with_name(path.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
     meta = _build_into(tmp, seed, scale, report)
@@ -338,9 +340,3 @@ def summarize(path: Path, meta: dict[str, Any], *, reused: bool, seconds: float)
         ],
         seconds,
     )
-
-
-def iter_plans(seed: int, scale: float) -> Iterator[tuple[World, plans_mod.SessionPlan]]:
-    w = make_world(seed, scale)
-    for p in plans_mod.make_plans(w):
-        yield w, p

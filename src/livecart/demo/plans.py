@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from scipy.signal import lfilter
 
-from livecart.demo.world import CATS, DAYS, MARKETS, START, World, round_price
+from livecart.demo.world import DAYS, MARKETS, START, World, round_price
 
 SOURCES = ("foryou", "follows", "video", "ads", "search", "other")
 STAY_MIN = np.array([1.0, 3.0, 2.0, 0.8, 2.5, 1.5])  # mean stay by source, minutes (assumption)
@@ -345,7 +345,3 @@ def _conversion(w: World, p: SessionPlan) -> None:
     p.expected_orders_60 = float(per_min[:g].sum())
     p.expected_entries_60 = float(p.rate[:, :g].sum())
     p.views_plan, p.xu_m = views, float(xu)
-
-
-def category_index(cat: str) -> int:
-    return CATS.index(cat)

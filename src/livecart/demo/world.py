@@ -110,9 +110,6 @@ class World:
     def sku_ids(self) -> list[str]:
         return list(self.products["sku_id"])
 
-    def usd_per_unit(self, market_idx: int) -> float:
-        return MARKETS[market_idx][4]
-
 
 def round_price(x: np.ndarray | float, currency: str) -> np.ndarray:
     return np.round(np.asarray(x, dtype=float), PRICE_DECIMALS[currency])
