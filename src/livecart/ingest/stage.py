@@ -76,14 +76,18 @@ class Stage:
         """The same natural key twice in one file: name both rows."""
         keys = ", ".join(q(k) for k in self.kind.key)
         not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in self.kind.key)
-        groups = (
-            f"SELECT 1 FROM {q(self.name)} WHERE {not_null} GROUP BY {keys} HAVING count(*) > 1"
+        # first group 64-bit hashes of the keys (small in memory even for millions of rows);
+        # only keys whose hash repeats are then grouped exactly
+        src = q(self.name)
+        suspects = (
+            f"SELECT hash({keys}) AS h FROM {src} WHERE {not_null} GROUP BY h HAVING count(*) > 1"
         )
-        if not self.ws.con.execute(f"SELECT count(*) FROM ({groups})").fetchall()[0][0]:
+        if not self.ws.con.execute(f"SELECT count(*) FROM ({suspects})").fetchall()[0][0]:
             return  # the usual case: one cheap pass, no row lists built
         found = self.ws.con.execute(
-            f"SELECT {keys}, list({ROW} ORDER BY {ROW}) FROM {q(self.name)} WHERE {not_null} "
-            f"GROUP BY ALL HAVING count(*) > 1 ORDER BY min({ROW}) LIMIT ?",
+            f"SELECT {keys}, list({ROW} ORDER BY {ROW}) FROM {src} WHERE {not_null} "
+            f"AND hash({keys}) IN ({suspects}) GROUP BY ALL HAVING count(*) > 1 "
+            f"ORDER BY min({ROW}) LIMIT ?",
             [log.room + 1],
         ).fetchall()
         col = cmap.file_column(self.kind.key[0])
