@@ -100,7 +100,7 @@ def cells_from_frames(
     # Videos of SKUs or markets outside the catalogue are kept too: evidence is never dropped.
     cells = cells.merge(agg, on=CELL_KEY, how="outer")
     for c in ("views", "clicks", "orders", "gmv", "views_sq", "clicks_sq", "n_videos"):
-        cells[c] = cells[c].fillna(0)
+        cells[c] = pd.to_numeric(cells[c]).fillna(0).astype(float)
     cells["category"] = cells["category"].fillna("other")
     cells["product_name"] = cells["product_name"].fillna(cells["sku_id"])
     # Clicks can never exceed views nor orders clicks in a binomial model; exports sometimes
