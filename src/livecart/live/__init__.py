@@ -11,6 +11,7 @@ against plan, a nowcast of the final GMV and orders with intervals, and alerts w
 from livecart.live.alerts import Alert, AlertBook, AlertRules, WebhookSink, evaluate
 from livecart.live.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from livecart.live.history import History, load_history
+from livecart.live.hub import LiveHub
 from livecart.live.kpis import live_minutes_rows, minute_frame, sku_table, snapshot, totals
 from livecart.live.monitor import Monitor
 from livecart.live.nowcast import Nowcaster, baseline
@@ -25,6 +26,7 @@ __all__ = [
     "AlertRules",
     "Batch",
     "History",
+    "LiveHub",
     "LiveRun",
     "Monitor",
     "Nowcaster",

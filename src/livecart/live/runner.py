@@ -9,6 +9,7 @@ so the totals come out exact either way.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ class LiveRun:
     book: AlertBook = field(default_factory=AlertBook)
     position: Any = None
     resumed: bool = False
+    lock: Any = field(default_factory=threading.RLock)  # held while the state changes
+    stop: threading.Event = field(default_factory=threading.Event)
+    finished: bool = False
 
     def __post_init__(self) -> None:
         self.monitor = Monitor(self.ws.settings.lateness_seconds)
@@ -59,18 +63,23 @@ class LiveRun:
     def run(self, on_update: Callable[[LiveRun], None] | None = None) -> None:
         last_save = time.monotonic()
         for batch in self.source.batches(self.position):
-            self.monitor.feed_columns(batch.events)
-            touched = set(pd.unique(batch.events.session_id)) & set(self.monitor.sessions)
-            self._dirty |= touched
-            self._alert(touched)
+            with self.lock:
+                self.monitor.feed_columns(batch.events)
+                touched = set(pd.unique(batch.events.session_id)) & set(self.monitor.sessions)
+                self._dirty |= touched
+                self._alert(touched)
+                if batch.position is not None:
+                    self.position = batch.position
+                    if time.monotonic() - last_save >= self.save_every_s:
+                        self.save()
+                        last_save = time.monotonic()
             if on_update is not None:
                 on_update(self)
-            if batch.position is not None:
-                self.position = batch.position
-                if time.monotonic() - last_save >= self.save_every_s:
-                    self.save()
-                    last_save = time.monotonic()
-        self.save()
+            if self.stop.is_set():
+                break
+        with self.lock:
+            self.save()
+            self.finished = not self.stop.is_set()
 
     def save(self) -> None:
         """Write touched sessions into the workspace, then checkpoint."""

@@ -1,0 +1,129 @@
+"""The hub: monitor runs inside a long-lived process (the web server), each in its own thread,
+and one read model for views. A view of a session is everything a dashboard shows: the snapshot,
+the golden hour against plan, the nowcast with its band and the open alerts.
+
+Sources that arrive later (HTTP ingest, Redis Streams) start their runs through the same hub."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from livecart.errors import LivecartError
+from livecart.live.alerts import AlertRules
+from livecart.live.kpis import snapshot
+from livecart.live.plan import GOLDEN_HOUR
+from livecart.live.runner import LiveRun
+from livecart.live.source import ReplaySource, Source
+from livecart.store import Workspace
+
+
+class LiveHub:
+    def __init__(self, ws: Workspace, rules: AlertRules | None = None) -> None:
+        self.ws = ws
+        self.rules = rules or AlertRules()
+        self.runs: list[LiveRun] = []
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def start(self, source: Source) -> LiveRun:
+        """Run ``source`` into a new monitor in a background thread."""
+        run = LiveRun(self.ws, source, rules=self.rules)
+        t = threading.Thread(target=run.run, name="livecart-monitor", daemon=True)
+        with self._lock:
+            self.runs.append(run)
+            self._threads.append(t)
+        t.start()
+        return run
+
+    def replay(self, path: str | Path, speed: float = 0.0) -> LiveRun:
+        return self.start(ReplaySource(path, speed=speed))
+
+    def sessions(self) -> list[dict[str, Any]]:
+        out = []
+        for run in list(self.runs):
+            with run.lock:
+                for sid, st in run.monitor.sessions.items():
+                    out.append(
+                        {
+                            "session_id": sid,
+                            "market": st.market,
+                            "minute": st.current_minute(),
+                            "ended": st.end_ts is not None,
+                            "running": not run.finished,
+                        }
+                    )
+        return out
+
+    def run_of(self, session_id: str) -> LiveRun:
+        for run in reversed(self.runs):
+            if session_id in run.monitor.sessions:
+                return run
+        raise LivecartError(
+            f"session {session_id!r} is not being monitored here: start a "
+            f"replay (POST /api/live/replay) or a live source first"
+        )
+
+    def view(self, session_id: str) -> dict[str, Any]:
+        """Snapshot, golden hour vs plan, nowcast and open alerts of one session."""
+        run = self.run_of(session_id)
+        with run.lock:
+            st = run.monitor.sessions[session_id]
+            snap = snapshot(st)
+            plan = run.plan_for(session_id)
+            nowcast = run.nowcast(session_id) if not snap["ended"] else None
+            alerts = [a.to_dict() for a in run.book.active.values() if a.session_id == session_id]
+            running = not run.finished
+        snap["golden_hour"] = _golden(snap, plan)
+        snap["plan"] = (
+            None
+            if plan is None or not plan.cum
+            else {
+                "source": plan.source,
+                **{k: v.tolist() for k, v in plan.cum.items() if k in ("gmv", "orders")},
+            }
+        )
+        snap["nowcast"] = None if nowcast is None else {k: list(v) for k, v in nowcast.items()}
+        snap["alerts"] = alerts
+        snap["running"] = running
+        return snap
+
+    def ack(self, alert_id: str) -> bool:
+        for run in self.runs:
+            with run.lock:
+                if run.book.ack(alert_id):
+                    return True
+        return False
+
+    def close(self, timeout: float = 10.0) -> None:
+        for run in self.runs:
+            run.stop.set()
+        for t in self._threads:
+            t.join(timeout)
+
+
+def _golden(snap: dict[str, Any], plan) -> dict[str, Any]:
+    """Progress of the first hour: GMV and orders so far against the plan's median by the same
+    minute (completed minutes only)."""
+    m = min(snap["minute"], GOLDEN_HOUR)
+    done = snap["minutes"][:m]
+    gmv = sum(r["gmv"] or 0 for r in done)
+    orders = sum(r["orders"] or 0 for r in done)
+    out: dict[str, Any] = {
+        "minute": m,
+        "gmv": gmv,
+        "orders": orders,
+        "plan_gmv": None,
+        "plan_orders": None,
+        "plan_gmv_60": None,
+    }
+    if plan is not None and m >= 1:
+        g, o = plan.at("cum", "gmv", m - 1), plan.at("cum", "orders", m - 1)
+        end = plan.at("cum", "gmv", GOLDEN_HOUR - 1)
+        out.update(
+            plan_gmv=g[1] if g else None,
+            plan_orders=o[1] if o else None,
+            plan_gmv_60=end[1] if end else None,
+        )
+    return out
