@@ -1,0 +1,56 @@
+"""Repeat purchases follow the BG/NBD process whose parameters truth.json states: a maximum
+likelihood fit (Fader, Hardie and Lee 2005, eq. 6) on the demo's non-fan buyers recovers them."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import betaln, gammaln
+
+import livecart
+from livecart.demo import truth
+
+
+def _neg_loglik(log_params, x, tx, t):
+    r, alpha, a, b = np.exp(log_params)
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    alive = betaln(a, b + x) - betaln(a, b) + common - (r + x) * np.log(alpha + t)
+    dropped = np.where(
+        x > 0,
+        betaln(a + 1, np.maximum(b + x - 1, 1e-9))
+        - betaln(a, b)
+        + common
+        - (r + x) * np.log(alpha + tx),
+        -np.inf,
+    )
+    return -np.logaddexp(alive, dropped).sum()
+
+
+def test_bgnbd_fit_on_non_fans_recovers_the_true_parameters(demo_path):
+    t = truth(demo_path)
+    end = f"{t['meta']['end']} 23:59:59.999"
+    with livecart.open(demo_path, read_only=True) as ws:
+        d = ws.query(
+            "SELECT x, date_diff('millisecond', f, l) / 604800000.0 AS tx, "
+            "date_diff('millisecond', f, CAST(? AS TIMESTAMP)) / 604800000.0 AS t FROM ("
+            "  SELECT count(*) - 1 AS x, any_value(b.first_seen_at) AS f, max(o.created_at) AS l"
+            "  FROM buyers b JOIN orders o USING (buyer_id) WHERE b.followed_at IS NULL"
+            "  GROUP BY b.buyer_id)",
+            [end],
+        )
+    assert len(d) > 5000
+    true = t["bgnbd"]
+    start = np.log([1.0, 1.0, 1.0, 1.0])
+    fit = minimize(
+        _neg_loglik,
+        start,
+        args=(d["x"].to_numpy(), d["tx"].to_numpy(), d["t"].to_numpy()),
+        method="Nelder-Mead",
+        options={"maxiter": 4000, "xatol": 1e-4},
+    )
+    r, alpha, a, b = np.exp(fit.x)
+    # tolerances: about three standard errors at ~16,000 buyers
+    assert abs(r - true["r"]) < 0.08, r
+    assert abs(alpha - true["alpha"]) < 0.6, alpha
+    assert abs(a - true["a"]) < 0.3, a
+    assert abs(b - true["b"]) < 1.0, b
