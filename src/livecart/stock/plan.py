@@ -354,3 +354,35 @@ def planned_stock(ws: Workspace, session_id: str, **kw) -> dict[str, int]:
     if saved:
         return saved
     return {ln.sku_id: ln.target for ln in plan_stock(ws, session_id, **kw).lines}
+
+
+class SessionChoice(BaseModel):
+    session_id: str
+    market: str | None
+    planned_start: dt.datetime | None
+    skus: int
+    upcoming: bool
+
+
+def sessions_to_plan(ws: Workspace) -> tuple[list[SessionChoice], str | None]:
+    """Sessions with a line-up, newest first, and the one to show by default: the next coming
+    live, else the latest."""
+    df = ws.query(
+        "SELECT s.session_id, s.market, coalesce(s.planned_start, s.actual_start) AS start, "
+        "count(sp.sku_id) AS skus FROM sessions s JOIN session_products sp USING (session_id) "
+        "GROUP BY 1, 2, 3 ORDER BY start DESC NULLS LAST, 1"
+    )
+    now = pd.Timestamp.now("UTC").tz_localize(None)
+    out = [
+        SessionChoice(
+            session_id=r.session_id,
+            market=r.market,
+            planned_start=None if pd.isna(r.start) else r.start.to_pydatetime(),
+            skus=int(r.skus),
+            upcoming=bool(pd.notna(r.start) and r.start >= now),
+        )
+        for r in df.itertuples()
+    ]
+    coming = [c for c in out if c.upcoming]
+    default = coming[-1].session_id if coming else (out[0].session_id if out else None)
+    return out, default

@@ -1,0 +1,114 @@
+"""Stock: the demand fan chart and the stock plan of a coming live, and its REST twins. Every
+route calls `livecart.stock` and renders; nothing is decided here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from livecart.stock import Replan, StockPlan, plan_stock, planned_stock, replan, save_plan
+from livecart.stock.fanchart import fan_chart
+from livecart.stock.plan import sessions_to_plan
+from livecart.stock.po import purchase_order_csv
+from livecart.web.deps import workspace
+from livecart.web.page import Page
+from livecart.web.render import render
+
+router = APIRouter()
+BUDGET = Query(None, ge=0, description="money for new orders, reporting currency")
+CAPACITY = Query(None, ge=0, description="most units held across the SKUs")
+AS_OF = Query(None, description="plan as of this UTC time (default: now, or the live's start)")
+
+
+@router.get("/api/stock/{session_id}", response_model=StockPlan, tags=["stock"])
+def api_plan(
+    request: Request,
+    session_id: str,
+    budget: float | None = BUDGET,
+    capacity: float | None = CAPACITY,
+    as_of: dt.datetime | None = AS_OF,
+) -> StockPlan:
+    """Demand forecast and stock plan per SKU of a live."""
+    return plan_stock(workspace(request), session_id, budget=budget, capacity=capacity, as_of=as_of)
+
+
+@router.post("/api/stock/{session_id}/plans", tags=["stock"])
+def api_save(
+    request: Request,
+    session_id: str,
+    budget: float | None = BUDGET,
+    capacity: float | None = CAPACITY,
+) -> dict[str, str]:
+    """Make and store a plan now (re-planning history; the live monitor reads the latest)."""
+    ws = workspace(request)
+    plan = plan_stock(ws, session_id, budget=budget, capacity=capacity)
+    return {"plan_id": save_plan(ws, plan), "session_id": session_id}
+
+
+@router.get("/api/stock/{session_id}/replan", response_model=Replan, tags=["stock"])
+def api_replan(request: Request, session_id: str, budget: float | None = BUDGET) -> Replan:
+    """Plans 3, 2, 1 and 0 days before the live, and the SKUs whose order moved enough."""
+    return replan(workspace(request), session_id, budget=budget)
+
+
+@router.get("/api/stock/{session_id}/planned", tags=["stock"])
+def api_planned(request: Request, session_id: str) -> dict[str, int]:
+    """The stock per SKU the live monitor starts from (latest saved plan, else a fresh one)."""
+    return planned_stock(workspace(request), session_id)
+
+
+@router.get(
+    "/api/stock/{session_id}/purchase-order.csv", response_class=PlainTextResponse, tags=["stock"]
+)
+def api_po(
+    request: Request,
+    session_id: str,
+    budget: float | None = BUDGET,
+    capacity: float | None = CAPACITY,
+) -> Response:
+    """The purchase order as CSV."""
+    plan = plan_stock(workspace(request), session_id, budget=budget, capacity=capacity)
+    return PlainTextResponse(
+        purchase_order_csv(plan),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="po-{session_id}.csv"'},
+    )
+
+
+@router.get("/stock", response_class=HTMLResponse, include_in_schema=False)
+def page_stock(
+    request: Request,
+    session: str | None = None,
+    budget: float | None = BUDGET,
+    capacity: float | None = CAPACITY,
+) -> Response:
+    ws = workspace(request)
+    choices, default = sessions_to_plan(ws)
+    sid = session or default
+    if sid is None:
+        return render(request, "stock.html", {"title": "Stock", "plan": None, "choices": []})
+    plan = plan_stock(ws, sid, budget=budget, capacity=capacity)
+    return render(
+        request,
+        "stock.html",
+        {
+            "title": "Stock",
+            "plan": plan,
+            "choices": choices,
+            "budget": budget,
+            "capacity": capacity,
+            "fan": fan_chart(plan),
+            "totals": plan.totals,
+        },
+    )
+
+
+PAGE = Page(
+    "stock",
+    "Stock",
+    "/stock",
+    "demand forecast from warm-up videos and stock sizing for a coming live",
+    router=router,
+)
