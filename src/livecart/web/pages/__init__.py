@@ -4,7 +4,7 @@ a ``PAGE = Page(...)`` and put ``PAGE`` in this list (replacing its placeholder)
 from __future__ import annotations
 
 from livecart.web.page import Page
-from livecart.web.pages import overview
+from livecart.web.pages import overview, stock
 
 PAGES: list[Page] = [
     overview.PAGE,
@@ -21,13 +21,7 @@ PAGES: list[Page] = [
         "/hosts",
         "creator roster, host x product fit, influencer or professional host, host schedule",
     ),
-    Page(
-        "stock",
-        "Stock",
-        "/stock",
-        "demand forecast from warm-up videos and stock sizing for a coming live",
-        issue=6,
-    ),
+    stock.PAGE,
     Page(
         "live",
         "Live",
