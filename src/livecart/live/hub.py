@@ -6,9 +6,12 @@ Sources that arrive later (HTTP ingest, Redis Streams) start their runs through 
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from livecart.errors import LivecartError
 from livecart.live.alerts import AlertRules
@@ -87,7 +90,7 @@ class LiveHub:
         snap["nowcast"] = None if nowcast is None else {k: list(v) for k, v in nowcast.items()}
         snap["alerts"] = alerts
         snap["running"] = running
-        return snap
+        return _json_safe(snap)
 
     def ack(self, alert_id: str) -> bool:
         for run in self.runs:
@@ -127,3 +130,16 @@ def _golden(snap: dict[str, Any], plan) -> dict[str, Any]:
             plan_gmv_60=end[1] if end else None,
         )
     return out
+
+
+def _json_safe(x: Any) -> Any:
+    """NaN and infinity become None (JSON has neither); numpy scalars become Python ones."""
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, float | np.floating):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.integer | np.bool_):
+        return x.item()
+    return x

@@ -1,0 +1,129 @@
+"""Live: the golden-hour monitor's dashboard page. Monitor runs live inside the server (a
+``LiveHub``); the page follows one session over server-sent events, one view a second. The JSON
+twin is ``/api/live/{session_id}``; ``POST /api/live/replay`` starts a replay of an uploaded
+recording (a write: it needs the API token)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from livecart.errors import LivecartError
+from livecart.live import LiveHub
+from livecart.web.deps import workspace
+from livecart.web.page import Page
+from livecart.web.render import render
+
+router = APIRouter()
+MAX_UPLOAD = 512 << 20
+
+
+def hub(request: Request) -> LiveHub:
+    h = getattr(request.app.state, "live_hub", None)
+    if h is None:
+        h = request.app.state.live_hub = LiveHub(workspace(request))
+    return h
+
+
+def _view(request: Request, session_id: str) -> dict:
+    try:
+        return hub(request).view(session_id)
+    except LivecartError as e:
+        raise HTTPException(404, str(e)) from None
+
+
+@router.get("/live", response_class=HTMLResponse, include_in_schema=False)
+def page_live(request: Request) -> Response:
+    return render(request, "live.html", {"title": "Live", "sessions": hub(request).sessions()})
+
+
+@router.get("/live/{session_id}", response_class=HTMLResponse, include_in_schema=False)
+def page_live_session(request: Request, session_id: str) -> Response:
+    view = _view(request, session_id)
+    return render(
+        request,
+        "live_session.html",
+        # "</" escaped so that no value can close the script element
+        {"title": f"Live {session_id}", "v": view, "initial": _script_json(view)},
+    )
+
+
+def _script_json(data: dict) -> str:
+    return json.dumps(data, allow_nan=False).replace("</", "<\\/")
+
+
+@router.get("/api/live", tags=["live"])
+def api_live_sessions(request: Request) -> list[dict]:
+    """Sessions being monitored in this server."""
+    return hub(request).sessions()
+
+
+@router.get("/api/live/{session_id}", tags=["live"])
+def api_live_session(request: Request, session_id: str) -> dict:
+    """Everything the page shows: totals, minutes, products, golden hour vs plan, nowcast,
+    open alerts."""
+    return _view(request, session_id)
+
+
+@router.get("/api/live/{session_id}/events", tags=["live"])
+async def api_live_stream(request: Request, session_id: str) -> StreamingResponse:
+    """Server-sent events: the session's view once a second until it has ended."""
+    _view(request, session_id)
+
+    async def stream() -> AsyncIterator[str]:
+        while not await request.is_disconnected():
+            view = await asyncio.to_thread(_view, request, session_id)
+            yield f"data: {json.dumps(view, allow_nan=False)}\n\n"
+            if not view["running"]:
+                yield "event: done\ndata: {}\n\n"
+                return
+            await asyncio.sleep(1.0)
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.post("/api/live/replay", tags=["live"])
+async def api_live_replay(request: Request, speed: float = 0.0) -> dict:
+    """Replay the JSON-lines (or CSV, ``?format=csv``) recording in the request body into a new
+    monitor run. ``speed``: 1 real time, N times faster, 0 as fast as possible."""
+    body = await request.body()
+    if not body.strip():
+        raise HTTPException(422, "send the recording (JSON lines, one event a line) as the body")
+    if len(body) > MAX_UPLOAD:
+        raise HTTPException(
+            413,
+            f"recording over {MAX_UPLOAD >> 20} MB: replay it with "
+            f"`livecart monitor DIR --replay FILE` instead",
+        )
+    ext = ".csv" if request.query_params.get("format") == "csv" else ".jsonl"
+    ws = workspace(request)
+    folder = ws.path / "recordings"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"upload-{uuid.uuid4().hex[:12]}{ext}"
+    path.write_bytes(body)
+    hub(request).replay(path, speed=speed)
+    return {"recording": path.name, "speed": speed}
+
+
+@router.post("/api/live/alerts/{alert_id}/ack", tags=["live"])
+def api_live_ack(request: Request, alert_id: str) -> dict:
+    """Acknowledge an alert: it stays quiet until its condition clears."""
+    if not hub(request).ack(alert_id):
+        raise HTTPException(404, f"no open alert {alert_id!r}")
+    return {"acked": alert_id}
+
+
+PAGE = Page(
+    "live",
+    "Live",
+    "/live",
+    "the golden-hour monitor: per-minute KPIs, nowcast and alerts",
+    router=router,
+)

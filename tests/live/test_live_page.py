@@ -1,0 +1,138 @@
+"""The Live dashboard page: replay into a served workspace, the JSON twin, server-sent events,
+and end to end in Debian's headless chromium (Playwright) against the stored session's GMV."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+import livecart
+from livecart.demo import session_events
+from livecart.web import create_app
+from livecart.web.live_page import PAGE
+from livecart.web.pages import PAGES
+from tests.live.synth import synth_session
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*install `httpx2`")
+    from fastapi.testclient import TestClient
+
+TOKEN = "t0ken"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pages():
+    """The registry with this page in the Live slot (until the registry lists it)."""
+    return [PAGE if p.key == "live" else p for p in PAGES]
+
+
+def wait_done(get, sid: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = get(f"/api/live/{sid}")
+        if r.status_code == 200 and not r.json()["running"]:
+            return r.json()
+        time.sleep(0.1)
+    raise AssertionError("replay did not finish")
+
+
+def test_replay_through_the_api_serves_the_view_and_its_event_stream(tmp_path):
+    ev = synth_session("S9", minutes=8, seed=2)
+    body = "".join(e.to_json() + "\n" for e in ev).encode()
+    want_gmv = sum(e.quantity * e.price for e in ev if e.type == "order")
+    livecart.init(tmp_path / "ws").close()
+    with TestClient(create_app(tmp_path / "ws", api_token=TOKEN, pages=pages())) as c:
+        assert c.post("/api/live/replay", content=body).status_code == 401  # writes need it
+        assert c.get("/api/live/S9").status_code == 404
+        r = c.post("/api/live/replay", content=body, headers=AUTH)
+        assert r.status_code == 200, r.text
+        view = wait_done(c.get, "S9")
+        assert view["totals"]["gmv"] == pytest.approx(want_gmv)
+        assert [s["session_id"] for s in c.get("/api/live").json()] == ["S9"]
+        html = c.get("/live/S9").text
+        assert 'id="live-gmv"' in html and f"{want_gmv:,.2f}" in html
+        assert "S9" in c.get("/live").text
+        with c.stream("GET", "/api/live/S9/events") as s:
+            first = next(line for line in s.iter_lines() if line.startswith("data: "))
+        assert json.loads(first[6:])["totals"]["gmv"] == pytest.approx(want_gmv)
+        assert c.post("/api/live/alerts/nope/ack", headers=AUTH).status_code == 404
+        assert c.post("/api/live/replay", content=b"  ", headers=AUTH).status_code == 422
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served_demo(demo_path, tmp_path):
+    """A copy of the demo workspace served by uvicorn on a free loopback port."""
+    ws_dir = tmp_path / "ws"
+    shutil.copytree(demo_path, ws_dir)
+    app = create_app(ws_dir, api_token=TOKEN, pages=pages())
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
+    )
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", ws_dir, app
+    server.should_exit = True
+    t.join(10)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_live_page_in_chromium_shows_the_stored_sessions_final_gmv(served_demo):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    url, ws_dir, app = served_demo
+    ws = app.state.workspace
+    sid, gmv = ws.query("SELECT session_id, gmv FROM sessions ORDER BY gmv DESC LIMIT 1").iloc[0]
+    body = "".join(e.to_json() + "\n" for e in session_events(ws_dir, sid)).encode()
+    n_min = int(ws.query("SELECT count(*) FROM live_minutes WHERE session_id = ?", [sid]).iat[0, 0])
+    # the whole session in about 4 seconds of wall time
+    speed = n_min * 60 / 4
+    r = httpx.post(f"{url}/api/live/replay?speed={speed}", content=body, headers=AUTH, timeout=30)
+    assert r.status_code == 200, r.text
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        for _ in range(100):  # the session appears once its live_start is read
+            if httpx.get(f"{url}/api/live/{sid}").status_code == 200:
+                break
+            time.sleep(0.05)
+        page.goto(f"{url}/live/{sid}")
+        page.wait_for_function(
+            "document.getElementById('live-state').textContent.includes('ended')", timeout=60000
+        )
+        shown = float(page.locator("#live-gmv").get_attribute("data-value"))
+        text = page.locator("#live-gmv").inner_text()
+        browser.close()
+    assert shown == pytest.approx(float(gmv), abs=0.005)
+    assert f"{float(gmv):,.2f}" in text
