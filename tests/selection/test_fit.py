@@ -54,20 +54,47 @@ def test_declared_winners_are_mostly_true_winners(fits):
 
 
 def _tiny(videos: list[dict]) -> tuple[FitModel, pd.DataFrame]:
-    products = pd.DataFrame({
-        "sku_id": ["A", "B", "C", "D", "E", "F"], "product_name": list("ABCDEF"),
-        "variation": None, "category": "beauty_personal_care",
-        "price": [10.0] * 6, "currency": "USD"})
-    v = pd.DataFrame(videos, columns=["video_id", "sku_id", "market", "posted_at", "views",
-                                      "product_clicks", "orders", "gmv", "currency"])
+    products = pd.DataFrame(
+        {
+            "sku_id": ["A", "B", "C", "D", "E", "F"],
+            "product_name": list("ABCDEF"),
+            "variation": None,
+            "category": "beauty_personal_care",
+            "price": [10.0] * 6,
+            "currency": "USD",
+        }
+    )
+    v = pd.DataFrame(
+        videos,
+        columns=[
+            "video_id",
+            "sku_id",
+            "market",
+            "posted_at",
+            "views",
+            "product_clicks",
+            "orders",
+            "gmv",
+            "currency",
+        ],
+    )
     cells = cells_from_frames(v, products, ["US"])
     model = FitModel(FitRules(draws=2000)).fit(cells, v)
     return model, model.summary().set_index("sku_id")
 
 
 def _video(i, sku, views, clicks, orders):
-    return [f"V{i}", sku, "US", pd.Timestamp("2026-01-01"), views, clicks, orders,
-            orders * 10.0, "USD"]
+    return [
+        f"V{i}",
+        sku,
+        "US",
+        pd.Timestamp("2026-01-01"),
+        views,
+        clicks,
+        orders,
+        orders * 10.0,
+        "USD",
+    ]
 
 
 def test_no_videos_at_all_gives_wide_priors_and_no_verdicts():

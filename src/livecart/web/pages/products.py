@@ -1,0 +1,85 @@
+"""Products: ranking per market with 80% intervals drawn, the stage board, one product's
+evidence over time. The page and ``/api/products`` come from the same core call,
+``livecart.selection.view.products_view``; ``/api/products/rank`` and ``/api/products/next``
+mirror `livecart products rank` and `livecart products next`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from livecart.selection import allocate_tests, check_market, rank_products, score_workspace
+from livecart.selection.view import products_view
+from livecart.web.deps import workspace
+from livecart.web.page import Page
+from livecart.web.render import render
+
+router = APIRouter()
+
+
+@router.get("/api/products", tags=["products"])
+def api_products(
+    request: Request,
+    market: str | None = None,
+    k: int = Query(5, ge=1),
+    goal: str = "gpm",
+    sku: str | None = None,
+) -> dict[str, Any]:
+    """Ranking, stage board and one product's evidence history for a market."""
+    return products_view(workspace(request), market=market, k=k, goal=goal, sku=sku)
+
+
+@router.get("/api/products/rank", tags=["products"])
+def api_rank(
+    request: Request, market: str | None = None, k: int = Query(5, ge=1), goal: str = "gpm"
+) -> list[dict[str, Any]]:
+    """Products ranked per market by posterior goal, with intervals, P(beat), P(top k)."""
+    v = products_view(workspace(request), market=market, k=k, goal=goal)
+    return v["ranking"] if market else _all_markets(request, k, goal)
+
+
+def _all_markets(request: Request, k: int, goal: str) -> list[dict[str, Any]]:
+    model = score_workspace(workspace(request))
+    r = rank_products(model, k=k, goal=goal)
+    return r.astype(object).where(r.notna(), None).to_dict("records")
+
+
+@router.get("/api/products/next", tags=["products"])
+def api_next(
+    request: Request,
+    videos: int = Query(50, ge=1),
+    k: int = Query(5, ge=1),
+    market: list[str] | None = Query(None),
+    seed: int = 0,
+) -> list[dict[str, Any]]:
+    """How to split ``videos`` new test videos across products and markets, with reasons."""
+    model = score_workspace(workspace(request))
+    for m in market or []:
+        check_market(model.cells_, m)
+    plan = allocate_tests(model, videos, k=k, markets=market, seed=seed)
+    return plan.to_dict("records")
+
+
+@router.get("/api/products/stages", tags=["products"])
+def api_stages(request: Request, market: str | None = None) -> dict[str, Any]:
+    """The stage board of a market (default: the one with most test videos)."""
+    return products_view(workspace(request), market=market)["board"]
+
+
+@router.get("/products", response_class=HTMLResponse, include_in_schema=False)
+def page_products(
+    request: Request, market: str | None = None, sku: str | None = None, k: int = Query(5, ge=1)
+) -> Response:
+    v = products_view(workspace(request), market=market, k=k, sku=sku)
+    return render(request, "products.html", {"title": "Products", "v": v})
+
+
+PAGE = Page(
+    "products",
+    "Products",
+    "/products",
+    "product x market fit from test videos, stages from candidate to store live",
+    router=router,
+)

@@ -1,0 +1,51 @@
+"""The products page and its API on a demo workspace, through FastAPI's TestClient."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*install `httpx2`")
+    from fastapi.testclient import TestClient
+
+from livecart.web import create_app  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client(demo_path: Path):
+    with TestClient(create_app(demo_path)) as c:
+        yield c
+
+
+def test_products_page_draws_intervals_board_and_evidence(client):
+    r = client.get("/products?market=US")
+    assert r.status_code == 200
+    html = r.text
+    assert 'class="intervals"' in html  # intervals drawn as SVG, not only numbers
+    assert html.count("<line") > 10
+    assert 'id="stage-board"' in html and 'data-stage="store_live"' in html
+    assert 'class="evidence"' in html
+
+
+def test_rank_api_matches_the_page_and_orders_by_posterior_gpm(client):
+    rows = client.get("/api/products/rank?market=US&k=3").json()
+    assert rows and all(r["market"] == "US" for r in rows)
+    gpm = [r["gpm_mean"] for r in rows]
+    assert gpm == sorted(gpm, reverse=True)
+    assert sum(r["p_top_k"] for r in rows) == pytest.approx(3, abs=1e-6)
+    assert all(r["gpm_lo"] <= r["gpm_mean"] <= r["gpm_hi"] for r in rows)
+
+
+def test_next_api_places_exactly_the_videos_asked_for_with_reasons(client):
+    plan = client.get("/api/products/next?videos=12").json()
+    assert sum(p["videos"] for p in plan) == 12
+    assert all(p["reason"] for p in plan)
+
+
+def test_unknown_market_is_a_clear_client_error(client):
+    r = client.get("/api/products/rank?market=XX")
+    assert r.status_code in (400, 404, 422)
+    assert "XX" in r.text
