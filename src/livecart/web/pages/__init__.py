@@ -4,17 +4,11 @@ a ``PAGE = Page(...)`` and put ``PAGE`` in this list (replacing its placeholder)
 from __future__ import annotations
 
 from livecart.web.page import Page
-from livecart.web.pages import overview, stock
+from livecart.web.pages import overview, products, stock
 
 PAGES: list[Page] = [
     overview.PAGE,
-    Page(
-        "products",
-        "Products",
-        "/products",
-        "product x market fit from test videos, stages from candidate to store live",
-        issue=5,
-    ),
+    products.PAGE,
     Page(
         "hosts",
         "Hosts",
