@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from livecart.demo import build, room
-from livecart.demo.build import iter_plans
+from livecart.demo.plans import make_plans
 from livecart.demo.room import T
+from livecart.demo.world import make_world
 from livecart.stock.costs import StockCosts, unit_costs
 from livecart.stock.forecast import DemandForecaster
 from livecart.stock.history import add_history, load_rows
@@ -51,7 +52,8 @@ def pinball(y: np.ndarray, q: np.ndarray, levels: np.ndarray = LEVELS) -> float:
 def true_demand(seed: int, scale: float, sessions: set[str]) -> pd.DataFrame:
     """Uncensored demand per session x SKU: the session re-simulated with unlimited stock."""
     out = []
-    for w, p in iter_plans(seed, scale):
+    w = make_world(seed, scale)
+    for p in make_plans(w):
         if p.session_id not in sessions:
             continue
         p.stock = np.full(len(p.skus), 10**9, dtype=np.int64)
