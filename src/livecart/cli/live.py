@@ -12,7 +12,7 @@ from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 
-from livecart.cli.app import app, console, print_json
+from livecart.cli.app import app, console, err_console, print_json
 from livecart.live import (
     AlertRules,
     LiveRun,
@@ -75,7 +75,7 @@ def monitor(
         for s in sinks:
             s.close()
             for e in s.errors:
-                console.print(f"[yellow]webhook failed:[/yellow] {e}")
+                err_console.print(f"[yellow]webhook failed:[/yellow] {e}")
         if as_json:
             print_json(
                 [
@@ -90,7 +90,7 @@ def monitor(
         elif not view:
             console.print(render(run))
     if run.monitor.malformed_count:
-        console.print(
+        err_console.print(
             f"[yellow]{run.monitor.malformed_count} malformed events skipped[/yellow]"
             f", first: {run.monitor.malformed[0].reason}"
         )
