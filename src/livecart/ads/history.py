@@ -1,0 +1,57 @@
+"""Each session's ad spend and attributed GMV per phase, in USD: the data the response curves are
+fitted to. Local amounts are converted at the session day's rate from ``fx_rates`` (a missing rate
+raises MissingRateError, never a guessed 1.0)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from livecart.model.money import FxTable
+from livecart.store import Workspace
+
+PHASES = ("pre_live", "live", "closing")
+BASE = "USD"
+
+
+def _fx(ws: Workspace) -> FxTable:
+    # report.overview has the same loader, but ads sits below report in the layers contract.
+    fx = FxTable()
+    for r in ws.query("SELECT date, currency, quote, rate FROM fx_rates").itertuples():
+        fx.add(pd.Timestamp(r.date).date(), r.currency, r.quote, float(r.rate))
+    return fx
+
+
+def phase_history(ws: Workspace, market: str | None = None) -> pd.DataFrame:
+    """One row per session: ``spend_<phase>`` and ``gmv_<phase>`` in USD for each phase, plus
+    ``session_id``, ``market`` and ``day``. Sessions with no spend at all are left out."""
+    where = "WHERE session_id IS NOT NULL" + (" AND market = ?" if market else "")
+    q = (
+        "SELECT session_id, any_value(market) AS market, phase, any_value(currency) AS currency, "
+        "max(ts) AS ts, sum(spend) AS spend, sum(attributed_gmv) AS gmv "
+        f"FROM ad_spend {where} GROUP BY session_id, phase"
+    )
+    rows = ws.query(q, [market] if market else None)
+    cols = ["session_id", "market", "day"] + [f"{k}_{p}" for k in ("spend", "gmv") for p in PHASES]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    fx = _fx(ws)
+    day = pd.to_datetime(rows["ts"]).dt.date
+    rate = [fx.rate(c or BASE, BASE, d) for c, d in zip(rows["currency"], day, strict=True)]
+    rows = rows.assign(spend=rows["spend"].fillna(0) * rate, gmv=rows["gmv"].fillna(0) * rate)
+    wide = rows.pivot_table(
+        index="session_id", columns="phase", values=["spend", "gmv"], aggfunc="sum", fill_value=0.0
+    )
+    out = pd.DataFrame(index=wide.index)
+    for k in ("spend", "gmv"):
+        for p in PHASES:
+            out[f"{k}_{p}"] = wide[(k, p)] if (k, p) in wide.columns else 0.0
+    meta = rows.groupby("session_id").agg(market=("market", "first"), day=("ts", "max"))
+    out = out.join(meta).reset_index()
+    out["day"] = pd.to_datetime(out["day"]).dt.date
+    spent = out[[f"spend_{p}" for p in PHASES]].sum(axis=1) > 0
+    return out.loc[spent, cols].sort_values("day", kind="stable").reset_index(drop=True)
+
+
+def usd_rate(ws: Workspace, currency: str, day) -> float:
+    """USD per unit of ``currency`` on ``day`` (the latest rate on or before it)."""
+    return _fx(ws).rate(currency, BASE, day)

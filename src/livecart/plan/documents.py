@@ -1,0 +1,102 @@
+"""A session plan as a document: JSON (the whole object), Markdown (for a chat or a wiki) and a
+standalone HTML page (no network assets)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from livecart.plan.session import SessionPlan
+
+
+def to_json(plan: SessionPlan) -> str:
+    return plan.model_dump_json(indent=2)
+
+
+def _mmss(m: int) -> str:
+    return f"{m // 60}:{m % 60:02d}"
+
+
+def _pins(s) -> str:
+    return ", ".join(f"{_mmss(a)}-{_mmss(b)}" for a, b in s.pins) or "not pinned"
+
+
+def _split_line(plan: SessionPlan) -> str:
+    a = plan.ads
+    if "p_better" not in a:
+        return a.get("source", "2:6:2 rule")
+    return a.get("reason", "")
+
+
+def to_markdown(plan: SessionPlan) -> str:
+    b, cur = plan.budget, plan.currency
+    out = [
+        f"# {plan.title}",
+        "",
+        f"- plan `{plan.plan_id}` version {plan.version}",
+        f"- market {plan.market}, start {plan.start_local} ({plan.start_utc:%Y-%m-%d %H:%M} UTC),"
+        f" {plan.minutes} minutes",
+        f"- hosts: {', '.join(plan.hosts) or 'not set'}",
+        f"- session: {plan.session_id or 'not linked yet'}",
+        "",
+        "## Ad budget",
+        "",
+        f"Budget {b['budget']:,.2f} {cur}, {b['source']}. {_split_line(plan)}",
+        "",
+        "| phase | share | spend |",
+        "|---|---|---|",
+    ]
+    for p, v in b["spend"].items():
+        out.append(f"| {p} | {b['shares'][p]:.0%} | {v:,.2f} {cur} |")
+    out += [
+        "",
+        f"Golden-hour spend {b['golden_hour_spend']:,.2f} {cur}; pre-live over "
+        f"{b['windows']['pre_live_hours']} hours, closing in the last "
+        f"{b['windows']['closing_minutes']} minutes.",
+        "",
+        "## Run of show",
+        "",
+        "| # | SKU | product | role | pinned | price | stock | talking points |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in plan.lineup:
+        stock = "-" if s.stock is None else str(s.stock)
+        out.append(
+            f"| {s.position} | {s.sku_id} | {s.name} | {s.role} | {_pins(s)} | "
+            f"{s.price:,.2f} | {stock} | {'; '.join(s.talking_points)} |"
+        )
+    out += ["", f"Stock: {plan.stock_source}.", "", "## Golden-hour targets", ""]
+    out += [f"- {k}: {v:,.2f}" for k, v in plan.targets.items()]
+    notes = plan.guidance_notes + plan.notes
+    if notes:
+        out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    return "\n".join(out) + "\n"
+
+
+def to_html(plan: SessionPlan, charts: list[dict] | None = None) -> str:
+    """A standalone page: the Markdown's content as tables, plus the response-curve charts."""
+    rows = "".join(
+        f"<tr><td>{s.position}</td><td>{escape(s.sku_id)}</td><td>{escape(s.name)}</td>"
+        f"<td>{s.role}</td><td>{_pins(s)}</td><td>{s.price:,.2f}</td>"
+        f"<td>{'-' if s.stock is None else s.stock}</td>"
+        f"<td>{escape('; '.join(s.talking_points))}</td></tr>"
+        for s in plan.lineup
+    )
+    b = plan.budget
+    phases = "".join(
+        f"<tr><td>{p}</td><td>{b['shares'][p]:.0%}</td><td>{v:,.2f} {plan.currency}</td></tr>"
+        for p, v in b["spend"].items()
+    )
+    figs = "".join(f"<figure>{c['svg']}</figure>" for c in charts or [])
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(plan.title)}</title>"
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:"
+        "collapse}td,th{border:1px solid #ccc;padding:4px 6px}figure{display:inline-block;"
+        "width:32%;margin:0}</style></head><body>"
+        f"<h1>{escape(plan.title)}</h1><p>{escape(plan.start_local)} · {plan.minutes} min · "
+        f"hosts {escape(', '.join(plan.hosts) or 'not set')}</p>"
+        f"<h2>Ad budget</h2><p>{escape(_split_line(plan))}</p><table><tr><th>phase</th>"
+        f"<th>share</th><th>spend</th></tr>{phases}</table>{figs}"
+        "<h2>Run of show</h2><table><tr><th>#</th><th>SKU</th><th>product</th><th>role</th>"
+        f"<th>pinned</th><th>price</th><th>stock</th><th>talking points</th></tr>{rows}</table>"
+        "</body></html>"
+    )

@@ -1,0 +1,139 @@
+"""The retro: a session against its plan. GMV and orders for the whole live and its golden hour,
+ad spend per phase, entries, and each SKU's stock (stock-outs and leftovers), with the largest
+gaps named. Amounts are in the market's currency, as the plan has them.
+
+The retro's actuals are the workspace's own records (sessions, live_minutes, ad_spend,
+session_products), the same rows the response curves are fitted to, so a finished session enters
+the next plan's fit without a separate step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from livecart.errors import LivecartError
+from livecart.plan.session import SessionPlan
+from livecart.store import Workspace
+
+PHASES = ("pre_live", "live", "closing")
+
+
+@dataclass
+class Retro:
+    session_id: str
+    plan_id: str
+    currency: str
+    rows: list[dict] = field(default_factory=list)  # metric, planned, actual, gap, gap_pct
+    skus: list[dict] = field(default_factory=list)
+    largest: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _actuals(ws: Workspace, sid: str) -> dict[str, float]:
+    s = ws.query("SELECT gmv, orders FROM sessions WHERE session_id = ?", [sid])
+    if s.empty:
+        raise LivecartError(
+            f"no session {sid!r} in this workspace: see `livecart live` or import it"
+        )
+    g = ws.query(
+        "SELECT sum(gmv) AS gmv, sum(orders) AS orders, sum(entries) AS entries, "
+        "sum(ad_spend) AS ad_spend FROM live_minutes WHERE session_id = ? AND minute < 60",
+        [sid],
+    )
+    a = ws.query(
+        "SELECT phase, sum(spend) AS spend FROM ad_spend WHERE session_id = ? GROUP BY phase", [sid]
+    )
+    spend = dict(zip(a["phase"], a["spend"], strict=True))
+    out = {"session_gmv": s["gmv"].iloc[0], "session_orders": s["orders"].iloc[0]}
+    out |= {k: g[k].iloc[0] for k in ("gmv", "orders", "entries", "ad_spend")}
+    out |= {f"spend_{p}": spend.get(p, 0.0) for p in PHASES}
+    return {
+        k: float(v) if v is not None and not pd.isna(v) else float("nan") for k, v in out.items()
+    }
+
+
+LABELS = {
+    "session_gmv": "GMV of the live",
+    "session_orders": "orders of the live",
+    "gmv": "golden-hour GMV",
+    "orders": "golden-hour orders",
+    "entries": "golden-hour entries",
+    "ad_spend": "golden-hour ad spend",
+    "spend_pre_live": "pre-live ad spend",
+    "spend_live": "live ad spend",
+    "spend_closing": "closing ad spend",
+}
+
+
+def _skus(ws: Workspace, plan: SessionPlan, sid: str) -> list[dict]:
+    sp = ws.query(
+        "SELECT sku_id, stock_start, stock_end, stockout_minute FROM session_products "
+        "WHERE session_id = ?",
+        [sid],
+    ).set_index("sku_id")
+    out = []
+    for s in plan.lineup:
+        r = sp.loc[s.sku_id] if s.sku_id in sp.index else None
+        out.append(
+            {
+                "sku_id": s.sku_id,
+                "role": s.role,
+                "planned_stock": s.stock,
+                "in_session": r is not None,
+                "stock_start": None if r is None else _int(r["stock_start"]),
+                "left": None if r is None else _int(r["stock_end"]),
+                "stockout_minute": None if r is None else _int(r["stockout_minute"]),
+            }
+        )
+    planned = {s.sku_id for s in plan.lineup}
+    for sku in sp.index.difference(list(planned)):
+        r = sp.loc[sku]
+        out.append(
+            {
+                "sku_id": sku,
+                "role": "not in plan",
+                "planned_stock": None,
+                "in_session": True,
+                "stock_start": _int(r["stock_start"]),
+                "left": _int(r["stock_end"]),
+                "stockout_minute": _int(r["stockout_minute"]),
+            }
+        )
+    return out
+
+
+def _int(v) -> int | None:
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def retro(ws: Workspace, session_id: str, plan: SessionPlan) -> Retro:
+    """Compare the recorded session with its plan; name the three largest gaps."""
+    act = _actuals(ws, session_id)
+    planned = dict(plan.targets)
+    planned |= {f"spend_{p}": plan.budget["spend"][p] for p in PHASES}
+    r = Retro(session_id, plan.plan_id, plan.currency)
+    for k, label in LABELS.items():
+        p, a = planned.get(k), act.get(k)
+        if p is None or a is None or pd.isna(a):
+            continue
+        gap = a - p
+        pct = gap / p * 100 if p else float("nan")
+        r.rows.append(
+            {"metric": k, "label": label, "planned": p, "actual": a, "gap": gap, "gap_pct": pct}
+        )
+    r.skus = _skus(ws, plan, session_id)
+    ranked = sorted(
+        (x for x in r.rows if not pd.isna(x["gap_pct"])), key=lambda x: -abs(x["gap_pct"])
+    )
+    r.largest = [
+        f"{x['label']}: {x['actual']:,.0f} against {x['planned']:,.0f} planned "
+        f"({x['gap_pct']:+.0f}%)"
+        for x in ranked[:3]
+    ]
+    outs = [s["sku_id"] for s in r.skus if s["stockout_minute"] is not None]
+    if outs:
+        r.largest.append(f"sold out: {', '.join(outs)}")
+    return r

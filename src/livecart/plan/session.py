@@ -1,0 +1,230 @@
+"""The session plan: one object holding the line-up and run of show, the hosts, the stock per
+SKU, the budget plan and pacing (2:6:2 or an optimized split), and the golden-hour targets the
+live monitor tracks. `create_plan` makes one from the workspace's data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from livecart.ads import (
+    RULE_262,
+    Windows,
+    budget_plan,
+    check_bounds,
+    fit_response,
+    optimize_split,
+    phase_history,
+    usd_rate,
+)
+from livecart.errors import LivecartError
+from livecart.plan import sources
+from livecart.plan.runofshow import (
+    Guidance,
+    Slot,
+    assign_roles,
+    build_slots,
+    check_guidance,
+    schedule,
+)
+from livecart.store import Workspace
+
+
+class SessionPlan(BaseModel):
+    plan_id: str = ""
+    version: int = 1
+    title: str = ""
+    market: str
+    timezone: str
+    currency: str
+    start_utc: dt.datetime
+    start_local: str
+    minutes: int
+    hosts: list[str]
+    session_id: str | None = None
+    budget: dict = Field(default_factory=dict)
+    ads: dict = Field(default_factory=dict)
+    lineup: list[Slot] = Field(default_factory=list)
+    guidance: Guidance = Field(default_factory=Guidance)
+    guidance_notes: list[str] = Field(default_factory=list)
+    stock_source: str = ""
+    targets: dict[str, float] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+    def monitor_targets(self) -> dict[str, float]:
+        """Golden-hour targets as `livecart monitor --plan FILE` reads them."""
+        return {k: v for k, v in self.targets.items() if k in sources.TARGET_KEYS}
+
+
+def parse_start(start: str | dt.datetime, tz: str, now: dt.datetime | None, past_ok: bool):
+    """A start in the market's local time to UTC; a start in the past is refused."""
+    if isinstance(start, str):
+        try:
+            local = dt.datetime.fromisoformat(start.strip())
+        except ValueError:
+            raise LivecartError(
+                f"cannot read the start {start!r}: write it as YYYY-MM-DD HH:MM in the "
+                "market's local time, e.g. 2026-12-01 19:00"
+            ) from None
+    else:
+        local = start
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(tz))
+    utc = local.astimezone(dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    if utc <= now and not past_ok:
+        raise LivecartError(
+            f"the start {local:%Y-%m-%d %H:%M} ({tz}) is in the past: plan a coming live "
+            "(or link a recorded one with --session for a retro)"
+        )
+    return utc, local.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def check_hosts(ws: Workspace, hosts: list[str], market: str) -> list[str]:
+    known = sources.known_hosts(ws)
+    notes = []
+    for h in hosts:
+        row = known[known["creator_id"] == h]
+        if row.empty:
+            sample = known[known["markets"].fillna("").str.contains(market)]
+            sample = sample[sample["kind"].isin(["pro_host", "influencer", "store_account"])]
+            hint = ", ".join(sample["creator_id"].head(5)) or "none"
+            raise LivecartError(
+                f"unknown host {h!r}: import it as a creator first; hosts for {market} "
+                f"include {hint}"
+            )
+        mk = str(row.iloc[0]["markets"] or "")
+        if mk and market not in mk.split(","):
+            notes.append(f"host {h} serves {mk}, not {market}")
+    return notes
+
+
+def pick_candidates(c: pd.DataFrame, skus: list[str] | None, all_skus: set[str]) -> pd.DataFrame:
+    if not skus:
+        return c
+    bad = [s for s in skus if s not in all_skus]
+    if bad:
+        raise LivecartError(
+            f"unknown SKU {', '.join(bad)}: see `livecart products rank DIR` for the catalogue"
+        )
+    missing = [s for s in skus if s not in set(c["sku_id"])]
+    if missing:
+        raise LivecartError(f"SKU {', '.join(missing)} is not sold in this market")
+    return c[c["sku_id"].isin(skus)]
+
+
+def ad_split(ws, budget_usd, lo_usd, hi_usd, objective, seed, n_boot, use_rule):
+    if use_rule:
+        return None, {"source": "2:6:2 rule (asked for)"}
+    model = fit_response(phase_history(ws), n_boot=n_boot, seed=seed)
+    split = optimize_split(model, budget_usd, lo_usd=lo_usd, hi_usd=hi_usd, objective=objective)
+    return split, split.as_dict() | {"sessions": model.n_sessions_}
+
+
+def create_plan(
+    ws: Workspace,
+    market: str,
+    start: str | dt.datetime,
+    budget: float,
+    hosts: list[str] | None = None,
+    *,
+    minutes: int = 120,
+    skus: list[str] | None = None,
+    n_products: int = 10,
+    windows: Windows | None = None,
+    min_spend: tuple[float, float, float] | None = None,
+    max_spend: tuple[float, float, float] | None = None,
+    objective: str = "gmv",
+    use_rule: bool = False,
+    guidance: Guidance | None = None,
+    enforce_guidance: bool = True,
+    session_id: str | None = None,
+    title: str = "",
+    now: dt.datetime | None = None,
+    seed: int = 0,
+    n_boot: int = 100,
+) -> SessionPlan:
+    """Make a session plan. ``budget`` and the phase bounds are in the market's currency;
+    ``start`` is the market's local time. Raises LivecartError on input it cannot use."""
+    info = sources.market_info(ws, market)
+    cur, tz = info["currency"], info["timezone"]
+    lo = np.zeros(3) if min_spend is None else np.asarray(min_spend, float)
+    hi = np.full(3, np.inf) if max_spend is None else np.asarray(max_spend, float)
+    check_bounds(budget, lo, hi)
+    start_utc, start_local = parse_start(start, tz, now, past_ok=session_id is not None)
+    w = windows or Windows(live_minutes=minutes)
+    w.check()
+    g = guidance or Guidance()
+    notes = check_hosts(ws, hosts or [], market)
+    rate = usd_rate(ws, cur, start_utc.date())
+    split, ads = ad_split(
+        ws, budget * rate, lo * rate, hi * rate, objective, seed, n_boot, use_rule
+    )
+    shares = split.shares if split is not None else RULE_262
+    source = "optimized split" if split is not None and split.recommended else "2:6:2 rule"
+    bp = budget_plan(
+        budget,
+        cur,
+        shares=shares,
+        windows=w,
+        min_spend=tuple(lo),
+        max_spend=tuple(hi),
+        source=source,
+    )
+    plan = SessionPlan(
+        title=title or f"{market} live {start_local}",
+        market=market,
+        timezone=tz,
+        currency=cur,
+        start_utc=start_utc,
+        start_local=start_local,
+        minutes=w.live_minutes,
+        hosts=hosts or [],
+        session_id=session_id,
+        budget=bp.as_dict(),
+        ads=ads | {"usd_per_unit": rate},
+        guidance=g,
+        notes=notes,
+    )
+    lineup(ws, plan, skus, n_products, enforce_guidance)
+    plan.targets = targets(ws, plan)
+    return plan
+
+
+def lineup(ws: Workspace, plan: SessionPlan, skus, n_products: int, enforce: bool) -> None:
+    """Fill the plan's line-up and run of show."""
+    c = sources.candidates(ws, plan.market)
+    all_skus = set(ws.query("SELECT sku_id FROM products")["sku_id"])
+    c = pick_candidates(c, skus, all_skus)
+    n = len(skus) if skus else n_products
+    if n < plan.guidance.min_products and enforce:
+        raise LivecartError(
+            f"{n} products is fewer than the guidance's {plan.guidance.min_products}: add "
+            "products or pass --no-guidance"
+        )
+    picks = assign_roles(c, n, plan.guidance)
+    stock, plan.stock_source = sources.stock_for(ws, plan.session_id, [s for s, _ in picks])
+    plan.lineup = build_slots(c, picks, plan.currency, stock)
+    reschedule(plan)
+    plan.guidance_notes = check_guidance([s.role for s in plan.lineup], plan.guidance)
+
+
+def reschedule(plan: SessionPlan) -> None:
+    w = plan.budget.get("windows", {})
+    schedule(
+        plan.lineup, plan.minutes, int(w.get("closing_minutes", 30)), plan.guidance.min_pin_minutes
+    )
+
+
+def targets(ws: Workspace, plan: SessionPlan) -> dict[str, float]:
+    """Golden-hour targets: the market's median first hour, and the plan's golden-hour spend."""
+    h = sources.golden_history(ws, plan.market)
+    gh = float(sum(plan.budget["per_minute"][:60]))
+    keys = ("gmv", "orders", "entries", "session_gmv", "session_orders")
+    out = {k: round(h[k], 2) for k in keys if k in h}
+    out["ad_spend"] = round(gh, 2)
+    return out

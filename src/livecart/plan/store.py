@@ -1,0 +1,168 @@
+"""Session plans in the workspace: the current version of each plan in ``plans`` and every saved
+version in ``plan_versions`` (an edit adds a version; nothing is overwritten). The tables are
+created on first use with CREATE TABLE IF NOT EXISTS (to become a numbered migration)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+
+from livecart.errors import LivecartError
+from livecart.plan.runofshow import ROLES
+from livecart.plan.session import SessionPlan, budget_plan, reschedule, targets
+from livecart.store import Workspace
+
+DDL = (
+    "CREATE TABLE IF NOT EXISTS plans (plan_id VARCHAR PRIMARY KEY, version INTEGER, "
+    "market VARCHAR, start_utc TIMESTAMP, session_id VARCHAR, title VARCHAR, "
+    "updated_at TIMESTAMP, body VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS plan_versions (plan_id VARCHAR, version INTEGER, "
+    "saved_at TIMESTAMP, change VARCHAR, body VARCHAR, PRIMARY KEY (plan_id, version))",
+)
+
+
+def _ensure(ws: Workspace) -> None:
+    with ws.transaction() as con:
+        for q in DDL:
+            con.execute(q)
+
+
+def _has_tables(ws: Workspace) -> bool:
+    q = "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'plans'"
+    return int(ws.query(q)["n"].iloc[0]) > 0
+
+
+def save_plan(ws: Workspace, plan: SessionPlan, change: str = "created") -> SessionPlan:
+    """Store ``plan`` (giving it an id on first save) as a new version."""
+    _ensure(ws)
+    if not plan.plan_id:
+        base = f"{plan.market}-{plan.start_utc:%Y%m%d-%H%M}"
+        n = ws.query("SELECT count(*) AS n FROM plans WHERE plan_id LIKE ?", [base + "%"])
+        k = int(n["n"].iloc[0])
+        plan.plan_id = base if k == 0 else f"{base}-{k + 1}"
+        plan.version = 1
+    else:
+        plan.version += 1
+    body = plan.model_dump_json()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    start = plan.start_utc.astimezone(dt.UTC).replace(tzinfo=None)
+    with ws.transaction() as con:
+        con.execute("DELETE FROM plans WHERE plan_id = ?", [plan.plan_id])
+        con.execute(
+            "INSERT INTO plans VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                plan.plan_id,
+                plan.version,
+                plan.market,
+                start,
+                plan.session_id,
+                plan.title,
+                now,
+                body,
+            ],
+        )
+        con.execute(
+            "INSERT INTO plan_versions VALUES (?, ?, ?, ?, ?)",
+            [plan.plan_id, plan.version, now, change, body],
+        )
+    return plan
+
+
+def list_plans(ws: Workspace) -> pd.DataFrame:
+    cols = ["plan_id", "version", "market", "start_utc", "session_id", "title", "updated_at"]
+    if not _has_tables(ws):
+        return pd.DataFrame(columns=cols)
+    return ws.query(f"SELECT {', '.join(cols)} FROM plans ORDER BY start_utc, plan_id")
+
+
+def load_plan(ws: Workspace, plan_id: str, version: int | None = None) -> SessionPlan:
+    if _has_tables(ws):
+        if version is None:
+            r = ws.query("SELECT body FROM plans WHERE plan_id = ?", [plan_id])
+        else:
+            r = ws.query(
+                "SELECT body FROM plan_versions WHERE plan_id = ? AND version = ?",
+                [plan_id, version],
+            )
+        if not r.empty:
+            return SessionPlan.model_validate(json.loads(r["body"].iloc[0]))
+    known = ", ".join(list_plans(ws)["plan_id"].head(10)) or "none yet"
+    raise LivecartError(f"no plan {plan_id!r}: known plans are {known} (see `livecart plan list`)")
+
+
+def plan_for_session(ws: Workspace, session_id: str) -> SessionPlan | None:
+    if not _has_tables(ws):
+        return None
+    r = ws.query(
+        "SELECT plan_id FROM plans WHERE session_id = ? ORDER BY updated_at DESC", [session_id]
+    )
+    return None if r.empty else load_plan(ws, r["plan_id"].iloc[0])
+
+
+def edit_plan(ws: Workspace, plan_id: str, **changes) -> SessionPlan:
+    """Apply edits and save a new version. Accepted: ``hosts``, ``title``, ``session_id``,
+    ``budget`` (re-paced at the plan's shares), ``move`` (sku, position), ``role`` (sku, role),
+    ``note`` (sku, text), ``pin_minutes`` (minimum pin)."""
+    p = load_plan(ws, plan_id)
+    done = []
+    for key, v in changes.items():
+        if v is None:
+            continue
+        _apply(ws, p, key, v)
+        done.append(key)
+    if not done:
+        raise LivecartError("nothing to change: pass an option such as --host or --move")
+    p.targets = targets(ws, p) | {k: v for k, v in p.targets.items() if k not in ("ad_spend",)}
+    p.targets["ad_spend"] = round(float(sum(p.budget["per_minute"][:60])), 2)
+    return save_plan(ws, p, change="edited " + ", ".join(done))
+
+
+def _slot(p: SessionPlan, sku: str):
+    for s in p.lineup:
+        if s.sku_id == sku:
+            return s
+    raise LivecartError(f"SKU {sku!r} is not in plan {p.plan_id}'s line-up")
+
+
+def _apply(ws: Workspace, p: SessionPlan, key: str, v) -> None:
+    if key == "hosts":
+        from livecart.plan.session import check_hosts
+
+        p.notes += check_hosts(ws, list(v), p.market)
+        p.hosts = list(v)
+    elif key in ("title", "session_id"):
+        setattr(p, key, v)
+    elif key == "budget":
+        b = p.budget
+        w = type(budget_plan(1.0).windows)(**b["windows"])
+        p.budget = budget_plan(
+            float(v), p.currency, shares=tuple(b["shares"].values()), windows=w, source=b["source"]
+        ).as_dict()
+    elif key == "move":
+        sku, pos = v
+        s = _slot(p, sku)
+        p.lineup.remove(s)
+        p.lineup.insert(max(0, min(int(pos) - 1, len(p.lineup))), s)
+        _renumber(p)
+    elif key == "role":
+        sku, role = v
+        if role not in ROLES:
+            raise LivecartError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        _slot(p, sku).role = role
+        _renumber(p)
+    elif key == "note":
+        sku, text = v
+        _slot(p, sku).talking_points.append(str(text))
+    elif key == "pin_minutes":
+        p.guidance.min_pin_minutes = int(v)
+        reschedule(p)
+    else:
+        raise LivecartError(f"cannot edit {key!r}")
+
+
+def _renumber(p: SessionPlan) -> None:
+    for i, s in enumerate(p.lineup):
+        s.position = i + 1
+    reschedule(p)
