@@ -125,12 +125,17 @@ class Allocation:
 
 
 def _levels(items: list[Item], lam: float, mu: float, cap_q: float) -> np.ndarray:
+    """Each item's level at multipliers (lam, mu): the fractile (cu - lam c - mu v) / (cu + co),
+    since the marginal unit costs lam c + mu v more (the denominator does not change)."""
     out = np.empty(len(items))
     for i, it in enumerate(items):
-        cu = it.underage - lam * it.buy - mu * it.space
-        out[i] = (
-            max(it.have, optimal_level(it.demand, cu, it.overage, cap_q)) if cu > 0 else it.have
-        )
+        gain = it.underage - lam * it.buy - mu * it.space
+        if gain <= 0:
+            out[i] = it.have
+            continue
+        total = it.underage + it.overage
+        frac = 1.0 if it.overage <= 0 and lam == 0 and mu == 0 else gain / total
+        out[i] = max(it.have, it.demand.ppf(min(frac, cap_q)))
     return out
 
 
@@ -152,11 +157,14 @@ def allocate(
     budget: float | None = None,
     capacity: float | None = None,
     cap_q: float = 0.995,
+    integer: bool = False,
 ) -> Allocation:
     """Stock levels minimizing total expected cost with ``sum buy_i (Q_i - have_i)+ <= budget``
     and ``sum space_i Q_i <= capacity`` (either may be None: no limit). Nested bisection: the
     budget multiplier inside, the capacity multiplier outside (both constraints loosen
-    monotonically as their multiplier grows)."""
+    monotonically as their multiplier grows). With ``integer`` the levels are whole units:
+    rounded down where a limit binds, then whatever budget and space are left go greedily to
+    the unit that saves the most expected cost per unit of money (or space)."""
     lam_hi = max([it.underage / it.buy for it in items if it.buy > 0] or [0.0]) + 1.0
     mu_hi = max([it.underage / it.space for it in items if it.space > 0] or [0.0]) + 1.0
 
@@ -177,4 +185,38 @@ def allocate(
     if capacity is not None and used(q) > capacity + 1e-9:
         mu = _bisect(lambda x: used(with_budget(x)[0]) <= capacity + 1e-9, mu_hi)
         q, lam = with_budget(mu)
+    if integer:
+        q = _whole_units(items, q, budget, capacity, bound=lam > 0 or mu > 0)
     return Allocation(q, lam, mu, lam > 0, mu > 0)
+
+
+def _whole_units(
+    items: list[Item], q: np.ndarray, budget: float | None, capacity: float | None, bound: bool
+) -> np.ndarray:
+    have = np.array([it.have for it in items])
+    q = np.maximum(np.floor(q + 1e-9) if bound else np.round(q), have)
+    if not bound:
+        return q
+    money = np.inf if budget is None else budget - _spend(items, q)
+    room = (
+        np.inf
+        if capacity is None
+        else capacity - sum(it.space * x for it, x in zip(items, q, strict=True))
+    )
+    for _ in range(100_000):
+        best, best_ratio = -1, 0.0
+        for i, it in enumerate(items):
+            if it.buy > money + 1e-9 or it.space > room + 1e-9:
+                continue
+            gain = expected_cost(it.demand, q[i], it.underage, it.overage) - expected_cost(
+                it.demand, q[i] + 1, it.underage, it.overage
+            )
+            ratio = gain / max(it.buy if budget is not None else it.space, 1e-9)
+            if gain > 1e-12 and ratio > best_ratio:
+                best, best_ratio = i, ratio
+        if best < 0:
+            return q
+        q[best] += 1
+        money -= items[best].buy
+        room -= items[best].space
+    return q

@@ -182,8 +182,8 @@ def plan_stock(
     items = [
         Item(d, u, o, b, 1.0, h) for d, u, o, b, h in zip(demands, cu, co, buy, have, strict=True)
     ]
-    alloc = allocate(items, budget, capacity, CAP_Q)
-    levels = _integer_levels(alloc.levels, have, buy, budget)
+    alloc = allocate(items, budget, capacity, CAP_Q, integer=True)
+    levels = alloc.levels.astype(int)
     lines = [
         _line(
             target.iloc[i],
@@ -217,16 +217,6 @@ def plan_stock(
     )
     plan.notes = _notes(plan, f, have, capacity)
     return plan
-
-
-def _integer_levels(
-    levels: np.ndarray, have: np.ndarray, buy: np.ndarray, budget: float | None
-) -> np.ndarray:
-    """Whole units: round the levels, but round orders down when the budget binds."""
-    out = np.maximum(np.round(levels), have)
-    if budget is not None and float(np.sum(buy * (out - have))) > budget + 1e-9:
-        out = np.maximum(have + np.floor(levels - have + 1e-9), have)
-    return out.astype(int)
 
 
 def _line(
