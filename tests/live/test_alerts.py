@@ -216,3 +216,12 @@ def test_new_alerts_are_posted_to_the_webhook_once(receiver, tmp_path):
     assert sink.errors == []
     assert [(g["rule"], g["subject"]) for g in got] == [("stockout", "A")]
     assert got[0]["session_id"] == "R" and "release reserved stock" in got[0]["action"]
+
+
+def test_no_pacing_alert_beyond_the_plans_horizon():
+    plan = plan_from_targets(minutes=10, ad_spend=100)  # a plan for the first 10 minutes only
+    st = state(
+        stream(14, lambda m, t: [Event(f"a{m}", "R", t, "ad_spend", amount=30.0, currency="USD")])
+    )
+    assert plan.at("cum", "ad_spend", 9) is not None and plan.at("cum", "ad_spend", 10) is None
+    assert not evaluate(st, plan, AlertRules())

@@ -235,7 +235,7 @@ class AlertBook:
                 self.log.append(a)
                 new.append(a)
             else:
-                old.message, old.minute = a.message, a.minute
+                old.message, old.minute, old.action = a.message, a.minute, a.action
         return new
 
     def ack(self, alert_id: str) -> bool:

@@ -37,10 +37,9 @@ class Plan:
     def at(self, kind: str, metric: str, minute: int) -> tuple[float, float, float] | None:
         table = self.cum if kind == "cum" else self.rate
         a = table.get(metric)
-        if a is None or not len(a[0]) or minute < 0:
-            return None
-        m = min(minute, a.shape[1] - 1)
-        q = a[:, m]
+        if a is None or not 0 <= minute < a.shape[1]:
+            return None  # no target beyond the plan's horizon
+        q = a[:, minute]
         return None if np.isnan(q).any() else (float(q[0]), float(q[1]), float(q[2]))
 
     def to_dict(self) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from livecart.live.history import load_history
 from livecart.live.kpis import live_minutes_rows, snapshot, totals
 from livecart.live.monitor import Monitor
 from livecart.live.nowcast import Nowcaster
-from livecart.live.plan import Plan, plan_from_history
+from livecart.live.plan import GOLDEN_HOUR, Plan, plan_from_history
 from livecart.live.source import Source
 from livecart.live.state import SessionState
 from livecart.store import Workspace
@@ -135,7 +135,9 @@ class LiveRun:
             h = load_history(self.ws, exclude=(session_id,), room=room)
             if len(h) < 3:
                 h = load_history(self.ws, exclude=(session_id,))
-            self._plans[session_id] = plan_from_history(h)
+            st = self.monitor.sessions.get(session_id)
+            span = max(GOLDEN_HOUR, (st.planned_minutes or 0) if st else 0)
+            self._plans[session_id] = plan_from_history(h, minutes=span)
         return self._plans[session_id]
 
     def _room(self, session_id: str) -> str | None:
