@@ -94,7 +94,7 @@ def _outcome(rows: pd.DataFrame) -> None:
     rows["sold"] = rows["sold"].astype(float)
     out = rows["stockout_minute"].notna() | (rows["stock_end"].fillna(99) <= 1)
     rows["censored"] = (out & ran).astype(bool)
-    rows.drop(columns=["units"], inplace=True)
+    del rows["units"]
 
 
 def _warmups(ws: Workspace, rows: pd.DataFrame, as_of: dict[str, dt.datetime]) -> pd.DataFrame:
