@@ -136,3 +136,21 @@ def test_live_page_in_chromium_shows_the_stored_sessions_final_gmv(served_demo):
         browser.close()
     assert shown == pytest.approx(float(gmv), abs=0.005)
     assert f"{float(gmv):,.2f}" in text
+
+
+def test_a_failing_source_stops_its_run_and_the_view_says_why(tmp_path):
+    from livecart.live import Batch, LiveHub
+    from livecart.live import columns as C
+
+    class Flaky:
+        def batches(self, position=None):
+            yield Batch(C.from_events(synth_session("F1", minutes=2)), 1)
+            raise OSError("connection reset by peer")
+
+    with livecart.init(tmp_path / "ws") as ws:
+        hub = LiveHub(ws)
+        hub.start(Flaky())
+        hub.close()
+        view = hub.view("F1")
+        assert not view["running"] and view["error"] == "OSError: connection reset by peer"
+        assert view["totals"]["entries"] > 0

@@ -33,7 +33,7 @@ class LiveHub:
     def start(self, source: Source) -> LiveRun:
         """Run ``source`` into a new monitor in a background thread."""
         run = LiveRun(self.ws, source, rules=self.rules)
-        t = threading.Thread(target=run.run, name="livecart-monitor", daemon=True)
+        t = threading.Thread(target=_guarded, args=(run,), name="livecart-monitor", daemon=True)
         with self._lock:
             self.runs.append(run)
             self._threads.append(t)
@@ -55,6 +55,7 @@ class LiveHub:
                             "minute": st.current_minute(),
                             "ended": st.end_ts is not None,
                             "running": not run.finished,
+                            "error": run.error,
                         }
                     )
         return out
@@ -78,6 +79,7 @@ class LiveHub:
             nowcast = run.nowcast(session_id) if not snap["ended"] else None
             alerts = [a.to_dict() for a in run.book.active.values() if a.session_id == session_id]
             running = not run.finished
+            error = run.error
         snap["golden_hour"] = _golden(snap, plan)
         snap["plan"] = (
             None
@@ -90,6 +92,7 @@ class LiveHub:
         snap["nowcast"] = None if nowcast is None else {k: list(v) for k, v in nowcast.items()}
         snap["alerts"] = alerts
         snap["running"] = running
+        snap["error"] = error
         return _json_safe(snap)
 
     def ack(self, alert_id: str) -> bool:
@@ -104,6 +107,15 @@ class LiveHub:
             run.stop.set()
         for t in self._threads:
             t.join(timeout)
+
+
+def _guarded(run: LiveRun) -> None:
+    """A run's thread: an error ends the run and is kept for the views, never lost."""
+    try:
+        run.run()
+    except Exception as e:  # noqa: BLE001 - shown to the person watching, not swallowed
+        run.error = f"{type(e).__name__}: {e}"
+        run.finished = True
 
 
 def _golden(snap: dict[str, Any], plan) -> dict[str, Any]:

@@ -47,6 +47,7 @@ class LiveRun:
     lock: Any = field(default_factory=threading.RLock)  # held while the state changes
     stop: threading.Event = field(default_factory=threading.Event)
     finished: bool = False
+    error: str | None = None  # why a run in a background thread stopped, if it failed
 
     def __post_init__(self) -> None:
         self.monitor = Monitor(self.ws.settings.lateness_seconds)
