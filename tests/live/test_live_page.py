@@ -149,8 +149,10 @@ def test_a_failing_source_stops_its_run_and_the_view_says_why(tmp_path):
 
     with livecart.init(tmp_path / "ws") as ws:
         hub = LiveHub(ws)
-        hub.start(Flaky())
-        hub.close()
+        run = hub.start(Flaky())
+        deadline = time.monotonic() + 30
+        while not run.finished and time.monotonic() < deadline:
+            time.sleep(0.02)
         view = hub.view("F1")
         assert not view["running"] and view["error"] == "OSError: connection reset by peer"
         assert view["totals"]["entries"] > 0

@@ -80,7 +80,7 @@ class LiveRun:
                 break
         with self.lock:
             self.save()
-            self.finished = not self.stop.is_set()
+            self.finished = True  # to the end of the source, or stopped (see self.stop)
 
     def save(self) -> None:
         """Write touched sessions into the workspace, then checkpoint."""
