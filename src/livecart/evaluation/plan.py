@@ -84,8 +84,12 @@ def evaluate_seed(seed: int, scale: float = 1.0, future: int = 12, n_boot: int =
     med = float(np.median(budgets))
     opt = np.array(optimize_split(model, med).optimum_shares)
     best = true_optimum(truth, med)
+    q = model.summary(level=0.95)
+    true_v = np.concatenate([truth.beta, truth.half_sat, truth.shape, [truth.carryover]])
+    cover = float(((q["low"] <= true_v) & (true_v <= q["high"])).mean())
     return {
         "seed": seed,
+        "interval_coverage_95": cover,
         "sessions": len(hist),
         "gain_vs_262_pct": (got["optimized"] / got["rule"] - 1) * 100,
         "gain_vs_even_pct": (got["optimized"] / got["even"] - 1) * 100,
@@ -106,6 +110,7 @@ def evaluate(seeds: int = 20, scale: float = 1.0, future: int = 12, first_seed: 
     for k in ("gain_vs_262_pct", "gain_vs_even_pct"):
         out[k] = float(rows[k].mean())
         out[k.replace("_pct", "_sd_pct")] = float(rows[k].std(ddof=1)) if seeds > 1 else 0.0
+    out["interval_coverage_95"] = float(rows["interval_coverage_95"].mean())
     out["optimum_share_distance_mean"] = float(rows["optimum_share_distance"].mean())
     out["optimum_gmv_shortfall_pct_mean"] = float(rows["optimum_gmv_shortfall_pct"].mean())
     err_cols = [c for c in rows.columns if "_rel." in c or "_abs" in c]

@@ -1,0 +1,90 @@
+"""Response curves against the demo simulator's truth: the fit recovers the hidden parameters,
+the history read from a demo workspace is the spend and attributed GMV the simulator drew, and
+the optimizer lands near the true optimum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import livecart
+from livecart.ads import PHASES, fit_response, optimize_split, phase_history, true_optimum
+from livecart.evaluation.plan import simulated_history, true_curves
+
+
+@pytest.fixture(scope="module")
+def default_fit():
+    """The default demo's (seed 42, scale 1.0: 150 sessions) spend per phase with GMV drawn as
+    the simulator draws it."""
+    return fit_response(simulated_history(42, 1.0), n_boot=60, seed=1)
+
+
+def test_fit_recovers_the_simulators_parameters_within_tolerance(default_fit):
+    truth, fit = true_curves(), default_fit.curves_
+    # Tolerances: about three times the mean absolute error over 20 seeds (plan evaluate).
+    assert np.all(np.abs(fit.beta / truth.beta - 1) < 0.20)
+    assert np.all(np.abs(fit.half_sat / truth.half_sat - 1) < 0.35)
+    assert np.all(np.abs(fit.shape - truth.shape) < 0.30)
+    assert abs(fit.carryover - truth.carryover) < 0.08
+    assert default_fit.sigma_ == pytest.approx(0.15, abs=0.04)  # the simulator's noise_sd
+
+
+def test_bootstrap_intervals_cover_most_true_parameters(default_fit):
+    s = default_fit.summary(level=0.95)
+    t = true_curves()
+    truth = np.concatenate([t.beta, t.half_sat, t.shape, [t.carryover]])
+    inside = (s["low"].to_numpy() <= truth) & (truth <= s["high"].to_numpy())
+    # Measured over 20 seeds (plan evaluate: interval_coverage_95) the intervals cover about
+    # 90% of the true parameters, a little under nominal; seed 42 misses pre-live's curve.
+    assert inside.sum() >= 7
+
+
+def test_optimizer_lands_near_the_true_optimum(default_fit):
+    truth = true_curves()
+    for budget in (600.0, 1200.0, 3000.0):
+        split = optimize_split(default_fit, budget)
+        best = true_optimum(truth, budget)
+        got = np.array(split.optimum_shares)
+        assert np.abs(got - best).max() <= 0.05  # stated distance: 5 points of budget share
+        shortfall = 1 - truth.response(got * budget).sum() / truth.response(best * budget).sum()
+        assert shortfall < 0.01
+
+
+def test_optimized_split_beats_262_under_the_truth_and_says_how_sure(default_fit):
+    split = optimize_split(default_fit, 1200.0)
+    t = true_curves()
+    rule = t.response(np.array([0.2, 0.6, 0.2]) * 1200).sum()
+    assert split.recommended and split.p_better >= 0.8
+    assert t.response(np.array(split.shares) * 1200).sum() > rule
+    assert split.gain_interval_pct[0] < split.gain_vs_262_pct < split.gain_interval_pct[1]
+
+
+def test_thin_evidence_keeps_262():
+    hist = simulated_history(3, 0.05).head(8)
+    split = optimize_split(fit_response(hist, n_boot=5), 1000.0)
+    assert split.shares == (0.2, 0.6, 0.2) and not split.recommended
+    assert "thin evidence" in split.reason
+
+
+def test_profit_and_roas_objectives_respect_their_rules(default_fit):
+    p = optimize_split(default_fit, 5000.0, objective="profit", margin=0.3)
+    assert p.spend_usd <= 5000.0 + 1e-6
+    r = optimize_split(default_fit, 5000.0, objective="roas", roas_floor=1.5)
+    assert r.expected_gmv_usd / r.spend_usd >= 1.5 - 1e-6 or not r.recommended
+
+
+def test_history_from_a_demo_workspace_is_what_the_simulator_spent(demo_path: Path):
+    with livecart.open(demo_path, read_only=True) as ws:
+        hist = phase_history(ws).set_index("session_id")
+        sessions = livecart.demo.truth(ws)["sessions"]
+    for s in sessions[:10]:
+        for p in PHASES:
+            # Spend is rounded to the local currency's minor unit, GMV to cents per row.
+            assert hist.loc[s["session_id"], f"spend_{p}"] == pytest.approx(
+                s["ads"]["spend_usd"][p], rel=0.01, abs=0.5
+            )
+            assert hist.loc[s["session_id"], f"gmv_{p}"] == pytest.approx(
+                s["ads"]["attributed_usd"][p], rel=0.01, abs=0.5
+            )
