@@ -1,0 +1,93 @@
+"""`livecart plan ...` in a CLI runner: create, list, show (each format), edit, retro, evaluate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import invoke
+
+
+def test_create_list_show_edit_and_targets_for_the_monitor(cli, plan_path: Path, tmp_path: Path):
+    r = invoke(
+        cli,
+        "plan",
+        "create",
+        plan_path,
+        "--market",
+        "UK",
+        "--start",
+        "2027-01-05 20:00",
+        "--budget",
+        "3000",
+        "--host",
+        "host_02",
+        "--json",
+    )
+    assert r.exit_code == 0, r.output
+    p = json.loads(r.output)
+    assert p["market"] == "UK" and p["currency"] == "GBP" and p["hosts"] == ["host_02"]
+    assert p["start_utc"].startswith("2027-01-05T20:00")  # London is on UTC in January
+    r = invoke(cli, "plan", "list", plan_path, "--json")
+    assert p["plan_id"] in {x["plan_id"] for x in json.loads(r.output)}
+    out = tmp_path / "targets.json"
+    invoke(cli, "plan", "show", plan_path, p["plan_id"], "--format", "targets", "--out", out)
+    assert set(json.loads(out.read_text())) == {"gmv", "orders", "entries", "ad_spend"}
+    r = invoke(cli, "plan", "show", plan_path, p["plan_id"], "--format", "md")
+    assert "## Run of show" in r.output
+    sku = p["lineup"][1]["sku_id"]
+    r = invoke(cli, "plan", "edit", plan_path, p["plan_id"], "--role", f"{sku}:test")
+    assert "version 2" in r.output
+
+
+def test_bad_input_exits_1_with_one_line(plan_path: Path):
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "livecart",
+            "plan",
+            "create",
+            str(plan_path),
+            "--market",
+            "US",
+            "--start",
+            "2026-12-01 19:00",
+            "--budget",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 1 and "budget must be above zero" in r.stderr
+
+
+def test_retro_needs_a_linked_plan_then_names_gaps(cli, plan_path: Path):
+    import livecart
+
+    with livecart.open(plan_path, read_only=True) as ws:
+        sid = ws.query("SELECT session_id FROM sessions WHERE market = 'UK' LIMIT 1").iloc[0, 0]
+    from livecart.errors import LivecartError
+
+    with pytest.raises(LivecartError, match="no plan is linked"):
+        invoke(cli, "plan", "retro", plan_path, sid)
+    r = invoke(cli, "plan", "list", plan_path, "--json")
+    uk = next(x for x in json.loads(r.output) if x["market"] == "UK")
+    invoke(cli, "plan", "edit", plan_path, uk["plan_id"], "--session", sid)
+    r = invoke(cli, "plan", "retro", plan_path, sid, "--json")
+    out = json.loads(r.output)
+    assert out["plan_id"] == uk["plan_id"] and out["largest"]
+
+
+def test_evaluate_prints_gains_and_recovery_errors_as_json(cli):
+    r = invoke(cli, "plan", "evaluate", "--seeds", "2", "--scale", "0.3", "--future", "4", "--json")
+    out = json.loads(r.output)
+    for k in ("gain_vs_262_pct", "gain_vs_even_pct", "gain_vs_262_sd_pct", "gain_vs_even_sd_pct"):
+        assert isinstance(out[k], float)
+    assert "carryover_abs" in out["recovery_errors"]
+    assert out["gain_vs_even_pct"] > 0  # even starves the live phase; true curves punish it

@@ -1,0 +1,81 @@
+"""The run of show: roles by the platform's guidance, pins of at least the minimum length in the
+playbook's order, and talking points taken from each product's data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from livecart.errors import LivecartError
+from livecart.plan.runofshow import Guidance, assign_roles, build_slots, check_guidance, schedule
+
+
+def _candidates(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "sku_id": [f"S{i:02d}" for i in range(n)],
+            "product_name": [f"product {i}" for i in range(n)],
+            "price": rng.uniform(5, 60, n).round(2),
+            "ctr_mean": rng.uniform(0.01, 0.05, n),
+            "gpm_mean": rng.uniform(10, 90, n),
+            "benchmark_gpm": 40.0,
+            "p_beat": rng.uniform(0, 1, n),
+            "verdict": "winner",
+            "n_videos": rng.integers(0, 8, n),
+        }
+    )
+
+
+@pytest.mark.parametrize("n", [10, 12, 15, 20])
+def test_roles_follow_the_guidance(n):
+    c = _candidates(30)
+    picks = assign_roles(c, n, Guidance())
+    roles = [r for _, r in picks]
+    assert len(roles) == n and len({s for s, _ in picks}) == n
+    assert check_guidance(roles, Guidance()) == []
+    assert roles[0] == "hook" and roles[-1] == "closing"
+
+
+def test_hooks_are_cheap_and_clicked_and_heroes_earn_most():
+    c = _candidates(30)
+    picks = dict(assign_roles(c, 10, Guidance()))
+    by = c.set_index("sku_id")
+    hooks = [s for s, r in picks.items() if r == "hook"]
+    heroes = [s for s, r in picks.items() if r == "hero"]
+    assert by.loc[hooks, "price"].mean() < by["price"].median()
+    others = [s for s, r in picks.items() if r in ("profit", "closing")]
+    assert by.loc[heroes, "gpm_mean"].min() >= by.loc[others, "gpm_mean"].max()
+
+
+def test_pins_hold_the_minimum_and_cover_the_live_in_order():
+    c = _candidates(30)
+    slots = build_slots(c, assign_roles(c, 10, Guidance()), "USD", {})
+    schedule(slots, 150, 30, 10)
+    pins = sorted((a, b, s.role) for s in slots for a, b in s.pins)
+    assert pins[0][0] == 0 and pins[-1][1] == 150
+    assert all(b - a >= 10 for a, b, _ in pins)
+    assert all(pins[i][1] == pins[i + 1][0] for i in range(len(pins) - 1))  # no gaps, no overlap
+    assert pins[0][2] == "hook" and pins[-1][2] == "closing"
+    assert pins[-1][0] == 120  # the closing offer holds the closing window
+
+
+def test_a_live_too_short_for_the_pins_is_refused_with_what_to_do():
+    c = _candidates(30)
+    slots = build_slots(c, assign_roles(c, 12, Guidance()), "USD", {})
+    with pytest.raises(LivecartError, match="lengthen the live"):
+        schedule(slots, 90, 30, 10)
+
+
+def test_talking_points_come_from_the_products_data():
+    c = _candidates(12)
+    slots = build_slots(c, assign_roles(c, 10, Guidance()), "USD", {"S03": 40})
+    s = next(x for x in slots if x.role == "hook")
+    row = c.set_index("sku_id").loc[s.sku_id]
+    text = " ".join(s.talking_points)
+    assert f"{row['gpm_mean']:,.0f}" in text and f"{row['ctr_mean']:.1%}" in text
+    assert f"{row['price']:,.2f}" in text
+    by_sku = {x.sku_id: x for x in slots}
+    if "S03" in by_sku:
+        assert "stock 40 units" in by_sku["S03"].talking_points
