@@ -139,6 +139,7 @@ def next_tests(
     market: list[str] = typer.Option(None, "--market", help="limit to these markets"),
     k: int = typer.Option(5, "--k", help="top k per market to identify"),
     seed: int = typer.Option(0, "--seed", help="random seed"),
+    goal: str = typer.Option("top_k", "--goal", help="settle top_k, winners or both"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Split new test videos across products and markets (Thompson sampling), with reasons."""
@@ -146,7 +147,7 @@ def next_tests(
         model = score_workspace(ws)
     for m in market or []:
         check_market(model.cells_, m)
-    plan = allocate_tests(model, videos, k=k, markets=market or None, seed=seed)
+    plan = allocate_tests(model, videos, k=k, markets=market or None, seed=seed, goal=goal)
     cols = ["market", "sku_id", "product_name", "videos", "n_videos", "p_beat", "reason"]
     if as_json:
         print_json(_records(plan, cols))

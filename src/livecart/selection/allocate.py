@@ -20,6 +20,10 @@ from scipy import special
 from livecart.errors import LivecartError
 from livecart.selection.fit import FitModel
 
+# Which decisions the next videos should settle: each market's top k (default: it found the
+# true top products with fewer videos in simulation), the winner verdicts, or both.
+GOALS = ("top_k", "winners", "both")
+
 
 def _moments(a1, b1, a2, b2) -> tuple[np.ndarray, np.ndarray]:
     m = (
@@ -38,7 +42,12 @@ def _moments(a1, b1, a2, b2) -> tuple[np.ndarray, np.ndarray]:
 
 
 def allocate_tests(
-    model: FitModel, videos: int, k: int = 5, markets: list[str] | None = None, seed: int = 0
+    model: FitModel,
+    videos: int,
+    k: int = 5,
+    markets: list[str] | None = None,
+    seed: int = 0,
+    goal: str = "top_k",
 ) -> pd.DataFrame:
     """Recommend how many of ``videos`` new test videos each product x market should get.
 
@@ -46,12 +55,14 @@ def allocate_tests(
     videos, and counts of why (``for_top_k``, ``for_winner``) with a sentence ``reason``."""
     if videos < 1:
         raise LivecartError("--videos must be at least 1")
+    if goal not in GOALS:
+        raise LivecartError(f"unknown goal {goal!r}: choose one of {', '.join(GOALS)}")
     c = model.cells_
     keep = np.ones(len(c), bool) if not markets else c["market"].isin(markets).to_numpy()
     if not keep.any():
         raise LivecartError(f"no products in markets {', '.join(markets or [])}")
     c = c[keep].reset_index(drop=True)
-    got, why_top, why_win = _thompson(model, c, videos, k, seed)
+    got, why_top, why_win = _thompson(model, c, videos, k, seed, goal)
     out = c[["sku_id", "market", "product_name", "n_videos", "views"]].copy()
     out["videos"], out["for_top_k"], out["for_winner"] = got, why_top, why_win
     a1, b1, a2, b2 = (c[x].to_numpy() for x in ("a_ctr", "b_ctr", "a_ctor", "b_ctor"))
@@ -68,7 +79,7 @@ def _p_above(m: np.ndarray, v: np.ndarray, log_bar: np.ndarray) -> np.ndarray:
     return special.ndtr((m - log_bar) / np.sqrt(v))
 
 
-def _thompson(model: FitModel, c: pd.DataFrame, n: int, k: int, seed: int):
+def _thompson(model: FitModel, c: pd.DataFrame, n: int, k: int, seed: int, goal: str):
     rng = np.random.default_rng([seed, 21])
     a1, b1, a2, b2 = (c[x].to_numpy(float).copy() for x in ("a_ctr", "b_ctr", "a_ctor", "b_ctor"))
     logp = np.log(np.maximum(c["price"].to_numpy(float), 1e-9))
@@ -85,7 +96,7 @@ def _thompson(model: FitModel, c: pd.DataFrame, n: int, k: int, seed: int):
         draw = m + np.sqrt(v) * rng.standard_normal(len(m))
         flip_top = _top_mask(draw + logp, groups, k) != now_top
         flip_win = (draw > log_bar) != now_win
-        cand = np.flatnonzero(flip_top | flip_win)
+        cand = np.flatnonzero((flip_top & (goal != "winners")) | (flip_win & (goal != "top_k")))
         if len(cand) == 0:
             cand = np.arange(len(m))
         j = cand[np.argmax(v[cand])]
