@@ -4,7 +4,7 @@ a ``PAGE = Page(...)`` and put ``PAGE`` in this list (replacing its placeholder)
 from __future__ import annotations
 
 from livecart.web.page import Page
-from livecart.web.pages import overview, products, stock
+from livecart.web.pages import ads, overview, plans, products, stock
 
 PAGES: list[Page] = [
     overview.PAGE,
@@ -23,12 +23,12 @@ PAGES: list[Page] = [
         "the golden-hour monitor: per-minute KPIs, nowcast and alerts",
         issue=4,
     ),
-    Page("ads", "Ads", "/ads", "the 2:6:2 ad budget, its pacing and an optimized split", issue=7),
+    ads.PAGE,
     Page(
         "fans",
         "Fans",
         "/fans",
         "viewer to follower to fan-club member to repeat buyer; fan lifetime value",
     ),
-    Page("plans", "Plans", "/plans", "session plans (line-up, run of show) and retros", issue=7),
+    plans.PAGE,
 ]
