@@ -11,6 +11,7 @@ from livecart.ads.budget import BudgetPlan, Windows, budget_plan, check_bounds
 from livecart.ads.curves_chart import curve_charts
 from livecart.ads.history import PHASES, phase_history, usd_rate
 from livecart.ads.optimize import RULE_262, Split, optimize_split, simplex_grid, true_optimum
+from livecart.ads.overview import ads_overview
 from livecart.ads.response import Curves, ResponseModel, fit_response
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "ResponseModel",
     "Split",
     "Windows",
+    "ads_overview",
     "budget_plan",
     "check_bounds",
     "curve_charts",
