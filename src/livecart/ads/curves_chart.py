@@ -49,9 +49,9 @@ def _one(phase: int, xs: np.ndarray, mid, lo, hi, marks: list[tuple[str, float, 
         out.append(
             f'<text class="tick" x="{PL - 4}" y="{fy(t) + 4:.1f}" text-anchor="end">{t:,.0f}</text>'
         )
-    for t in (0.0, right / 2, right):
+    for t, a in ((0.0, "middle"), (right / 2, "middle"), (right, "end")):
         out.append(
-            f'<text class="tick" x="{fx(t):.1f}" y="{H - PB + 14}" text-anchor="middle">'
+            f'<text class="tick" x="{fx(t):.1f}" y="{H - PB + 14}" text-anchor="{a}">'
             f"{t:,.0f}</text>"
         )
     out.append(f'<text class="tick" x="{W - PR}" y="{H - 4}" text-anchor="end">spend (USD)</text>')
