@@ -156,3 +156,27 @@ def test_a_failing_source_stops_its_run_and_the_view_says_why(tmp_path):
         view = hub.view("F1")
         assert not view["running"] and view["error"] == "OSError: connection reset by peer"
         assert view["totals"]["entries"] > 0
+
+
+def test_one_session_fed_by_two_sources_at_once_adds_up(tmp_path):
+    from livecart.live import LiveHub, ReplaySource
+
+    ev = synth_session("M1", minutes=6, seed=12)
+    orders = [e for e in ev if e.type == "order"]
+    room = [e for e in ev if e.type != "order"]  # live_start is in the room's stream
+    for name, part in (("room", room), ("orders", orders)):
+        (tmp_path / f"{name}.jsonl").write_text("".join(e.to_json() + "\n" for e in part))
+    with livecart.init(tmp_path / "ws") as ws:
+        hub = LiveHub(ws)
+        # both in (sped-up) real time, as live sources are: 6 minutes in 3 seconds; replayed
+        # as fast as possible, one file would race ahead and the other's events come late
+        a = hub.start(ReplaySource(tmp_path / "orders.jsonl", speed=120))
+        b = hub.start(ReplaySource(tmp_path / "room.jsonl", speed=120))
+        deadline = time.monotonic() + 30
+        while not (a.finished and b.finished) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        view = hub.view("M1")
+    assert view["dropped"]["late"] == 0
+    assert view["totals"]["orders"] == len(orders) > 0
+    assert view["totals"]["gmv"] == pytest.approx(sum(e.quantity * e.price for e in orders))
+    assert view["totals"]["entries"] == sum(e.type == "join" for e in ev)

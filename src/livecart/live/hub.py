@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from livecart.errors import LivecartError
-from livecart.live.alerts import AlertRules
+from livecart.live.alerts import AlertBook, AlertRules
 from livecart.live.kpis import snapshot
+from livecart.live.monitor import Monitor
 from livecart.live.plan import GOLDEN_HOUR
 from livecart.live.runner import LiveRun
 from livecart.live.source import ReplaySource, Source
@@ -23,18 +24,27 @@ from livecart.store import Workspace
 
 
 class LiveHub:
+    """All runs of a hub feed one Monitor (and one alert book) under one lock, so a session
+    can take several sources at once: room events from the LIVE client, orders from webhooks.
+    Runs in a hub are not checkpointed one by one (their positions would not describe the
+    shared state); a source that must resume exactly uses ``LiveRun`` with a checkpoint."""
+
     def __init__(self, ws: Workspace, rules: AlertRules | None = None) -> None:
         self.ws = ws
         self.rules = rules or AlertRules()
+        self.monitor = Monitor(ws.settings.lateness_seconds)
+        self.book = AlertBook()
+        self.lock = threading.RLock()
         self.runs: list[LiveRun] = []
         self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
 
     def start(self, source: Source) -> LiveRun:
-        """Run ``source`` into a new monitor in a background thread."""
-        run = LiveRun(self.ws, source, rules=self.rules)
+        """Run ``source`` into the hub's monitor in a background thread."""
+        run = LiveRun(
+            self.ws, source, rules=self.rules, monitor=self.monitor, book=self.book, lock=self.lock
+        )
         t = threading.Thread(target=_guarded, args=(run,), name="livecart-monitor", daemon=True)
-        with self._lock:
+        with self.lock:
             self.runs.append(run)
             self._threads.append(t)
         t.start()
@@ -43,27 +53,29 @@ class LiveHub:
     def replay(self, path: str | Path, speed: float = 0.0) -> LiveRun:
         return self.start(ReplaySource(path, speed=speed))
 
+    def _state(self) -> tuple[bool, str | None]:
+        """Whether any run is still going, and the first error of one that failed."""
+        running = any(not r.finished for r in self.runs)
+        return running, next((r.error for r in self.runs if r.error), None)
+
     def sessions(self) -> list[dict[str, Any]]:
-        out = []
-        for run in list(self.runs):
-            with run.lock:
-                for sid, st in run.monitor.sessions.items():
-                    out.append(
-                        {
-                            "session_id": sid,
-                            "market": st.market,
-                            "minute": st.current_minute(),
-                            "ended": st.end_ts is not None,
-                            "running": not run.finished,
-                            "error": run.error,
-                        }
-                    )
-        return out
+        with self.lock:
+            running, error = self._state()
+            return [
+                {
+                    "session_id": sid,
+                    "market": st.market,
+                    "minute": st.current_minute(),
+                    "ended": st.end_ts is not None,
+                    "running": running,
+                    "error": error,
+                }
+                for sid, st in self.monitor.sessions.items()
+            ]
 
     def run_of(self, session_id: str) -> LiveRun:
-        for run in reversed(self.runs):
-            if session_id in run.monitor.sessions:
-                return run
+        if self.runs and session_id in self.monitor.sessions:
+            return self.runs[-1]
         raise LivecartError(
             f"session {session_id!r} is not being monitored here: start a "
             f"replay (POST /api/live/replay) or a live source first"
@@ -78,8 +90,7 @@ class LiveHub:
             plan = run.plan_for(session_id)
             nowcast = run.nowcast(session_id) if not snap["ended"] else None
             alerts = [a.to_dict() for a in run.book.active.values() if a.session_id == session_id]
-            running = not run.finished
-            error = run.error
+            running, error = self._state()
         snap["golden_hour"] = _golden(snap, plan)
         snap["plan"] = (
             None
@@ -96,11 +107,8 @@ class LiveHub:
         return _json_safe(snap)
 
     def ack(self, alert_id: str) -> bool:
-        for run in self.runs:
-            with run.lock:
-                if run.book.ack(alert_id):
-                    return True
-        return False
+        with self.lock:
+            return self.book.ack(alert_id)
 
     def close(self, timeout: float = 10.0) -> None:
         for run in self.runs:

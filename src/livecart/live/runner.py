@@ -40,7 +40,7 @@ class LiveRun:
     sinks: list[Callable[[Alert], None]] = field(default_factory=list)
     save_every_s: float = 1.0
     alert_every_s: float = 1.0
-    monitor: Monitor = field(init=False)
+    monitor: Monitor | None = None  # shared with other runs of the same process, or a new one
     book: AlertBook = field(default_factory=AlertBook)
     position: Any = None
     resumed: bool = False
@@ -50,7 +50,8 @@ class LiveRun:
     error: str | None = None  # why a run in a background thread stopped, if it failed
 
     def __post_init__(self) -> None:
-        self.monitor = Monitor(self.ws.settings.lateness_seconds)
+        if self.monitor is None:
+            self.monitor = Monitor(self.ws.settings.lateness_seconds)
         self._plans: dict[str, Plan | None] = {}
         self._nowcast: Nowcaster | None = None
         self._dirty: set[str] = set()
