@@ -4,6 +4,7 @@ and `livecart live evaluate` (the nowcast against the naive baseline on held-out
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from livecart.live import (
     load_history,
     plan_from_targets,
     snapshot,
+    totals,
 )
 from livecart.store import Workspace
 
@@ -66,9 +68,11 @@ def monitor(
             plan=plan_from_targets(**targets) if targets else None,
             sinks=sinks,
         )
+        if run.resumed:
+            err_console.print(f"resuming from the checkpoint {ckpt} (--fresh starts over)")
         if view and not as_json:
             with Live(console=console, refresh_per_second=4) as live:
-                run.run(on_update=lambda r: live.update(render(r)))
+                run.run(on_update=_throttled(lambda r: live.update(render(r)), 0.25))
                 live.update(render(run))
         else:
             run.run()
@@ -96,10 +100,27 @@ def monitor(
         )
 
 
-def render(run: LiveRun) -> Group:
-    """The terminal view: one headline table per session, its products, and open alerts."""
+def _throttled(fn, seconds: float):
+    """Call ``fn`` at most once every ``seconds`` (rendering is slower than a fast replay)."""
+    last = [0.0]
+
+    def call(arg) -> None:
+        now = time.monotonic()
+        if now - last[0] >= seconds:
+            last[0] = now
+            fn(arg)
+
+    return call
+
+
+def render(run: LiveRun, top: int = 3) -> Group:
+    """The terminal view: for the ``top`` sessions by GMV, a headline table, the nowcast and
+    the products; then the open alerts of all sessions."""
     parts = []
-    for sid, st in run.monitor.sessions.items():
+    ranked = sorted(run.monitor.sessions.items(), key=lambda kv: -totals(kv[1])["gmv"])
+    if len(ranked) > top:
+        parts.append(f"{len(ranked)} sessions; the {top} with the highest GMV:")
+    for sid, st in ranked[:top]:
         snap = snapshot(st)
         t, cur = snap["totals"], st.currency or ""
         head = Table(title=f"{sid}  minute {snap['minute']}{' (ended)' if snap['ended'] else ''}")
