@@ -49,3 +49,25 @@ def test_unknown_market_is_a_clear_client_error(client):
     r = client.get("/api/products/rank?market=XX")
     assert r.status_code in (400, 404, 422)
     assert "XX" in r.text
+
+
+def test_confirming_a_stage_move_needs_the_token_and_is_logged(demo_path, tmp_path):
+    import shutil
+
+    import livecart
+    from livecart.selection.stages import stage_log
+
+    ws_path = tmp_path / "ws"
+    shutil.copytree(demo_path, ws_path)
+    with TestClient(create_app(ws_path, api_token="tok")) as c:
+        board = c.get("/api/products/stages?market=US").json()
+        cell = next(x for x in board["cells"] if x["proposed"])
+        url = f"/api/products/stages/US/{cell['sku_id']}/confirm"
+        assert c.post(url).status_code == 401
+        r = c.post(url, headers={"Authorization": "Bearer tok"})
+        assert r.status_code == 200 and r.json()["to_stage"] == cell["proposed"]
+        again = c.post(url, headers={"Authorization": "Bearer tok"})
+        assert again.status_code >= 400  # nothing left to confirm
+    with livecart.open(ws_path, read_only=True) as ws:
+        log = stage_log(ws, cell["sku_id"], "US")
+    assert list(log["confirmed_by"]) == ["api"]

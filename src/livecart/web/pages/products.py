@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from livecart.selection import allocate_tests, check_market, rank_products, score_workspace
+from livecart.selection.stages import confirm_transition
 from livecart.selection.view import products_view
 from livecart.web.deps import workspace
 from livecart.web.page import Page
@@ -66,6 +67,20 @@ def api_next(
 def api_stages(request: Request, market: str | None = None) -> dict[str, Any]:
     """The stage board of a market (default: the one with most test videos)."""
     return products_view(workspace(request), market=market)["board"]
+
+
+@router.post("/api/products/stages/{market}/{sku_id}/confirm", tags=["products"])
+def api_confirm(request: Request, market: str, sku_id: str) -> dict[str, Any]:
+    """Confirm the proposed stage move of one product in one market (needs the API token, as
+    every write route does); the move is logged with its reason and evidence."""
+    cell = confirm_transition(workspace(request), sku_id, market, by="api")
+    return {
+        "sku_id": cell.sku_id,
+        "market": cell.market,
+        "from_stage": cell.stage,
+        "to_stage": cell.proposed,
+        "reason": cell.reason,
+    }
 
 
 @router.get("/products", response_class=HTMLResponse, include_in_schema=False)
