@@ -1,0 +1,276 @@
+"""TikTok LIVE room events through the ``TikTokLive`` client library, as a monitor source.
+
+``TikTokLive`` (PyPI ``TikTokLive``) is unofficial and licensed "Modified AGPL-3.0", so it is an
+optional extra (``pip install "livecart[tiktok]"``) and is imported only inside this module's
+functions: livecart itself stays Apache-2.0 and never needs it.
+
+Mapping (``map_event``; every event keeps the webcast message id ``common.msg_id``, so a message
+delivered twice after a reconnect counts once, and its time ``common.create_time``):
+
+    CommentEvent            comment (user_id, text)
+    LikeEvent               like (count = the likes in that message)
+    JoinEvent               join (source from ``client_enter_source``: foryou, follows, video,
+                            ads, search, other)
+    FollowEvent             follow
+    ShareEvent              share
+    GiftEvent               gift, once per streak: on ``repeat_end`` (count = repeat_count,
+                            diamonds = repeat_count x diamond_count); mid-streak updates are
+                            skipped so a streak is not counted once per update
+    RoomUserSeqEvent        viewers (count = ``total``, viewers online now)
+    OecLiveShoppingEvent    pin (sku_id = the popped product's id)
+    LiveEndEvent            live_end
+
+There is no order or GMV event in a LIVE room's feed: sales come from the shop side (the signed
+HTTP ingest of order webhooks, see docs/sources.md).
+
+``TikTokSource`` runs a client in a background thread and reconnects with exponential back-off
+(with seeded jitter) whenever the connection drops, until the LIVE ends or ``close()`` is called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from livecart.errors import LivecartError
+from livecart.live import columns as C
+from livecart.live.source import Batch
+
+INSTALL = 'the TikTok LIVE source needs the optional extra: pip install "livecart[tiktok]"'
+_ENTRY_SOURCES = (  # substring of client_enter_source -> livecart join source
+    ("follow", "follows"),
+    ("homepage_hot", "foryou"),
+    ("foryou", "foryou"),
+    ("for_you", "foryou"),
+    ("feed", "foryou"),
+    ("search", "search"),
+    ("video", "video"),
+    ("ads", "ads"),
+    ("_ad_", "ads"),
+    ("promote", "ads"),
+)
+
+
+def _require() -> Any:
+    try:
+        import TikTokLive.events as ev
+    except ImportError:
+        raise LivecartError(INSTALL) from None
+    return ev
+
+
+def entry_source(raw: str | None) -> str:
+    """Map TikTok's ``client_enter_source`` (e.g. ``homepage_hot-live_cell``) to a join source."""
+    s = (raw or "").lower()
+    for key, name in _ENTRY_SOURCES:
+        if key in s:
+            return name
+    return "other"
+
+
+def event_ms(create_time: int) -> int:
+    """``common.create_time`` is milliseconds on the wire; older captures carry seconds."""
+    return int(create_time) if create_time >= 10**12 else int(create_time) * 1000
+
+
+def map_event(ev: Any, session_id: str) -> dict[str, Any] | None:
+    """One TikTokLive event object as a livecart event dict, or None when it carries nothing the
+    monitor counts (an unmapped type, a gift streak still running, a message without id)."""
+    E = _require()
+    head = getattr(ev, "common", None)  # (not `common`: see the tests on betterproto2)
+    if head is None or not head.msg_id:
+        return None
+    base: dict[str, Any] = {
+        "id": f"tt-{head.msg_id}",
+        "session_id": session_id,
+        "ts": event_ms(head.create_time),
+    }
+    user = getattr(ev, "user", None)
+    uid = str(user.id) if user is not None and user.id else None
+    body = _body(E, ev)
+    if body is None:
+        return None
+    if uid is not None and body["type"] not in ("viewers", "pin", "live_end"):
+        body["user_id"] = uid
+    return {**base, **body}
+
+
+def _body(E: Any, ev: Any) -> dict[str, Any] | None:
+    # custom subclasses first: FollowEvent and ShareEvent are SocialEvents, LiveEndEvent a
+    # ControlEvent
+    if isinstance(ev, E.LiveEndEvent):
+        return {"type": "live_end"}
+    if isinstance(ev, E.FollowEvent):
+        return {"type": "follow"}
+    if isinstance(ev, E.ShareEvent):
+        return {"type": "share"}
+    if isinstance(ev, E.CommentEvent):
+        return {"type": "comment", "text": ev.content}
+    if isinstance(ev, E.LikeEvent):
+        return {"type": "like", "count": max(int(ev.count), 1)}
+    if isinstance(ev, E.JoinEvent):
+        return {"type": "join", "source": entry_source(ev.client_enter_source)}
+    if isinstance(ev, E.RoomUserSeqEvent):
+        return {"type": "viewers", "count": max(int(ev.total), 0)}
+    if isinstance(ev, E.GiftEvent):
+        return _gift(ev)
+    if isinstance(ev, E.OecLiveShoppingEvent):
+        pid = ev.pop_product.product_id if ev.pop_product is not None else ""
+        pid = pid or (ev.product_snap_shot.product_id if ev.product_snap_shot else "")
+        return {"type": "pin", "sku_id": str(pid)} if pid else None
+    return None
+
+
+def _gift(ev: Any) -> dict[str, Any] | None:
+    """A streak of a streakable gift sends one message per update; only the last one
+    (``repeat_end``) carries the streak's final count. Non-streakable gifts count at once."""
+    if ev.streaking:
+        return None
+    n = max(int(ev.repeat_count), 1)
+    diamonds = int(ev.gift.diamond_count) * n if ev.gift is not None else 0
+    return {"type": "gift", "count": n, "diamonds": diamonds}
+
+
+class TikTokSource:
+    """A monitor source listening to one TikTok LIVE room. Emits ``live_start`` first (the
+    room's session starts when the source connects), then the room's events.
+
+    ``client_factory()`` returns a fresh TikTokLive client each (re)connection (default:
+    ``TikTokLiveClient(unique_id=...)``); tests pass a fake. The position is a count of events
+    handed out: a LIVE feed cannot be re-read, so a restart resumes from now on (events while
+    the monitor was down are missing, and the state counted before the restart is kept)."""
+
+    def __init__(
+        self,
+        unique_id: str,
+        session_id: str,
+        *,
+        market: str | None = None,
+        currency: str | None = None,
+        planned_minutes: int | None = None,
+        client_factory: Callable[[], Any] | None = None,
+        backoff: tuple[float, float] = (1.0, 60.0),
+        max_attempts: int | None = None,
+        seed: int = 0,
+        batch_ms: int = 200,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
+        self.unique_id, self.session_id = unique_id, session_id
+        self.start = {"market": market, "currency": currency, "planned_minutes": planned_minutes}
+        self.client_factory = client_factory or self._default_client
+        self.backoff, self.max_attempts = backoff, max_attempts
+        self.rng = random.Random(seed)
+        self.batch_ms = batch_ms
+        self._sleep, self._clock = sleep, clock
+        self._q: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._stop = threading.Event()
+        self.connects = 0
+        self.errors: list[str] = []
+        self.ended = False
+
+    def _default_client(self) -> Any:
+        try:
+            from TikTokLive import TikTokLiveClient
+        except ImportError:
+            raise LivecartError(INSTALL) from None
+        return TikTokLiveClient(unique_id=self.unique_id)
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def delays(self) -> Iterator[float]:
+        """Back-off: 1, 2, 4 ... seconds capped at the maximum, each with up to 25% jitter so
+        many rooms reconnecting after one outage do not all hit at once."""
+        lo, hi = self.backoff
+        for k in itertools.count():
+            d = min(lo * 2**k, hi)
+            yield d * (1 + 0.25 * self.rng.random())
+
+    # --- the listening thread ----------------------------------------------------------------
+    def _listen(self) -> None:
+        delays = self.delays()
+        attempts = 0
+        while not self._stop.is_set() and not self.ended:
+            attempts += 1
+            try:
+                asyncio.run(self._session())
+            except Exception as e:  # noqa: BLE001 - a dropped connection: retry after a pause
+                self.errors.append(f"{type(e).__name__}: {e}")
+            else:
+                delays = self.delays()  # a clean session resets the back-off
+            if self.ended or self._stop.is_set():
+                break
+            if self.max_attempts is not None and attempts >= self.max_attempts:
+                self.errors.append(f"gave up after {attempts} attempts")
+                break
+            self._sleep(next(delays))
+        self._q.put(None)
+
+    async def _session(self) -> None:
+        E = _require()
+        client = self.client_factory()
+
+        async def handle(ev: Any) -> None:
+            if isinstance(ev, E.LiveEndEvent):
+                self.ended = True
+            mapped = map_event(ev, self.session_id)
+            if mapped is not None:
+                self._q.put(mapped)
+
+        for cls in (
+            E.CommentEvent,
+            E.LikeEvent,
+            E.JoinEvent,
+            E.FollowEvent,
+            E.ShareEvent,
+            E.GiftEvent,
+            E.RoomUserSeqEvent,
+            E.OecLiveShoppingEvent,
+            E.LiveEndEvent,
+        ):
+            client.add_listener(cls, handle)
+        self.connects += 1
+        await client.connect()
+
+    # --- the Source protocol -----------------------------------------------------------------
+    def batches(self, position: Any = None) -> Iterator[Batch]:
+        n = int(position or 0)
+        if n == 0:
+            start = {k: v for k, v in self.start.items() if v is not None}
+            ev = {"id": f"tt-start-{self.session_id}", "session_id": self.session_id}
+            n += 1
+            yield Batch(
+                C.from_dicts([{**ev, "ts": self._clock(), "type": "live_start", **start}]), n
+            )
+        t = threading.Thread(target=self._listen, name="livecart-tiktok", daemon=True)
+        t.start()
+        done = False
+        try:
+            while not done:
+                rows, done = self._drain()
+                n += len(rows)
+                yield Batch(C.from_dicts(rows), n)
+        finally:
+            self._stop.set()  # the run stopped reading: stop reconnecting too
+        t.join(timeout=5)
+
+    def _drain(self) -> tuple[list[dict[str, Any]], bool]:
+        """Events that arrived within one batch window; True once the listener has stopped."""
+        rows: list[dict[str, Any]] = []
+        deadline = time.monotonic() + self.batch_ms / 1000
+        while (wait := deadline - time.monotonic()) > 0:
+            try:
+                item = self._q.get(timeout=wait)
+            except queue.Empty:
+                break
+            if item is None:
+                return rows, True
+            rows.append(item)
+        return rows, False
