@@ -7,7 +7,15 @@ from html import escape
 
 import pandas as pd
 
-from livecart.report.charts import compact
+
+def compact(v: float) -> str:
+    """A short axis label: 1.5k, 2M, 0.25. (livecart.report.charts has the same helper, but
+    report sits above selection in the layers, so selection cannot import it.)"""
+    a = abs(v)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"{v / div:.3g}{suffix}"
+    return f"{v:.3g}"
 
 
 def interval_chart(rows: pd.DataFrame, width: int = 640) -> str:

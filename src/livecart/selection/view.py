@@ -81,6 +81,15 @@ def _clean(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return records
 
 
+def ranking_records(
+    ws: Workspace, market: str | None = None, k: int = 5, goal: str = "gpm"
+) -> list[dict[str, Any]]:
+    """The ranking (one market, or all) as JSON-ready records."""
+    model = score_workspace(ws)
+    check_market(model.cells_, market)
+    return _clean(rank_products(model, market=market, goal=goal, k=k).to_dict("records"))
+
+
 def products_view(
     ws: Workspace, market: str | None = None, k: int = 5, goal: str = "gpm", sku: str | None = None
 ) -> dict[str, Any]:

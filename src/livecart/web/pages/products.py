@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from livecart.selection import allocate_tests, check_market, rank_products, score_workspace
+from livecart.selection import allocate_tests, check_market, score_workspace
 from livecart.selection.stages import confirm_transition
-from livecart.selection.view import products_view
+from livecart.selection.view import products_view, ranking_records
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
@@ -37,14 +37,7 @@ def api_rank(
     request: Request, market: str | None = None, k: int = Query(5, ge=1), goal: str = "gpm"
 ) -> list[dict[str, Any]]:
     """Products ranked per market by posterior goal, with intervals, P(beat), P(top k)."""
-    v = products_view(workspace(request), market=market, k=k, goal=goal)
-    return v["ranking"] if market else _all_markets(request, k, goal)
-
-
-def _all_markets(request: Request, k: int, goal: str) -> list[dict[str, Any]]:
-    model = score_workspace(workspace(request))
-    r = rank_products(model, k=k, goal=goal)
-    return r.astype(object).where(r.notna(), None).to_dict("records")
+    return ranking_records(workspace(request), market=market, k=k, goal=goal)
 
 
 @router.get("/api/products/next", tags=["products"])
