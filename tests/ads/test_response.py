@@ -88,3 +88,12 @@ def test_history_from_a_demo_workspace_is_what_the_simulator_spent(demo_path: Pa
             assert hist.loc[s["session_id"], f"gmv_{p}"] == pytest.approx(
                 s["ads"]["attributed_usd"][p], rel=0.01, abs=0.5
             )
+
+
+def test_a_split_outside_past_spending_is_flagged_as_extrapolated(default_fit):
+    split = optimize_split(default_fit, 1200.0)
+    lo = default_fit.share_range_[0][2]
+    assert split.optimum_shares[2] < lo  # the optimum starves closing, unlike any past session
+    assert any(n.startswith("closing share") and "extrapolated" in n for n in split.notes)
+    bounded = optimize_split(default_fit, 1200.0, lo_usd=default_fit.share_range_[0] * 1200)
+    assert not any("closing" in n for n in bounded.notes)

@@ -144,6 +144,7 @@ def _compare(
     gain = float((v[:, 0].mean() / v[:, 1].mean() - 1) * 100)
     opt = tuple(float(x) for x in best / best.sum())
     notes = [] if rule_ok else ["2:6:2 breaks the phase bounds; the optimized split is used"]
+    notes += _extrapolation(model, np.array(opt))
     go = (p >= min_p and gain > 0.5) or not rule_ok
     reason = (
         f"P(better than 2:6:2) = {p:.0%}, expected gain {gain:+.1f}%"
@@ -166,6 +167,20 @@ def _compare(
         optimum_shares=opt,
         notes=notes,
     )
+
+
+def _extrapolation(model: ResponseModel, shares: np.ndarray) -> list[str]:
+    """Name each phase whose share lies outside what past sessions spent (5-95%): there the
+    curves are extrapolated, and the gain rests on the model's shape more than on data."""
+    r = model.share_range_
+    if r is None:
+        return []
+    return [
+        f"{PHASES[k]} share {shares[k]:.0%} is outside past sessions' {r[0][k]:.0%}-{r[1][k]:.0%}:"
+        " the curve there is extrapolated; set a phase minimum to stay within the data"
+        for k in range(3)
+        if not r[0][k] - 1e-9 <= shares[k] <= r[1][k] + 1e-9
+    ]
 
 
 def _keep(

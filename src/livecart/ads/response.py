@@ -117,6 +117,7 @@ class ResponseModel:
     sigma_: float = float("nan")
     n_sessions_: int = 0
     spend_range_: np.ndarray | None = None
+    share_range_: np.ndarray | None = None
 
     def fit(self, history: pd.DataFrame) -> ResponseModel:
         s, g = _arrays(history)
@@ -125,6 +126,8 @@ class ResponseModel:
             self.curves_, self.draws_ = None, []
             return self
         self.spend_range_ = np.quantile(s, [0.05, 0.95], axis=0)
+        shares = s / np.maximum(s.sum(axis=1, keepdims=True), 1e-9)
+        self.share_range_ = np.quantile(shares, [0.05, 0.95], axis=0)
         x0 = _start(s, g)
         v = _fit_vector(s, g, x0, x0)
         self.curves_ = Curves.from_vector(v)

@@ -66,7 +66,7 @@ def to_markdown(plan: SessionPlan) -> str:
         )
     out += ["", f"Stock: {plan.stock_source}.", "", "## Golden-hour targets", ""]
     out += [f"- {k}: {v:,.2f}" for k, v in plan.targets.items()]
-    notes = plan.guidance_notes + plan.notes
+    notes = plan.guidance_notes + plan.notes + list(plan.ads.get("notes", []))
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(out) + "\n"
