@@ -1,0 +1,75 @@
+"""``POST /api/sessions/{session_id}/events``: signed event batches (order webhooks, a brand's
+own trackers) into the live monitor. The route checks its callers itself (an HMAC signature
+with the workspace's ``ingest_secret``, not the API token: it is listed in ``own_auth``); the
+checks and the journal are ``livecart.live.http_ingest``. See docs/sources.md."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from livecart.live.http_ingest import MAX_BYTES, IngestJournal, IngestRefused, JournalSource
+from livecart.web.deps import workspace
+from livecart.web.live_page import hub
+from livecart.web.page import Page
+
+router = APIRouter()
+ROUTE = "/api/sessions/{session_id}/events"
+_lock = threading.Lock()
+
+
+def journal(request: Request) -> IngestJournal:
+    """The app's journal, and a monitor run following it in the live hub (started once; a
+    restarted server replays the whole journal, so its totals come out exact)."""
+    state = request.app.state
+    with _lock:
+        if getattr(state, "ingest_journal", None) is None:
+            state.ingest_journal = IngestJournal(workspace(request).path / "ingest")
+        run = getattr(state, "ingest_run", None)
+        if run is None or run.finished:
+            state.ingest_run = hub(request).start(JournalSource(state.ingest_journal.path))
+    return state.ingest_journal
+
+
+async def _body(request: Request) -> bytes:
+    """The body, refused past MAX_BYTES before it is all read."""
+    size = request.headers.get("content-length")
+    if size is not None and size.isdigit() and int(size) > MAX_BYTES:
+        raise IngestRefused(413, f"batch of {size} bytes, over {MAX_BYTES}", "send smaller batches")
+    chunks, n = [], 0
+    async for chunk in request.stream():
+        n += len(chunk)
+        if n > MAX_BYTES:
+            raise IngestRefused(413, f"batch over {MAX_BYTES} bytes", "send smaller batches")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(ROUTE, tags=["live"])
+async def ingest_events(request: Request, session_id: str) -> JSONResponse:
+    """Take one signed batch ``{"batch_id": ..., "events": [...]}``. 200 with the batch's
+    answer (the same answer again, header ``Idempotent-Replayed: true``, for a retry); 401
+    unsigned, forged or stale; 409 batch id reused; 413 too large; 422 names the bad field."""
+    try:
+        body = await _body(request)
+        ws = workspace(request)
+        answer, replayed = journal(request).receive(
+            ws.settings.ingest_secret, session_id, dict(request.headers), body
+        )
+    except IngestRefused as e:
+        return JSONResponse(e.body(), status_code=e.status)
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return JSONResponse(answer, headers=headers)
+
+
+PAGE = Page(
+    "ingest",
+    "Ingest",
+    "/api/sessions",
+    "signed event batches into the live monitor",
+    router=router,
+    nav=False,
+    own_auth=(f"POST {ROUTE}",),
+)
