@@ -91,8 +91,8 @@ def cells_from_frames(
     )
     grid = pd.MultiIndex.from_product([products["sku_id"], markets], names=CELL_KEY)
     cells = grid.to_frame(index=False).merge(
-        products[["sku_id", "product_name", "variation", "category", "price"]].rename(
-            columns={"price": "list_price"}
+        products[["sku_id", "product_name", "variation", "category", "price", "currency"]].rename(
+            columns={"price": "list_price", "currency": "list_currency"}
         ),
         on="sku_id",
         how="left",
@@ -123,6 +123,10 @@ def _price(cells: pd.DataFrame) -> None:
         lambda s: s.dropna().iloc[0] if s.notna().any() else None
     )
     cells["currency"] = cells["currency"].fillna(cells["market"].map(cur))
+    # No order anywhere in the market to learn its price level from: the price is the list
+    # price, so it is labelled with the list price's currency, never relabelled unconverted.
+    bare = ~has & mlevel.isna()
+    cells.loc[bare, "currency"] = cells.loc[bare, "list_currency"]
 
 
 def load_cells(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:
