@@ -106,3 +106,13 @@ def test_retro_names_the_largest_gaps_against_the_plan(plan_path: Path):
     biggest = max(r.rows, key=lambda x: abs(x["gap_pct"]))
     assert r.largest[0].startswith(biggest["label"])
     assert {x["sku_id"] for x in r.skus} >= {s.sku_id for s in p.lineup}
+
+
+def test_a_profit_plan_may_spend_less_and_says_so(plan_path: Path):
+    with livecart.open(plan_path) as ws:
+        p = create_plan(ws, "US", START, 50000, objective="profit", margin=0.3, now=NOW, n_boot=10)
+    spent = sum(p.budget["spend"].values())
+    assert spent == pytest.approx(p.budget["budget"], abs=0.05)
+    # The curves saturate long before 50,000 USD, so the most profitable spend is far less.
+    assert p.ads["spend_usd"] < 25000 and spent < 25000
+    assert any("spends" in n for n in p.ads["notes"])

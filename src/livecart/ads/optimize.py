@@ -92,7 +92,8 @@ def optimize_split(
     step: float = 0.01,
 ) -> Split:
     """Search the split; keep 2:6:2 when the evidence is thin or the gain is not convincing.
-    ``profit`` and ``roas`` may also spend less than the budget (totals from 10% to 100%)."""
+    ``profit`` and ``roas`` may also spend less than the budget (totals from 10% to 100%):
+    then ``shares`` add up to the part of the budget spent."""
     if objective not in OBJECTIVES:
         raise LivecartError(f"unknown objective {objective!r}: choose gmv, profit or roas")
     if budget_usd <= 0:
@@ -125,7 +126,13 @@ def optimize_split(
     if not np.isfinite(score).any():
         raise LivecartError(f"no split reaches a ROAS of {roas_floor:g}: lower --roas-floor")
     best = int(np.argmax(score))
-    return _compare(model, draws, spend[best], budget_usd, objective, rule_ok, min_probability)
+    obj = (objective, margin, roas_floor)
+    return _compare(model, draws, spend[best], budget_usd, obj, rule_ok, min_probability)
+
+
+def _utility(v: np.ndarray, spend: np.ndarray, objective: str, margin: float) -> np.ndarray:
+    """Per draw and split: GMV, or for ``profit`` margin x GMV - spend."""
+    return margin * v - spend.sum(axis=1) if objective == "profit" else v
 
 
 def _compare(
@@ -133,23 +140,35 @@ def _compare(
     draws: list[Curves],
     best: np.ndarray,
     budget: float,
-    objective: str,
+    obj: tuple[str, float, float],
     rule_ok: bool,
     min_p: float,
 ) -> Split:
+    """Gain and P(better) in the objective's own terms (GMV, or profit); for ``roas`` a 2:6:2
+    below the floor does not count as an alternative."""
+    objective, margin, floor = obj
     rule = np.array(RULE_262) * budget
-    v = _value(draws, np.stack([best, rule]))
-    diff = (v[:, 0] - v[:, 1]) / v[:, 1] * 100
+    both = np.stack([best, rule])
+    v = _value(draws, both)
+    u = _utility(v, both, objective, margin)
+    diff = (u[:, 0] - u[:, 1]) / np.abs(u[:, 1]) * 100
     p = float((diff > 0).mean())
-    gain = float((v[:, 0].mean() / v[:, 1].mean() - 1) * 100)
+    gain = float((u[:, 0].mean() - u[:, 1].mean()) / abs(u[:, 1].mean()) * 100)
     opt = tuple(float(x) for x in best / best.sum())
     notes = [] if rule_ok else ["2:6:2 breaks the phase bounds; the optimized split is used"]
+    if objective == "roas" and v[:, 1].mean() / budget < floor:
+        rule_ok = False
+        notes.append(f"2:6:2 of the whole budget falls below the ROAS floor of {floor:g}")
     notes += _extrapolation(model, np.array(opt))
     go = (p >= min_p and gain > 0.5) or not rule_ok
+    what = "profit" if objective == "profit" else "GMV"
     reason = (
-        f"P(better than 2:6:2) = {p:.0%}, expected gain {gain:+.1f}%"
+        f"2:6:2 is ruled out ({notes[0]}): the best split that meets the constraints"
+        if not rule_ok
+        else f"P(better than 2:6:2) = {p:.0%}, expected {what} gain {gain:+.1f}%"
         if go
-        else f"keeping 2:6:2: P(better) = {p:.0%} and expected gain {gain:+.1f}% are not convincing"
+        else f"keeping 2:6:2: P(better) = {p:.0%} and expected {what} gain {gain:+.1f}% "
+        "are not convincing"
     )
     use = best if go else rule
     return Split(

@@ -55,6 +55,8 @@ def create(
     min_spend: str = typer.Option(None, help="minimum spend per phase: pre,live,closing"),
     max_spend: str = typer.Option(None, help="maximum spend per phase: pre,live,closing"),
     objective: str = typer.Option("gmv", help="gmv, profit or roas"),
+    margin: float = typer.Option(0.4, help="gross margin on GMV, for --objective profit"),
+    roas_floor: float = typer.Option(2.0, help="lowest GMV/spend, for --objective roas"),
     rule: bool = typer.Option(False, "--rule", help="keep 2:6:2, do not optimize"),
     min_pin: int = typer.Option(10, help="minimum minutes a pin is held"),
     guidance: bool = typer.Option(True, help="enforce the platform's line-up guidance"),
@@ -246,6 +248,8 @@ def split_cmd(
     path: Path = DIR,
     budget: float = typer.Option(..., help="session budget, USD"),
     objective: str = typer.Option("gmv", help="gmv, profit or roas"),
+    margin: float = typer.Option(0.4, help="gross margin on GMV, for --objective profit"),
+    roas_floor: float = typer.Option(2.0, help="lowest GMV/spend, for --objective roas"),
     seed: int = typer.Option(0),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -254,7 +258,7 @@ def split_cmd(
 
     with Workspace.open(path, read_only=True) as ws:
         model = fit_response(phase_history(ws), seed=seed)
-    s = optimize_split(model, budget, objective=objective)
+    s = optimize_split(model, budget, objective=objective, margin=margin, roas_floor=roas_floor)
     if as_json:
         print_json(s.as_dict() | {"parameters": model.summary().to_dict("records")})
         return

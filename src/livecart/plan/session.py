@@ -117,11 +117,13 @@ def pick_candidates(c: pd.DataFrame, skus: list[str] | None, all_skus: set[str])
     return c[c["sku_id"].isin(skus)]
 
 
-def ad_split(ws, budget_usd, lo_usd, hi_usd, objective, seed, n_boot, use_rule):
+def ad_split(ws, budget_usd, lo_usd, hi_usd, objective, seed, n_boot, use_rule, **kw):
     if use_rule:
         return None, {"source": "2:6:2 rule (asked for)"}
     model = fit_response(phase_history(ws), n_boot=n_boot, seed=seed)
-    split = optimize_split(model, budget_usd, lo_usd=lo_usd, hi_usd=hi_usd, objective=objective)
+    split = optimize_split(
+        model, budget_usd, lo_usd=lo_usd, hi_usd=hi_usd, objective=objective, **kw
+    )
     return split, split.as_dict() | {"sessions": model.n_sessions_}
 
 
@@ -139,6 +141,8 @@ def create_plan(
     min_spend: tuple[float, float, float] | None = None,
     max_spend: tuple[float, float, float] | None = None,
     objective: str = "gmv",
+    margin: float = 0.4,
+    roas_floor: float = 2.0,
     use_rule: bool = False,
     guidance: Guidance | None = None,
     enforce_guidance: bool = True,
@@ -166,6 +170,12 @@ def create_plan(
     )
     shares = split.shares if split is not None else RULE_262
     source = "optimized split" if split is not None and split.recommended else "2:6:2 rule"
+    spent = float(sum(shares))
+    if spent < 1 - 1e-6:  # profit or ROAS objectives may leave part of the budget unspent
+        ads.setdefault("notes", []).append(
+            f"spends {budget * spent:,.2f} of the {budget:,.2f} {cur} budget ({objective})"
+        )
+        budget, shares = budget * spent, tuple(s / spent for s in shares)
     bp = budget_plan(
         budget,
         cur,
