@@ -256,3 +256,15 @@ def test_stock_left_and_stockout_estimate_from_recent_sales():
     # 30 units over the 10 completed minutes before minute 10: 3 a minute, 20 left
     assert row["units_per_minute"] == pytest.approx(3.0)
     assert row["stockout_eta_minutes"] == pytest.approx(20 / 3)
+
+
+def test_a_far_future_timestamp_is_dropped_without_moving_the_clock(session_events):
+    mon = Monitor()
+    mon.feed(session_events[:200])
+    wm = mon.sessions["S1"].watermark
+    mon.feed([Event("future", "S1", T0 + 25 * 3600 * 1000, "comment")])
+    assert mon.sessions["S1"].dropped["too_long"] == 1
+    assert mon.sessions["S1"].watermark == wm
+    mon.feed(session_events[200:])
+    assert_matches(mon, session_events)
+    assert mon.sessions["S1"].dropped["late"] == 0

@@ -144,10 +144,15 @@ class Monitor:
         codes, uniq = pd.factorize(cols.session_id)
         states = [self.sessions[s] for s in uniq]
         start = np.array([s.start_ts for s in states], dtype=np.int64)
+        minute = (cols.ts - start[codes]) // 60000
+        # out-of-range times go first: a far-future timestamp must not move the watermark
+        ok = self._drop_out_of_range(minute, codes, states, np.ones(len(cols), dtype=bool))
+        if not ok.all():
+            cols, codes, minute = cols.take(ok), codes[ok], minute[ok]
+            if not len(cols):
+                return
         keep = self._drop_late(cols, codes, states)
         keep &= self._drop_duplicates(cols, codes, states, keep)
-        minute = (cols.ts - start[codes]) // 60000
-        keep &= self._drop_out_of_range(minute, codes, states, keep)
         keep &= self._drop_foreign_currency(cols, codes, states, keep)
         idx = np.flatnonzero(keep)
         if not len(idx):
