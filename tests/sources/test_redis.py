@@ -1,0 +1,177 @@
+"""Redis Streams against a real redis-server (tests/sources/conftest.py starts one): workers of
+one consumer group split the rooms and together match one worker exactly; a worker that crashes
+at any point, restarted under its name, loses nothing and counts nothing twice."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from livecart.live import Monitor, totals
+from livecart.live import columns as C
+from livecart.live.redis_stream import Publisher, RedisSource, WorkerRun
+
+T0 = 1_764_615_600_000
+KEYS = ("gmv", "orders", "units", "entries", "likes", "comments", "viewers_last", "viewers_peak")
+
+
+def make_events(seed: int = 3, rooms: int = 6, per_room: int = 1500) -> list[dict]:
+    """Seeded rooms of joins, likes, comments, viewer counts and orders over 30 minutes,
+    interleaved in time order as a bus would carry them."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for r in range(rooms):
+        s = f"R{r}"
+        out.append(
+            {
+                "id": f"{s}-start",
+                "session_id": s,
+                "ts": T0 + r,
+                "type": "live_start",
+                "currency": "USD",
+                "planned_minutes": 30,
+            }
+        )
+        ts = np.sort(rng.integers(T0 + 1000, T0 + 30 * 60_000, per_room))
+        kinds = rng.choice(["join", "like", "comment", "viewers", "order"], per_room)
+        for i, (t, k) in enumerate(zip(ts.tolist(), kinds, strict=True)):
+            e = {"id": f"{s}-{i}", "session_id": s, "ts": t, "type": str(k)}
+            if k == "like":
+                e["count"] = int(rng.integers(1, 20))
+            elif k == "viewers":
+                e["count"] = int(rng.integers(50, 900))
+            elif k == "order":
+                e |= {
+                    "order_id": f"{s}-O{i}",
+                    "sku_id": f"SKU{int(rng.integers(4))}",
+                    "quantity": int(rng.integers(1, 4)),
+                    "price": 9.5,
+                    "currency": "USD",
+                }
+            out.append(e)
+        out.append({"id": f"{s}-end", "session_id": s, "ts": T0 + 30 * 60_000, "type": "live_end"})
+    return sorted(out, key=lambda e: (e["ts"], e["id"]))
+
+
+def truth(events: list[dict]) -> dict[str, dict]:
+    mon = Monitor(lateness_seconds=3600)
+    mon.feed_columns(C.from_dicts(events))
+    return {s: pick(st) for s, st in mon.sessions.items()}
+
+
+def pick(st) -> dict:
+    t = totals(st)
+    return {k: float(t[k]) for k in KEYS}
+
+
+def worker(ws, client, group, name, ckpt=None, **kw) -> WorkerRun:
+    src = RedisSource(client, group=group, consumer=name, idle_stop_s=1.0, block_ms=100, **kw)
+    run = WorkerRun(ws, src, checkpoint=ckpt, save_every_s=0.0)
+    run.ws.settings = run.ws.settings.updated(lateness_seconds=3600)
+    run.monitor.lateness_ms = 3600 * 1000
+    return run
+
+
+def pending(client, key: str, group: str) -> int:
+    import redis
+
+    try:
+        return client.xpending(key, group)["pending"]
+    except redis.ResponseError:  # no group there yet: that room was never taken
+        return 0
+
+
+def all_acked(client, group: str, rooms: list[str]) -> bool:
+    keys = ["livecart:rooms"] + [f"livecart:room:{r}" for r in rooms]
+    return all(client.xpending(k, group)["pending"] == 0 for k in keys)
+
+
+def test_two_workers_split_the_rooms_and_match_one(ws, redis_client, tmp_path):
+    events = make_events()
+    Publisher(redis_client).publish(events)
+    one = worker(ws, redis_client, "solo", "w1", ckpt=tmp_path / "solo.ckpt")
+    one.run()
+    want = truth(events)
+    assert {s: pick(st) for s, st in one.monitor.sessions.items()} == want
+    pair = [worker(ws, redis_client, "pair", f"w{i}", ckpt=tmp_path / f"w{i}.ckpt") for i in (1, 2)]
+    threads = [threading.Thread(target=r.run) for r in pair]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    rooms = [set(r.monitor.sessions) for r in pair]
+    assert rooms[0] and rooms[1] and not rooms[0] & rooms[1]  # split, never shared
+    got = {s: pick(st) for r in pair for s, st in r.monitor.sessions.items()}
+    assert got == want
+    assert all_acked(redis_client, "pair", sorted(want))
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashingSource(RedisSource):
+    """Dies after ``after`` batches, or inside the ``crash_commit``-th commit: after the
+    checkpoint is on disk but before anything is acknowledged."""
+
+    def __init__(self, *a, after: int | None = None, crash_commit: int | None = None, **kw):
+        super().__init__(*a, **kw)
+        self.after, self.crash_commit, self.commits = after, crash_commit, 0
+
+    def batches(self, position=None):
+        for n, b in enumerate(super().batches(position)):
+            if self.after is not None and n >= self.after:
+                raise Crash
+            yield b
+
+    def commit(self, position):
+        self.commits += 1
+        if self.commits == self.crash_commit:
+            raise Crash
+        super().commit(position)
+
+
+@pytest.mark.parametrize(("after", "crash_commit"), [(1, None), (5, None), (9, None), (None, 3)])
+def test_a_crashed_worker_restarted_loses_nothing_and_counts_nothing_twice(
+    ws, redis_client, tmp_path, after, crash_commit
+):
+    events = make_events(seed=5, rooms=3, per_room=2000)
+    Publisher(redis_client).publish(events)
+    ckpt = tmp_path / "w1.ckpt"
+    src = CrashingSource(
+        redis_client,
+        group="g",
+        consumer="w1",
+        count=100,
+        block_ms=100,
+        idle_stop_s=1.0,
+        after=after,
+        crash_commit=crash_commit,
+    )
+    first = WorkerRun(ws, src, checkpoint=ckpt, save_every_s=0.0)
+    first.monitor.lateness_ms = 3600 * 1000
+    with pytest.raises(Crash):
+        first.run()
+    left = sum(pending(redis_client, f"livecart:room:R{r}", "g") for r in range(3))
+    assert left > 0  # the crash left entries delivered but not acknowledged
+    second = worker(ws, redis_client, "g", "w1", ckpt=ckpt)
+    assert second.resumed == ckpt.exists()
+    second.run()
+    got = {s: pick(st) for s, st in second.monitor.sessions.items()}
+    assert got == truth(events)
+    assert sum(st.dropped["duplicate"] for st in second.monitor.sessions.values()) == 0
+    assert all_acked(redis_client, "g", sorted(got))
+
+
+def test_another_group_gets_every_room_again(ws, redis_client):
+    events = make_events(seed=9, rooms=2, per_room=300)
+    pub = Publisher(redis_client)
+    pub.publish(events)
+    pub.publish(events[:5])  # a room announced once even when published again
+    assert redis_client.xlen("livecart:rooms") == 2
+    a, b = worker(ws, redis_client, "agency-a", "x"), worker(ws, redis_client, "agency-b", "x")
+    a.run()
+    b.run()
+    assert set(a.monitor.sessions) == set(b.monitor.sessions) == {"R0", "R1"}
