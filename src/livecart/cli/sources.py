@@ -1,0 +1,111 @@
+"""Live source commands: `livecart publish` (a recording onto Redis Streams), `livecart worker`
+(a monitor worker in a Redis consumer group) and `livecart tiktok` (listen to a TikTok LIVE
+room). The signed HTTP ingest is a route of `livecart serve`; see docs/sources.md."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from livecart.cli.app import app, console, print_json
+from livecart.live import LiveRun, checkpoint_path, snapshot
+from livecart.store import Workspace
+
+
+@app.command()
+def publish(
+    file: Path = typer.Argument(..., help="JSON-lines event recording"),
+    redis_url: str = typer.Option(..., "--redis", help="Redis URL, e.g. redis://127.0.0.1:6379/0"),
+    prefix: str = typer.Option("livecart", help="key prefix of the streams"),
+) -> None:
+    """Put a recording's events onto Redis Streams (one stream per room) for workers."""
+    from livecart.live.redis_stream import Publisher, connect
+
+    n = Publisher(connect(redis_url), prefix=prefix).publish_file(file)
+    console.print(f"published {n:,} events from {file} to {redis_url} ({prefix}:room:*)")
+
+
+@app.command()
+def worker(
+    directory: Path = typer.Argument(..., help="workspace folder (this worker's own)"),
+    redis_url: str = typer.Option(..., "--redis", help="Redis URL, e.g. redis://127.0.0.1:6379/0"),
+    group: str = typer.Option(
+        "livecart", "--group", help="consumer group: workers in one group split the rooms"
+    ),
+    name: str = typer.Option(
+        "",
+        "--name",
+        help="this worker's consumer name; keep it across restarts (default: the host name)",
+    ),
+    prefix: str = typer.Option("livecart", help="key prefix of the streams"),
+    idle_stop: float = typer.Option(
+        0.0, "--idle-stop", help="stop after this many seconds without events (0: run until Ctrl+C)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print the final totals as JSON"),
+) -> None:
+    """Run a monitor worker on Redis Streams: take rooms in GROUP, checkpoint, acknowledge."""
+    from livecart.live.redis_stream import RedisSource, WorkerRun, connect
+
+    name = name or socket.gethostname()
+    src = RedisSource(
+        connect(redis_url), group=group, consumer=name, prefix=prefix, idle_stop_s=idle_stop or None
+    )
+    with Workspace.open(directory) as ws:
+        run = WorkerRun(ws, src, checkpoint=checkpoint_path(directory, f"redis-{group}-{name}"))
+        try:
+            run.run()
+        except KeyboardInterrupt:
+            with run.lock:
+                run.save()
+        _report(run, as_json)
+
+
+@app.command()
+def tiktok(
+    directory: Path = typer.Argument(..., help="workspace folder"),
+    user: str = typer.Option(..., "--user", help="the LIVE host's @unique_id"),
+    session: str = typer.Option(..., "--session", help="session id for this live"),
+    market: str = typer.Option(None, help="market code, e.g. US"),
+    currency: str = typer.Option(None, help="the shop's currency, e.g. USD"),
+    planned_minutes: int = typer.Option(None, help="planned length of the live"),
+    as_json: bool = typer.Option(False, "--json", help="print the final totals as JSON"),
+) -> None:
+    """Listen to a TikTok LIVE room (needs `livecart[tiktok]`) into the monitor until it ends."""
+    from livecart.live.tiktok import TikTokSource
+
+    src = TikTokSource(
+        user, session, market=market, currency=currency, planned_minutes=planned_minutes
+    )
+    with Workspace.open(directory) as ws:
+        run = LiveRun(ws, src, checkpoint=checkpoint_path(directory, f"tiktok-{session}"))
+        try:
+            run.run()
+        except KeyboardInterrupt:
+            src.close()
+            with run.lock:
+                run.save()
+        _report(run, as_json)
+
+
+def _report(run: LiveRun, as_json: bool) -> None:
+    rows = [snapshot(st) for st in run.monitor.sessions.values()]
+    if as_json:
+        print_json([{"session_id": r["session_id"], **r["totals"]} for r in rows])
+        return
+    t = Table(title=f"{len(rows)} sessions")
+    for c in ("session", "GMV", "orders", "entries", "comments", "likes"):
+        t.add_column(c, justify="right")
+    for r in rows:
+        x = r["totals"]
+        t.add_row(
+            r["session_id"],
+            f"{x['gmv']:,.2f}",
+            f"{x['orders']:,.0f}",
+            f"{x['entries']:,.0f}",
+            f"{x['comments']:,.0f}",
+            f"{x['likes']:,.0f}",
+        )
+    console.print(t)
