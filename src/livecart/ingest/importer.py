@@ -9,6 +9,7 @@ are upserted on the kind's natural key, so importing the same rows again changes
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 import time
@@ -223,9 +224,10 @@ def _stage_rows(
 ) -> None:
     """Read, convert and stage every batch; problems the reader meets join the log."""
     try:
-        for table, rows in src.read(wanted, progress):
-            typed = batcher.convert(table, rows)
-            stage.append(derive_session_ids(typed) if derive else typed)
+        with contextlib.closing(src.read(wanted, progress)) as batches:
+            for table, rows in batches:
+                typed = batcher.convert(table, rows)
+                stage.append(derive_session_ids(typed) if derive else typed)
     except FileProblem as e:
         log.add(e.problem.row, e.problem.column, e.problem.message)
     log.extend(src.problems)

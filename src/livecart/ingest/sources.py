@@ -225,10 +225,13 @@ def _read_csv(
                 counting, read_options=read_opts, parse_options=parse, convert_options=conv
             )
             seen = 0
-            for rb in reader:
-                rows = _row_numbers(seen, rb.num_rows, skipped)
-                seen += rb.num_rows
-                yield pa.Table.from_batches([rb]), rows
+            try:
+                for rb in reader:
+                    rows = _row_numbers(seen, rb.num_rows, skipped)
+                    seen += rb.num_rows
+                    yield pa.Table.from_batches([rb]), rows
+            finally:  # stop the read-ahead before the file closes, also when abandoned early
+                reader.close()
         except pa.ArrowInvalid as e:
             if "UTF8" in str(e) or "UTF-8" in str(e):
                 raise FileProblem(not_utf8(src.file)) from None
