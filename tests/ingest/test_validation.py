@@ -199,3 +199,19 @@ def test_bad_time_message_shows_the_forms_accepted(shop, tmp_path):
     f = write(tmp_path / "o.csv", f"order_id,sku_id,quantity,created_at\nA,{SKU1},1,03/25/2024\n")
     e = rejected(shop, "orders", f)
     assert where(e) == {(2, "created_at")} and "DD/MM/YYYY" in e.problems[0].message
+
+
+def test_arrow_table_imports_like_a_frame(shop):
+    import pyarrow as pa
+
+    t = pa.table(
+        {
+            "Order ID": ["A"],
+            "SKU ID": [SKU1],
+            "Quantity": [2],
+            "Created Time": ["01/03/2024 19:05:12"],
+            "Country": ["United States"],
+        }
+    )
+    r = import_frame(shop, "orders", t, source="arrow")
+    assert r.rows_written == 1 and shop.table("orders").market[0] == "US"

@@ -191,3 +191,8 @@ def test_day_first_times_with_am_pm():
         dt.datetime(2024, 3, 1, 19, 5, 12),
         dt.datetime(2024, 3, 1, 0, 5),
     ]
+
+
+def test_offsets_win_over_the_given_zone():
+    p = parse_timestamp(pa.array(["2024-03-01T12:00:00+07:00", "2024-03-01 12:00"]), "Asia/Jakarta")
+    assert p.values.to_pylist() == [dt.datetime(2024, 3, 1, 5), dt.datetime(2024, 3, 1, 5)]
