@@ -43,13 +43,18 @@ def test_cli_plan_unknown_session_is_one_clear_line(demo_path):
     assert "no session 'X1'" in p.stderr
 
 
-def test_cli_evaluate_json_has_the_figures(cli):
+def test_cli_evaluate_json_has_the_figures_and_beats_both_baselines(cli):
+    """One small seed (about 130 held-out SKU rows against the simulator's uncensored demand):
+    the model's pinball loss is below both baselines', stocking at its newsvendor level costs
+    less than stocking at the past average, and the 80% interval covers 60-95% (a wide band:
+    one seed's rows are few; 20 seeds give the reported figure)."""
     r = invoke(cli, "stock", "evaluate", "--seeds", "1", "--scale", "0.2", "--json")
     assert r.exit_code == 0, r.output
     ev = json.loads(r.output)
     assert set(ev["baseline_pinball_loss"]) == {"sku_past_average", "warmup_clicks_conversion"}
-    assert 0 <= ev["coverage_80"] <= 1
-    assert ev["pinball_loss"] > 0 and isinstance(ev["cost_saving_pct"], float)
+    assert all(ev["pinball_loss"] < b for b in ev["baseline_pinball_loss"].values())
+    assert 0.6 <= ev["coverage_80"] <= 0.95
+    assert ev["cost_saving_pct"] > 0
 
 
 def _client_class():
