@@ -6,6 +6,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from livecart.stock.newsvendor import (
@@ -104,3 +106,31 @@ def test_capacity_below_stock_on_hand_orders_nothing():
     d = NormalDemand(50, 8)
     a = allocate([Item(d, 5, 1, buy=1, have=30), Item(d, 5, 1, buy=1, have=30)], capacity=40)
     assert a.levels == pytest.approx([30, 30])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(1, 40),
+            st.floats(0, 10),
+            st.floats(0.01, 5),
+            st.floats(0, 5),
+            st.integers(0, 30),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.one_of(st.none(), st.floats(0, 200)),
+    st.one_of(st.none(), st.floats(0, 150)),
+)
+def test_allocation_never_breaks_a_limit_nor_drops_stock_already_there(spec, budget, capacity):
+    items = [Item(NormalDemand(m, m / 3), cu, co, buy=c, have=h) for m, cu, co, c, h in spec]
+    a = allocate(items, budget=budget, capacity=capacity, integer=True)
+    have = np.array([it.have for it in items])
+    assert (a.levels >= have).all()
+    spent = sum(it.buy * (q - it.have) for it, q in zip(items, a.levels, strict=True))
+    if budget is not None:
+        assert spent <= budget + 1e-6
+    if capacity is not None and have.sum() <= capacity:
+        assert a.levels.sum() <= capacity + 1e-6
