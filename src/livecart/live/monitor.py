@@ -192,12 +192,14 @@ class Monitor:
         idx = np.flatnonzero(keep)
         ids = cols.id[idx]
         lst = ids.tolist()
-        seen = self._seen
-        dup = np.fromiter(map(seen.__contains__, lst), bool, len(lst))
-        before = len(seen)
-        seen.update(lst)
-        if len(seen) - before != len(lst) - int(dup.sum()):  # repeats inside the batch
-            dup |= pd.Index(ids).duplicated(keep="first")
+        window = [x[0] for x in self._log]  # the ids the set holds, as arrays
+        before = len(self._seen)
+        self._seen.update(lst)
+        if len(self._seen) - before == len(lst):  # the common case: every id is new
+            dup = np.zeros(len(lst), dtype=bool)
+        else:  # some ids were seen before, or repeat inside the batch: find which
+            known = pd.Index(np.concatenate(window)) if window else pd.Index([])
+            dup = np.asarray(pd.Index(ids).isin(known)) | pd.Index(ids).duplicated(keep="first")
         sidx = np.array([s.index for s in states], dtype=np.int64)[codes[idx]]
         self._log.append((ids[~dup], cols.ts[idx][~dup], sidx[~dup]))
         self._logged += int((~dup).sum())
