@@ -185,3 +185,46 @@ def test_reconcile_with_the_monitor_and_store(server, tmp_path):
     path = store(tmp_path, "S1", rec, client(server).live_products("L9"))
     assert json.loads(path.read_text())["orders"]["monitor"] == 14
     assert (tmp_path / "platform" / "S1-products.csv").exists()
+
+
+def test_cli_reconcile_stores_both_sides(server, tmp_path, cli, monkeypatch):
+    import livecart
+    from livecart.live import LiveRun, ReplaySource
+    from tests.conftest import invoke
+
+    ts0 = T0 * 1000
+    ev = [{"id": "s", "session_id": "S1", "ts": ts0, "type": "live_start", "currency": "USD"}]
+    ev += [
+        {
+            "id": f"o{m}-{i}",
+            "session_id": "S1",
+            "ts": ts0 + 60_000 * m + 1000 * i,
+            "type": "order",
+            "order_id": f"O{m}-{i}",
+            "sku_id": "1729",
+            "quantity": 2,
+            "price": 10.0,
+            "currency": "USD",
+        }
+        for m in range(5)
+        for i in range(m + 1)
+    ]
+    rec = tmp_path / "s1.jsonl"
+    rec.write_text("".join(json.dumps(e) + "\n" for e in ev))
+    with livecart.init(tmp_path / "ws") as ws:
+        LiveRun(ws, ReplaySource(rec)).run()
+    for k, v in (
+        ("APP_KEY", KEY),
+        ("APP_SECRET", SECRET),
+        ("ACCESS_TOKEN", TOKEN),
+        ("SHOP_CIPHER", CIPHER),
+    ):
+        monkeypatch.setenv(f"LIVECART_SHOP_{k}", v)
+    monkeypatch.setattr(Fake, "clock", int(__import__("time").time()))  # the CLI's real clock
+    r = invoke(
+        cli, "reconcile", tmp_path / "ws", "S1", "--live-id", "L9", "--base-url", server, "--json"
+    )
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.output)
+    assert s["gmv"] == {"monitor": 300.0, "platform": 300.0, "gap": 0.0}
+    assert (tmp_path / "ws" / "platform" / "S1-minutes.csv").exists()

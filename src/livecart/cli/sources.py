@@ -109,3 +109,69 @@ def _report(run: LiveRun, as_json: bool) -> None:
             f"{x['likes']:,.0f}",
         )
     console.print(t)
+
+
+@app.command()
+def reconcile(
+    directory: Path = typer.Argument(..., help="workspace folder"),
+    session: str = typer.Argument(..., help="the monitored session id"),
+    live_id: str = typer.Option(..., "--live-id", help="the LIVE's id on TikTok Shop"),
+    currency: str = typer.Option("LOCAL", help="LOCAL or USD, as the API takes it"),
+    base_url: str = typer.Option("https://open-api.tiktokglobalshop.com", help="Shop API address"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+) -> None:
+    """After a LIVE: fetch TikTok Shop's per-minute and per-product performance (signed; keys
+    from LIVECART_SHOP_APP_KEY, _APP_SECRET, _ACCESS_TOKEN, _SHOP_CIPHER), compare with the
+    monitor's minutes and store both under DIR/platform/."""
+    import os
+
+    import pandas as pd
+
+    from livecart.errors import LivecartError
+    from livecart.live.shop_api import ShopClient, store, summary
+    from livecart.live.shop_api import reconcile as match
+
+    env = {
+        k: os.environ.get(f"LIVECART_SHOP_{k.upper()}", "")
+        for k in ("app_key", "app_secret", "access_token", "shop_cipher")
+    }
+    missing = [f"LIVECART_SHOP_{k.upper()}" for k, v in env.items() if not v]
+    if missing:
+        raise LivecartError(f"set {', '.join(missing)} (from the TikTok Shop Partner Center app)")
+    with Workspace.open(directory, read_only=True) as ws:
+        mins = ws.query(
+            "SELECT minute, gmv, orders, units FROM live_minutes "
+            "WHERE session_id = ? ORDER BY minute",
+            [session],
+        )
+        start = ws.query("SELECT actual_start FROM sessions WHERE session_id = ?", [session])
+    if mins.empty or start.empty or pd.isna(start["actual_start"].iat[0]):
+        raise LivecartError(
+            f"session {session!r} has no monitored minutes in {directory}: "
+            f"run `livecart monitor` (or a worker) on it first"
+        )
+    c = ShopClient(**env, base_url=base_url)
+    try:
+        rec = match(
+            mins, c.live_minutes(live_id, currency), pd.Timestamp(start["actual_start"].iat[0])
+        )
+        path = store(directory, session, rec, c.live_products(live_id, currency))
+    finally:
+        c.close()
+    s = summary(rec)
+    if as_json:
+        print_json(s)
+        return
+    t = Table(title=f"{session}: monitor against TikTok Shop ({path.parent})")
+    for col in ("metric", "monitor", "platform", "gap"):
+        t.add_column(col, justify="right")
+    for k in ("gmv", "orders", "units"):
+        g = s[k]["gap"]
+        t.add_row(
+            k,
+            f"{s[k]['monitor']:,.2f}",
+            f"{s[k]['platform']:,.2f}",
+            "-" if g is None else f"{g:+.1%}",
+        )
+    console.print(t)
+    console.print(f"{s['minutes_off']} minutes differ in GMV")
