@@ -190,7 +190,7 @@ def _from_arrow(t: pa.Table) -> Columns | None:
     if codes.null_count or t["id"].null_count or t["session_id"].null_count or t["ts"].null_count:
         return None
     etype = codes.to_numpy(zero_copy_only=False).astype(np.int8)
-    num = {n: t[n].to_numpy(zero_copy_only=False).astype(np.float64) for n in _NUM}
+    num = {n: t[n].to_numpy(zero_copy_only=False).astype(np.float64, copy=False) for n in _NUM}
     with np.errstate(invalid="ignore"):
         if any((v < 0).any() for v in num.values()):
             return None

@@ -80,9 +80,9 @@ class Monitor:
         known = np.array([s in self.sessions for s in uniq], dtype=bool)[codes]
         if not known.all():
             self._hold(cols.take(~known))
-            cols = cols.take(known)
-        if len(cols):
-            self._aggregate(cols)
+            self._aggregate(cols.take(known))
+        elif len(cols):
+            self._aggregate(cols, (codes, uniq))
 
     def _note_malformed(self, bad: list[C.Malformed]) -> None:
         self.malformed_count += len(bad)
@@ -140,8 +140,10 @@ class Monitor:
             held.append(part)
 
     # --- aggregation -------------------------------------------------------------------------
-    def _aggregate(self, cols: C.Columns) -> None:
-        codes, uniq = pd.factorize(cols.session_id)
+    def _aggregate(self, cols: C.Columns, factorized: tuple | None = None) -> None:
+        if not len(cols):
+            return
+        codes, uniq = factorized if factorized is not None else pd.factorize(cols.session_id)
         states = [self.sessions[s] for s in uniq]
         start = np.array([s.start_ts for s in states], dtype=np.int64)
         minute = (cols.ts - start[codes]) // 60000
