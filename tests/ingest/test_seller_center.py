@@ -58,6 +58,7 @@ def test_live_list_export_imports_unedited(shop, fixtures, name):
     assert first.avg_view_seconds == pytest.approx(48.5) and first.currency == "USD"
     assert first.actual_start.to_pydatetime() == dt.datetime(2024, 3, 2, 3, 0)
     assert first.session_id.startswith("live-") and first.room == "glowbeauty.us"
+    assert s.loc["Weekend restock"].avg_view_seconds == 35  # written as 00:00:35
 
 
 def test_live_list_ids_are_stable_across_csv_and_xlsx(shop, fixtures):

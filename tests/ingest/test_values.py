@@ -196,3 +196,23 @@ def test_day_first_times_with_am_pm():
 def test_offsets_win_over_the_given_zone():
     p = parse_timestamp(pa.array(["2024-03-01T12:00:00+07:00", "2024-03-01 12:00"]), "Asia/Jakarta")
     assert p.values.to_pylist() == [dt.datetime(2024, 3, 1, 5), dt.datetime(2024, 3, 1, 5)]
+
+
+def test_durations_read_as_seconds():
+    from livecart.ingest.values import parse_seconds
+
+    p = parse_seconds(
+        pa.array(["48.5", "1:05", "00:01:05", "1m 5s", "1min 5s", "65s", "2h", "abc", "", "$5"])
+    )
+    assert p.values.to_pylist() == [48.5, 65, 65, 65, 65, 65, 7200, None, None, None]
+    assert p.bad.to_pylist() == [False] * 7 + [True, False, True]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=0, max_value=5 * 3600))
+def test_clock_durations_read_back(s):
+    from livecart.ingest.values import parse_seconds
+
+    h, rest = divmod(s, 3600)
+    text = [f"{h:02d}:{rest // 60:02d}:{rest % 60:02d}", f"{h}h {rest // 60}m {rest % 60}s"]
+    assert parse_seconds(pa.array(text)).values.to_pylist() == [s, s]

@@ -23,6 +23,7 @@ from livecart.ingest.values import (
     parse_date,
     parse_int,
     parse_number,
+    parse_seconds,
     parse_text,
     parse_timestamp,
 )
@@ -117,6 +118,8 @@ def parse(col: Column, given: pa.Array, timezone: str | None) -> Parsed:
         return parse_text(given)
     if col.type == "int":
         return parse_int(given)
+    if col.type == "float" and col.name.endswith("_seconds"):
+        return parse_seconds(given)
     if col.type == "float":
         return parse_number(given, percent=True)
     if col.type == "ts":

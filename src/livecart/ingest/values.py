@@ -171,6 +171,35 @@ def _normalise_separators(num: pa.Array, zero_decimal: pa.Array) -> pa.Array:
     )
 
 
+_CLOCK = r"^(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)$"
+_UNITS = (
+    r"^(?:(?P<h>\d+(?:\.\d+)?)\s*h(?:ours?|rs?)?)?\s*(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in(?:utes?|s)?)?)?"
+    r"\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec(?:onds?|s)?)?)?$"
+)
+
+
+def parse_seconds(arr: pa.Array) -> Parsed:
+    """Durations in seconds: a number (seconds), ``1:05`` or ``00:01:05``, or ``1h 2m 5s``,
+    ``1min 5s``, ``65s`` (how exports write average viewing durations)."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return parse_number(arr)
+    text = clean_text(arr)
+    if _all_match(text, _PLAIN_NUMBER):
+        return Parsed(pc.cast(text, pa.float64()), _no_bad(arr))
+    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER), False)
+    total = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.float64())
+    for pattern in (_CLOCK, _UNITS):
+        parts = pc.extract_regex(text, pattern)
+        secs = pa.scalar(0.0)
+        for name, scale in (("h", 3600.0), ("m", 60.0), ("s", 1.0)):
+            field = pc.struct_field(parts, name)
+            field = pc.if_else(pc.equal(field, ""), pa.scalar(None, pa.string()), field)
+            secs = pc.add(secs, pc.multiply(pc.fill_null(pc.cast(field, pa.float64()), 0.0), scale))
+        matched = pc.and_(pc.is_valid(parts), pc.match_substring_regex(text, r"\d"))
+        total = pc.coalesce(total, pc.if_else(matched, secs, pa.scalar(None, pa.float64())))
+    return Parsed(total, _bad(text, total))
+
+
 def parse_int(arr: pa.Array) -> Parsed:
     """Whole numbers as int64 ('1,234' and '1234.0' are fine; '1.5' and '12%' are not)."""
     p = parse_number(arr)
