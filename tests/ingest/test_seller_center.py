@@ -92,3 +92,16 @@ def test_reimport_of_the_same_rows_in_another_file_upserts(shop, fixtures, tmp_p
     r = import_file(shop, "orders", copy)
     assert not r.unchanged and r.rows_written == 4
     assert counts(shop) == before
+
+
+def test_live_list_ratio_columns_are_cross_checked_not_stored(shop, fixtures, tmp_path):
+    r = import_file(shop, "sessions", fixtures / "LIVE_list.csv", market="US")
+    assert "cross-checked 10 ratio columns (not stored; recomputed from counts): 0 differ" in (
+        r.notes
+    )
+    off = tmp_path / "LIVE_off.csv"
+    off.write_text((fixtures / "LIVE_list.csv").read_text().replace("$15.43", "$25.00"))
+    r = import_file(shop, "sessions", off, market="US")
+    assert any("1 differ" in n for n in r.notes)
+    assert any(n.startswith("row 2: AOV is 25.00") for n in r.notes)
+    assert r.rows_written == 2  # a note, not a rejection

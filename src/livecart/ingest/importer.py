@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from livecart.errors import ImportRejected, Problem
 from livecart.ingest.columns import ColumnMap, map_columns
+from livecart.ingest.crosscheck import RatioCheck
 from livecart.ingest.problems import ProblemLog
 from livecart.ingest.sessions import derive_session_ids
 from livecart.ingest.sources import FileProblem, Source, frame_source, open_source
@@ -165,21 +166,7 @@ def _run(
     if derive:
         defaults["session_id"] = "?"  # placeholder: replaced per row below
         notes.append("no session id column: ids derived from room, start time and title")
-    if not any(h.strip() for h in src.header):
-        log.add(1, "", "no header row: the first row must name the columns (see docs/data.md)")
-    elif not cmap.sources:
-        shown = ", ".join(repr(h) for h in src.header[:8]) + (
-            ", ..." if len(src.header) > 8 else ""
-        )
-        log.add(
-            1,
-            "",
-            f"none of the file's columns ({shown}) are {k.name} columns: is this "
-            f"the right kind? See docs/data.md for each kind's columns",
-        )
-    for name in cmap.missing_required:
-        if name not in defaults and any(h.strip() for h in src.header):
-            log.add(1, name, _missing_message(k, name))
+    _header_problems(k, src, cmap, defaults, log)
     batcher = Batcher(k, cmap, log, timezone=timezone, defaults=defaults)
     result = ImportResult(
         k.name,
@@ -190,11 +177,12 @@ def _run(
         ignored_columns=list(cmap.ignored),
         columns={n: h for n, (_, h) in cmap.sources.items()},
     )
-    wanted = sorted(pos for pos, _ in cmap.sources.values())
+    ratios = RatioCheck.for_header(src.header) if k.name == "sessions" else RatioCheck()
+    wanted = sorted({pos for pos, _ in cmap.sources.values()} | set(ratios.positions))
     with tempfile.TemporaryDirectory(dir=ws.path, prefix=".import-") as tmp:
         stage = Stage(ws, k, Path(tmp))
         try:
-            _stage_rows(src, stage, batcher, wanted, progress, log, derive)
+            _stage_rows(src, stage, batcher, wanted, progress, log, derive, ratios)
             stage.finish()
             stage.check_duplicates(log, cmap)
             stage.check_references(log, cmap)
@@ -210,7 +198,29 @@ def _run(
     if batcher.description_row is not None:
         result.skipped_rows.append(batcher.description_row)
         result.notes.append(f"row {batcher.description_row} explains the columns: skipped")
+    result.notes += ratios.notes()
     return result
+
+
+def _header_problems(
+    k: Kind, src: Source, cmap: ColumnMap, defaults: dict[str, str], log: ProblemLog
+) -> None:
+    """No header, a header of another kind, or required columns missing."""
+    if not any(h.strip() for h in src.header):
+        log.add(1, "", "no header row: the first row must name the columns (see docs/data.md)")
+    elif not cmap.sources:
+        shown = ", ".join(repr(h) for h in src.header[:8]) + (
+            ", ..." if len(src.header) > 8 else ""
+        )
+        log.add(
+            1,
+            "",
+            f"none of the file's columns ({shown}) are {k.name} columns: is this "
+            f"the right kind? See docs/data.md for each kind's columns",
+        )
+    for name in cmap.missing_required:
+        if name not in defaults and any(h.strip() for h in src.header):
+            log.add(1, name, _missing_message(k, name))
 
 
 def _stage_rows(
@@ -221,6 +231,7 @@ def _stage_rows(
     progress: Progress | None,
     log: ProblemLog,
     derive: bool,
+    ratios: RatioCheck,
 ) -> None:
     """Read, convert and stage every batch; problems the reader meets join the log."""
     try:
@@ -228,6 +239,8 @@ def _stage_rows(
             for table, rows in batches:
                 typed = batcher.convert(table, rows)
                 stage.append(derive_session_ids(typed) if derive else typed)
+                if ratios.positions:  # the explanation row, if any, was dropped from typed
+                    ratios.check(table.slice(table.num_rows - typed.num_rows), typed)
     except FileProblem as e:
         log.add(e.problem.row, e.problem.column, e.problem.message)
     log.extend(src.problems)
