@@ -165,6 +165,21 @@ def consume(port: int, group: str, name: str, folder: str, q: mp.Queue) -> None:
     q.put((name, run.monitor.events_in, first[0], last[0]))
 
 
+def replay_rate(lines: list[bytes], folder: Path) -> float:
+    """The baseline without the bus: the same events replayed from a file through the same
+    pipeline (LiveRun: monitor, alerts, workspace writes, checkpoints)."""
+    import livecart
+    from livecart.live import LiveRun, ReplaySource
+
+    rec = folder / "events.jsonl"
+    rec.write_bytes(b"\n".join(lines) + b"\n")
+    with livecart.init(folder / "replay") as ws:
+        run = LiveRun(ws, ReplaySource(rec), checkpoint=folder / "replay.ckpt")
+        t = time.perf_counter()
+        run.run()
+        return len(lines) / (time.perf_counter() - t)
+
+
 def redis_rate(port: int, workers: int, folder: Path, group: str) -> tuple[float, int]:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
@@ -208,6 +223,8 @@ def bench_redis(args: argparse.Namespace) -> None:
                 f"livecart publish (pipelined XADD):       {pub:,.0f} ev/s "
                 f"({pub / limit:.2f}x the limit)"
             )
+            rate = replay_rate(lines, Path(tmp))
+            print(f"same pipeline from a file (LiveRun + ReplaySource, no bus): {rate:,.0f} ev/s")
             for w in (1, 2):
                 rate, n = redis_rate(port, w, Path(tmp), f"g{w}")
                 print(
