@@ -20,7 +20,7 @@ from tests.sources.test_redis import KEYS, make_events, pending, truth
 
 @pytest.mark.slow
 def test_worker_killed_mid_stream_resumes_exactly(tmp_path, redis_url, redis_client):
-    events = make_events(seed=21, rooms=4, per_room=10_000)
+    events = make_events(seed=21, rooms=4, per_room=25_000)
     Publisher(redis_client).publish(events)
     ws_dir = tmp_path / "w"
     livecart.init(ws_dir).close()
@@ -50,7 +50,7 @@ def test_worker_killed_mid_stream_resumes_exactly(tmp_path, redis_url, redis_cli
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     saved = load_checkpoint(ckpt)["monitor"].events_in
-    assert 0 < saved < len(events)  # killed mid-stream, with a checkpoint behind it
+    assert 0 < saved < len(events), (saved, len(events))  # killed mid-stream, checkpoint behind
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=True).stdout
     got = {r["session_id"]: {k: float(r[k]) for k in KEYS} for r in json.loads(out)}
     assert got == truth(events)
