@@ -173,3 +173,34 @@ def test_gives_up_after_max_attempts():
     )
     list(src.batches())
     assert len(src.errors) == 4 and src.errors[-1] == "gave up after 3 attempts"
+
+
+def test_cli_tiktok_listens_until_the_live_ends(cli, tmp_path, monkeypatch):
+    import json
+
+    import livecart
+    from tests.conftest import invoke
+
+    end = wire(LiveEndEvent, 99, 70_000, action=3)
+    monkeypatch.setattr(
+        TikTokSource, "_default_client", lambda self: DroppingClient(room() + [end], False)
+    )
+    # the session starts when the source connects: pin "now" to the recorded room's start
+    monkeypatch.setattr("livecart.live.tiktok.time.time", lambda: T0 / 1000)
+    livecart.init(tmp_path / "ws").close()
+    r = invoke(
+        cli,
+        "tiktok",
+        tmp_path / "ws",
+        "--user",
+        "@shop",
+        "--session",
+        "S1",
+        "--currency",
+        "USD",
+        "--json",
+    )
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.output)[0]
+    assert got["session_id"] == "S1"
+    assert (got["comments"], got["likes"], got["gifts"], got["viewers_last"]) == (1, 15, 8, 410)
