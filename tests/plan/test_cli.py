@@ -76,8 +76,21 @@ def test_retro_needs_a_linked_plan_then_names_gaps(cli, plan_path: Path):
 
     with pytest.raises(LivecartError, match="no plan is linked"):
         invoke(cli, "plan", "retro", plan_path, sid)
-    r = invoke(cli, "plan", "list", plan_path, "--json")
-    uk = next(x for x in json.loads(r.output) if x["market"] == "UK")
+    # its own plan, so the test does not depend on another test having made one
+    r = invoke(
+        cli,
+        "plan",
+        "create",
+        plan_path,
+        "--market",
+        "UK",
+        "--start",
+        "2027-02-02 20:00",
+        "--budget",
+        "2000",
+        "--json",
+    )
+    uk = json.loads(r.output)
     invoke(cli, "plan", "edit", plan_path, uk["plan_id"], "--session", sid)
     r = invoke(cli, "plan", "retro", plan_path, sid, "--json")
     out = json.loads(r.output)

@@ -9,9 +9,14 @@ from livecart.store import SCHEMA_VERSION
 
 
 def _markets() -> pd.DataFrame:
-    return pd.DataFrame({"market": ["US", "UK"], "name": ["United States", "United Kingdom"],
-                         "currency": ["USD", "GBP"],
-                         "timezone": ["America/New_York", "Europe/London"]})
+    return pd.DataFrame(
+        {
+            "market": ["US", "UK"],
+            "name": ["United States", "United Kingdom"],
+            "currency": ["USD", "GBP"],
+            "timezone": ["America/New_York", "Europe/London"],
+        }
+    )
 
 
 def test_upsert_twice_keeps_one_row_per_key(ws):
@@ -67,3 +72,13 @@ def test_status_lists_counts_and_markets(ws):
     st = ws.status()
     assert st["kinds"]["markets"]["rows"] == 2
     assert {m["market"] for m in st["markets"]} == {"US", "UK"}
+
+
+def test_read_only_open_of_an_old_workspace_upgrades_it_first(tmp_path):
+    ws = livecart.init(tmp_path / "w")
+    ws.con.execute("DROP TABLE plans")
+    ws.con.execute("UPDATE _meta SET value = '1' WHERE key = 'schema_version'")
+    ws.close()
+    ro = livecart.open(tmp_path / "w", read_only=True)
+    assert ro.query("SELECT count(*) AS n FROM plans")["n"].iloc[0] == 0
+    ro.close()

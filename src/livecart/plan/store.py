@@ -1,6 +1,6 @@
 """Session plans in the workspace: the current version of each plan in ``plans`` and every saved
-version in ``plan_versions`` (an edit adds a version; nothing is overwritten). The tables are
-created on first use with CREATE TABLE IF NOT EXISTS (to become a numbered migration)."""
+version in ``plan_versions`` (an edit adds a version; nothing is overwritten). Both tables come from
+the store's migration 2."""
 
 from __future__ import annotations
 
@@ -14,29 +14,9 @@ from livecart.plan.runofshow import ROLES
 from livecart.plan.session import SessionPlan, budget_plan, reschedule, targets
 from livecart.store import Workspace
 
-DDL = (
-    "CREATE TABLE IF NOT EXISTS plans (plan_id VARCHAR PRIMARY KEY, version INTEGER, "
-    "market VARCHAR, start_utc TIMESTAMP, session_id VARCHAR, title VARCHAR, "
-    "updated_at TIMESTAMP, body VARCHAR)",
-    "CREATE TABLE IF NOT EXISTS plan_versions (plan_id VARCHAR, version INTEGER, "
-    "saved_at TIMESTAMP, change VARCHAR, body VARCHAR, PRIMARY KEY (plan_id, version))",
-)
-
-
-def _ensure(ws: Workspace) -> None:
-    with ws.transaction() as con:
-        for q in DDL:
-            con.execute(q)
-
-
-def _has_tables(ws: Workspace) -> bool:
-    q = "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'plans'"
-    return int(ws.query(q)["n"].iloc[0]) > 0
-
 
 def save_plan(ws: Workspace, plan: SessionPlan, change: str = "created") -> SessionPlan:
     """Store ``plan`` (giving it an id on first save) as a new version."""
-    _ensure(ws)
     if not plan.plan_id:
         base = f"{plan.market}-{plan.start_utc:%Y%m%d-%H%M}"
         n = ws.query("SELECT count(*) AS n FROM plans WHERE plan_id LIKE ?", [base + "%"])
@@ -72,29 +52,24 @@ def save_plan(ws: Workspace, plan: SessionPlan, change: str = "created") -> Sess
 
 def list_plans(ws: Workspace) -> pd.DataFrame:
     cols = ["plan_id", "version", "market", "start_utc", "session_id", "title", "updated_at"]
-    if not _has_tables(ws):
-        return pd.DataFrame(columns=cols)
     return ws.query(f"SELECT {', '.join(cols)} FROM plans ORDER BY start_utc, plan_id")
 
 
 def load_plan(ws: Workspace, plan_id: str, version: int | None = None) -> SessionPlan:
-    if _has_tables(ws):
-        if version is None:
-            r = ws.query("SELECT body FROM plans WHERE plan_id = ?", [plan_id])
-        else:
-            r = ws.query(
-                "SELECT body FROM plan_versions WHERE plan_id = ? AND version = ?",
-                [plan_id, version],
-            )
-        if not r.empty:
-            return SessionPlan.model_validate(json.loads(r["body"].iloc[0]))
+    if version is None:
+        r = ws.query("SELECT body FROM plans WHERE plan_id = ?", [plan_id])
+    else:
+        r = ws.query(
+            "SELECT body FROM plan_versions WHERE plan_id = ? AND version = ?",
+            [plan_id, version],
+        )
+    if not r.empty:
+        return SessionPlan.model_validate(json.loads(r["body"].iloc[0]))
     known = ", ".join(list_plans(ws)["plan_id"].head(10)) or "none yet"
     raise LivecartError(f"no plan {plan_id!r}: known plans are {known} (see `livecart plan list`)")
 
 
 def plan_for_session(ws: Workspace, session_id: str) -> SessionPlan | None:
-    if not _has_tables(ws):
-        return None
     r = ws.query(
         "SELECT plan_id FROM plans WHERE session_id = ? ORDER BY updated_at DESC", [session_id]
     )

@@ -31,10 +31,6 @@ from livecart.store import Workspace
 
 STAGES = ("candidate", "testing", "winner", "scaling", "live", "store_live", "retired")
 LOG_TABLE = "selection_stage_log"
-LOG_DDL = f"""CREATE TABLE IF NOT EXISTS {LOG_TABLE} (
-    sku_id VARCHAR NOT NULL, market VARCHAR NOT NULL, from_stage VARCHAR NOT NULL,
-    to_stage VARCHAR NOT NULL, reason VARCHAR NOT NULL, evidence VARCHAR NOT NULL,
-    status VARCHAR NOT NULL, confirmed_by VARCHAR NOT NULL, confirmed_at TIMESTAMP NOT NULL)"""
 
 
 @dataclass(frozen=True)
@@ -83,15 +79,6 @@ class StageBoard:
         }
 
 
-def _has_log(ws: Workspace) -> bool:
-    n = (
-        ws.cursor()
-        .execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [LOG_TABLE])
-        .fetchone()[0]
-    )
-    return bool(n)
-
-
 def stage_log(ws: Workspace, sku_id: str | None = None, market: str | None = None) -> pd.DataFrame:
     """Confirmed moves, oldest first (empty when nothing was ever confirmed)."""
     cols = [
@@ -105,8 +92,6 @@ def stage_log(ws: Workspace, sku_id: str | None = None, market: str | None = Non
         "confirmed_by",
         "confirmed_at",
     ]
-    if not _has_log(ws):
-        return pd.DataFrame(columns=cols)
     return ws.query(
         f"SELECT {', '.join(cols)} FROM {LOG_TABLE} WHERE (? IS NULL OR sku_id = ?) "
         "AND (? IS NULL OR market = ?) ORDER BY confirmed_at, sku_id, market",
@@ -262,7 +247,6 @@ def _snapshot(row: Any) -> dict[str, float]:
 def _record(ws: Workspace, cells: list[StageCell], by: str) -> int:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with ws.transaction() as con:
-        con.execute(LOG_DDL)
         for c in cells:
             con.execute(
                 f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -18,11 +18,6 @@ from livecart.stock.plan import StockPlan, _session_rows, plan_stock
 from livecart.store import Workspace
 
 TABLE = "stock_plan_lines"
-DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-    plan_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL,
-    saved_at TIMESTAMP NOT NULL, sku_id VARCHAR NOT NULL, p10 DOUBLE, p50 DOUBLE, p90 DOUBLE,
-    target INTEGER, order_qty INTEGER, budget DOUBLE, capacity DOUBLE,
-    PRIMARY KEY (plan_id, sku_id))"""
 ACT_UNITS = 5  # an order move smaller than this many units is not worth a phone call
 ACT_SHARE = 0.2  # nor one smaller than this share of the earlier order
 
@@ -52,11 +47,6 @@ class Replan(BaseModel):
     moves: list[PlanMove] = Field(description="from the first step to the last")
 
 
-def _has_table(ws: Workspace) -> bool:
-    q = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
-    return bool(ws.cursor().execute(q, [TABLE]).fetchone()[0])
-
-
 def save_plan(ws: Workspace, plan: StockPlan) -> str:
     """Store a plan's lines; returns its id."""
     pid = uuid.uuid4().hex[:12]
@@ -79,15 +69,12 @@ def save_plan(ws: Workspace, plan: StockPlan) -> str:
         for ln in plan.lines
     ]
     with ws.transaction() as con:
-        con.execute(DDL)
         con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return pid
 
 
 def saved_plans(ws: Workspace, session_id: str) -> pd.DataFrame:
     """Every saved plan line of a session, oldest plan first."""
-    if not _has_table(ws):
-        return pd.DataFrame()
     return ws.query(
         f"SELECT * FROM {TABLE} WHERE session_id = ? ORDER BY saved_at, sku_id", [session_id]
     )

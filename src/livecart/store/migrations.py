@@ -10,8 +10,13 @@ import duckdb
 
 from livecart.model.schema import KINDS, Kind
 
-SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "ts": "TIMESTAMP",
-             "date": "DATE"}
+SQL_TYPES = {
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "ts": "TIMESTAMP",
+    "date": "DATE",
+}
 
 
 def create_table_sql(kind: Kind) -> str:
@@ -28,8 +33,46 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_m001_initial]
+def _m002_plans_and_logs(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables the models write: the product stage log (selection), session plans and their
+    versions (plan), and saved stock plans (stock)."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS selection_stage_log (sku_id VARCHAR NOT NULL, "
+        "market VARCHAR NOT NULL, from_stage VARCHAR NOT NULL, to_stage VARCHAR NOT NULL, "
+        "reason VARCHAR NOT NULL, evidence VARCHAR NOT NULL, status VARCHAR NOT NULL, "
+        "confirmed_by VARCHAR NOT NULL, confirmed_at TIMESTAMP NOT NULL)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS plans (plan_id VARCHAR PRIMARY KEY, version INTEGER, "
+        "market VARCHAR, start_utc TIMESTAMP, session_id VARCHAR, title VARCHAR, "
+        "updated_at TIMESTAMP, body VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS plan_versions (plan_id VARCHAR, version INTEGER, "
+        "saved_at TIMESTAMP, change VARCHAR, body VARCHAR, PRIMARY KEY (plan_id, version))"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS stock_plan_lines (plan_id VARCHAR NOT NULL, "
+        "session_id VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL, saved_at TIMESTAMP NOT NULL, "
+        "sku_id VARCHAR NOT NULL, p10 DOUBLE, p50 DOUBLE, p90 DOUBLE, target INTEGER, "
+        "order_qty INTEGER, budget DOUBLE, capacity DOUBLE, PRIMARY KEY (plan_id, sku_id))"
+    )
+
+
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
+    _m001_initial,
+    _m002_plans_and_logs,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The migration a database is at (0 for a database livecart never touched)."""
+    try:
+        row = con.execute("SELECT value FROM _meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return 0
+    return int(row[0]) if row else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -48,9 +91,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN TRANSACTION")
         try:
             MIGRATIONS[n](con)
-            con.execute(
-                "INSERT OR REPLACE INTO _meta VALUES ('schema_version', ?)", [str(n + 1)]
-            )
+            con.execute("INSERT OR REPLACE INTO _meta VALUES ('schema_version', ?)", [str(n + 1)])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

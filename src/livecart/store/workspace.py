@@ -21,7 +21,7 @@ import pyarrow as pa
 from livecart.errors import WorkspaceError
 from livecart.model.schema import KINDS, Kind, kind
 from livecart.settings import Settings, load_settings
-from livecart.store.migrations import migrate
+from livecart.store.migrations import SCHEMA_VERSION, migrate, schema_version
 
 DB_FILE = "livecart.duckdb"
 
@@ -67,6 +67,11 @@ class Workspace:
             ) from None
         if not read_only:
             migrate(con)
+        elif schema_version(con) < SCHEMA_VERSION:
+            # An older workspace opened for reading: upgrade it once, then read.
+            con.close()
+            cls._connect(p).close()
+            return cls._connect(p, read_only=True)
         return cls(p, con, load_settings(p))
 
     def close(self) -> None:
@@ -111,9 +116,11 @@ class Workspace:
                 src = "_upsert_src"
             try:
                 on = " AND ".join(f't."{c}" IS NOT DISTINCT FROM s."{c}"' for c in k.key)
-                con.execute(f'DELETE FROM "{k.name}" t USING (SELECT DISTINCT '
-                            f'{", ".join(chr(34) + c + chr(34) for c in k.key)} FROM {src}) s '
-                            f"WHERE {on}")
+                con.execute(
+                    f'DELETE FROM "{k.name}" t USING (SELECT DISTINCT '
+                    f"{', '.join(chr(34) + c + chr(34) for c in k.key)} FROM {src}) s "
+                    f"WHERE {on}"
+                )
                 n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
                 con.execute(f'INSERT INTO "{k.name}" ({cols}) SELECT {cols} FROM {src}')
             finally:
@@ -123,13 +130,19 @@ class Workspace:
 
     def record_import(self, sha256: str, kind_name: str, file: str, rows: int) -> None:
         with self.transaction() as con:
-            con.execute("INSERT INTO _imports (sha256, kind, file, rows) VALUES (?, ?, ?, ?)",
-                        [sha256, kind_name, file, rows])
+            con.execute(
+                "INSERT INTO _imports (sha256, kind, file, rows) VALUES (?, ?, ?, ?)",
+                [sha256, kind_name, file, rows],
+            )
 
     def was_imported(self, sha256: str, kind_name: str) -> bool:
-        row = self.cursor().execute(
-            "SELECT 1 FROM _imports WHERE sha256 = ? AND kind = ? LIMIT 1", [sha256, kind_name]
-        ).fetchone()
+        row = (
+            self.cursor()
+            .execute(
+                "SELECT 1 FROM _imports WHERE sha256 = ? AND kind = ? LIMIT 1", [sha256, kind_name]
+            )
+            .fetchone()
+        )
         return row is not None
 
     # --- reading -----------------------------------------------------------------------------
@@ -175,8 +188,12 @@ class Workspace:
                 "SELECT market, currency, timezone FROM markets ORDER BY market"
             ).fetchall()
         ]
-        return {"path": str(self.path), "kinds": kinds, "markets": markets,
-                "reporting_currency": self.settings.reporting_currency}
+        return {
+            "path": str(self.path),
+            "kinds": kinds,
+            "markets": markets,
+            "reporting_currency": self.settings.reporting_currency,
+        }
 
 
 def open(path: str | Path, read_only: bool = False) -> Workspace:  # noqa: A001 - livecart.open
