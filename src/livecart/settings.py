@@ -18,14 +18,18 @@ def _s(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class Settings:
     reporting_currency: str = _s("USD", "currency that totals across markets are shown in")
-    host: str = _s("127.0.0.1", "address `livecart serve` binds to; any other than loopback "
-                                "requires api_token on every route")
+    host: str = _s(
+        "127.0.0.1",
+        "address `livecart serve` binds to; any other than loopback "
+        "requires api_token on every route",
+    )
     port: int = _s(8000, "port `livecart serve` listens on")
     api_token: str = _s("", "bearer token for the web API; required off loopback and for writes")
     ingest_secret: str = _s("", "shared secret that signs event batches sent to the HTTP ingest")
     import_problem_limit: int = _s(200, "most problems an import rejection lists")
-    lateness_seconds: int = _s(120, "how late a live event may arrive and still count "
-                                    "in its minute")
+    lateness_seconds: int = _s(
+        120, "how late a live event may arrive and still count in its minute"
+    )
 
     @classmethod
     def help(cls) -> dict[str, str]:

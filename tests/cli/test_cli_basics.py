@@ -27,14 +27,16 @@ def test_every_command_has_help_that_explains_it(cli):
 
 
 def test_entry_point_runs_as_installed():
-    r = subprocess.run([sys.executable, "-m", "livecart", "--help"], capture_output=True,
-                       text=True)
+    r = subprocess.run([sys.executable, "-m", "livecart", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "livecart" in r.stdout
 
 
 def test_error_is_one_line_and_exit_code_one(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "livecart", "status", str(tmp_path / "none")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "livecart", "status", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     assert "livecart init" in r.stderr
@@ -49,8 +51,18 @@ def test_init_then_status(cli, tmp_path, as_json):
     if as_json:
         st = json.loads(r.output)
         assert st["kinds"]["orders"]["rows"] == 0
-        assert set(st["kinds"]) >= {"markets", "products", "creators", "videos", "sessions",
-                                    "live_minutes", "session_products", "orders", "ad_spend",
-                                    "inventory", "buyers"}
+        assert set(st["kinds"]) >= {
+            "markets",
+            "products",
+            "creators",
+            "videos",
+            "sessions",
+            "live_minutes",
+            "session_products",
+            "orders",
+            "ad_spend",
+            "inventory",
+            "buyers",
+        }
     else:
         assert "orders" in r.output and "no markets yet" in r.output

@@ -15,8 +15,10 @@ from livecart.store import Workspace
 def init(directory: Path = typer.Argument(..., help="folder to create the workspace in")) -> None:
     """Create an empty workspace (a folder holding livecart.duckdb)."""
     with Workspace.init(directory) as ws:
-        console.print(f"workspace ready at [bold]{ws.path}[/bold]. Next: "
-                      f"`livecart import {ws.path} markets FILE`")
+        console.print(
+            f"workspace ready at [bold]{ws.path}[/bold]. Next: "
+            f"`livecart import {ws.path} markets FILE`"
+        )
 
 
 @app.command()
@@ -37,7 +39,9 @@ def status(
         t.add_row(name, f"{e['rows']:,}", str(e.get("from") or ""), str(e.get("to") or ""))
     console.print(t)
     if st["markets"]:
-        console.print("markets: " + ", ".join(
-            f"{m['market']} ({m['currency']}, {m['timezone']})" for m in st["markets"]))
+        console.print(
+            "markets: "
+            + ", ".join(f"{m['market']} ({m['currency']}, {m['timezone']})" for m in st["markets"])
+        )
     else:
         console.print("no markets yet: `livecart import DIR markets FILE`")

@@ -4,5 +4,15 @@ from livecart.model.events import EVENT_TYPES, Event, event_from_dict, parse_eve
 from livecart.model.money import FxTable, Money
 from livecart.model.schema import KINDS, Column, Kind, kind
 
-__all__ = ["EVENT_TYPES", "KINDS", "Column", "Event", "FxTable", "Kind", "Money",
-           "event_from_dict", "kind", "parse_event"]
+__all__ = [
+    "EVENT_TYPES",
+    "KINDS",
+    "Column",
+    "Event",
+    "FxTable",
+    "Kind",
+    "Money",
+    "event_from_dict",
+    "kind",
+    "parse_event",
+]

@@ -69,11 +69,26 @@ def _money(name: str, help: str, *aliases: str) -> Column:
 
 
 CURRENCY = _c("currency", "str", "ISO 4217 code of every money column in the row", required=True)
-MARKET_REF = _c("market", "str", "market code", required=True, ref="markets.market",
-                aliases=("Country", "Region", "Market"))
+MARKET_REF = _c(
+    "market",
+    "str",
+    "market code",
+    required=True,
+    ref="markets.market",
+    aliases=("Country", "Region", "Market"),
+)
 
-CATEGORIES = ("beauty_personal_care", "mobile_digital", "fashion", "home", "food", "health",
-              "sports_outdoor", "toys", "other")
+CATEGORIES = (
+    "beauty_personal_care",
+    "mobile_digital",
+    "fashion",
+    "home",
+    "food",
+    "health",
+    "sports_outdoor",
+    "toys",
+    "other",
+)
 CREATOR_KINDS = ("koc", "influencer", "pro_host", "store_account")
 VIDEO_PURPOSES = ("test", "warmup", "evergreen")
 CHANNELS = ("live", "video", "shop")
@@ -82,19 +97,25 @@ PRODUCT_ROLES = ("hook", "hero", "profit", "test", "closing")
 TRAFFIC_SOURCES = ("foryou", "follows", "video", "ads", "search", "other")
 
 MARKETS = Kind(
-    "markets", "Countries or regions the brand sells in, with currency and time zone.",
+    "markets",
+    "Countries or regions the brand sells in, with currency and time zone.",
     key=("market",),
     columns=(
         _c("market", "str", "market code, e.g. US, UK, ID", required=True),
         _c("name", "str", "display name"),
         _c("currency", "str", "local currency, ISO 4217", required=True),
-        _c("timezone", "str", "IANA time zone of the market's lives, e.g. America/New_York",
-           required=True),
+        _c(
+            "timezone",
+            "str",
+            "IANA time zone of the market's lives, e.g. America/New_York",
+            required=True,
+        ),
     ),
 )
 
 PRODUCTS = Kind(
-    "products", "Products and their SKUs (one row per SKU).",
+    "products",
+    "Products and their SKUs (one row per SKU).",
     key=("sku_id",),
     columns=(
         _c("sku_id", "str", "SKU id", required=True, aliases=("SKU ID",)),
@@ -110,13 +131,19 @@ PRODUCTS = Kind(
 )
 
 CREATORS = Kind(
-    "creators", "Creators and hosts: KOCs, influencers, professional hosts, store accounts.",
+    "creators",
+    "Creators and hosts: KOCs, influencers, professional hosts, store accounts.",
     key=("creator_id",),
     columns=(
         _c("creator_id", "str", "creator id (TikTok handle or your own id)", required=True),
         _c("name", "str", "display name"),
-        _c("kind", "str", "koc, influencer, pro_host or store_account", required=True,
-           choices=CREATOR_KINDS),
+        _c(
+            "kind",
+            "str",
+            "koc, influencer, pro_host or store_account",
+            required=True,
+            choices=CREATOR_KINDS,
+        ),
         _c("markets", "str", "markets served, comma separated"),
         _c("categories", "str", "categories, comma separated"),
         _count("followers", "followers"),
@@ -127,8 +154,10 @@ CREATORS = Kind(
 )
 
 VIDEOS = Kind(
-    "videos", "Short videos: KOC tests, pre-live warm-ups, evergreen content.",
-    key=("video_id",), time_column="posted_at",
+    "videos",
+    "Short videos: KOC tests, pre-live warm-ups, evergreen content.",
+    key=("video_id",),
+    time_column="posted_at",
     columns=(
         _c("video_id", "str", "video id", required=True, aliases=("Video ID",)),
         _c("creator_id", "str", "creator", required=True, ref="creators.creator_id"),
@@ -150,8 +179,10 @@ VIDEOS = Kind(
 )
 
 SESSIONS = Kind(
-    "sessions", "Live sessions (one row per LIVE); accepts the Seller Center LIVE list export.",
-    key=("session_id",), time_column="actual_start",
+    "sessions",
+    "Live sessions (one row per LIVE); accepts the Seller Center LIVE list export.",
+    key=("session_id",),
+    time_column="actual_start",
     checks=(("planned_end", ">", "planned_start"), ("actual_end", ">", "actual_start")),
     columns=(
         _c("session_id", "str", "live session id", required=True, aliases=("LIVE ID", "Live ID")),
@@ -175,15 +206,22 @@ SESSIONS = Kind(
         _count("comments", "comments", "Comments"),
         _count("shares", "shares", "Shares"),
         _count("likes", "likes", "Likes"),
-        _c("avg_view_seconds", "float", "average viewing duration per view, seconds", min=0,
-           aliases=("Avg. viewing duration", "Avg. viewing duration (s)")),
+        _c(
+            "avg_view_seconds",
+            "float",
+            "average viewing duration per view, seconds",
+            min=0,
+            aliases=("Avg. viewing duration", "Avg. viewing duration (s)"),
+        ),
         _c("currency", "str", "currency of gmv (defaults to the market's)"),
     ),
 )
 
 LIVE_MINUTES = Kind(
-    "live_minutes", "Per-minute metrics of a live session.",
-    key=("session_id", "minute"), time_column="ts",
+    "live_minutes",
+    "Per-minute metrics of a live session.",
+    key=("session_id", "minute"),
+    time_column="ts",
     columns=(
         _c("session_id", "str", "session", required=True, ref="sessions.session_id"),
         _c("minute", "int", "minutes since the live started, from 0", required=True, min=0),
@@ -211,7 +249,8 @@ LIVE_MINUTES = Kind(
 )
 
 SESSION_PRODUCTS = Kind(
-    "session_products", "Products in a session's line-up: price, stock and pin time.",
+    "session_products",
+    "Products in a session's line-up: price, stock and pin time.",
     key=("session_id", "sku_id"),
     columns=(
         _c("session_id", "str", "session", required=True, ref="sessions.session_id"),
@@ -229,8 +268,10 @@ SESSION_PRODUCTS = Kind(
 )
 
 ORDERS = Kind(
-    "orders", "Order lines (one row per order x SKU); accepts the Seller Center order export.",
-    key=("order_id", "sku_id"), time_column="created_at",
+    "orders",
+    "Order lines (one row per order x SKU); accepts the Seller Center order export.",
+    key=("order_id", "sku_id"),
+    time_column="created_at",
     aliases_note="The Seller Center OrderSKUList export imports as it comes.",
     columns=(
         _c("order_id", "str", "order id", required=True, aliases=("Order ID",)),
@@ -241,8 +282,11 @@ ORDERS = Kind(
         _money("unit_price", "unit list price", "SKU Unit Original Price"),
         _money("seller_discount", "seller discount on the line", "SKU Seller Discount"),
         _money("platform_discount", "platform discount on the line", "SKU Platform Discount"),
-        _money("subtotal", "line amount after discounts (the line's GMV)",
-               "SKU Subtotal After Discount"),
+        _money(
+            "subtotal",
+            "line amount after discounts (the line's GMV)",
+            "SKU Subtotal After Discount",
+        ),
         _money("order_amount", "whole order amount", "Order Amount"),
         _c("currency", "str", "currency (defaults to the market's)"),
         _c("created_at", "ts", "created time, UTC", required=True, aliases=("Created Time",)),
@@ -251,8 +295,12 @@ ORDERS = Kind(
         _c("session_id", "str", "live session credited"),
         _c("video_id", "str", "video credited"),
         _c("status", "str", "order status", aliases=("Order Status",)),
-        _c("cancel_return_type", "str", "cancellation or return, if any",
-           aliases=("Cancelation/Return Type", "Cancellation/Return Type")),
+        _c(
+            "cancel_return_type",
+            "str",
+            "cancellation or return, if any",
+            aliases=("Cancelation/Return Type", "Cancellation/Return Type"),
+        ),
         _c("seller_sku", "str", "seller SKU", aliases=("Seller SKU",)),
         _c("product_name", "str", "product name", aliases=("Product Name",)),
         _c("variation", "str", "variation", aliases=("Variation",)),
@@ -260,8 +308,10 @@ ORDERS = Kind(
 )
 
 AD_SPEND = Kind(
-    "ad_spend", "Ad spend by campaign and time (GMV Max or LIVE ads), with its phase.",
-    key=("campaign_id", "ts"), time_column="ts",
+    "ad_spend",
+    "Ad spend by campaign and time (GMV Max or LIVE ads), with its phase.",
+    key=("campaign_id", "ts"),
+    time_column="ts",
     columns=(
         _c("campaign_id", "str", "campaign id", required=True, aliases=("Campaign ID",)),
         _c("session_id", "str", "live session the spend supports"),
@@ -277,8 +327,10 @@ AD_SPEND = Kind(
 )
 
 INVENTORY = Kind(
-    "inventory", "Stock per SKU and location: on hand, inbound with its arrival, lead time.",
-    key=("sku_id", "location", "as_of"), time_column="as_of",
+    "inventory",
+    "Stock per SKU and location: on hand, inbound with its arrival, lead time.",
+    key=("sku_id", "location", "as_of"),
+    time_column="as_of",
     columns=(
         _c("sku_id", "str", "SKU", required=True, ref="products.sku_id"),
         _c("location", "str", "warehouse or market", required=True),
@@ -291,8 +343,10 @@ INVENTORY = Kind(
 )
 
 BUYERS = Kind(
-    "buyers", "Buyers and fans: when they followed and joined the fan club.",
-    key=("buyer_id",), time_column="first_seen_at",
+    "buyers",
+    "Buyers and fans: when they followed and joined the fan club.",
+    key=("buyer_id",),
+    time_column="first_seen_at",
     columns=(
         _c("buyer_id", "str", "buyer", required=True),
         _c("market", "str", "market", ref="markets.market"),
@@ -303,8 +357,10 @@ BUYERS = Kind(
 )
 
 FX_RATES = Kind(
-    "fx_rates", "Dated exchange rates: one unit of `currency` is worth `rate` units of `quote`.",
-    key=("date", "currency", "quote"), time_column="date",
+    "fx_rates",
+    "Dated exchange rates: one unit of `currency` is worth `rate` units of `quote`.",
+    key=("date", "currency", "quote"),
+    time_column="date",
     columns=(
         _c("date", "date", "date the rate holds from", required=True),
         _c("currency", "str", "currency converted from", required=True),
@@ -313,10 +369,23 @@ FX_RATES = Kind(
     ),
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    MARKETS, PRODUCTS, CREATORS, VIDEOS, SESSIONS, LIVE_MINUTES, SESSION_PRODUCTS, ORDERS,
-    AD_SPEND, INVENTORY, BUYERS, FX_RATES,
-)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        MARKETS,
+        PRODUCTS,
+        CREATORS,
+        VIDEOS,
+        SESSIONS,
+        LIVE_MINUTES,
+        SESSION_PRODUCTS,
+        ORDERS,
+        AD_SPEND,
+        INVENTORY,
+        BUYERS,
+        FX_RATES,
+    )
+}
 
 # Order in which kinds can be loaded so every reference exists first.
 LOAD_ORDER = list(KINDS)
