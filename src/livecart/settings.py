@@ -26,6 +26,9 @@ class Settings:
     port: int = _s(8000, "port `livecart serve` listens on")
     api_token: str = _s("", "bearer token for the web API; required off loopback and for writes")
     ingest_secret: str = _s("", "shared secret that signs event batches sent to the HTTP ingest")
+    duckdb_memory_limit: str = _s(
+        "", "cap on DuckDB's memory, e.g. '2GB' (empty: DuckDB's default, 80% of RAM)"
+    )
     import_problem_limit: int = _s(200, "most problems an import rejection lists")
     lateness_seconds: int = _s(
         120, "how late a live event may arrive and still count in its minute"

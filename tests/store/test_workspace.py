@@ -82,3 +82,15 @@ def test_read_only_open_of_an_old_workspace_upgrades_it_first(tmp_path):
     ro = livecart.open(tmp_path / "w", read_only=True)
     assert ro.query("SELECT count(*) AS n FROM plans")["n"].iloc[0] == 0
     ro.close()
+
+
+def test_memory_limit_setting_is_applied_and_a_bad_one_refused(tmp_path):
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "livecart.toml").write_text('duckdb_memory_limit = "512MB"\n')
+    ws = livecart.init(tmp_path / "w")
+    limit = ws.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit.replace(" ", "") in ("512.0MiB", "488.2MiB", "512MB", "488.2MB")
+    ws.close()
+    (tmp_path / "w" / "livecart.toml").write_text('duckdb_memory_limit = "lots; DROP"\n')
+    with pytest.raises(WorkspaceError, match="not a size"):
+        livecart.open(tmp_path / "w")

@@ -36,7 +36,7 @@ def run() -> None:
     except ImportRejected as e:
         err_console.print(f"[red]error:[/red] {str(e).splitlines()[0]}", highlight=False)
         for p in e.problems:
-            err_console.print(f"  {p}", highlight=False, markup=False)
+            err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(1)
     except LivecartError as e:
         err_console.print(f"[red]error:[/red] {e}", highlight=False)

@@ -65,6 +65,9 @@ class Workspace:
                 f"cannot open the workspace at {p}: {e}. Is another livecart process "
                 f"(a `livecart serve`?) using it? Stop it and try again."
             ) from None
+        settings = load_settings(p)
+        if settings.duckdb_memory_limit:
+            con.execute(f"SET memory_limit = '{_memory_limit(settings.duckdb_memory_limit)}'")
         if not read_only:
             migrate(con)
         elif schema_version(con) < SCHEMA_VERSION:
@@ -72,7 +75,7 @@ class Workspace:
             con.close()
             cls._connect(p).close()
             return cls._connect(p, read_only=True)
-        return cls(p, con, load_settings(p))
+        return cls(p, con, settings)
 
     def close(self) -> None:
         self.con.close()
@@ -115,18 +118,22 @@ class Workspace:
                 con.register("_upsert_src", data)
                 src = "_upsert_src"
             try:
-                on = " AND ".join(f't."{c}" IS NOT DISTINCT FROM s."{c}"' for c in k.key)
-                con.execute(
-                    f'DELETE FROM "{k.name}" t USING (SELECT DISTINCT '
-                    f"{', '.join(chr(34) + c + chr(34) for c in k.key)} FROM {src}) s "
-                    f"WHERE {on}"
-                )
+                if not self._is_empty(k.name):  # a first import has nothing to replace
+                    keys = ", ".join(f'"{c}"' for c in k.key)
+                    on = " AND ".join(f't."{c}" IS NOT DISTINCT FROM s."{c}"' for c in k.key)
+                    con.execute(
+                        f'DELETE FROM "{k.name}" t USING (SELECT DISTINCT {keys} FROM {src}) s '
+                        f"WHERE {on}"
+                    )
                 n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
                 con.execute(f'INSERT INTO "{k.name}" ({cols}) SELECT {cols} FROM {src}')
             finally:
                 if src == "_upsert_src":
                     con.unregister("_upsert_src")
         return int(n)
+
+    def _is_empty(self, table: str) -> bool:
+        return self.con.execute(f'SELECT NOT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]
 
     def record_import(self, sha256: str, kind_name: str, file: str, rows: int) -> None:
         with self.transaction() as con:
@@ -194,6 +201,18 @@ class Workspace:
             "markets": markets,
             "reporting_currency": self.settings.reporting_currency,
         }
+
+
+def _memory_limit(value: str) -> str:
+    """'2GB', '512 MB' and the like; anything else is refused (it goes into a SET statement)."""
+    import re
+
+    v = value.strip().upper().replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KIB|MIB|GIB|TIB)", v):
+        raise WorkspaceError(
+            f"duckdb_memory_limit {value!r} is not a size: write it like '2GB' or '512MB'"
+        )
+    return v
 
 
 def open(path: str | Path, read_only: bool = False) -> Workspace:  # noqa: A001 - livecart.open
