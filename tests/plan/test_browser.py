@@ -3,28 +3,17 @@ the real `livecart serve` on a loopback port."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 import livecart
 from livecart.plan import create_plan, save_plan
+from tests.browser import chromium_page
+from tests.browser import served as serve_workspace
 from tests.plan.conftest import NOW
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -36,37 +25,13 @@ def served(plan_path: Path):
         )
         p.session_id = sid
         save_plan(ws, p, change="linked")
-    env = {**os.environ, "LIVECART_API_TOKEN": ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "livecart", "serve", str(plan_path), "--port", str(_port())],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        line = proc.stdout.readline()
-        url = line.split(" at ")[1].split()[0]
-        for _ in range(100):
-            try:
-                if httpx.get(url + "healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serve_workspace(plan_path) as url:
         yield url, p, sid
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stdout.close()
 
 
 def test_plan_retro_and_ads_pages_show_what_a_person_needs(served):
-    from playwright.sync_api import sync_playwright
-
     url, plan, sid = served
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = b.new_page()
+    with chromium_page() as page:
         page.goto(url + "plans")
         page.click(f"text={plan.plan_id}")
         assert page.locator("#plan-title").inner_text() == plan.title
@@ -88,4 +53,3 @@ def test_plan_retro_and_ads_pages_show_what_a_person_needs(served):
         ]
         assert sum(int(s.rstrip("%")) for s in shares) in (99, 100, 101)
         assert "2:6:2" in page.locator("#split-reason").inner_text()
-        b.close()

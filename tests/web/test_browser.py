@@ -3,75 +3,25 @@ chromium through Playwright, checked for what a person sees."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.browser import chromium_page
+from tests.browser import served as serve_workspace
 from tests.report.sample_workspace import EXPECTED
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def served(sample_path: Path) -> Iterator[str]:
-    """The real command in a subprocess; yields the URL it printed."""
-    env = {**os.environ, "LIVECART_API_TOKEN": ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "livecart", "serve", str(sample_path), "--port", str(_free_port())],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        line = proc.stdout.readline()
-        assert "http://127.0.0.1:" in line, line + proc.stdout.read()
-        url = line.split(" at ")[1].split()[0]
-        for _ in range(100):
-            try:
-                if httpx.get(url + "healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serve_workspace(sample_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
 
 
 @pytest.mark.browser
 def test_overview_in_headless_chromium_shows_the_workspaces_numbers(served):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    with chromium_page(viewport={"width": 1200, "height": 1000}) as page:
         external = []
         page.on(
             "request", lambda r: external.append(r.url) if not r.url.startswith(served) else None
@@ -92,4 +42,3 @@ def test_overview_in_headless_chromium_shows_the_workspaces_numbers(served):
         page.click("nav >> text=Overview")
         assert page.locator("#headline-gmv").inner_text() == gmv
         assert external == []  # nothing loaded from the network
-        browser.close()

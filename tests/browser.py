@@ -1,0 +1,76 @@
+"""What every browser test needs: the real `livecart serve` in a subprocess on a free loopback
+port, and Debian's headless chromium driven by Playwright (never `playwright install`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags chromium keeps dialling out on a closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(workspace: Path) -> Iterator[str]:
+    """Run `livecart serve` for ``workspace``; yield the URL it printed once /healthz answers."""
+    env = {**os.environ, "LIVECART_API_TOKEN": ""}
+    cmd = [sys.executable, "-m", "livecart", "serve", str(workspace), "--port", str(free_port())]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    try:
+        line = proc.stdout.readline()
+        assert "http://127.0.0.1:" in line, line + proc.stdout.read()
+        url = line.split(" at ")[1].split()[0]
+        for _ in range(200):
+            try:
+                if httpx.get(url + "healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+
+
+@contextlib.contextmanager
+def chromium_page(**page_options: Any) -> Iterator[Any]:
+    """A fresh page in headless chromium; skips the test where chromium is not installed."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (bash .ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(**page_options)
+        finally:
+            browser.close()
