@@ -10,6 +10,7 @@ see. docs/simulator.md describes the model and where its magnitudes come from.
 """
 
 from livecart.demo.build import DemoSummary, build
+from livecart.demo.demand import uncensored_demand
 from livecart.demo.stream import session_events, truth
 
-__all__ = ["DemoSummary", "build", "session_events", "truth"]
+__all__ = ["DemoSummary", "build", "session_events", "truth", "uncensored_demand"]
