@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 import warnings
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -17,8 +15,9 @@ import uvicorn
 import livecart
 from livecart.demo import session_events
 from livecart.web import create_app
-from livecart.web.live_page import PAGE
 from livecart.web.pages import PAGES
+from livecart.web.pages.live import PAGE
+from tests.browser import chromium_page, free_port
 from tests.live.synth import synth_session
 
 with warnings.catch_warnings():
@@ -27,22 +26,12 @@ with warnings.catch_warnings():
 
 TOKEN = "t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def pages():
-    """The registry with this page in the Live slot (until the registry lists it)."""
-    return [PAGE if p.key == "live" else p for p in PAGES]
+    """The page registry: it lists the Live page."""
+    assert PAGE in PAGES
+    return PAGES
 
 
 def wait_done(get, sid: str, timeout: float = 60) -> dict:
@@ -78,19 +67,13 @@ def test_replay_through_the_api_serves_the_view_and_its_event_stream(tmp_path):
         assert c.post("/api/live/replay", content=b"  ", headers=AUTH).status_code == 422
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served_demo(demo_path, tmp_path):
     """A copy of the demo workspace served by uvicorn on a free loopback port."""
     ws_dir = tmp_path / "ws"
     shutil.copytree(demo_path, ws_dir)
     app = create_app(ws_dir, api_token=TOKEN, pages=pages())
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
     )
@@ -106,10 +89,7 @@ def served_demo(demo_path, tmp_path):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_live_page_in_chromium_shows_the_stored_sessions_final_gmv(served_demo):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
     import httpx
-    from playwright.sync_api import sync_playwright
 
     url, ws_dir, app = served_demo
     ws = app.state.workspace
@@ -120,9 +100,7 @@ def test_live_page_in_chromium_shows_the_stored_sessions_final_gmv(served_demo):
     speed = n_min * 60 / 4
     r = httpx.post(f"{url}/api/live/replay?speed={speed}", content=body, headers=AUTH, timeout=30)
     assert r.status_code == 200, r.text
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    with chromium_page(viewport={"width": 1200, "height": 1000}) as page:
         for _ in range(100):  # the session appears once its live_start is read
             if httpx.get(f"{url}/api/live/{sid}").status_code == 200:
                 break
@@ -133,7 +111,6 @@ def test_live_page_in_chromium_shows_the_stored_sessions_final_gmv(served_demo):
         )
         shown = float(page.locator("#live-gmv").get_attribute("data-value"))
         text = page.locator("#live-gmv").inner_text()
-        browser.close()
     assert shown == pytest.approx(float(gmv), abs=0.005)
     assert f"{float(gmv):,.2f}" in text
 

@@ -4,7 +4,7 @@ a ``PAGE = Page(...)`` and put ``PAGE`` in this list (replacing its placeholder)
 from __future__ import annotations
 
 from livecart.web.page import Page
-from livecart.web.pages import ads, overview, plans, products, stock
+from livecart.web.pages import ads, ingest, live, overview, plans, products, stock
 
 PAGES: list[Page] = [
     overview.PAGE,
@@ -16,13 +16,7 @@ PAGES: list[Page] = [
         "creator roster, host x product fit, influencer or professional host, host schedule",
     ),
     stock.PAGE,
-    Page(
-        "live",
-        "Live",
-        "/live",
-        "the golden-hour monitor: per-minute KPIs, nowcast and alerts",
-        issue=4,
-    ),
+    live.PAGE,
     ads.PAGE,
     Page(
         "fans",
@@ -31,4 +25,5 @@ PAGES: list[Page] = [
         "viewer to follower to fan-club member to repeat buyer; fan lifetime value",
     ),
     plans.PAGE,
+    ingest.PAGE,
 ]

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 
 from livecart.live.http_ingest import MAX_BYTES, IngestJournal, IngestRefused, JournalSource
 from livecart.web.deps import workspace
-from livecart.web.live_page import hub
 from livecart.web.page import Page
+from livecart.web.pages.live import hub
 
 router = APIRouter()
 ROUTE = "/api/sessions/{session_id}/events"
