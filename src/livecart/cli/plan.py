@@ -206,7 +206,10 @@ def retro_cmd(
     t = Table("metric", "planned", "actual", "gap")
     for x in r.rows:
         t.add_row(
-            x["label"], f"{x['planned']:,.2f}", f"{x['actual']:,.2f}", f"{x['gap_pct']:+.0f}%"
+            x["label"],
+            f"{x['planned']:,.2f}",
+            f"{x['actual']:,.2f}",
+            "not planned" if x["gap_pct"] is None else f"{x['gap_pct']:+.0f}%",
         )
     console.print(f"session {session} against plan {r.plan_id} ({r.currency})")
     console.print(t)

@@ -120,13 +120,14 @@ def retro(ws: Workspace, session_id: str, plan: SessionPlan) -> Retro:
         if p is None or a is None or pd.isna(a):
             continue
         gap = a - p
-        pct = gap / p * 100 if p else float("nan")
+        pct = gap / p * 100 if p else None  # nothing planned: no percentage to show
         r.rows.append(
             {"metric": k, "label": label, "planned": p, "actual": a, "gap": gap, "gap_pct": pct}
         )
     r.skus = _skus(ws, plan, session_id)
     ranked = sorted(
-        (x for x in r.rows if not pd.isna(x["gap_pct"])), key=lambda x: -abs(x["gap_pct"])
+        (x for x in r.rows if x["gap_pct"] is not None and not pd.isna(x["gap_pct"])),
+        key=lambda x: -abs(x["gap_pct"]),
     )
     r.largest = [
         f"{x['label']}: {x['actual']:,.0f} against {x['planned']:,.0f} planned "
