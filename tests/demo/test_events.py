@@ -18,14 +18,12 @@ SESSIONS = ("L0001", "L0007", "L0019")
 def _aggregate(events) -> pd.DataFrame:
     start = events[0].ts
     rows: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
-    online = peak_carry = 0
+    online = 0
     peaks: dict[int, int] = {}
     for e in events:
         if e.type in ("live_start", "live_end"):
             continue
         m = (e.ts - start) // 60_000
-        if m not in peaks:
-            peaks[m] = online  # level carried in from the minute before
         r = rows[m]
         if e.type == "join":
             online += 1
@@ -34,8 +32,9 @@ def _aggregate(events) -> pd.DataFrame:
         elif e.type == "leave":
             online -= 1
             r["exits"] += 1
-        elif e.type == "viewers":
+        elif e.type == "viewers":  # time-ordered: the minute's last snapshot wins
             r["viewers_online"] = e.count
+            peaks[m] = max(peaks.get(m, 0), e.count)
         elif e.type == "order":
             r["orders"] += 1
             r["units"] += e.quantity
@@ -56,9 +55,7 @@ def _aggregate(events) -> pd.DataFrame:
             }.get(e.type)
             if key:
                 r[key] += e.count if e.type in ("like", "gift", "product_impression") else 1
-        peaks[m] = max(peaks[m], online)
-        peak_carry = online
-    assert peak_carry >= 0
+    assert online >= 0  # never more leaves than joins
     out = pd.DataFrame.from_dict(rows, orient="index").fillna(0)
     out["viewers_peak"] = pd.Series(peaks)
     return out.sort_index()

@@ -41,6 +41,7 @@ PRIO = np.array(
     dtype=np.int8,
 )
 MIN_MS = 60_000
+SNAPSHOT_MS = 10_000  # viewer-count snapshots every 10 s
 SPAN_MS = 59_990  # events inside a minute fall in [0, SPAN_MS); stock and viewers come after
 BUYER = {"follow_prob": 0.30, "fan_club_prob": 0.10}  # fan club is a subset of followers
 ENGAGE = {
@@ -120,6 +121,7 @@ def simulate(plan: SessionPlan, seed: int) -> RoomLog:
         online = _online(joins, leaves, plan.minutes)
         _funnel(rng, plan, g_min, plan.minutes, online, remaining, buf)
     _room_events(rng, plan, online, buf)
+    _viewer_snapshots(joins, leaves, plan.minutes, buf)
     buf.add("live_start", [0])
     buf.add("live_end", [end])
     cols = buf.frame()
@@ -154,6 +156,15 @@ def _online(joins: np.ndarray, leaves: np.ndarray, minutes: int) -> np.ndarray:
     """Viewers online at the end of each minute (the `viewers` snapshot, at ms 59,999)."""
     t = np.arange(1, minutes + 1) * MIN_MS - 1
     return np.searchsorted(joins, t, "right") - np.searchsorted(leaves, t, "right")
+
+
+def _viewer_snapshots(joins: np.ndarray, leaves: np.ndarray, minutes: int, buf: _Buf) -> None:
+    """The room's viewer count every 10 seconds (as TikTok's viewer-count updates come), each the
+    joins minus leaves so far; the last of a minute (at ms 59,999) is that minute's `online`."""
+    t = (np.arange(minutes * 6) + 1) * SNAPSHOT_MS - 1
+    buf.add(
+        "viewers", t, cnt=np.searchsorted(joins, t, "right") - np.searchsorted(leaves, t, "right")
+    )
 
 
 def _funnel(rng, plan, t0, t1, online, remaining, buf) -> int:
@@ -218,7 +229,6 @@ def _room_events(rng, plan, online, buf) -> None:
     """Snapshots, pins, ads, impressions and engagement, per minute."""
     n = plan.minutes
     base = np.arange(n) * MIN_MS
-    buf.add("viewers", base + 59_999, cnt=online)
     change = np.flatnonzero(np.r_[True, plan.pin[1:] != plan.pin[:-1]])
     buf.add("pin", base[change], sku=plan.pin[change])
     paid = np.flatnonzero(plan.spend > 0)

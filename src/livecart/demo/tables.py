@@ -39,8 +39,7 @@ def _naive(ms: np.ndarray | int) -> pd.DatetimeIndex:
 
 def live_minutes(log: RoomLog) -> pd.DataFrame:
     """Per-minute metrics: counts and sums of the minute's events; viewers_online is the
-    minute's `viewers` snapshot, viewers_peak the highest running count of joins minus leaves
-    within the minute (carried in from the minute before included)."""
+    minute's last `viewers` snapshot, viewers_peak the highest snapshot within the minute."""
     c, p = log.cols, log.plan
     n = p.minutes
     inside = c["ts"] < n * MIN_MS
@@ -59,10 +58,13 @@ def live_minutes(log: RoomLog) -> pd.DataFrame:
         "ts": _naive(p.start_ms + np.arange(n) * MIN_MS),
     }
     snap = typ == T["viewers"]
-    online = np.zeros(n, np.int64)
-    online[minute[snap]] = c["cnt"][snap]
-    out["viewers_online"] = online
-    out["viewers_peak"] = _peaks(c, minute, n)
+    last = snap & (c["ts"] % MIN_MS == MIN_MS - 1)
+    online = np.zeros(n + 1, np.int64)
+    online[minute[last]] = c["cnt"][last]
+    peak = np.zeros(n + 1, np.int64)
+    np.maximum.at(peak, minute[snap], c["cnt"][snap])
+    out["viewers_online"] = online[:n]
+    out["viewers_peak"] = peak[:n]
     for col, name in COUNTED.items():
         out[col] = count(name).astype(np.int64)
     for col, name in SUMMED.items():
@@ -76,23 +78,6 @@ def live_minutes(log: RoomLog) -> pd.DataFrame:
     out["currency"] = p.currency
     assert tuple(SOURCES) == TRAFFIC_SOURCES
     return pd.DataFrame(out)
-
-
-def _peaks(c: dict[str, np.ndarray], minute: np.ndarray, n: int) -> np.ndarray:
-    step = np.where(c["type"] == T["join"], 1, np.where(c["type"] == T["leave"], -1, 0))
-    running = np.cumsum(step)
-    peak = np.zeros(n + 1, np.int64)
-    np.maximum.at(peak, minute, running)
-    # the level carried in from the previous minute counts too
-    last = np.zeros(n + 1, np.int64)
-    last[minute] = running  # events are in time order, so the last write per minute wins
-    carried = np.concatenate([[0], last[:-1]])
-    has = np.zeros(n + 1, bool)
-    has[minute] = True
-    for t in range(1, n + 1):  # minutes without events carry the level through
-        if not has[t - 1]:
-            carried[t] = carried[t - 1]
-    return np.maximum(peak, carried)[:n]
 
 
 def session_row(log: RoomLog, lm: pd.DataFrame, rng: np.random.Generator) -> dict:
