@@ -139,7 +139,8 @@ def xadd_limit(port: int, n: int) -> float:
 def consume(port: int, group: str, name: str, folder: str, q: mp.Queue) -> None:
     """One worker process: its own workspace and checkpoint, until the streams are idle."""
     import livecart
-    from livecart.live.redis_stream import RedisSource, WorkerRun, connect
+    from livecart.live import LiveRun
+    from livecart.live.redis_stream import RedisSource, connect
 
     ws = livecart.init(Path(folder) / name)
     src = RedisSource(
@@ -149,10 +150,10 @@ def consume(port: int, group: str, name: str, folder: str, q: mp.Queue) -> None:
         idle_stop_s=1.5,
         count=5000,
     )
-    run = WorkerRun(ws, src, checkpoint=Path(folder) / f"{name}.ckpt")
+    run = LiveRun(ws, src, checkpoint=Path(folder) / f"{name}.ckpt")
     first, last = [None], [None]
 
-    def tick(r: WorkerRun) -> None:
+    def tick(r: LiveRun) -> None:
         now = time.perf_counter()
         if r.monitor.events_in and first[0] is None:
             first[0] = now

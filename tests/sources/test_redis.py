@@ -9,9 +9,9 @@ import threading
 import numpy as np
 import pytest
 
-from livecart.live import Monitor, totals
+from livecart.live import LiveRun, Monitor, totals
 from livecart.live import columns as C
-from livecart.live.redis_stream import Publisher, RedisSource, WorkerRun
+from livecart.live.redis_stream import Publisher, RedisSource
 
 T0 = 1_764_615_600_000
 KEYS = ("gmv", "orders", "units", "entries", "likes", "comments", "viewers_last", "viewers_peak")
@@ -66,9 +66,9 @@ def pick(st) -> dict:
     return {k: float(t[k]) for k in KEYS}
 
 
-def worker(ws, client, group, name, ckpt=None, **kw) -> WorkerRun:
+def worker(ws, client, group, name, ckpt=None, **kw) -> LiveRun:
     src = RedisSource(client, group=group, consumer=name, idle_stop_s=1.0, block_ms=100, **kw)
-    run = WorkerRun(ws, src, checkpoint=ckpt, save_every_s=0.0)
+    run = LiveRun(ws, src, checkpoint=ckpt, save_every_s=0.0)
     run.ws.settings = run.ws.settings.updated(lateness_seconds=3600)
     run.monitor.lateness_ms = 3600 * 1000
     return run
@@ -150,7 +150,7 @@ def test_a_crashed_worker_restarted_loses_nothing_and_counts_nothing_twice(
         after=after,
         crash_commit=crash_commit,
     )
-    first = WorkerRun(ws, src, checkpoint=ckpt, save_every_s=0.0)
+    first = LiveRun(ws, src, checkpoint=ckpt, save_every_s=0.0)
     first.monitor.lateness_ms = 3600 * 1000
     with pytest.raises(Crash):
         first.run()

@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from livecart.cli.app import app, console, err_console, print_json
+from livecart.errors import LivecartError
 from livecart.live import (
     AlertRules,
     LiveRun,
@@ -35,7 +36,15 @@ app.add_typer(live_app, name="live")
 @app.command()
 def monitor(
     directory: Path = typer.Argument(..., help="workspace folder"),
-    replay: Path = typer.Option(..., "--replay", help="JSON-lines or CSV event recording"),
+    replay: Path = typer.Option(None, "--replay", help="JSON-lines or CSV event recording"),
+    redis: str = typer.Option(
+        "", "--redis", help="run as a worker on Redis Streams instead, e.g. redis://127.0.0.1:6379"
+    ),
+    group: str = typer.Option("livecart", "--group", help="with --redis: the consumer group"),
+    name: str = typer.Option("", "--name", help="with --redis: this worker's name (host name)"),
+    idle_stop: float = typer.Option(
+        0.0, "--idle-stop", help="with --redis: stop after this many idle seconds (0: never)"
+    ),
     speed: float = typer.Option(
         0.0, "--speed", help="1 = real time, N = N x faster, 0 = as fast as possible"
     ),
@@ -52,7 +61,15 @@ def monitor(
     stockout_minutes: float = typer.Option(10.0, help="alert when a SKU sells out within"),
     rate_minutes: int = typer.Option(5, help="alert after CTR/CTOR below plan this long"),
 ) -> None:
-    """Replay events into the live monitor; write per-minute results into the workspace."""
+    """Run the live monitor on a recording (--replay) or as a Redis Streams worker (--redis);
+    write per-minute results into the workspace."""
+    if (replay is None) == (not redis):
+        raise LivecartError("give one event source: --replay FILE or --redis URL")
+    if redis:
+        from livecart.cli.sources import run_redis_worker
+
+        run_redis_worker(directory, redis, group, name, idle_stop=idle_stop, as_json=as_json)
+        return
     rules = AlertRules(stockout_minutes=stockout_minutes, rate_minutes=rate_minutes)
     targets = json.loads(plan.read_text()) if plan else None
     ckpt = checkpoint_path(directory, replay.stem)

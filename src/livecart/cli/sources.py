@@ -46,15 +46,29 @@ def worker(
     ),
     as_json: bool = typer.Option(False, "--json", help="print the final totals as JSON"),
 ) -> None:
-    """Run a monitor worker on Redis Streams: take rooms in GROUP, checkpoint, acknowledge."""
-    from livecart.live.redis_stream import RedisSource, WorkerRun, connect
+    """Run a monitor worker on Redis Streams: take rooms in GROUP, checkpoint, acknowledge.
+    The same as `livecart monitor DIR --redis URL --group G`."""
+    run_redis_worker(directory, redis_url, group, name, prefix, idle_stop, as_json)
+
+
+def run_redis_worker(
+    directory: Path,
+    redis_url: str,
+    group: str = "livecart",
+    name: str = "",
+    prefix: str = "livecart",
+    idle_stop: float = 0.0,
+    as_json: bool = False,
+) -> None:
+    from livecart.live import LiveRun
+    from livecart.live.redis_stream import RedisSource, connect
 
     name = name or socket.gethostname()
     src = RedisSource(
         connect(redis_url), group=group, consumer=name, prefix=prefix, idle_stop_s=idle_stop or None
     )
     with Workspace.open(directory) as ws:
-        run = WorkerRun(ws, src, checkpoint=checkpoint_path(directory, f"redis-{group}-{name}"))
+        run = LiveRun(ws, src, checkpoint=checkpoint_path(directory, f"redis-{group}-{name}"))
         try:
             run.run()
         except KeyboardInterrupt:

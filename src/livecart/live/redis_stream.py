@@ -35,7 +35,6 @@ from typing import Any
 
 from livecart.errors import LivecartError
 from livecart.live import columns as C
-from livecart.live.runner import LiveRun
 from livecart.live.source import Batch
 
 INSTALL = 'Redis Streams need the optional extra: pip install "livecart[redis]"'
@@ -129,7 +128,7 @@ class Publisher:
 class RedisSource:
     """A monitor source: this worker's rooms, read through consumer group ``group`` as
     ``consumer``. Position: ``{"rooms": {session_id: last applied entry id}, "ended": [...]}``.
-    Run it with ``WorkerRun`` (a LiveRun that calls ``commit`` after each checkpoint).
+    Run it with ``LiveRun``, which calls ``commit`` after each checkpoint.
     ``idle_stop_s``: stop after that long without any new entry (None: run until ``close``)."""
 
     def __init__(
@@ -285,14 +284,3 @@ class RedisSource:
             if ann is not None and not self.delivered.get(room):
                 pipe.xack(self.keys.rooms, self.group, ann)
         pipe.execute()
-
-
-class WorkerRun(LiveRun):
-    """A LiveRun whose source learns, after each checkpoint, which position the saved state
-    holds (``source.commit(position)``): the Redis worker acknowledges exactly that."""
-
-    def save(self) -> None:
-        super().save()
-        commit = getattr(self.source, "commit", None)
-        if commit is not None and self.position is not None and self.checkpoint is not None:
-            commit(self.position)

@@ -96,6 +96,9 @@ class LiveRun:
                 self.checkpoint,
                 {"monitor": self.monitor, "book": self.book, "position": self.position},
             )
+            commit = getattr(self.source, "commit", None)  # e.g. acknowledge Redis entries
+            if commit is not None and self.position is not None:
+                commit(self.position)
 
     def _upsert_sessions(self, states: list[SessionState]) -> None:
         """Keep the sessions table's rows (planned times, room...) and refresh the totals."""

@@ -31,7 +31,9 @@ class Batch:
 
 class Source(Protocol):
     """One small interface: ``batches(position)`` yields Batches starting after ``position``
-    (None: from the beginning)."""
+    (None: from the beginning). A source that must confirm delivery (a Redis consumer group
+    acknowledging entries) may also have ``commit(position)``: the runner calls it after each
+    checkpoint with the position the saved state holds, never before."""
 
     def batches(self, position: Any = None) -> Iterator[Batch]: ...
 
