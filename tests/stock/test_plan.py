@@ -18,8 +18,14 @@ from livecart.stock.replan import compare, latest_saved, replan
 
 @pytest.fixture(scope="module")
 def late_session(demo_path) -> str:
+    """One of the demo's latest lives (not the last) for which the unconstrained plan orders
+    something, so that budgets have something to bind."""
     with livecart.open(demo_path, read_only=True) as ws:
-        return ws.query("SELECT session_id FROM sessions ORDER BY planned_start DESC").iloc[1, 0]
+        ids = ws.query("SELECT session_id FROM sessions ORDER BY planned_start DESC")["session_id"]
+        for sid in ids.iloc[1:8]:
+            if sum(ln.order_qty for ln in plan_stock(ws, sid).lines) >= 20:
+                return sid
+    raise AssertionError("no late demo live with something to order")
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ For each seed a demo workspace is built; its sessions are split in time (the las
 share held out); the forecaster learns from the earlier ones only (held-out sessions' history
 features still see everything that happened before each of them, as a planner would). Held-out
 demand is the simulator's **uncensored** demand: each held-out session is re-simulated with
-unlimited stock from the same seed (`room.simulate`), so sold-out SKUs are scored on what buyers
-wanted, not on what was on the shelf.
+unlimited stock from the same seed (`livecart.demo.uncensored_demand`), so sold-out SKUs are
+scored on what buyers wanted, not on what was on the shelf.
 
 Reported (means over seeds, and per seed):
 - ``pinball_loss``: mean pinball (quantile) loss over the 10th, 50th and 90th percentiles, units;
@@ -29,10 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from livecart.demo import build, room
-from livecart.demo.plans import make_plans
-from livecart.demo.room import T
-from livecart.demo.world import make_world
+from livecart.demo import build, uncensored_demand
 from livecart.stock.costs import StockCosts, unit_costs
 from livecart.stock.forecast import DemandForecaster
 from livecart.stock.history import add_history, load_rows
@@ -47,30 +44,6 @@ def pinball(y: np.ndarray, q: np.ndarray, levels: np.ndarray = LEVELS) -> float:
     """Mean pinball loss over rows and levels: ``max(t (y - q), (t - 1)(y - q))``."""
     d = y[:, None] - q
     return float(np.mean(np.maximum(levels * d, (levels - 1) * d)))
-
-
-def true_demand(seed: int, scale: float, sessions: set[str]) -> pd.DataFrame:
-    """Uncensored demand per session x SKU: the session re-simulated with unlimited stock."""
-    out = []
-    w = make_world(seed, scale)
-    for p in make_plans(w):
-        if p.session_id not in sessions:
-            continue
-        p.stock = np.full(len(p.skus), 10**9, dtype=np.int64)
-        c = room.simulate(p, w.seed).cols
-        o = c["type"] == T["order"]
-        units = np.bincount(c["sku"][o], weights=c["cnt"][o], minlength=len(p.skus))
-        out.append(
-            pd.DataFrame(
-                {
-                    "session_id": p.session_id,
-                    "sku_id": p.sku_names,
-                    "demand": units,
-                    "expected_units": p.expected_units,
-                }
-            )
-        )
-    return pd.concat(out, ignore_index=True)
 
 
 def _log_ratio_interval(
@@ -135,7 +108,7 @@ def evaluate_seed(
     cut = int(round(len(sessions) * (1 - holdout)))
     train = rows[rows["session_id"].isin(sessions[:cut])]
     test = rows[rows["session_id"].isin(sessions[cut:])].reset_index(drop=True)
-    truth = true_demand(seed, scale, set(sessions[cut:]))
+    truth = uncensored_demand(seed, scale, sessions[cut:]).rename(columns={"units": "demand"})
     test = test.merge(truth, on=["session_id", "sku_id"], how="left")
     y = test["demand"].to_numpy(float)
     f = DemandForecaster(seed=seed).fit(train)

@@ -4,12 +4,15 @@ Model: a censored log-linear regression (Tobit, Tobin 1958) of ``log(1 + units)`
 known before the live (`FEATURES`), ridge-penalized, fitted by maximum likelihood. Sold-out SKUs
 enter as right-censored: their sales are a lower bound on demand, never demand itself.
 
-Intervals: split-conformal calibration on held-out sessions (Lei et al. 2018, locally weighted:
+Intervals: cross-conformal calibration on held-out sessions (Lei et al. 2018, locally weighted:
 residuals scaled by ``sqrt(sigma^2 + 1 / (1 + E[units]))`` so small counts get their Poisson
-spread). Because calibration residuals of sold-out SKUs are censored too, their distribution is
-the Kaplan-Meier estimate (Kaplan & Meier 1958), as in censored conformal prediction (Candes, Lei
-& Ren 2023); where censoring leaves a tail unidentified the fitted normal residual fills it in.
-Sessions are split into folds; each fold's residuals come from the model fitted without it.
+spread). Sessions are split into folds; each fold's residuals come from the model fitted without
+it. A sold-out SKU's residual is taken at its projected demand (`lostsales`: sales over the share
+of its selling exposure the stock-out left), not treated as censored with the Kaplan-Meier
+estimate (Kaplan & Meier 1958; censored conformal prediction, Candes, Lei & Ren 2023): that
+estimate assumes censoring independent of demand, but stock follows expected demand, and on demo
+seeds 101-116 it made the upper tail far too long (80% intervals covered 86.5%). Kaplan-Meier
+remains for sold-out rows whose timing is unknown.
 
 With too little history (fewer than `MIN_SESSIONS` past sessions with sales) the forecast is a
 clearly labelled prior from category benchmarks (`PRIOR`).
@@ -199,6 +202,17 @@ def km_quantiles(r: np.ndarray, censored: np.ndarray, levels: np.ndarray) -> np.
 GRID = (np.arange(200) + 0.5) / 200  # quantile levels every distribution is carried on
 
 
+def residual_quantiles(r: np.ndarray, censored: np.ndarray) -> np.ndarray:
+    """Calibration residuals' quantiles on `GRID`: Kaplan-Meier where some are censored, and a
+    tail that censoring hides continued with the normal shape beyond the last known level."""
+    q = km_quantiles(r, censored, GRID)
+    known = np.flatnonzero(~np.isnan(q))
+    c = censored
+    normal = stats.norm.ppf(GRID) * np.nanstd(r[~c]) if (~c).sum() > 2 else stats.norm.ppf(GRID)
+    q = np.where(np.isnan(q), np.maximum(normal, q[known[-1]] if known.size else -np.inf), q)
+    return np.maximum.accumulate(q)
+
+
 @dataclass
 class DemandForecaster:
     """Fit on past session x SKU rows (`history.add_history`), forecast demand quantiles for
@@ -244,7 +258,11 @@ class DemandForecaster:
     def _calibrate(
         self, past: pd.DataFrame, x: np.ndarray, y: np.ndarray, c: np.ndarray
     ) -> np.ndarray:
-        """Cross-conformal: each fold of sessions scored by the model fitted without it."""
+        """Cross-conformal: each fold of sessions scored by the model fitted without it.
+
+        Sold-out rows are scored on their projected demand (``demand_est``,
+        `lostsales.add_lost_sales`): sales over the share of the SKU's exposure the stock-out
+        left. Rows without one fall back to the Kaplan-Meier estimate of censored residuals."""
         sessions = past["session_id"].unique()
         fold_of = dict(
             zip(
@@ -254,19 +272,17 @@ class DemandForecaster:
             )
         )
         fold = past["session_id"].map(fold_of).to_numpy()
+        est = past["demand_est"] if "demand_est" in past else pd.Series(np.nan, past.index)
+        projected = est.notna().to_numpy() & c
+        y_cal = np.where(projected, np.log1p(est.to_numpy(float)), y)
         r = np.empty(len(y))
         warm = np.append(self.model_.coef_, np.log(self.model_.sigma_))
         for k in range(self.folds):
             test = fold == k
             m = Tobit(self.ridge).fit(x[~test], y[~test], c[~test], start=warm)
             mu = m.predict(x[test])
-            r[test] = (y[test] - mu) / local_scale(mu, m.sigma_)
-        q = km_quantiles(r, c, GRID)
-        # a tail hidden by censoring: continue with the normal shape beyond the last known level
-        known = np.flatnonzero(~np.isnan(q))
-        normal = stats.norm.ppf(GRID) * np.nanstd(r[~c]) if (~c).sum() > 2 else stats.norm.ppf(GRID)
-        q = np.where(np.isnan(q), np.maximum(normal, q[known[-1]] if known.size else -np.inf), q)
-        return np.maximum.accumulate(q)
+            r[test] = (y_cal[test] - mu) / local_scale(mu, m.sigma_)
+        return residual_quantiles(r, c & ~projected)
 
     def quantiles(self, rows: pd.DataFrame, levels: np.ndarray = GRID) -> np.ndarray:
         """Demand quantiles (units), shape (rows, levels)."""

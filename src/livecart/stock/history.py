@@ -19,13 +19,14 @@ import pandas as pd
 
 from livecart.errors import LivecartError
 from livecart.model.money import FxTable
+from livecart.stock.lostsales import add_lost_sales
 from livecart.store import Workspace
 
 LINEUP_SQL = """
 SELECT sp.session_id, sp.sku_id, s.market, s.host_ids, s.planned_start, s.planned_end,
        s.actual_start, sp.position, sp.role, sp.price,
        coalesce(sp.currency, s.currency, m.currency) AS currency, sp.stock_start, sp.stock_end,
-       sp.stockout_minute, sp.pinned_minutes, p.category, p.unit_cost,
+       sp.stockout_minute, sp.first_pin_minute, sp.pinned_minutes, p.category, p.unit_cost,
        p.currency AS cost_currency, p.product_name, p.variation
 FROM session_products sp
 JOIN sessions s USING (session_id)
@@ -81,6 +82,7 @@ def load_rows(ws: Workspace, as_of: dict[str, dt.datetime] | None = None) -> pd.
     minutes = (rows["planned_end"] - rows["planned_start"]).dt.total_seconds() / 60
     rows["minutes"] = minutes.fillna(120.0).clip(lower=5)
     rows["host"] = rows["host_ids"].fillna("").str.split(",").str[0].str.strip()
+    rows = add_lost_sales(ws, rows)
     rows = rows.sort_values(["start", "session_id", "position", "sku_id"], kind="stable")
     return rows.reset_index(drop=True)
 
