@@ -99,11 +99,20 @@ def evaluate_seed(
     costs: StockCosts | None = None,
     workdir: Path | None = None,
 ) -> SeedResult:
-    costs = costs or StockCosts()
+    """Build the demo workspace for ``seed`` and `score_workspace` it."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         build(Path(tmp) / "ws", seed=seed, scale=scale)
-        with Workspace.open(Path(tmp) / "ws", read_only=True) as ws:
-            rows = add_history(load_rows(ws))
+        return score_workspace(Path(tmp) / "ws", seed, scale, holdout, costs)
+
+
+def score_workspace(
+    path: Path, seed: int, scale: float, holdout: float = 0.3, costs: StockCosts | None = None
+) -> SeedResult:
+    """Score the forecast and plan on the demo workspace at ``path``, built with ``seed`` and
+    ``scale``: the last ``holdout`` share of its lives held out, judged on uncensored demand."""
+    costs = costs or StockCosts()
+    with Workspace.open(path, read_only=True) as ws:
+        rows = add_history(load_rows(ws))
     sessions = rows.drop_duplicates("session_id")["session_id"].tolist()
     cut = int(round(len(sessions) * (1 - holdout)))
     train = rows[rows["session_id"].isin(sessions[:cut])]
