@@ -9,7 +9,7 @@ import pytest
 
 import livecart
 from livecart.demo import uncensored_demand
-from livecart.evaluation.stock import score_workspace
+from livecart.evaluation.stock import evaluate_stock, score_workspace
 from livecart.stock.history import load_rows
 from livecart.stock.lostsales import exposure_share
 
@@ -60,3 +60,11 @@ def test_interval_coverage_on_held_out_lives(demo_path):
     assert 0.67 <= r.coverage_80 <= 0.93
     for base in r.baseline_pinball_loss.values():
         assert r.pinball_loss < 0.7 * base
+
+
+@pytest.mark.slow
+def test_parallel_seeds_give_the_same_figures():
+    """`--jobs`: seeds are independent, so worker processes change nothing but the time."""
+    one = evaluate_stock(seeds=2, scale=0.1, first_seed=201, jobs=1)
+    two = evaluate_stock(seeds=2, scale=0.1, first_seed=201, jobs=2)
+    assert two.to_dict() == one.to_dict()

@@ -140,6 +140,7 @@ def evaluate_cmd(
     seeds: int = typer.Option(20, "--seeds", help="demo worlds to simulate (one per seed)"),
     scale: float = typer.Option(0.4, "--scale", help="size of each demo world"),
     first_seed: int = typer.Option(1, "--first-seed", help="first seed"),
+    jobs: int = typer.Option(1, "--jobs", help="worker processes (seeds run in parallel)"),
     as_json: bool = typer.Option(False, "--json", help="print the figures as JSON"),
 ) -> None:
     """Score the forecast and the plan on held-out simulated lives against two baselines."""
@@ -147,7 +148,9 @@ def evaluate_cmd(
 
     if seeds < 1:
         raise typer.BadParameter("--seeds must be at least 1")
-    ev = evaluate_stock(seeds=seeds, scale=scale, first_seed=first_seed)
+    if jobs < 1:
+        raise typer.BadParameter("--jobs must be at least 1")
+    ev = evaluate_stock(seeds=seeds, scale=scale, first_seed=first_seed, jobs=jobs)
     if as_json:
         print_json(ev.to_dict())
         return

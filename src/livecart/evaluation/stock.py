@@ -22,7 +22,9 @@ Reported (means over seeds, and per seed):
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -173,10 +175,18 @@ def evaluate_stock(
     holdout: float = 0.3,
     first_seed: int = 1,
     costs: StockCosts | None = None,
+    jobs: int = 1,
 ) -> StockEvaluation:
-    """Run `evaluate_seed` for ``seeds`` seeds and average. ``cost_saving_pct`` is the saving
-    on the summed realised cost over all seeds."""
-    res = [evaluate_seed(s, scale, holdout, costs) for s in range(first_seed, first_seed + seeds)]
+    """Run `evaluate_seed` for ``seeds`` seeds (``jobs`` worker processes; every seed is
+    independent, so the figures do not depend on it) and average. ``cost_saving_pct`` is the
+    saving on the summed realised cost over all seeds."""
+    ids = list(range(first_seed, first_seed + seeds))
+    run = partial(evaluate_seed, scale=scale, holdout=holdout, costs=costs)
+    if jobs > 1 and len(ids) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(ids))) as pool:
+            res = list(pool.map(run, ids))
+    else:
+        res = [run(s) for s in ids]
     total, total_past = sum(r.cost_model for r in res), sum(r.cost_past_average for r in res)
     return StockEvaluation(
         [r.seed for r in res],
