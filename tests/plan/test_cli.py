@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import invoke
+
+
+def _future(days: int) -> str:
+    """A start ``days`` from today (market local time), so the tests never fall in the past."""
+    return (dt.date.today() + dt.timedelta(days=days)).strftime("%Y-%m-%d 20:00")
 
 
 def test_create_list_show_edit_and_targets_for_the_monitor(cli, plan_path: Path, tmp_path: Path):
@@ -104,3 +110,30 @@ def test_evaluate_prints_gains_and_recovery_errors_as_json(cli):
         assert isinstance(out[k], float)
     assert "carryover_abs" in out["recovery_errors"]
     assert out["gain_vs_even_pct"] > 0  # even starves the live phase; true curves punish it
+
+
+def test_margin_reaches_the_profit_split(cli, plan_path: Path):
+    """--margin was declared but not passed: margins of 0.05 and 0.9 made identical plans.
+    A thin margin must make a profit plan spend less than a fat one."""
+    spend = {}
+    for margin in ("0.05", "0.9"):
+        r = invoke(
+            cli,
+            "plan",
+            "create",
+            plan_path,
+            "--market",
+            "US",
+            "--start",
+            _future(40),
+            "--budget",
+            "5000",
+            "--objective",
+            "profit",
+            "--margin",
+            margin,
+            "--json",
+        )
+        assert r.exit_code == 0, r.output
+        spend[margin] = sum(json.loads(r.output)["budget"]["spend"].values())
+    assert spend["0.05"] < spend["0.9"]

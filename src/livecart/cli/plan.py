@@ -84,6 +84,8 @@ def create(
             min_spend=_phases(min_spend, "--min-spend"),
             max_spend=_phases(max_spend, "--max-spend"),
             objective=objective,
+            margin=margin,
+            roas_floor=roas_floor,
             use_rule=rule,
             guidance=Guidance(min_pin_minutes=min_pin),
             enforce_guidance=guidance,

@@ -118,6 +118,7 @@ def pick_candidates(c: pd.DataFrame, skus: list[str] | None, all_skus: set[str])
 
 
 def ad_split(ws, budget_usd, lo_usd, hi_usd, objective, seed, n_boot, use_rule, **kw):
+    """The optimized split (``kw``: margin, roas_floor, extrapolate for `optimize_split`)."""
     if use_rule:
         return None, {"source": "2:6:2 rule (asked for)"}
     model = fit_response(phase_history(ws), n_boot=n_boot, seed=seed)
@@ -166,7 +167,16 @@ def create_plan(
     notes = check_hosts(ws, hosts or [], market)
     rate = usd_rate(ws, cur, start_utc.date())
     split, ads = ad_split(
-        ws, budget * rate, lo * rate, hi * rate, objective, seed, n_boot, use_rule
+        ws,
+        budget * rate,
+        lo * rate,
+        hi * rate,
+        objective,
+        seed,
+        n_boot,
+        use_rule,
+        margin=margin,
+        roas_floor=roas_floor,
     )
     shares = split.shares if split is not None else RULE_262
     source = "optimized split" if split is not None and split.recommended else "2:6:2 rule"
