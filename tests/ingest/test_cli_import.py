@@ -26,7 +26,15 @@ def test_import_prints_a_summary_and_json(cli, tmp_path, fixtures):
         "America/Los_Angeles",
     )
     assert r.exit_code == 0 and "4 orders rows written" in r.stdout
-    r = invoke(cli, "import", d, "orders", fixtures / "OrderSKUList.csv")
+    r = invoke(
+        cli,
+        "import",
+        d,
+        "orders",
+        fixtures / "OrderSKUList.csv",
+        "--timezone",
+        "America/Los_Angeles",
+    )
     assert r.exit_code == 0 and "already imported" in r.stdout
 
 

@@ -94,6 +94,27 @@ def test_reimport_of_the_same_rows_in_another_file_upserts(shop, fixtures, tmp_p
     assert counts(shop) == before
 
 
+def test_same_file_with_another_timezone_is_imported_again(shop, fixtures):
+    import_file(shop, "orders", fixtures / "OrderSKUList.csv")
+    utc = shop.query("SELECT min(created_at) AS t FROM orders")["t"].iloc[0]
+    r = import_file(shop, "orders", fixtures / "OrderSKUList.csv", timezone="Asia/Jakarta")
+    assert not r.unchanged
+    local = shop.query("SELECT min(created_at) AS t FROM orders")["t"].iloc[0]
+    assert (utc - local).total_seconds() == 7 * 3600  # Jakarta is UTC+7: stored 7 h earlier
+
+
+def test_reimporting_an_older_file_undoes_a_later_correction(shop, fixtures, tmp_path):
+    original = fixtures / "OrderSKUList.csv"
+    import_file(shop, "orders", original)
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_bytes(original.read_bytes().replace(b"Awaiting payment", b"Shipped"))
+    import_file(shop, "orders", fixed)
+    assert "Shipped" in set(shop.table("orders")["status"])
+    r = import_file(shop, "orders", original)  # the same bytes as an earlier, not the latest
+    assert not r.unchanged
+    assert "Shipped" not in set(shop.table("orders")["status"])
+
+
 def test_live_list_ratio_columns_are_cross_checked_not_stored(shop, fixtures, tmp_path):
     r = import_file(shop, "sessions", fixtures / "LIVE_list.csv", market="US")
     assert "cross-checked 10 ratio columns (not stored; recomputed from counts): 0 differ" in (

@@ -3,8 +3,9 @@
     source (CSV / XLSX / Parquet / frame) -> column map -> typed batches, every bad value named
     -> staging table -> duplicate keys, references, currency defaults -> upsert, all or nothing
 
-A file whose sha256 was already imported for the kind is skipped (``unchanged``); otherwise rows
-are upserted on the kind's natural key, so importing the same rows again changes no counts.
+A file whose bytes and options (time zone, market) equal the kind's latest import is skipped
+(``unchanged``); otherwise rows are upserted on the kind's natural key, so importing the same rows
+again changes no counts.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class ImportResult:
     file: str
     rows_read: int = 0
     rows_written: int = 0
-    unchanged: bool = False  # this file (same sha256) was imported for this kind before
+    unchanged: bool = False  # the kind's latest import was this file, read the same way
     ignored_columns: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # livecart column -> file header
     format: str = ""
@@ -80,13 +81,17 @@ def import_file(
     _check_timezone(p.name, timezone)
     started = time.perf_counter()
     sha = file_sha256(p)
-    if ws.was_imported(sha, k.name):
+    # The same bytes read the same way as the kind's latest import change nothing. Re-importing
+    # an older file (to undo a later one) or the same file with other options runs in full.
+    key = hashlib.sha256(f"{sha}|timezone={timezone}|market={market}".encode()).hexdigest()
+    if ws.last_import_key(k.name) == key:
         return ImportResult(k.name, p.name, unchanged=True, sha256=sha)
     try:
         src = open_source(p)
     except FileProblem as e:
         raise ImportRejected([e.problem]) from None
-    result = _run(ws, k, src, progress=progress, timezone=timezone, market=market, sha=sha)
+    result = _run(ws, k, src, progress=progress, timezone=timezone, market=market, sha=key)
+    result.sha256 = sha
     result.seconds = time.perf_counter() - started
     return result
 

@@ -142,15 +142,18 @@ class Workspace:
                 [sha256, kind_name, file, rows],
             )
 
-    def was_imported(self, sha256: str, kind_name: str) -> bool:
+    def last_import_key(self, kind_name: str) -> str | None:
+        """The key recorded by the latest import of this kind (None before any)."""
         row = (
             self.cursor()
             .execute(
-                "SELECT 1 FROM _imports WHERE sha256 = ? AND kind = ? LIMIT 1", [sha256, kind_name]
+                "SELECT sha256 FROM _imports WHERE kind = ? ORDER BY imported_at DESC, rowid DESC "
+                "LIMIT 1",
+                [kind_name],
             )
             .fetchone()
         )
-        return row is not None
+        return row[0] if row else None
 
     # --- reading -----------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
