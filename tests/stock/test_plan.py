@@ -202,3 +202,15 @@ def test_purchase_order_csv_lists_only_skus_to_order(demo_path, late_session):
     lines = purchase_order_csv(plan).strip().splitlines()
     assert lines[0].startswith("session_id,sku_id,product,order_qty")
     assert len(lines) - 1 == sum(1 for ln in plan.lines if ln.order_qty > 0)
+
+
+def test_as_of_with_an_offset_is_converted_to_utc_not_relabelled(demo_path, late_session):
+    with livecart.open(demo_path, read_only=True) as ws:
+        start = ws.query(
+            "SELECT planned_start FROM sessions WHERE session_id = ?", [late_session]
+        ).iloc[0, 0]
+        local = (start - pd.Timedelta(hours=30)).tz_localize("UTC").tz_convert("Asia/Bangkok")
+        p_local = plan_stock(ws, late_session, as_of=local.to_pydatetime())
+        p_utc = plan_stock(ws, late_session, as_of=(start - pd.Timedelta(hours=30)).to_pydatetime())
+    assert pd.Timestamp(p_local.as_of) == pd.Timestamp(p_utc.as_of)
+    assert [ln.p50 for ln in p_local.lines] == [ln.p50 for ln in p_utc.lines]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from livecart.errors import LivecartError
+from livecart.model.clock import utc_naive
 from livecart.model.money import FxTable
 from livecart.stock.lostsales import add_lost_sales
 from livecart.store import Workspace
@@ -109,7 +110,7 @@ def _warmups(ws: Workspace, rows: pd.DataFrame, as_of: dict[str, dt.datetime]) -
     for sid, t in as_of.items():
         cut = cut.mask(
             v["session_id"] == sid,
-            pd.Timestamp(t).tz_localize(None) if pd.Timestamp(t).tzinfo else pd.Timestamp(t),
+            utc_naive(t),
         )
     v = v[v["posted_at"] <= cut].assign(cut=cut)
     # hours the warm-ups have been up at the cut: views per hour is the warm-up trend signal

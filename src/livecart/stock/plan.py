@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from livecart.errors import LivecartError
+from livecart.model.clock import utc_naive, utc_now
 from livecart.stock.costs import StockCosts, unit_costs
 from livecart.stock.forecast import DemandForecaster
 from livecart.stock.history import add_history, load_rows
@@ -104,13 +105,7 @@ def _session_rows(ws: Workspace, session_id: str, as_of: dt.datetime | None):
     start = exists["planned_start"].fillna(exists["actual_start"]).iloc[0]
     if pd.isna(start):
         raise StockPlanError(f"session {session_id} has no planned start: set planned_start")
-    when = (
-        pd.Timestamp(as_of).tz_localize(None)
-        if as_of and pd.Timestamp(as_of).tzinfo
-        else (
-            pd.Timestamp(as_of) if as_of else min(pd.Timestamp.now("UTC").tz_localize(None), start)
-        )
-    )
+    when = utc_naive(as_of) if as_of else min(utc_now(), start)
     rows = add_history(load_rows(ws, as_of={session_id: when.to_pydatetime()}))
     target = rows[rows["session_id"] == session_id].reset_index(drop=True)
     if target.empty:
@@ -362,7 +357,7 @@ def sessions_to_plan(ws: Workspace) -> tuple[list[SessionChoice], str | None]:
         "count(sp.sku_id) AS skus FROM sessions s JOIN session_products sp USING (session_id) "
         "GROUP BY 1, 2, 3 ORDER BY start DESC NULLS LAST, 1"
     )
-    now = pd.Timestamp.now("UTC").tz_localize(None)
+    now = utc_now()
     out = [
         SessionChoice(
             session_id=r.session_id,
