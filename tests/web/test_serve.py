@@ -46,3 +46,26 @@ def test_importing_the_web_layer_opens_no_database():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_serve_on_a_busy_port_says_which_port_to_try(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    import livecart
+
+    livecart.init(tmp_path / "ws").close()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run(
+            [sys.executable, "-m", "livecart", "serve", str(tmp_path / "ws"), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert r.returncode == 1
+    assert f"--port {port + 1}" in r.stderr and "Traceback" not in r.stderr
+    assert "http://" not in r.stdout  # no URL printed for a server that never listened

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
+from livecart.errors import LivecartError
 from livecart.store import Workspace
 from livecart.web.app import create_app
 
@@ -21,14 +23,30 @@ def serve(
     port: int = 8000,
     api_token: str | None = None,
 ) -> None:
-    """Serve the workspace at ``path`` until interrupted; prints the URL first. Off loopback
-    it refuses to start without an API token (LivecartError saying how to set one)."""
+    """Serve the workspace at ``path`` until interrupted. The port is bound first, so the URL
+    printed is one that answers (``port=0`` picks a free port). Off loopback it refuses to start
+    without an API token (LivecartError saying how to set one)."""
     import uvicorn
 
     app = create_app(path, host=host, api_token=api_token)
+    sock = _bind(host.strip("[]"), port)
     print(
-        f"livecart dashboard for {app.state.workspace.path} at {url_for(host, port)} "
-        f"(Ctrl+C to stop)",
+        f"livecart dashboard for {app.state.workspace.path} at "
+        f"{url_for(host, sock.getsockname()[1])} (Ctrl+C to stop)",
         flush=True,
     )
-    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise LivecartError(
+            f"cannot listen on {host}:{port} ({e.strerror}): another server may be using it; "
+            f"pass another port, e.g. --port {port + 1 if port else 8001}"
+        ) from None
+    return sock
