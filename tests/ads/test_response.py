@@ -42,14 +42,18 @@ def test_bootstrap_intervals_cover_most_true_parameters(default_fit):
 
 
 def test_optimizer_lands_near_the_true_optimum(default_fit):
+    """Default: against the true optimum within the same trust region (past sessions' 5-95%
+    share range); with extrapolate=True: against the true optimum over the whole simplex.
+    Budgets lie within past sessions' totals (the default keeps 2:6:2 outside them)."""
     truth = true_curves()
-    for budget in (600.0, 1200.0, 3000.0):
-        split = optimize_split(default_fit, budget)
-        best = true_optimum(truth, budget)
-        got = np.array(split.optimum_shares)
-        assert np.abs(got - best).max() <= 0.05  # stated distance: 5 points of budget share
-        shortfall = 1 - truth.response(got * budget).sum() / truth.response(best * budget).sum()
-        assert shortfall < 0.01
+    for budget in (600.0, 1200.0, 2500.0):
+        for extrapolate, region in ((False, default_fit.share_range_), (True, None)):
+            split = optimize_split(default_fit, budget, extrapolate=extrapolate)
+            best = true_optimum(truth, budget, share_range=region)
+            got = np.array(split.optimum_shares)
+            assert np.abs(got - best).max() <= 0.05  # stated distance: 5 points of budget share
+            shortfall = 1 - truth.response(got * budget).sum() / truth.response(best * budget).sum()
+            assert shortfall < 0.01
 
 
 def test_optimized_split_beats_262_under_the_truth_and_says_how_sure(default_fit):
@@ -90,10 +94,23 @@ def test_history_from_a_demo_workspace_is_what_the_simulator_spent(demo_path: Pa
             )
 
 
-def test_a_split_outside_past_spending_is_flagged_as_extrapolated(default_fit):
+def test_the_default_split_stays_within_past_spending(default_fit):
+    """The recommended split never leaves the range of phase shares seen in history unless the
+    user opts in; the extrapolated optimum (which starves closing) is flagged, not hidden."""
+    lo, hi = default_fit.share_range_
     split = optimize_split(default_fit, 1200.0)
-    lo = default_fit.share_range_[0][2]
-    assert split.optimum_shares[2] < lo  # the optimum starves closing, unlike any past session
-    assert any(n.startswith("closing share") and "extrapolated" in n for n in split.notes)
-    bounded = optimize_split(default_fit, 1200.0, lo_usd=default_fit.share_range_[0] * 1200)
-    assert not any("closing" in n for n in bounded.notes)
+    got = np.array(split.shares)
+    assert split.recommended and np.all(got >= lo - 1e-9) and np.all(got <= hi + 1e-9)
+    assert not any("extrapolated" in n and n.startswith("closing") for n in split.notes)
+    wide = optimize_split(default_fit, 1200.0, extrapolate=True)
+    assert wide.optimum_shares[2] < lo[2]  # the curves' shape, not data, starves closing
+    assert any(n.startswith("closing share") and "extrapolated" in n for n in wide.notes)
+
+
+def test_a_budget_outside_past_totals_keeps_262_unless_asked(default_fit):
+    """A 100 USD budget used to get 100% pre-live with P(better)=98% from the curves' shape."""
+    assert 100.0 < default_fit.total_range_[0]
+    split = optimize_split(default_fit, 100.0)
+    assert split.shares == (0.2, 0.6, 0.2) and not split.recommended
+    assert "outside past sessions' totals" in split.reason
+    assert optimize_split(default_fit, 100.0, extrapolate=True).shares != (0.2, 0.6, 0.2)

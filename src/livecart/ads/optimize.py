@@ -8,6 +8,12 @@ mean over the bootstrap draws of the curves (expected utility under parameter un
 than the plug-in point fit). P(better) is the share of draws in which the chosen split beats
 2:6:2; it is computed on the draws the split was chosen with, so it leans optimistic, which is
 why a split is only recommended when that probability clears ``min_probability``.
+
+Trust region: by default only splits whose phase shares lie within the 5-95% range of past
+sessions' shares are searched (and, for profit and ROAS, totals within past totals); a budget
+outside past totals keeps 2:6:2. Outside that region the curves are extrapolated from the Hill
+shape rather than measured, and a confident-looking P(better) there is an artefact of the shape
+(the bootstrap cannot see data it does not have). ``extrapolate=True`` searches the simplex.
 """
 
 from __future__ import annotations
@@ -90,10 +96,16 @@ def optimize_split(
     roas_floor: float = 2.0,
     min_probability: float = 0.8,
     step: float = 0.01,
+    extrapolate: bool = False,
 ) -> Split:
     """Search the split; keep 2:6:2 when the evidence is thin or the gain is not convincing.
     ``profit`` and ``roas`` may also spend less than the budget (totals from 10% to 100%):
-    then ``shares`` add up to the part of the budget spent."""
+    then ``shares`` add up to the part of the budget spent.
+
+    By default the search stays in a trust region: each phase's share within the 5-95% range of
+    past sessions' shares, and (for a total that may vary) the total within past totals, because
+    outside it the curves are extrapolated from their shape, not measured. A budget outside
+    past totals keeps 2:6:2. ``extrapolate=True`` searches the whole simplex."""
     if objective not in OBJECTIVES:
         raise LivecartError(f"unknown objective {objective!r}: choose gmv, profit or roas")
     if budget_usd <= 0:
@@ -101,18 +113,18 @@ def optimize_split(
     lo = np.zeros(3) if lo_usd is None else np.asarray(lo_usd, float)
     hi = np.full(3, np.inf) if hi_usd is None else np.asarray(hi_usd, float)
     draws = model.draws_ or ([model.curves_] if model.curves_ else [])
-    rule = np.array([RULE_262])
-    rule_ok = bool(feasible(rule, budget_usd, lo, hi)[0])
+    rule_ok = bool(feasible(np.array([RULE_262]), budget_usd, lo, hi)[0])
     if model.thin or not draws:
-        return _keep(
-            model,
-            draws,
-            budget_usd,
-            objective,
-            f"thin evidence: {model.n_sessions_} sessions with ad spend, need {model.min_sessions}",
+        why = (
+            f"thin evidence: {model.n_sessions_} sessions with ad spend, need {model.min_sessions}"
         )
+        return _keep(model, draws, budget_usd, objective, why)
+    region = not extrapolate and model.share_range_ is not None
+    outside = _budget_outside(model, budget_usd) if region and objective == "gmv" else None
+    if outside and rule_ok:
+        return _keep(model, draws, budget_usd, objective, outside)
     grid = simplex_grid(step)
-    totals = np.array([1.0]) if objective == "gmv" else np.linspace(0.1, 1.0, 19)
+    totals = np.array([1.0]) if objective == "gmv" else _totals(model, budget_usd, region)
     spend = (totals[:, None, None] * grid[None] * budget_usd).reshape(-1, 3)
     ok = feasible(spend / budget_usd, budget_usd, lo, hi)
     if not ok.any():
@@ -125,9 +137,69 @@ def optimize_split(
     score = _score(v, spend.sum(axis=1), objective, margin, roas_floor)
     if not np.isfinite(score).any():
         raise LivecartError(f"no split reaches a ROAS of {roas_floor:g}: lower --roas-floor")
-    best = int(np.argmax(score))
+    notes = [outside] if outside else []
+    inside = _in_region(model, spend, objective == "gmv") if region else np.ones(len(spend), bool)
+    if region and not (inside & np.isfinite(score)).any():
+        why = "no split within past sessions' range meets the constraints"
+        if rule_ok:
+            return _keep(model, draws, budget_usd, objective, why + " (pass --extrapolate)")
+        inside[:] = True
+        notes.append(why + ": searched outside it")
+    best = int(np.argmax(np.where(inside, score, -np.inf)))
+    if region:
+        notes += _beyond(spend, score, best, budget_usd)
     obj = (objective, margin, roas_floor)
-    return _compare(model, draws, spend[best], budget_usd, obj, rule_ok, min_probability)
+    s = _compare(model, draws, spend[best], budget_usd, obj, rule_ok, min_probability, extrapolate)
+    s.notes = notes + s.notes
+    return s
+
+
+def _totals(model: ResponseModel, budget: float, region: bool) -> np.ndarray:
+    """Shares of the budget a profit or ROAS split may spend: 10% to 100%, plus (in the trust
+    region) steps across past sessions' totals, so a large budget can still spend what worked."""
+    t = np.linspace(0.1, 1.0, 19)
+    if region and model.total_range_ is not None:
+        past = np.linspace(*model.total_range_, 19) / budget
+        t = np.union1d(t, past[past <= 1.0])
+    return t
+
+
+def _budget_outside(model: ResponseModel, budget: float) -> str | None:
+    r = model.total_range_
+    if r is None or r[0] - 1e-9 <= budget <= r[1] + 1e-9:
+        return None
+    return (
+        f"the budget of {budget:,.0f} USD is outside past sessions' totals "
+        f"({r[0]:,.0f}-{r[1]:,.0f} USD): the curves there are extrapolated (pass --extrapolate "
+        "to optimize anyway)"
+    )
+
+
+def _in_region(model: ResponseModel, spend: np.ndarray, fixed_total: bool) -> np.ndarray:
+    """Splits whose phase shares (and, when the total varies, total) lie within past sessions'
+    5-95% ranges: the trust region where the curves rest on data."""
+    r = model.share_range_
+    total = spend.sum(axis=1)
+    shares = spend / np.maximum(total, 1e-9)[:, None]
+    ok = ((shares >= r[0] - 1e-9) & (shares <= r[1] + 1e-9)).all(axis=1)
+    t = model.total_range_
+    if not fixed_total and t is not None:
+        ok &= (total >= t[0] - 1e-9) & (total <= t[1] + 1e-9)
+    return ok
+
+
+def _beyond(spend: np.ndarray, score: np.ndarray, best: int, budget: float) -> list[str]:
+    """Name the unrestricted optimum when it lies elsewhere: the user may opt in to it."""
+    top = int(np.argmax(score))
+    base = abs(score[best])
+    if top == best or score[top] - score[best] <= 0.005 * base:
+        return []
+    sh = ", ".join(f"{x:.0%}" for x in spend[top] / budget)
+    gain = (score[top] - score[best]) / max(base, 1e-9) * 100
+    return [
+        f"outside past sessions' range the fitted curves favour {sh} ({gain:+.1f}% on the "
+        "extrapolated curves); not recommended without --extrapolate"
+    ]
 
 
 def _utility(v: np.ndarray, spend: np.ndarray, objective: str, margin: float) -> np.ndarray:
@@ -143,6 +215,7 @@ def _compare(
     obj: tuple[str, float, float],
     rule_ok: bool,
     min_p: float,
+    extrapolate: bool = False,
 ) -> Split:
     """Gain and P(better) in the objective's own terms (GMV, or profit); for ``roas`` a 2:6:2
     below the floor does not count as an alternative."""
@@ -159,14 +232,18 @@ def _compare(
     if objective == "roas" and v[:, 1].mean() / budget < floor:
         rule_ok = False
         notes.append(f"2:6:2 of the whole budget falls below the ROAS floor of {floor:g}")
-    notes += _extrapolation(model, np.array(opt))
-    go = (p >= min_p and gain > 0.5) or not rule_ok
+    extra = _extrapolation(model, np.array(opt))
+    notes += extra
+    # An optimum outside the data is only recommended when the user opted in to extrapolation.
+    go = (p >= min_p and gain > 0.5 and (extrapolate or not extra)) or not rule_ok
     what = "profit" if objective == "profit" else "GMV"
     reason = (
         f"2:6:2 is ruled out ({notes[0]}): the best split that meets the constraints"
         if not rule_ok
         else f"P(better than 2:6:2) = {p:.0%}, expected {what} gain {gain:+.1f}%"
         if go
+        else f"keeping 2:6:2: the best split lies outside past sessions' range ({extra[0]})"
+        if extra and p >= min_p and gain > 0.5
         else f"keeping 2:6:2: P(better) = {p:.0%} and expected {what} gain {gain:+.1f}% "
         "are not convincing"
     )
@@ -223,8 +300,17 @@ def _keep(
     )
 
 
-def true_optimum(curves: Curves, budget_usd: float, step: float = 0.005) -> np.ndarray:
-    """The GMV-maximising split under known curves (the simulator's truth), on a fine grid."""
+def true_optimum(
+    curves: Curves,
+    budget_usd: float,
+    step: float = 0.005,
+    share_range: np.ndarray | None = None,
+) -> np.ndarray:
+    """The GMV-maximising split under known curves (the simulator's truth), on a fine grid;
+    with ``share_range`` (2 x 3, low and high share per phase) only within that trust region."""
     grid = simplex_grid(step)
+    if share_range is not None:
+        r = np.asarray(share_range)
+        grid = grid[((grid >= r[0] - 1e-9) & (grid <= r[1] + 1e-9)).all(axis=1)]
     v = curves.response(grid * budget_usd).sum(axis=1)
     return grid[int(np.argmax(v))]

@@ -118,6 +118,7 @@ class ResponseModel:
     n_sessions_: int = 0
     spend_range_: np.ndarray | None = None
     share_range_: np.ndarray | None = None
+    total_range_: np.ndarray | None = None
 
     def fit(self, history: pd.DataFrame) -> ResponseModel:
         s, g = _arrays(history)
@@ -128,6 +129,7 @@ class ResponseModel:
         self.spend_range_ = np.quantile(s, [0.05, 0.95], axis=0)
         shares = s / np.maximum(s.sum(axis=1, keepdims=True), 1e-9)
         self.share_range_ = np.quantile(shares, [0.05, 0.95], axis=0)
+        self.total_range_ = np.quantile(s.sum(axis=1), [0.05, 0.95])
         x0 = _start(s, g)
         v = _fit_vector(s, g, x0, x0)
         self.curves_ = Curves.from_vector(v)

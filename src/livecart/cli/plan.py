@@ -57,6 +57,9 @@ def create(
     objective: str = typer.Option("gmv", help="gmv, profit or roas"),
     margin: float = typer.Option(0.4, help="gross margin on GMV, for --objective profit"),
     roas_floor: float = typer.Option(2.0, help="lowest GMV/spend, for --objective roas"),
+    extrapolate: bool = typer.Option(
+        False, "--extrapolate", help="search splits outside past sessions' range too"
+    ),
     rule: bool = typer.Option(False, "--rule", help="keep 2:6:2, do not optimize"),
     min_pin: int = typer.Option(10, help="minimum minutes a pin is held"),
     guidance: bool = typer.Option(True, help="enforce the platform's line-up guidance"),
@@ -86,6 +89,7 @@ def create(
             objective=objective,
             margin=margin,
             roas_floor=roas_floor,
+            extrapolate=extrapolate,
             use_rule=rule,
             guidance=Guidance(min_pin_minutes=min_pin),
             enforce_guidance=guidance,
@@ -255,6 +259,9 @@ def split_cmd(
     objective: str = typer.Option("gmv", help="gmv, profit or roas"),
     margin: float = typer.Option(0.4, help="gross margin on GMV, for --objective profit"),
     roas_floor: float = typer.Option(2.0, help="lowest GMV/spend, for --objective roas"),
+    extrapolate: bool = typer.Option(
+        False, "--extrapolate", help="search splits outside past sessions' range too"
+    ),
     seed: int = typer.Option(0),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -263,10 +270,19 @@ def split_cmd(
 
     with Workspace.open(path, read_only=True) as ws:
         model = fit_response(phase_history(ws), seed=seed)
-    s = optimize_split(model, budget, objective=objective, margin=margin, roas_floor=roas_floor)
+    s = optimize_split(
+        model,
+        budget,
+        objective=objective,
+        margin=margin,
+        roas_floor=roas_floor,
+        extrapolate=extrapolate,
+    )
     if as_json:
         print_json(s.as_dict() | {"parameters": model.summary().to_dict("records")})
         return
     console.print(f"split pre-live/live/closing: {', '.join(f'{x:.0%}' for x in s.shares)}")
     console.print(s.reason)
+    for n in s.notes:
+        console.print(f"  note: {n}")
     console.print(model.summary().round(3).to_string(index=False), markup=False)

@@ -83,7 +83,8 @@ def evaluate_seed(seed: int, scale: float = 1.0, future: int = 12, n_boot: int =
             got[k] += float((truth.response(sh * b) * eps).sum())
     med = float(np.median(budgets))
     opt = np.array(optimize_split(model, med).optimum_shares)
-    best = true_optimum(truth, med)
+    # Compared within the same trust region the optimizer searches (past sessions' share range).
+    best = true_optimum(truth, med, share_range=model.share_range_)
     q = model.summary(level=0.95)
     true_v = np.concatenate([truth.beta, truth.half_sat, truth.shape, [truth.carryover]])
     cover = float(((q["low"] <= true_v) & (true_v <= q["high"])).mean())

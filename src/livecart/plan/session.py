@@ -144,6 +144,7 @@ def create_plan(
     objective: str = "gmv",
     margin: float = 0.4,
     roas_floor: float = 2.0,
+    extrapolate: bool = False,
     use_rule: bool = False,
     guidance: Guidance | None = None,
     enforce_guidance: bool = True,
@@ -177,6 +178,7 @@ def create_plan(
         use_rule,
         margin=margin,
         roas_floor=roas_floor,
+        extrapolate=extrapolate,
     )
     shares = split.shares if split is not None else RULE_262
     source = "optimized split" if split is not None and split.recommended else "2:6:2 rule"
