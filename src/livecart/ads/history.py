@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from livecart.errors import LivecartError
 from livecart.model.money import FxTable
 from livecart.store import Workspace
 
@@ -21,22 +22,39 @@ def _fx(ws: Workspace) -> FxTable:
     return fx
 
 
+def _check_currency(rows: pd.DataFrame) -> None:
+    """A row with no currency cannot be converted: refuse it rather than assume USD."""
+    bad = rows[rows["no_currency"] > 0]
+    if bad.empty:
+        return
+    sessions = sorted(bad["session_id"].astype(str).unique())
+    more = f" and {len(sessions) - 5} more" if len(sessions) > 5 else ""
+    phases = ", ".join(sorted(bad["phase"].astype(str).unique()))
+    raise LivecartError(
+        f"{int(bad['no_currency'].sum())} ad_spend row(s) with no currency in session(s) "
+        f"{', '.join(sessions[:5])}{more} (phases {phases}): ad spend is never assumed to be "
+        "USD; fill the currency column (e.g. USD, GBP) and import the rows again"
+    )
+
+
 def phase_history(ws: Workspace, market: str | None = None) -> pd.DataFrame:
     """One row per session: ``spend_<phase>`` and ``gmv_<phase>`` in USD for each phase, plus
     ``session_id``, ``market`` and ``day``. Sessions with no spend at all are left out."""
     where = "WHERE session_id IS NOT NULL" + (" AND market = ?" if market else "")
     q = (
         "SELECT session_id, any_value(market) AS market, phase, any_value(currency) AS currency, "
-        "max(ts) AS ts, sum(spend) AS spend, sum(attributed_gmv) AS gmv "
+        "max(ts) AS ts, sum(spend) AS spend, sum(attributed_gmv) AS gmv, "
+        "count(*) FILTER (WHERE currency IS NULL OR trim(currency) = '') AS no_currency "
         f"FROM ad_spend {where} GROUP BY session_id, phase"
     )
     rows = ws.query(q, [market] if market else None)
     cols = ["session_id", "market", "day"] + [f"{k}_{p}" for k in ("spend", "gmv") for p in PHASES]
     if rows.empty:
         return pd.DataFrame(columns=cols)
+    _check_currency(rows)
     fx = _fx(ws)
     day = pd.to_datetime(rows["ts"]).dt.date
-    rate = [fx.rate(c or BASE, BASE, d) for c, d in zip(rows["currency"], day, strict=True)]
+    rate = [fx.rate(c, BASE, d) for c, d in zip(rows["currency"], day, strict=True)]
     rows = rows.assign(spend=rows["spend"].fillna(0) * rate, gmv=rows["gmv"].fillna(0) * rate)
     wide = rows.pivot_table(
         index="session_id", columns="phase", values=["spend", "gmv"], aggfunc="sum", fill_value=0.0
