@@ -10,7 +10,6 @@ from livecart.report.overview import (
     MarketGmv,
     Overview,
     RecentSession,
-    fx_table,
     overview,
     recent_sessions,
 )
@@ -23,7 +22,6 @@ __all__ = [
     "Overview",
     "RecentSession",
     "bar_chart",
-    "fx_table",
     "line_chart",
     "overview",
     "recent_sessions",

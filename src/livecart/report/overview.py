@@ -119,7 +119,7 @@ def overview(ws: Workspace, recent: int = 5) -> Overview:
         f"FROM ({LINES_SQL}) WHERE NOT cancelled AND NOT unpaid GROUP BY ALL ORDER BY day, market"
     )
     rc = ws.settings.reporting_currency
-    fx = fx_table(ws)
+    fx = ws.fx_table()
     days["gmv_reporting"], missing = _convert(days, fx, rc)
     markets = _market_totals(ws, days)
     n_sessions, live_hours = _session_totals(ws)
@@ -148,14 +148,6 @@ def overview(ws: Workspace, recent: int = 5) -> Overview:
         recent_sessions=recent_sessions(ws, recent),
         notes=_notes(ws, counted),
     )
-
-
-def fx_table(ws: Workspace) -> FxTable:
-    """The workspace's ``fx_rates`` as an FxTable."""
-    fx = FxTable()
-    for r in ws.query("SELECT date, currency, quote, rate FROM fx_rates").itertuples():
-        fx.add(_date_or_none(r.date), r.currency, r.quote, float(r.rate))
-    return fx
 
 
 def _convert(days: pd.DataFrame, fx: FxTable, quote: str) -> tuple[list[float | None], list[str]]:

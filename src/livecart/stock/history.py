@@ -19,7 +19,6 @@ import pandas as pd
 
 from livecart.errors import LivecartError
 from livecart.model.clock import utc_naive
-from livecart.model.money import FxTable
 from livecart.stock.lostsales import add_lost_sales
 from livecart.store import Workspace
 
@@ -54,13 +53,6 @@ WHERE session_id IS NOT NULL GROUP BY 1, 2
 
 class NoLineupError(LivecartError):
     """A session with no line-up to forecast."""
-
-
-def fx_table(ws: Workspace) -> FxTable:
-    fx = FxTable()
-    for r in ws.query("SELECT date, currency, quote, rate FROM fx_rates").itertuples():
-        fx.add(pd.Timestamp(r.date).date(), r.currency, r.quote, float(r.rate))
-    return fx
 
 
 def load_rows(ws: Workspace, as_of: dict[str, dt.datetime] | None = None) -> pd.DataFrame:
@@ -127,7 +119,7 @@ def _warmups(ws: Workspace, rows: pd.DataFrame, as_of: dict[str, dt.datetime]) -
 
 def _money(ws: Workspace, rows: pd.DataFrame) -> None:
     """price, unit cost and ad budget in the reporting currency (``*_rc`` columns)."""
-    fx, quote = fx_table(ws), ws.settings.reporting_currency
+    fx, quote = ws.fx_table(), ws.settings.reporting_currency
     day = rows["start"].dt.date
 
     def conv(amount: pd.Series, cur: pd.Series) -> np.ndarray:
