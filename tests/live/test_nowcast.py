@@ -79,13 +79,15 @@ def test_nowcast_beats_linear_extrapolation_with_calibrated_80pct_intervals():
 
 def test_nowcast_floor_is_what_is_already_sold():
     nc = Nowcaster().fit(from_frames(*synth_history(60, seed=3)))
-    out = nc.predict(30, {"gmv": 1e7, "orders": 5e5, "entries": 10}, viewers=1, planned=120)
+    out = nc.predict(
+        30, {"gmv": 1e7, "orders": 5e5, "entries": 10}, viewers=1, planned=120, currency="USD"
+    )
     assert out["gmv"][0] >= 1e7 and out["orders"][0] >= 5e5
 
 
 def test_nowcast_needs_enough_history():
     nc = Nowcaster(min_sessions=20).fit(from_frames(*synth_history(10, seed=3)))
-    assert nc.predict(15, {"gmv": 10.0}, viewers=5, planned=120) is None
+    assert nc.predict(15, {"gmv": 10.0}, viewers=5, planned=120, currency="USD") is None
 
 
 def test_plan_from_history_is_the_quartiles_of_past_sessions_cumulative_curves():

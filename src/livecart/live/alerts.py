@@ -57,7 +57,10 @@ class Alert:
 
 
 def evaluate(st: SessionState, plan: Plan | None, rules: AlertRules) -> list[Alert]:
-    """The conditions that hold now for one session."""
+    """The conditions that hold now for one session. A plan in another currency than the
+    session's is not compared with it (its money targets mean nothing here)."""
+    if plan is not None and plan.currency and st.currency and plan.currency != st.currency:
+        plan = None
     out = _stockouts(st, rules)
     f = minute_frame(st)
     done = f.iloc[: max(st.current_minute(), 0)]  # completed minutes only

@@ -27,7 +27,7 @@ CURVES = (
 class History:
     """``per_minute[metric]``: sessions x minutes array of per-minute values (0 after the end);
     ``viewers``: viewers online at each minute's end (NaN after the end); ``meta``: one row per
-    session (session_id, room, market, minutes, planned_minutes, actual_start)."""
+    session (session_id, room, market, currency, minutes, planned_minutes, actual_start)."""
 
     meta: pd.DataFrame
     per_minute: dict[str, np.ndarray]
@@ -59,6 +59,7 @@ def from_frames(minutes: pd.DataFrame, sessions: pd.DataFrame) -> History:
                     "session_id",
                     "room",
                     "market",
+                    "currency",
                     "minutes",
                     "planned_minutes",
                     "actual_start",
@@ -86,15 +87,30 @@ def from_frames(minutes: pd.DataFrame, sessions: pd.DataFrame) -> History:
     meta["planned_minutes"] = planned.round().fillna(pd.Series(n_min, index=ids)).to_numpy()
     meta["room"] = s["room"].to_numpy()
     meta["market"] = s["market"].to_numpy()
+    meta["currency"] = _currencies(minutes, s, ids)
     meta["actual_start"] = s["actual_start"].to_numpy()
     return History(meta, per_minute, viewers)
 
 
+def _currencies(minutes: pd.DataFrame, s: pd.DataFrame, ids: list[str]) -> np.ndarray:
+    """Each session's currency: the sessions table's, else the one its minutes carry."""
+    cur = s["currency"].astype(object) if "currency" in s else pd.Series(None, index=ids)
+    cur = cur.astype(object)
+    if "currency" in minutes:
+        seen = minutes.dropna(subset=["currency"]).groupby("session_id")["currency"].first()
+        cur = cur.where(cur.notna(), seen.reindex(ids).astype(object))
+    return cur.to_numpy(dtype=object)
+
+
 def load_history(
-    ws: Workspace, exclude: tuple[str, ...] = (), room: str | None = None, market: str | None = None
+    ws: Workspace,
+    exclude: tuple[str, ...] = (),
+    room: str | None = None,
+    market: str | None = None,
+    currency: str | None = None,
 ) -> History:
-    """Past sessions of the workspace (all, or one room's, or one market's), oldest first,
-    leaving out ``exclude`` (the session being monitored)."""
+    """Past sessions of the workspace (all, or one room's, one market's, one currency's),
+    oldest first, leaving out ``exclude`` (the session being monitored)."""
     minutes = ws.table("live_minutes")
     sessions = ws.table("sessions")
     if room is not None:
@@ -104,5 +120,7 @@ def load_history(
     sessions = sessions[~sessions["session_id"].isin(exclude)]
     minutes = minutes[minutes["session_id"].isin(sessions["session_id"])]
     h = from_frames(minutes, sessions)
+    if currency is not None and len(h):
+        h = h.subset((h.meta["currency"] == currency).to_numpy())
     order = np.argsort(h.meta["actual_start"].to_numpy(), kind="stable")
     return h.subset(order) if len(h) else h

@@ -94,9 +94,10 @@ class LiveHub:
         snap["golden_hour"] = _golden(snap, plan)
         snap["plan"] = (
             None
-            if plan is None or not plan.cum
+            if plan is None
             else {
                 "source": plan.source,
+                "currency": plan.currency,
                 **{k: v.tolist() for k, v in plan.cum.items() if k in ("gmv", "orders")},
             }
         )

@@ -11,6 +11,12 @@ predictive inference for regression", JASA 2018): residuals are divided by a spr
 log |residual| ~ the same features, so sessions with more of the live still ahead get wider
 intervals. The lower end never goes below what is already sold.
 
+Currencies are never mixed: GMV is only comparable within a currency, so each currency has its
+own intercept (a fixed effect: with log GMV on both sides, rescaling one currency's money moves
+only its own intercept, so the fit does not depend on exchange rates), and a session is nowcast
+only when its currency has at least ``min_per_currency`` past sessions. The slopes (how the
+final depends on the GMV, orders, audience so far and the time left) are shared by all.
+
 The naive baseline extrapolates the GMV so far linearly to the planned length: gmv_m * T / m.
 """
 
@@ -26,28 +32,43 @@ TARGETS = ("gmv", "orders")
 
 
 def features(
-    cum: dict[str, np.ndarray], viewers: np.ndarray, planned: np.ndarray, m: int
+    cum: dict[str, np.ndarray],
+    viewers: np.ndarray,
+    planned: np.ndarray,
+    m: int,
+    onehot: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Design matrix at minute m from cumulative values after m minutes."""
-    return np.column_stack(
-        [
-            np.ones(len(planned)),
-            np.log1p(cum["gmv"]),
-            np.log1p(cum["orders"]),
-            np.log1p(cum["entries"]),
-            np.log1p(np.nan_to_num(viewers)),
-            np.log(np.maximum(planned, m) / m),
-        ]
+    """Design matrix at minute m from cumulative values after m minutes; ``onehot`` (n x
+    currencies) adds each currency's own intercept."""
+    cols = [
+        np.ones(len(planned)),
+        np.log1p(cum["gmv"]),
+        np.log1p(cum["orders"]),
+        np.log1p(cum["entries"]),
+        np.log1p(np.nan_to_num(viewers)),
+        np.log(np.maximum(planned, m) / m),
+    ]
+    if onehot is not None:
+        cols += list(onehot.T)
+    return np.column_stack(cols)
+
+
+def one_hot(currency: np.ndarray, currencies: tuple[str, ...]) -> np.ndarray:
+    return (np.asarray(currency, dtype=object)[:, None] == np.array(currencies)[None, :]).astype(
+        float
     )
 
 
-def history_at(h: History, m: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def history_at(
+    h: History, m: int, currencies: tuple[str, ...] = ()
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Features of past sessions after m minutes, and their finals."""
     cum = {k: h.per_minute[k][:, :m].sum(axis=1) for k in ("gmv", "orders", "entries")}
     v = h.viewers[:, m - 1] if h.viewers.shape[1] >= m else np.zeros(len(h))
     planned = h.meta["planned_minutes"].to_numpy(dtype=float)
     finals = {t: h.final(t) for t in TARGETS}
-    return features(cum, v, planned, m), finals
+    onehot = one_hot(h.meta["currency"].to_numpy(), currencies) if currencies else None
+    return features(cum, v, planned, m, onehot), finals
 
 
 def _ridge(x: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
@@ -79,20 +100,38 @@ class MinuteModel:
 
 @dataclass
 class Nowcaster:
-    """``fit(history)`` then ``predict(m, so_far)``. ``folds`` for CV+, ``lam`` the ridge."""
+    """``fit(history)`` then ``predict(m, so_far, ..., currency=)``. ``folds`` for CV+, ``lam``
+    the ridge; ``currencies_``: the currencies with enough history to be nowcast."""
 
     folds: int = 10
     lam: float = 1.0
     min_sessions: int = 20
+    min_per_currency: int = 5
     normalise: bool = False
     seed: int = 0
     history_: History | None = None
+    currencies_: tuple[str, ...] = ()
     models_: dict[tuple[int, str], MinuteModel | None] = field(default_factory=dict)
 
     def fit(self, history: History) -> Nowcaster:
-        self.history_ = history
+        """Keep the sessions whose currency has ``min_per_currency`` past sessions or more."""
+        cur = history.meta["currency"]
+        counts = cur.dropna().value_counts()
+        self.currencies_ = tuple(sorted(counts.index[counts >= self.min_per_currency]))
+        self.history_ = history.subset(cur.isin(self.currencies_).to_numpy())
         self.models_ = {}
         return self
+
+    def why_not(self, currency: str | None) -> str | None:
+        """Why a session in ``currency`` gets no nowcast, or None when it can get one."""
+        if currency is None:
+            return "the session's currency is unknown"
+        if currency not in self.currencies_:
+            return (
+                f"fewer than {self.min_per_currency} past sessions in {currency} "
+                f"(GMV in other currencies is not comparable)"
+            )
+        return None
 
     def model(self, m: int, target: str) -> MinuteModel | None:
         """The model for minute m (fitted on first use; None when too few sessions)."""
@@ -109,7 +148,7 @@ class Nowcaster:
         alive = h.meta["minutes"].to_numpy() >= m
         if alive.sum() < self.min_sessions:
             return None
-        x, finals = history_at(h.subset(alive), m)
+        x, finals = history_at(h.subset(alive), m, self.currencies_)
         y = np.log1p(finals[target])
         k = min(self.folds, len(y))
         fold_of = np.random.default_rng(self.seed).permutation(len(y)) % k
@@ -129,12 +168,22 @@ class Nowcaster:
         return MinuteModel(coefs, fold_of, resid / np.exp(x @ spread), spread)
 
     def predict(
-        self, m: int, so_far: dict[str, float], viewers: float, planned: float
+        self,
+        m: int,
+        so_far: dict[str, float],
+        viewers: float,
+        planned: float,
+        *,
+        currency: str | None,
     ) -> dict[str, tuple[float, float, float]] | None:
-        """Final GMV and orders after m minutes: {target: (lower, point, upper)}."""
+        """Final GMV and orders after m minutes: {target: (lower, point, upper)}; None when
+        there is too little history (in the session's currency: see ``why_not``)."""
+        if self.why_not(currency) is not None:
+            return None
         out = {}
         cum = {k: np.array([float(so_far.get(k, 0.0))]) for k in ("gmv", "orders", "entries")}
-        x = features(cum, np.array([viewers]), np.array([float(planned)]), m)
+        onehot = one_hot(np.array([currency], dtype=object), self.currencies_)
+        x = features(cum, np.array([viewers]), np.array([float(planned)]), m, onehot)
         for t in TARGETS:
             mod = self.model(m, t)
             if mod is None:
@@ -157,16 +206,18 @@ def evaluate(
     nowcaster: Nowcaster | None = None,
 ) -> list[dict[str, float]]:
     """MdAPE of the nowcast and of the baseline, and the 80% interval's coverage, for final GMV
-    on held-out sessions at each minute (sessions still running at that minute)."""
+    on held-out sessions at each minute (sessions still running at that minute, in a currency
+    the training history has enough sessions of)."""
     nc = (nowcaster or Nowcaster()).fit(train)
     out = []
+    known = test.meta["currency"].isin(nc.currencies_).to_numpy()
     for m in minutes:
-        alive = test.meta["minutes"].to_numpy() >= m
+        alive = (test.meta["minutes"].to_numpy() >= m) & known
         t = test.subset(alive)
         mod = nc.model(m, "gmv")
         if mod is None or not len(t):
             continue
-        x, finals = history_at(t, m)
+        x, finals = history_at(t, m, nc.currencies_)
         final = finals["gmv"]
         so_far = t.per_minute["gmv"][:, :m].sum(axis=1)
         band = mod.predict(x)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from livecart.errors import LivecartError
 from livecart.live.history import History
 from livecart.live.kpis import ratio
 
@@ -33,6 +34,7 @@ class Plan:
     rate: dict[str, np.ndarray] = field(default_factory=dict)
     viewers: np.ndarray | None = None
     source: str = "none"
+    currency: str | None = None  # of the money targets; None: the user's, in the session's own
 
     def at(self, kind: str, metric: str, minute: int) -> tuple[float, float, float] | None:
         table = self.cum if kind == "cum" else self.rate
@@ -49,6 +51,7 @@ class Plan:
         return {
             "minutes": self.minutes,
             "source": self.source,
+            "currency": self.currency,
             "cum": {k: arr(v) for k, v in self.cum.items()},
             "rate": {k: arr(v) for k, v in self.rate.items()},
             "viewers": arr(self.viewers) if self.viewers is not None else None,
@@ -56,14 +59,24 @@ class Plan:
 
 
 def plan_from_history(history: History, minutes: int = GOLDEN_HOUR, min_sessions: int = 3) -> Plan:
-    """Quartiles of past sessions, minute by minute. Sessions shorter than a minute leave it."""
+    """Quartiles of past sessions, minute by minute. Sessions shorter than a minute leave it.
+    The history must be in one currency (GMV and ad spend are money): filter it first."""
     n = len(history)
+    found = sorted(set(history.meta["currency"].dropna())) if n else []
+    if len(found) > 1:
+        raise LivecartError(
+            f"a golden-hour plan from history in {', '.join(found)}: money in different "
+            f"currencies cannot be compared; load the history of one currency (or market)"
+        )
+    currency = found[0] if found else None
     if n < min_sessions:
-        return Plan(minutes, source=f"none: {n} past sessions, need {min_sessions}")
+        return Plan(
+            minutes, currency=currency, source=f"none: {n} past sessions, need {min_sessions}"
+        )
     width = history.per_minute["gmv"].shape[1]
     w = min(minutes, width)
     alive = np.arange(w)[None, :] < history.meta["minutes"].to_numpy()[:, None]
-    plan = Plan(minutes, source=f"history of {n} sessions")
+    plan = Plan(minutes, source=f"history of {n} sessions", currency=currency)
     for metric in CUM_METRICS:
         c = history.cum(metric)[:, :w]
         plan.cum[metric] = _quartiles(np.where(alive, c, np.nan))
@@ -103,8 +116,6 @@ def plan_from_targets(minutes: int = GOLDEN_HOUR, tolerance: float = 0.2, **targ
         elif k == "viewers":
             plan.viewers = band * np.full((1, minutes), float(v))
         else:
-            from livecart.errors import LivecartError
-
             raise LivecartError(
                 f"unknown plan target {k!r}; use gmv, orders, entries, "
                 f"ad_spend, ctr, ctor or viewers"

@@ -136,20 +136,49 @@ class LiveRun:
         if self.plan is not None:
             return self.plan
         if session_id not in self._plans:
-            room = self._room(session_id)
-            h = load_history(self.ws, exclude=(session_id,), room=room)
-            if len(h) < 3:
-                h = load_history(self.ws, exclude=(session_id,))
-            st = self.monitor.sessions.get(session_id)
-            span = max(GOLDEN_HOUR, (st.planned_minutes or 0) if st else 0)
-            self._plans[session_id] = plan_from_history(h, minutes=span)
+            self._plans[session_id] = self._history_plan(session_id)
         return self._plans[session_id]
 
-    def _room(self, session_id: str) -> str | None:
-        r = self.ws.query("SELECT room FROM sessions WHERE session_id = ?", [session_id])
-        return None if r.empty else r["room"].iat[0]
+    def _history_plan(self, session_id: str) -> Plan:
+        """Quartiles of past sessions in the session's own currency: its room in its market if
+        that has 3 sessions, else its market, else its currency; never another currency."""
+        room, market, currency = self._where(session_id)
+        st = self.monitor.sessions.get(session_id)
+        span = max(GOLDEN_HOUR, (st.planned_minutes or 0) if st else 0)
+        if currency is None:
+            return Plan(span, source="none: the session's currency is unknown")
+        tries = (
+            (f"room {room} in {market}", {"room": room, "market": market}),
+            (f"market {market}", {"market": market}),
+            (f"currency {currency}", {}),
+        )
+        for label, where in tries:
+            if any(v is None for v in where.values()):
+                continue
+            h = load_history(self.ws, exclude=(session_id,), currency=currency, **where)
+            if len(h) >= 3:
+                plan = plan_from_history(h, minutes=span)
+                plan.source += f" ({label})"
+                return plan
+        return Plan(
+            span, currency=currency, source=f"none: fewer than 3 past sessions in {currency}"
+        )
+
+    def _where(self, session_id: str) -> tuple[str | None, str | None, str | None]:
+        """Room, market and currency: the sessions table's, else what the events said."""
+        r = self.ws.query(
+            "SELECT room, market, currency FROM sessions WHERE session_id = ?", [session_id]
+        )
+        got = [None if r.empty or pd.isna(r[c].iat[0]) else r[c].iat[0] for c in r.columns]
+        st = self.monitor.sessions.get(session_id)
+        if st is not None:
+            got[1] = got[1] or st.market
+            got[2] = got[2] or st.currency
+        return got[0], got[1], got[2]
 
     def nowcast(self, session_id: str) -> dict[str, tuple[float, float, float]] | None:
+        """Final GMV and orders with 80% intervals, or None (too early, or too little history
+        in the session's currency: ``Nowcaster.why_not``)."""
         st = self.monitor.sessions[session_id]
         m = st.current_minute()
         if m < 1:
@@ -161,7 +190,9 @@ class LiveRun:
         f = snapshot(st)["minutes"][:m]
         so_far = {k: sum(r[k] or 0 for r in f) for k in ("gmv", "orders", "entries")}
         planned = st.planned_minutes or max(m, 60)
-        return self._nowcast.predict(m, so_far, f[-1]["viewers_last"] or 0, planned)
+        currency = st.currency or self._where(session_id)[2]
+        viewers = f[-1]["viewers_last"] or 0
+        return self._nowcast.predict(m, so_far, viewers, planned, currency=currency)
 
     def _alert(self, touched: set[str]) -> None:
         """Evaluate the rules of touched sessions when their minute moved on or, within a
