@@ -23,9 +23,24 @@ def _candidates(n: int) -> pd.DataFrame:
             "benchmark_gpm": 40.0,
             "p_beat": rng.uniform(0, 1, n),
             "verdict": "winner",
-            "n_videos": rng.integers(0, 8, n),
+            "n_videos": rng.integers(1, 8, n),
         }
     )
+
+
+def _mixed(n: int = 30) -> pd.DataFrame:
+    """Candidates as the selection model labels them: winners, undecided, losers and untested
+    (whose GPM is a prior driven by price: here the highest, to tempt a naive ranking), with
+    several SKUs of one product."""
+    c = _candidates(n)
+    verdict = np.array(["winner", "undecided", "loser", "no tests", "undecided"] * n)[:n]
+    c["verdict"] = verdict
+    c["n_videos"] = np.where(verdict == "no tests", 0, c["n_videos"])
+    c["gpm_mean"] = np.where(verdict == "no tests", 200.0, c["gpm_mean"])
+    c["gpm_mean"] = np.where(verdict == "loser", 150.0, c["gpm_mean"])
+    c["p_beat"] = np.select([verdict == "winner", verdict == "loser"], [0.95, 0.05], 0.5)
+    c["product_id"] = [f"P{i // 5}" for i in range(n)]  # five SKUs (variants) a product
+    return c
 
 
 @pytest.mark.parametrize("n", [10, 12, 15, 20])
@@ -79,3 +94,44 @@ def test_talking_points_come_from_the_products_data():
     by_sku = {x.sku_id: x for x in slots}
     if "S03" in by_sku:
         assert "stock 40 units" in by_sku["S03"].talking_points
+
+
+def test_heroes_are_proven_losers_are_out_and_untested_products_are_under_test():
+    c = _mixed()
+    picks = assign_roles(c, 10, Guidance())
+    by = c.set_index("sku_id")
+    roles = {s: r for s, r in picks}
+    assert len(picks) == 10 and check_guidance(list(roles.values()), Guidance()) == []
+    assert all(by.loc[s, "verdict"] == "winner" for s, r in roles.items() if r == "hero")
+    assert not any(by.loc[s, "verdict"] == "loser" for s in roles)
+    untested = [s for s in roles if by.loc[s, "verdict"] == "no tests"]
+    assert untested and all(roles[s] == "test" for s in untested)
+    assert 1 <= sum(r == "test" for r in roles.values()) <= 2  # 10-20% of 10
+
+
+def test_a_strong_live_history_proves_a_product_without_tests():
+    c = _mixed()
+    c["live_strong"] = False
+    star = c.index[c["verdict"] == "no tests"][0]
+    c.loc[star, "live_strong"] = True
+    roles = dict(assign_roles(c, 10, Guidance()))
+    assert roles[c.loc[star, "sku_id"]] == "hero"
+
+
+def test_at_most_two_skus_of_one_product_unless_too_few_products():
+    c = _mixed()
+    picks = assign_roles(c, 12, Guidance())
+    per = pd.Series([c.set_index("sku_id").loc[s, "product_id"] for s, _ in picks]).value_counts()
+    assert per.max() <= 2
+    few = _mixed(15).assign(verdict="winner", product_id="P0")  # one product, 15 variants
+    assert len(assign_roles(few, 10, Guidance())) == 10  # the cap gives way rather than fail
+
+
+def test_an_untested_product_is_not_given_test_video_figures():
+    c = _mixed()
+    slots = build_slots(c, assign_roles(c, 10, Guidance()), "USD", {})
+    new = [s for s in slots if c.set_index("sku_id").loc[s.sku_id, "verdict"] == "no tests"]
+    assert new
+    for s in new:
+        text = " ".join(s.talking_points)
+        assert "no test videos yet" in text and "per 1,000" not in text

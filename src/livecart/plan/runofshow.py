@@ -50,30 +50,76 @@ class Slot(BaseModel):
         return sum(e - s for s, e in self.pins)
 
 
-def assign_roles(c: pd.DataFrame, n: int, g: Guidance) -> list[tuple[str, str]]:
-    """(sku_id, role) for the ``n`` products picked from candidates ``c``."""
-    if len(c) < n:
-        n = len(c)
+def _prepare(c: pd.DataFrame) -> pd.DataFrame:
+    """Drop losers; mark what is proven (a winner verdict, or a strong live history) and what is
+    untested (no test videos and no live history), and group SKUs by product."""
+    c = c[c["verdict"].fillna("") != "loser"]
+    gpm = c["gpm_mean"].fillna(c["gpm_mean"].median() if c["gpm_mean"].notna().any() else 0)
+    strong = c["live_strong"].fillna(False).astype(bool) if "live_strong" in c else False
+    n_videos = c["n_videos"].fillna(0)
+    product = c["product_id"].fillna(c["sku_id"]) if "product_id" in c else c["sku_id"]
+    return c.assign(
+        _g=gpm,
+        _proven=(c["verdict"] == "winner") | strong,
+        _untested=(n_videos == 0) & ~strong,
+        _h=c["ctr_mean"].fillna(0).rank(pct=True) - c["price"].rank(pct=True),
+        _product=product,
+    )
+
+
+def assign_roles(
+    c: pd.DataFrame, n: int, g: Guidance, max_per_product: int = 2
+) -> list[tuple[str, str]]:
+    """(sku_id, role) for the ``n`` products picked from candidates ``c``.
+
+    Heroes only from proven products (winner verdict or strong live history); losers never;
+    untested products only as products under test; at most ``max_per_product`` SKUs of one
+    product unless the catalogue is too small to fill the line-up otherwise."""
+    c = _prepare(c)
+    n = min(n, len(c))
     # ceil(10%) of each minor role keeps both in 10-20% and the main sellers near 70-80%
     n_hook = math.ceil(g.hook_share[0] * n) if n >= 3 else 0
     n_test = math.ceil(g.test_share[0] * n) if n >= 5 else 0
-    gpm = c["gpm_mean"].fillna(c["gpm_mean"].median() if c["gpm_mean"].notna().any() else 0)
-    proven = c.assign(_g=gpm, _settled=c["verdict"].isin(["winner", "fits", "ok"]))
-    hook_score = c["ctr_mean"].fillna(0).rank(pct=True) - c["price"].rank(pct=True)
-    hooks = list(c.assign(_h=hook_score).sort_values("_h", ascending=False)["sku_id"][:n_hook])
-    rest = proven[~proven["sku_id"].isin(hooks)]
-    # Products under test: the least-tested of the promising rest (fewest test videos).
-    tests = list(
-        rest.sort_values(["n_videos", "_g"], ascending=[True, False], kind="stable")["sku_id"][
-            :n_test
-        ]
-    )
-    main = rest[~rest["sku_id"].isin(tests)].sort_values("_g", ascending=False, kind="stable")
-    main = list(main["sku_id"][: n - n_hook - n_test])
-    n_hero = max(1, round(0.65 * len(main))) if main else 0
-    heroes, after = main[:n_hero], main[n_hero:]
-    closing, profit = (after[:1], after[1:]) if after else (heroes[-1:], [])
+    picks: list[tuple[str, str]] = []
+    for cap in (max_per_product, n):  # relax the cap only when too few products
+        picks = _pick(c, n, n_hook, n_test, cap)
+        if len(picks) >= n:
+            break
+    return picks
+
+
+def _pick(c: pd.DataFrame, n: int, n_hook: int, n_test: int, cap: int) -> list[tuple[str, str]]:
+    chosen: set[str] = set()
+    per: dict[str, int] = {}
+
+    def take(df: pd.DataFrame, k: int) -> list[str]:
+        out: list[str] = []
+        for sku, prod in zip(df["sku_id"], df["_product"], strict=True):
+            if len(out) >= k:
+                break
+            if sku not in chosen and per.get(prod, 0) < cap:
+                out.append(sku)
+                chosen.add(sku)
+                per[prod] = per.get(prod, 0) + 1
+        return out
+
+    tested = c[~c["_untested"]]
+    by_g = dict(ascending=False, kind="stable")
+    least = dict(ascending=[True, False], kind="stable")
+    n_main = n - n_hook - n_test
+    n_hero = max(1, round(0.65 * n_main)) if n_main > 0 else 0
+    heroes = take(c[c["_proven"]].sort_values("_g", **by_g), n_hero)
+    hooks = take(tested.sort_values("_h", **by_g), n_hook)
+    # Products under test: untested ones first, then the least-tested of the unproven rest,
+    # then the least-tested of all.
+    tests = take(c[c["_untested"]].sort_values("_g", **by_g), n_test)
+    for pool in (tested[~tested["_proven"]], tested):
+        tests += take(pool.sort_values(["n_videos", "_g"], **least), n_test - len(tests))
+    main = take(tested.sort_values("_g", **by_g), n_main - len(heroes))
+    closing, profit = (main[:1], main[1:]) if main else (heroes[-1:], [])
     heroes = [h for h in heroes if h not in closing]
+    # Short of products with evidence: the rest of the line-up can only be under test.
+    tests += take(c[c["_untested"]].sort_values("_g", **by_g), n - len(chosen))
     return (
         [(s, "hook") for s in hooks]
         + [(s, "hero") for s in heroes]
@@ -148,15 +194,21 @@ def talking_points(
     if lp > 0 and price < lp:
         pts.append(f"live price {price:,.2f} {cur}, {1 - price / lp:.0%} off the list {lp:,.2f}")
     gpm, bench = row.get("gpm_mean"), row.get("benchmark_gpm")
-    if gpm is not None and not pd.isna(gpm):
+    n_videos = row.get("n_videos")
+    tested = n_videos is not None and not pd.isna(n_videos) and n_videos > 0
+    if tested and gpm is not None and not pd.isna(gpm):
         vs = f" against a market benchmark of {bench:,.0f}" if not pd.isna(bench) else ""
         pb = row.get("p_beat")
         sure = f" (P(beats benchmark) {pb:.0%})" if pb is not None and not pd.isna(pb) else ""
         pts.append(
-            f"market fit: {row.get('verdict')}, GMV per 1,000 test-video views {gpm:,.0f}{vs}{sure}"
+            f"market fit: {row.get('verdict')}, GMV per 1,000 test-video views {gpm:,.0f}{vs}"
+            f"{sure}, from {int(n_videos)} test video{'s' if n_videos != 1 else ''}"
         )
-    else:
-        pts.append("no market-fit evidence yet: present it as new")
+    else:  # a prior driven by price and category is not evidence: do not quote it
+        pts.append("market fit: no test videos yet: present it as new")
+    lives, units = row.get("lives"), row.get("live_units_per_life")
+    if lives is not None and not pd.isna(lives) and lives > 0 and not pd.isna(units):
+        pts.append(f"live history: {int(lives)} lives, {units:,.1f} units a live")
     ctr = row.get("ctr_mean")
     if role == "hook" and ctr is not None and not pd.isna(ctr):
         pts.append(f"traffic driver: {ctr:.1%} of test-video viewers click it")

@@ -30,7 +30,8 @@ def candidates(ws: Workspace, market: str) -> pd.DataFrame:
     model's posterior (CTR, GPM, verdict, P(beats benchmark)) where there is one; otherwise
     the catalogue with its list price and no evidence."""
     cat = ws.query(
-        "SELECT sku_id, product_name, category, price, unit_cost, currency FROM products"
+        "SELECT sku_id, product_id, product_name, category, price, unit_cost, currency "
+        "FROM products"
     )
     try:
         from livecart.selection import rank_products, score_workspace
@@ -62,7 +63,33 @@ def candidates(ws: Workspace, market: str) -> pd.DataFrame:
     ):
         if c not in out:
             out[c] = v
+    out = out.merge(live_history(ws, market), on="sku_id", how="left")
+    out["lives"] = out["lives"].fillna(0)
+    out["live_strong"] = out["live_strong"].astype("boolean").fillna(False).astype(bool)
     return out.reset_index(drop=True)
+
+
+STRONG_LIVES = 3  # lives before a live record counts as evidence on its own
+
+
+def live_history(ws: Workspace, market: str) -> pd.DataFrame:
+    """Per SKU, its past lives in ``market`` and units sold a live. ``live_strong``: at least
+    ``STRONG_LIVES`` lives and units a live at or above the market's median SKU, which proves
+    a product as well as a winning test verdict does."""
+    h = ws.query(
+        "SELECT sp.sku_id, count(DISTINCT sp.session_id) AS lives, "
+        "coalesce(sum(o.quantity), 0) AS units FROM session_products sp "
+        "JOIN sessions s USING (session_id) LEFT JOIN orders o "
+        "ON o.session_id = sp.session_id AND o.sku_id = sp.sku_id "
+        "WHERE s.market = ? GROUP BY sp.sku_id",
+        [market],
+    )
+    if h.empty:
+        return pd.DataFrame(columns=["sku_id", "lives", "live_units_per_life", "live_strong"])
+    h["live_units_per_life"] = h["units"] / h["lives"]
+    bar = h["live_units_per_life"].median()
+    h["live_strong"] = (h["lives"] >= STRONG_LIVES) & (h["live_units_per_life"] >= bar)
+    return h[["sku_id", "lives", "live_units_per_life", "live_strong"]]
 
 
 def known_hosts(ws: Workspace) -> pd.DataFrame:
