@@ -4,6 +4,7 @@ workspace (CSV files through `livecart import`), including products without test
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -52,7 +53,31 @@ def test_rank_json_on_the_demo_has_intervals_and_top_k(cli, demo_path):
     rows = json.loads(r.stdout)
     assert rows and {row["market"] for row in rows} == {"US"}
     assert all(row["gpm_lo"] <= row["gpm_mean"] <= row["gpm_hi"] for row in rows)
-    assert sum(row["p_top_k"] for row in rows) == pytest.approx(5, abs=1e-6)
+    ranked = [row for row in rows if row["evidence"]]
+    assert sum(row["p_top_k"] for row in ranked) == pytest.approx(5, abs=1e-6)
+
+
+def test_untested_products_are_listed_after_the_ranking_not_in_it(cli, demo_path):
+    """Untested SKUs used to take ranks 1-5: their prior GPM is driven by price."""
+    rows = json.loads(invoke(cli, "products", "rank", demo_path, "--market", "US", "--json").stdout)
+    ranked = [r for r in rows if r["evidence"]]
+    untested = [r for r in rows if not r["evidence"]]
+    assert untested and all(r["n_videos"] == 0 for r in untested)
+    assert all(r["n_videos"] > 0 for r in ranked)
+    assert rows[: len(ranked)] == ranked  # products with evidence first
+    assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+    assert all(r["rank"] is None and r["p_top_k"] is None for r in untested)
+    text = invoke(cli, "products", "rank", demo_path, "--market", "US").stdout
+    assert f"{len(untested)} untested" in text
+
+
+def test_stages_print_counts_per_stage_and_compact_moves(cli, demo_path):
+    board = json.loads(invoke(cli, "products", "stages", demo_path, "--json").stdout)
+    text = invoke(cli, "products", "stages", demo_path).stdout
+    n = sum(1 for c in board["cells"] if c["stage"] == "candidate")
+    assert re.search(rf"candidate\s*\S\s*{n}\b", text)  # a table row: stage, count
+    assert f"{board['n_proposed']} proposed moves" in text
+    assert len(text) < 4000  # not one paragraph naming every product x market
 
 
 def test_rank_on_an_imported_workspace_handles_untested_and_zero_view_products(cli, user_ws):

@@ -28,14 +28,17 @@ def test_products_page_draws_intervals_board_and_evidence(client):
     assert html.count("<line") > 10
     assert 'id="stage-board"' in html and 'data-stage="store_live"' in html
     assert 'class="evidence"' in html
+    assert 'id="untested"' in html and 'class="untested"' in html
 
 
 def test_rank_api_matches_the_page_and_orders_by_posterior_gpm(client):
     rows = client.get("/api/products/rank?market=US&k=3").json()
     assert rows and all(r["market"] == "US" for r in rows)
-    gpm = [r["gpm_mean"] for r in rows]
-    assert gpm == sorted(gpm, reverse=True)
-    assert sum(r["p_top_k"] for r in rows) == pytest.approx(3, abs=1e-6)
+    ranked = [r for r in rows if r["evidence"]]
+    gpm = [r["gpm_mean"] for r in ranked]
+    assert gpm == sorted(gpm, reverse=True) and rows[: len(ranked)] == ranked
+    assert sum(r["p_top_k"] for r in ranked) == pytest.approx(3, abs=1e-6)
+    assert all(r["rank"] is None for r in rows[len(ranked) :])  # untested: listed, not ranked
     assert all(r["gpm_lo"] <= r["gpm_mean"] <= r["gpm_hi"] for r in rows)
 
 

@@ -16,6 +16,7 @@ from livecart.selection import (
     check_market,
     rank_products,
     score_workspace,
+    split_evidence,
 )
 from livecart.selection.stages import confirm_transition, stage_board
 from livecart.store import Workspace
@@ -48,6 +49,7 @@ def _records(df, cols: list[str]) -> list[dict]:
 RANK_COLS = [
     "market",
     "rank",
+    "evidence",
     "sku_id",
     "product_name",
     "category",
@@ -96,34 +98,48 @@ def rank(
         print_json(_records(r, RANK_COLS))
         return
     for mk, g in r.groupby("market", sort=True):
-        t = Table(title=f"{mk}: products by {goal} (80% interval), P(top {k})")
-        for col in (
-            "#",
-            "SKU",
-            "product",
-            "videos",
-            "GPM",
-            "80% interval",
-            "P(beat)",
-            f"P(top {k})",
-            "verdict",
-            "to settle",
-        ):
-            t.add_column(col)
-        for row in g.head(top).itertuples():
-            t.add_row(
-                str(row.rank),
-                row.sku_id,
-                str(row.product_name)[:24],
-                str(int(row.n_videos)),
-                f"{row.gpm_mean:,.1f}",
-                f"{row.gpm_lo:,.1f} - {row.gpm_hi:,.1f} {row.currency or ''}",
-                f"{row.p_beat:.2f}",
-                f"{row.p_top_k:.2f}",
-                row.verdict,
-                _settle(row.views_to_settle),
+        ranked, untested = split_evidence(g)
+        console.print(_rank_table(ranked.head(top), mk, goal, k))
+        if len(untested):
+            names = ", ".join(
+                f"{x.sku_id} {str(x.product_name)[:20]}" for x in untested.itertuples()
             )
-        console.print(t)
+            console.print(
+                f"{mk}: {len(untested)} untested (no test videos, not ranked: their GPM would be "
+                f"a category prior driven by price): {names}",
+                highlight=False,
+            )
+
+
+def _rank_table(g, mk: str, goal: str, k: int) -> Table:
+    t = Table(title=f"{mk}: products with test videos by {goal} (80% interval), P(top {k})")
+    for col in (
+        "#",
+        "SKU",
+        "product",
+        "videos",
+        "GPM",
+        "80% interval",
+        "P(beat)",
+        f"P(top {k})",
+        "verdict",
+        "to settle",
+    ):
+        t.add_column(col)
+    for row in g.itertuples():
+        t.add_row(
+            str(row.rank),
+            row.sku_id,
+            str(row.product_name)[:24],
+            str(int(row.n_videos)),
+            f"{row.gpm_mean:,.1f}",
+            f"{row.gpm_lo:,.1f} - {row.gpm_hi:,.1f} {row.currency or ''}",
+            f"{row.p_beat:.2f}",
+            f"{row.p_top_k:.2f}",
+            row.verdict,
+            _settle(row.views_to_settle),
+        )
+    return t
 
 
 def _settle(views: float) -> str:
@@ -177,16 +193,28 @@ def stages(
     if as_json:
         print_json(board.as_dict())
         return
-    for stage, cells in board.columns().items():
-        names = [
-            f"{c.sku_id}@{c.market}" + (f" -> {c.proposed}" if c.proposed else "") for c in cells
-        ]
-        console.print(
-            f"[bold]{stage}[/bold] ({len(cells)}): {', '.join(names) or '-'}", highlight=False
-        )
+    console.print(_stage_table(board))
+    moves: dict[tuple[str, str], list[str]] = {}
+    for c in board.cells:
+        if c.proposed:
+            moves.setdefault((c.stage, c.proposed), []).append(f"{c.sku_id}@{c.market}")
+    for (a, b), names in sorted(moves.items(), key=lambda x: -len(x[1])):
+        more = f" ... and {len(names) - 8} more" if len(names) > 8 else ""
+        console.print(f"  {a} -> {b} ({len(names)}): {', '.join(names[:8])}{more}", highlight=False)
     console.print(
-        f"{board.n_proposed} proposed moves; confirm with --confirm SKU@MARKET or --apply"
+        f"{board.n_proposed} proposed moves; confirm with --confirm SKU@MARKET or --apply "
+        "(--json lists every product with its reason)"
     )
+
+
+def _stage_table(board) -> Table:
+    t = Table(title="Stage board: products x markets per stage")
+    for col in ("stage", "products", "moves proposed out"):
+        t.add_column(col)
+    for stage, cells in board.columns().items():
+        out = sum(c.proposed is not None for c in cells)
+        t.add_row(stage, str(len(cells)), str(out) if out else "-")
+    return t
 
 
 @products_app.command("evaluate")

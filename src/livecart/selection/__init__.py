@@ -11,7 +11,13 @@ candidate -> testing -> winner -> scaling -> live -> store_live (or retired).
 from livecart.selection.allocate import allocate_tests
 from livecart.selection.evidence import cells_from_frames, check_market, load_cells
 from livecart.selection.fit import FitModel, FitRules
-from livecart.selection.rank import GOALS, rank_products, top_k_probability, winners
+from livecart.selection.rank import (
+    GOALS,
+    rank_products,
+    split_evidence,
+    top_k_probability,
+    winners,
+)
 from livecart.selection.score import score_workspace
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "load_cells",
     "rank_products",
     "score_workspace",
+    "split_evidence",
     "top_k_probability",
     "winners",
 ]

@@ -13,7 +13,7 @@ from scipy import special, stats
 from livecart.selection.charts import evidence_chart, interval_chart
 from livecart.selection.evidence import check_market, load_videos
 from livecart.selection.fit import FitModel
-from livecart.selection.rank import rank_products
+from livecart.selection.rank import rank_products, split_evidence
 from livecart.selection.score import score_workspace
 from livecart.selection.stages import stage_board, stage_log
 from livecart.store import Workspace
@@ -84,7 +84,8 @@ def _clean(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def ranking_records(
     ws: Workspace, market: str | None = None, k: int = 5, goal: str = "gpm"
 ) -> list[dict[str, Any]]:
-    """The ranking (one market, or all) as JSON-ready records."""
+    """The ranking (one market, or all) as JSON-ready records: products with evidence ranked
+    first, then untested products with ``rank`` and ``p_top_k`` None and ``evidence`` False."""
     model = score_workspace(ws)
     check_market(model.cells_, market)
     return _clean(rank_products(model, market=market, goal=goal, k=k).to_dict("records"))
@@ -101,7 +102,7 @@ def products_view(
     if market is None:
         tested = model.cells_.groupby("market")["n_videos"].sum()
         market = str(tested.idxmax()) if len(tested) else markets[0]
-    ranked = rank_products(model, market=market, goal=goal, k=k)
+    ranked, untested = split_evidence(rank_products(model, market=market, goal=goal, k=k))
     board = stage_board(ws, market=market, model=model)
     sku = sku or (str(ranked["sku_id"].iloc[0]) if len(ranked) else None)
     hist = evidence_history(model, load_videos(ws), sku, market) if sku else pd.DataFrame()
@@ -113,6 +114,7 @@ def products_view(
         "sku": sku,
         "rules": model.rules.as_dict(),
         "ranking": _clean(ranked.to_dict("records")),
+        "untested": _clean(untested.to_dict("records")),
         "board": board.as_dict(),
         "history": _clean(hist.to_dict("records")),
         "log": _clean(stage_log(ws, sku, market).astype(str).to_dict("records")),
