@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import livecart
+from livecart.errors import LivecartError
 from livecart.live import LiveRun, ReplaySource, checkpoint_path, load_checkpoint
 from tests.live.synth import synth_session
 
@@ -95,3 +96,69 @@ def test_sigkill_mid_replay_then_restart_matches_uninterrupted_run(recording, tm
         sb = b.table("sessions").sort_values("session_id").reset_index(drop=True)
         np.testing.assert_allclose(sb["gmv"], sa["gmv"])
         assert sb["orders"].tolist() == sa["orders"].tolist()
+
+
+def checkpointed_run(ws, path, ckpt, stop_after: int = 1) -> LiveRun:
+    """A run on ``path`` that checkpoints after ``stop_after`` batches and dies."""
+    run = LiveRun(ws, ReplaySource(path, batch_bytes=20_000), checkpoint=ckpt, save_every_s=0)
+    for i, batch in enumerate(run.source.batches()):
+        run.monitor.feed_columns(batch.events)
+        run._dirty |= set(run.monitor.sessions)
+        run.position = batch.position
+        run.save()
+        if i + 1 == stop_after:
+            break
+    return run
+
+
+def test_a_different_recording_with_the_same_name_is_refused_not_resumed(recording, tmp_path):
+    ws = livecart.init(tmp_path / "ws")
+    ckpt = tmp_path / "c.ckpt"
+    checkpointed_run(ws, recording, ckpt)
+    # another session's recording written over the same file name (e.g. the next l1.jsonl)
+    other = synth_session("S9", minutes=30, seed=9)
+    recording.write_text("".join(e.to_json() + "\n" for e in other))
+    with pytest.raises(LivecartError, match="another recording.*--fresh"):
+        LiveRun(ws, ReplaySource(recording), checkpoint=ckpt)
+    # the same content at another path is another source too
+    copy = tmp_path / "elsewhere" / "rec.jsonl"
+    copy.parent.mkdir()
+    copy.write_bytes(recording.read_bytes())
+    with pytest.raises(LivecartError, match="elsewhere"):
+        LiveRun(ws, ReplaySource(copy), checkpoint=ckpt)
+    ws.close()
+
+
+def test_a_recording_that_only_grew_keeps_resuming(recording, tmp_path):
+    text = recording.read_text()
+    lines = text.splitlines(keepends=True)
+    half = len(lines) // 2
+    recording.write_text("".join(lines[:half]))
+    ref_ws = livecart.init(tmp_path / "ref")
+    full = tmp_path / "full.jsonl"
+    full.write_text(text)
+    LiveRun(ref_ws, ReplaySource(full, batch_bytes=20_000)).run()
+    ws = livecart.init(tmp_path / "ws")
+    ckpt = tmp_path / "c.ckpt"
+    first = checkpointed_run(ws, recording, ckpt, stop_after=10**9)  # to the end of the half
+    with open(recording, "a") as f:  # the recorder appends the rest
+        f.write("".join(lines[half:]))
+    second = LiveRun(ws, ReplaySource(recording, batch_bytes=20_000), checkpoint=ckpt)
+    assert second.resumed and second.position == first.position
+    second.run()
+    pd.testing.assert_frame_equal(minutes_of(ws), minutes_of(ref_ws))
+    ws.close()
+    ref_ws.close()
+
+
+def test_a_rewritten_file_of_the_same_size_is_refused(recording, tmp_path):
+    ws = livecart.init(tmp_path / "ws")
+    ckpt = tmp_path / "c.ckpt"
+    checkpointed_run(ws, recording, ckpt)
+    data = bytearray(recording.read_bytes())
+    data[-3] = ord("9") if data[-3] != ord("9") else ord("8")  # a change past the head
+    recording.write_bytes(bytes(data))
+    os.utime(recording, ns=(time.time_ns(), time.time_ns() + 10**9))
+    with pytest.raises(LivecartError, match="rewritten"):
+        LiveRun(ws, ReplaySource(recording), checkpoint=ckpt)
+    ws.close()

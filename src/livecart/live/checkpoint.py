@@ -5,10 +5,16 @@ Written atomically: to a temporary file in the same folder, flushed to disk (fsy
 over the old one with ``os.replace``; a kill at any moment leaves either the old checkpoint or
 the new one, never a torn file. The format is Python's pickle: a checkpoint is the workspace's
 own private file, like its database, and must not be loaded from anyone you don't trust.
+
+A checkpoint also holds its source's identity (for a recording: resolved path, size, mtime and a
+SHA-256 of its first 64 KB). Resuming a byte offset into another file would silently skip or
+split its events, so a different recording is refused; a recording that only grew, with the same
+head, is the same one being appended to and resumes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
@@ -17,7 +23,8 @@ from typing import Any
 
 from livecart.errors import LivecartError
 
-FORMAT = 1
+FORMAT = 2  # 2: the source's identity is saved with the position
+HEAD_BYTES = 64 << 10
 
 
 def checkpoint_path(workspace_path: str | Path, name: str) -> Path:
@@ -60,3 +67,51 @@ def load_checkpoint(path: str | Path) -> dict[str, Any] | None:
             f"version; delete it to start over"
         )
     return data
+
+
+def file_identity(path: str | Path) -> dict[str, Any]:
+    """Who a recording is: resolved path, size, mtime_ns and the SHA-256 of its first
+    ``HEAD_BYTES`` (``head_len`` says how many bytes the hash covers)."""
+    p = Path(path).resolve()
+    st = p.stat()
+    with open(p, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    return {
+        "kind": "file",
+        "path": str(p),
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "head_len": len(head),
+        "head_sha256": hashlib.sha256(head).hexdigest(),
+    }
+
+
+def source_mismatch(saved: dict[str, Any], path: str | Path) -> str | None:
+    """Why the file at ``path`` is not the recording ``saved`` describes, or None when it is
+    (unchanged, or only grown with the same head: a recording still being appended to)."""
+    now = file_identity(path)
+    if now["path"] != saved["path"]:
+        return f"it was {saved['path']}, this is {now['path']}"
+    with open(now["path"], "rb") as f:
+        head = hashlib.sha256(f.read(saved["head_len"])).hexdigest()
+    if head != saved["head_sha256"]:
+        return "its first bytes differ"
+    if now["size"] < saved["size"]:
+        return f"it shrank from {saved['size']:,} to {now['size']:,} bytes"
+    if now["size"] == saved["size"] and now["mtime_ns"] != saved["mtime_ns"]:
+        return "it was rewritten (same size, new modification time)"
+    return None
+
+
+def check_source(ckpt: str | Path, saved: dict[str, Any] | None, source: Any) -> None:
+    """Refuse to resume ``source`` from a checkpoint written for another one."""
+    identity = getattr(source, "identity", None)
+    if saved is None or identity is None or saved.get("kind") != "file":
+        return
+    why = source_mismatch(saved, source.path)
+    if why is not None:
+        raise LivecartError(
+            f"the monitor checkpoint {ckpt} was saved for another recording ({why}); "
+            f"resuming its position would skip events. Start this recording over with --fresh "
+            f"(or delete the checkpoint)"
+        )

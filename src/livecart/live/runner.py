@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from livecart.live.alerts import Alert, AlertBook, AlertRules, evaluate
-from livecart.live.checkpoint import load_checkpoint, save_checkpoint
+from livecart.live.checkpoint import check_source, load_checkpoint, save_checkpoint
 from livecart.live.history import load_history
 from livecart.live.kpis import live_minutes_rows, snapshot, totals
 from livecart.live.monitor import Monitor
@@ -58,6 +58,7 @@ class LiveRun:
         self._evaluated: dict[str, tuple[int, int]] = {}
         saved = load_checkpoint(self.checkpoint) if self.checkpoint else None
         if saved is not None:
+            check_source(self.checkpoint, saved.get("source"), self.source)
             self.monitor, self.book = saved["monitor"], saved["book"]
             self.position = saved["position"]
             self.resumed = True
@@ -94,11 +95,20 @@ class LiveRun:
         if self.checkpoint is not None:
             save_checkpoint(
                 self.checkpoint,
-                {"monitor": self.monitor, "book": self.book, "position": self.position},
+                {
+                    "monitor": self.monitor,
+                    "book": self.book,
+                    "position": self.position,
+                    "source": self._source_identity(),
+                },
             )
             commit = getattr(self.source, "commit", None)  # e.g. acknowledge Redis entries
             if commit is not None and self.position is not None:
                 commit(self.position)
+
+    def _source_identity(self) -> dict[str, Any] | None:
+        identity = getattr(self.source, "identity", None)  # a recording; None for live feeds
+        return identity() if identity is not None else None
 
     def _upsert_sessions(self, states: list[SessionState]) -> None:
         """Keep the sessions table's rows (planned times, room...) and refresh the totals."""

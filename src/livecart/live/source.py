@@ -20,6 +20,7 @@ import numpy as np
 
 from livecart.errors import LivecartError
 from livecart.live import columns as C
+from livecart.live.checkpoint import file_identity
 from livecart.model.events import EVENT_FIELDS
 
 
@@ -65,6 +66,10 @@ class ReplaySource:
         self.batch_ms = batch_ms
         self._sleep, self._clock = sleep, clock
         self.is_csv = self.path.suffix.lower() == ".csv"
+
+    def identity(self) -> dict[str, Any]:
+        """Saved with each checkpoint: a restart on another file is refused."""
+        return file_identity(self.path)
 
     def batches(self, position: Any = None) -> Iterator[Batch]:
         chunks = self._chunks(int(position or 0))
