@@ -29,10 +29,13 @@ class LiveHub:
     Runs in a hub are not checkpointed one by one (their positions would not describe the
     shared state); a source that must resume exactly uses ``LiveRun`` with a checkpoint."""
 
-    def __init__(self, ws: Workspace, rules: AlertRules | None = None) -> None:
+    def __init__(
+        self, ws: Workspace, rules: AlertRules | None = None, lateness_seconds: int | None = None
+    ) -> None:
         self.ws = ws
         self.rules = rules or AlertRules()
-        self.monitor = Monitor(ws.settings.lateness_seconds)
+        late = ws.settings.lateness_seconds if lateness_seconds is None else lateness_seconds
+        self.monitor = Monitor(late)
         self.book = AlertBook()
         self.lock = threading.RLock()
         self.runs: list[LiveRun] = []
