@@ -1,5 +1,7 @@
-"""The model against the naive raw-rate ranking on held-out demo seeds (few seeds, so the
-tolerances are wider than the 20-seed figures `livecart products evaluate` reports)."""
+"""The model against the naive raw-rate ranking on held-out demo seeds. Ranking quality is
+judged by the paired per-seed difference (model - baseline) and its standard error over the
+seeds used here, so "not worse" means "not worse beyond two standard errors", not a hand-set
+margin."""
 
 from __future__ import annotations
 
@@ -13,13 +15,24 @@ from tests.conftest import invoke
 
 @pytest.fixture(scope="module")
 def ev():
-    return evaluate_selection(seeds=4, first_seed=500, allocation_seeds=0)
+    return evaluate_selection(seeds=SEEDS, first_seed=500, allocation_seeds=0)
 
 
-def test_model_ranking_gives_up_less_gpm_than_raw_rates(ev):
-    # 20 seeds: regret 0.05 against 0.06 for raw rates; on 4 seeds allow no worse + 0.005.
-    assert ev.regret <= ev.baseline_regret + 0.005
-    assert ev.precision_at_k >= ev.baseline_precision_at_k - 0.05
+SEEDS = 8  # held-out seeds 500-507; about 1 s each
+
+
+def test_paired_differences_are_the_per_seed_model_minus_baseline(ev):
+    assert ev.precision_diff == pytest.approx(ev.precision_at_k - ev.baseline_precision_at_k)
+    assert ev.regret_diff == pytest.approx(ev.regret - ev.baseline_regret)
+    assert ev.precision_diff_se > 0 and ev.regret_diff_se > 0
+
+
+def test_model_ranking_is_not_worse_than_raw_rates_beyond_noise(ev):
+    # One-sided check at two standard errors of the paired per-seed difference: the model
+    # may tie the raw ranking (on tested products they are close, see docs/selection.md),
+    # but a drop larger than the seeds' noise fails.
+    assert ev.precision_diff > -2 * ev.precision_diff_se
+    assert ev.regret_diff < 2 * ev.regret_diff_se
 
 
 def test_declared_winners_are_more_often_right_than_the_spreadsheet_rule(ev):
@@ -40,5 +53,9 @@ def test_evaluate_cli_prints_the_documented_json_keys(cli):
         "baseline_precision_at_k",
         "calibration_error",
         "test_videos_saved_pct",
+        "precision_diff",
+        "precision_diff_se",
+        "regret_diff",
+        "regret_diff_se",
     ):
         assert key in out

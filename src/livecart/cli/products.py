@@ -207,6 +207,10 @@ def stages(
     )
 
 
+def _se(v: float | None) -> str:
+    return "n/a: one seed" if v is None else f"{v:.3f}"
+
+
 def _stage_table(board) -> Table:
     t = Table(title="Stage board: products x markets per stage")
     for col in ("stage", "products", "moves proposed out"):
@@ -236,6 +240,16 @@ def evaluate(
         t.add_column(col)
     t.add_row("precision at k", f"{e.precision_at_k:.3f}", f"{e.baseline_precision_at_k:.3f}")
     t.add_row("regret of the top k", f"{e.regret:.3f}", f"{e.baseline_regret:.3f}")
+    t.add_row(
+        "paired difference, precision (model - naive)",
+        f"{e.precision_diff:+.3f} (SE {_se(e.precision_diff_se)})",
+        "",
+    )
+    t.add_row(
+        "paired difference, regret (model - naive)",
+        f"{e.regret_diff:+.3f} (SE {_se(e.regret_diff_se)})",
+        "",
+    )
     t.add_row("winner precision", f"{e.winner_precision:.3f}", f"{e.baseline_winner_precision:.3f}")
     console.print(t)
     c = Table(title=f"Calibration of P(beat benchmark): error {e.calibration_error:.3f}")

@@ -7,6 +7,8 @@ no workspace needed), fit the selection model, and compare with the truth:
   GMV per 1,000 views that are among the k truly best (tested products only); the baseline ranks
   by the raw observed GMV per 1,000 views;
 - **regret**: the true GPM the chosen top k gives up against the true top k, as a share;
+- **paired differences**: per seed, model minus baseline for precision and regret, with the mean
+  over seeds and its standard error (the seeds are independent replications);
 - **calibration**: products grouped by their P(beats the benchmark), against the share that truly
   are winners (the simulator's rule); the error is the count-weighted mean gap (ECE);
 - **test-allocation saving**: in one market per seed (rotating), start every product carried
@@ -40,6 +42,10 @@ class SelectionEvaluation:
     baseline_precision_at_k: float
     regret: float
     baseline_regret: float
+    precision_diff: float  # paired per seed: model - baseline, mean over seeds
+    precision_diff_se: float | None  # its standard error (sd of per-seed differences / sqrt(n))
+    regret_diff: float  # paired per seed: model - baseline (negative: the model gives up less)
+    regret_diff_se: float | None  # None with a single seed
     calibration_error: float
     winner_precision: float
     baseline_winner_precision: float
@@ -86,6 +92,8 @@ def evaluate_selection(
         baseline_precision_at_k=float(per["baseline_precision"].mean()),
         regret=float(per["regret"].mean()),
         baseline_regret=float(per["baseline_regret"].mean()),
+        **paired(per, "precision", "baseline_precision", "precision_diff"),
+        **paired(per, "regret", "baseline_regret", "regret_diff"),
         calibration_error=ece,
         winner_precision=float(per["winner_precision"].mean()),
         baseline_winner_precision=float(per["baseline_winner_precision"].mean()),
@@ -96,6 +104,14 @@ def evaluate_selection(
         allocation_curve=curve,
         seconds=time.perf_counter() - t0,
     )
+
+
+def paired(per: pd.DataFrame, model: str, base: str, name: str) -> dict[str, float | None]:
+    """Mean per-seed difference (model - baseline) and its standard error: the seeds are the
+    independent replications, and pairing removes the seed-to-seed variation both share."""
+    d = (per[model] - per[base]).to_numpy(float)
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None
+    return {name: float(d.mean()), f"{name}_se": se}
 
 
 def _truth(w: World) -> pd.DataFrame:
