@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +18,7 @@ def _future(days: int) -> str:
 
 
 def test_create_list_show_edit_and_targets_for_the_monitor(cli, plan_path: Path, tmp_path: Path):
+    start = _future(30)
     r = invoke(
         cli,
         "plan",
@@ -25,7 +27,7 @@ def test_create_list_show_edit_and_targets_for_the_monitor(cli, plan_path: Path,
         "--market",
         "UK",
         "--start",
-        "2027-01-05 20:00",
+        start,
         "--budget",
         "3000",
         "--host",
@@ -35,7 +37,8 @@ def test_create_list_show_edit_and_targets_for_the_monitor(cli, plan_path: Path,
     assert r.exit_code == 0, r.output
     p = json.loads(r.output)
     assert p["market"] == "UK" and p["currency"] == "GBP" and p["hosts"] == ["host_02"]
-    assert p["start_utc"].startswith("2027-01-05T20:00")  # London is on UTC in January
+    local = dt.datetime.fromisoformat(start).replace(tzinfo=ZoneInfo("Europe/London"))
+    assert dt.datetime.fromisoformat(p["start_utc"]) == local  # read as London time
     r = invoke(cli, "plan", "list", plan_path, "--json")
     assert p["plan_id"] in {x["plan_id"] for x in json.loads(r.output)}
     out = tmp_path / "targets.json"
@@ -63,7 +66,7 @@ def test_bad_input_exits_1_with_one_line(plan_path: Path):
             "--market",
             "US",
             "--start",
-            "2026-12-01 19:00",
+            _future(30),
             "--budget",
             "0",
         ],
@@ -91,7 +94,7 @@ def test_retro_needs_a_linked_plan_then_names_gaps(cli, plan_path: Path):
         "--market",
         "UK",
         "--start",
-        "2027-02-02 20:00",
+        _future(60),
         "--budget",
         "2000",
         "--json",

@@ -116,3 +116,39 @@ def test_a_profit_plan_may_spend_less_and_says_so(plan_path: Path):
     # The curves saturate long before 50,000 USD, so the most profitable spend is far less.
     assert p.ads["spend_usd"] < 25000 and spent < 25000
     assert any("spends" in n for n in p.ads["notes"])
+
+
+def test_a_new_plan_never_takes_a_stored_plans_id(plan_path: Path, made):
+    """Ids used to come from a count of ids with the prefix: with the first id of a start gone,
+    the count handed out the second one and the new plan replaced it."""
+    with livecart.open(plan_path) as ws:
+        first = save_plan(
+            ws,
+            made.model_copy(
+                update={
+                    "plan_id": "",
+                    "start_utc": made.start_utc + dt.timedelta(days=8),
+                    "title": "a",
+                }
+            ),
+        )
+        second = save_plan(ws, first.model_copy(update={"plan_id": "", "title": "b"}))
+        assert second.plan_id == first.plan_id + "-2"
+        for table in ("plans", "plan_versions"):
+            ws.con.execute(f"DELETE FROM {table} WHERE plan_id = ?", [first.plan_id])
+        third = save_plan(ws, first.model_copy(update={"plan_id": "", "title": "c"}))
+        assert third.plan_id != second.plan_id
+        assert load_plan(ws, second.plan_id).title == "b"
+
+
+def test_plans_saved_at_once_get_distinct_ids(plan_path: Path, made):
+    """The id is chosen inside the write transaction, under the workspace's lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = made.model_copy(update={"start_utc": made.start_utc + dt.timedelta(days=20)})
+    with livecart.open(plan_path) as ws, ThreadPoolExecutor(6) as pool:
+        copies = [base.model_copy(update={"plan_id": "", "title": f"t{i}"}) for i in range(12)]
+        ids = list(pool.map(lambda p: save_plan(ws, p).plan_id, copies))
+        assert len(set(ids)) == 12
+        stored = set(list_plans(ws)["plan_id"])
+    assert set(ids) <= stored

@@ -16,38 +16,52 @@ from livecart.store import Workspace
 
 
 def save_plan(ws: Workspace, plan: SessionPlan, change: str = "created") -> SessionPlan:
-    """Store ``plan`` (giving it an id on first save) as a new version."""
-    if not plan.plan_id:
-        base = f"{plan.market}-{plan.start_utc:%Y%m%d-%H%M}"
-        n = ws.query("SELECT count(*) AS n FROM plans WHERE plan_id LIKE ?", [base + "%"])
-        k = int(n["n"].iloc[0])
-        plan.plan_id = base if k == 0 else f"{base}-{k + 1}"
-        plan.version = 1
-    else:
-        plan.version += 1
-    body = plan.model_dump_json()
+    """Store ``plan`` (giving it an id on first save) as a new version. The id is chosen inside
+    the write transaction (which holds the workspace's lock), so two saves at once cannot both
+    take it, and a new plan never replaces a stored one."""
+    new = not plan.plan_id
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     start = plan.start_utc.astimezone(dt.UTC).replace(tzinfo=None)
-    with ws.transaction() as con:
-        con.execute("DELETE FROM plans WHERE plan_id = ?", [plan.plan_id])
-        con.execute(
-            "INSERT INTO plans VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                plan.plan_id,
-                plan.version,
-                plan.market,
-                start,
-                plan.session_id,
-                plan.title,
-                now,
-                body,
-            ],
-        )
-        con.execute(
-            "INSERT INTO plan_versions VALUES (?, ?, ?, ?, ?)",
-            [plan.plan_id, plan.version, now, change, body],
-        )
+    old_id, old_version = plan.plan_id, plan.version
+    try:
+        with ws.transaction() as con:
+            if new:
+                plan.plan_id = _free_id(con, f"{plan.market}-{plan.start_utc:%Y%m%d-%H%M}")
+                plan.version = 1
+            else:
+                plan.version += 1
+                con.execute("DELETE FROM plans WHERE plan_id = ?", [plan.plan_id])
+            body = plan.model_dump_json()
+            con.execute(
+                "INSERT INTO plans VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [plan.plan_id, plan.version, plan.market, start, plan.session_id, plan.title]
+                + [now, body],
+            )
+            con.execute(
+                "INSERT INTO plan_versions VALUES (?, ?, ?, ?, ?)",
+                [plan.plan_id, plan.version, now, change, body],
+            )
+    except BaseException:
+        plan.plan_id, plan.version = old_id, old_version
+        raise
     return plan
+
+
+def _free_id(con, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``... the first not taken (ids are never reused by
+    counting, which would hand out a taken id once any id in the sequence is missing)."""
+    rows = con.execute(
+        "SELECT plan_id FROM plans WHERE starts_with(plan_id, ?) "
+        "UNION SELECT plan_id FROM plan_versions WHERE starts_with(plan_id, ?)",
+        [base, base],
+    ).fetchall()
+    taken = {r[0] for r in rows}
+    if base not in taken:
+        return base
+    k = 2
+    while f"{base}-{k}" in taken:
+        k += 1
+    return f"{base}-{k}"
 
 
 def list_plans(ws: Workspace) -> pd.DataFrame:
