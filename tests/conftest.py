@@ -3,6 +3,9 @@ and a CLI runner. Area-specific fixtures live in each tests/<area>/conftest.py."
 
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -39,3 +42,24 @@ def invoke(runner: CliRunner, *args: str):
     from livecart.cli import app
 
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def receiver():
+    """A local webhook receiver: its URL and the list of JSON bodies posted to it."""
+    got: list[dict] = []
+
+    class H(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = HTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_port}/hook", got
+    srv.shutdown()
+    srv.server_close()

@@ -3,10 +3,6 @@ deduplicated, acknowledgeable, and delivered to a webhook."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import pytest
 
 import livecart
@@ -164,26 +160,6 @@ def test_alerts_are_deduplicated_acknowledged_and_raised_again_after_clearing():
     assert book.update("R", []) == [] and not book.active  # cleared
     again = book.update("R", evaluate(st, plan, AlertRules()))
     assert len(again) == 1 and not again[0].acked
-
-
-@pytest.fixture
-def receiver():
-    got: list[dict] = []
-
-    class H(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *a):
-            pass
-
-    srv = HTTPServer(("127.0.0.1", 0), H)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_port}/hook", got
-    srv.shutdown()
-    srv.server_close()
 
 
 def test_new_alerts_are_posted_to_the_webhook_once(receiver, tmp_path):

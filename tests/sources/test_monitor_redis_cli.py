@@ -3,6 +3,7 @@ commands, end to end through a real redis-server."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -51,3 +52,52 @@ def test_monitor_needs_exactly_one_source(cli, tmp_path):
         invoke(cli, "monitor", tmp_path / "ws")
     with pytest.raises(LivecartError, match="--replay FILE or --redis URL"):
         invoke(cli, "monitor", tmp_path / "ws", "--replay", "x.jsonl", "--redis", "redis://x")
+
+
+def test_monitor_redis_refuses_speed(cli, tmp_path):
+    livecart.init(tmp_path / "ws").close()
+    with pytest.raises(LivecartError, match="--speed paces a --replay"):
+        invoke(cli, "monitor", tmp_path / "ws", "--redis", "redis://127.0.0.1:1", "--speed", "2")
+
+
+def test_monitor_redis_takes_plan_webhook_thresholds_and_fresh(cli, tmp_path, redis_url, receiver):
+    """The worker raises the plan's ad-pacing alert and posts it to the webhook; a stock count
+    of 2 at the end alerts with the default horizon, not with --stockout-minutes 0; --fresh
+    replaces an unreadable checkpoint instead of failing on it."""
+    from livecart.model.events import Event
+    from tests.live.synth import T0
+
+    url, got = receiver
+    tag = uuid.uuid4().hex[:8]
+    sid = f"P{tag}"
+    ev = synth_session(sid, minutes=12, seed=11)
+    ev += [
+        Event(f"{sid}-ad{m}", sid, T0 + m * 60000 + 7, "ad_spend", amount=40.0, currency="USD")
+        for m in range(12)
+    ]
+    ev.sort(key=lambda e: e.ts)
+    ev.append(Event(f"{sid}-stock", sid, ev[-1].ts + 1, "stock", sku_id="A", level=2))
+    rec = tmp_path / "rec.jsonl"
+    rec.write_text("".join(e.to_json() + "\n" for e in ev))
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"ad_spend": 600}))  # 10 a minute planned, 40 spent
+    assert invoke(cli, "publish", rec, "--redis", redis_url).exit_code == 0
+
+    def worker(group: str, *extra) -> set[str]:
+        ws_dir = tmp_path / group
+        livecart.init(ws_dir).close()
+        args = ["monitor", ws_dir, "--redis", redis_url, "--group", group, "--name", "w1"]
+        args += ["--idle-stop", "1", "--plan", plan, "--webhook", url, *extra]
+        ckpt = ws_dir / "checkpoints" / f"monitor-redis-{group}-w1.ckpt"
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
+        ckpt.write_bytes(b"not a checkpoint")
+        with pytest.raises(LivecartError, match="cannot be read"):
+            invoke(cli, *args)
+        got.clear()
+        r = invoke(cli, *args, "--fresh")
+        assert r.exit_code == 0, r.output
+        return {g["rule"] for g in got if g["session_id"] == sid}
+
+    default = worker(f"a{tag}")
+    assert {"ad_pacing", "stockout"} <= default
+    assert "stockout" not in worker(f"b{tag}", "--stockout-minutes", "0")

@@ -3,7 +3,6 @@ and `livecart live evaluate` (the nowcast against the naive baseline on held-out
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -23,10 +22,11 @@ from livecart.live import (
     checkpoint_path,
     evaluate_nowcast,
     load_history,
-    plan_from_targets,
     snapshot,
     totals,
 )
+from livecart.live.history import split_newest
+from livecart.live.plan import load_plan
 from livecart.store import Workspace
 
 live_app = typer.Typer(help="Live monitor tools: evaluate the nowcast.", no_args_is_help=True)
@@ -65,13 +65,30 @@ def monitor(
     write per-minute results into the workspace."""
     if (replay is None) == (not redis):
         raise LivecartError("give one event source: --replay FILE or --redis URL")
+    if speed < 0:
+        raise LivecartError(f"--speed must be 0 (as fast as possible) or more, not {speed}")
+    rules = AlertRules(stockout_minutes=stockout_minutes, rate_minutes=rate_minutes)
+    targets = load_plan(plan) if plan else None
     if redis:
+        if speed:
+            raise LivecartError(
+                "--speed paces a --replay; a Redis worker takes events as they are published"
+            )
         from livecart.cli.sources import run_redis_worker
 
-        run_redis_worker(directory, redis, group, name, idle_stop=idle_stop, as_json=as_json)
+        run_redis_worker(
+            directory,
+            redis,
+            group,
+            name,
+            idle_stop=idle_stop,
+            as_json=as_json,
+            rules=rules,
+            plan=targets,
+            webhook=webhook,
+            fresh=fresh,
+        )
         return
-    rules = AlertRules(stockout_minutes=stockout_minutes, rate_minutes=rate_minutes)
-    targets = json.loads(plan.read_text()) if plan else None
     ckpt = checkpoint_path(directory, replay.stem)
     if fresh:
         ckpt.unlink(missing_ok=True)
@@ -82,7 +99,7 @@ def monitor(
             ReplaySource(replay, speed=speed),
             checkpoint=ckpt,
             rules=rules,
-            plan=plan_from_targets(**targets) if targets else None,
+            plan=targets,
             sinks=sinks,
         )
         if run.resumed:
@@ -93,10 +110,7 @@ def monitor(
                 live.update(render(run))
         else:
             run.run()
-        for s in sinks:
-            s.close()
-            for e in s.errors:
-                err_console.print(f"[yellow]webhook failed:[/yellow] {e}")
+        close_sinks(sinks)
         if as_json:
             print_json(
                 [
@@ -115,6 +129,14 @@ def monitor(
             f"[yellow]{run.monitor.malformed_count} malformed events skipped[/yellow]"
             f", first: {run.monitor.malformed[0].reason}"
         )
+
+
+def close_sinks(sinks: list) -> None:
+    """Deliver what is queued, then say which webhook posts failed."""
+    for s in sinks:
+        s.close()
+        for e in s.errors:
+            err_console.print(f"[yellow]webhook failed:[/yellow] {e}")
 
 
 def _throttled(fn, seconds: float):
@@ -238,9 +260,7 @@ def evaluate(
         with Workspace.open(holdout, read_only=True) as ws2:
             test = load_history(ws2)
     else:
-        cut = int(round(len(train) * (1 - test_fraction)))
-        idx = np.arange(len(train))
-        train, test = train.subset(idx < cut), train.subset(idx >= cut)
+        train, test = split_newest(train, test_fraction)
     rows = evaluate_nowcast(train, test)
     if as_json:
         print_json(rows)

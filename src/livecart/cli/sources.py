@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from livecart.cli.app import app, console, print_json
-from livecart.live import LiveRun, checkpoint_path, snapshot
+from livecart.live import AlertRules, LiveRun, Plan, WebhookSink, checkpoint_path, snapshot
 from livecart.store import Workspace
 
 
@@ -59,21 +59,30 @@ def run_redis_worker(
     prefix: str = "livecart",
     idle_stop: float = 0.0,
     as_json: bool = False,
+    rules: AlertRules | None = None,
+    plan: Plan | None = None,
+    webhook: str = "",
+    fresh: bool = False,
 ) -> None:
-    from livecart.live import LiveRun
+    from livecart.cli.live import close_sinks
     from livecart.live.redis_stream import RedisSource, connect
 
     name = name or socket.gethostname()
     src = RedisSource(
         connect(redis_url), group=group, consumer=name, prefix=prefix, idle_stop_s=idle_stop or None
     )
+    ckpt = checkpoint_path(directory, f"redis-{group}-{name}")
+    if fresh:
+        ckpt.unlink(missing_ok=True)
+    sinks = [WebhookSink(webhook)] if webhook else []
     with Workspace.open(directory) as ws:
-        run = LiveRun(ws, src, checkpoint=checkpoint_path(directory, f"redis-{group}-{name}"))
+        run = LiveRun(ws, src, checkpoint=ckpt, rules=rules or AlertRules(), plan=plan, sinks=sinks)
         try:
             run.run()
         except KeyboardInterrupt:
             with run.lock:
                 run.save()
+        close_sinks(sinks)
         _report(run, as_json)
 
 
@@ -87,7 +96,7 @@ def tiktok(
     planned_minutes: int = typer.Option(None, help="planned length of the live"),
     as_json: bool = typer.Option(False, "--json", help="print the final totals as JSON"),
 ) -> None:
-    """Listen to a TikTok LIVE room (needs `livecart[tiktok]`) into the monitor until it ends."""
+    """Listen to a TikTok LIVE room (needs `livecart\\[tiktok]`) into the monitor until it ends."""
     from livecart.live.tiktok import TikTokSource
 
     src = TikTokSource(
@@ -139,10 +148,8 @@ def reconcile(
     monitor's minutes and store both under DIR/platform/."""
     import os
 
-    import pandas as pd
-
     from livecart.errors import LivecartError
-    from livecart.live.shop_api import ShopClient, store, summary
+    from livecart.live.shop_api import ShopClient, monitored_minutes, store, summary
     from livecart.live.shop_api import reconcile as match
 
     env = {
@@ -153,22 +160,10 @@ def reconcile(
     if missing:
         raise LivecartError(f"set {', '.join(missing)} (from the TikTok Shop Partner Center app)")
     with Workspace.open(directory, read_only=True) as ws:
-        mins = ws.query(
-            "SELECT minute, gmv, orders, units FROM live_minutes "
-            "WHERE session_id = ? ORDER BY minute",
-            [session],
-        )
-        start = ws.query("SELECT actual_start FROM sessions WHERE session_id = ?", [session])
-    if mins.empty or start.empty or pd.isna(start["actual_start"].iat[0]):
-        raise LivecartError(
-            f"session {session!r} has no monitored minutes in {directory}: "
-            f"run `livecart monitor` (or a worker) on it first"
-        )
+        mins, start = monitored_minutes(ws, session)
     c = ShopClient(**env, base_url=base_url)
     try:
-        rec = match(
-            mins, c.live_minutes(live_id, currency), pd.Timestamp(start["actual_start"].iat[0])
-        )
+        rec = match(mins, c.live_minutes(live_id, currency), start)
         path = store(directory, session, rec, c.live_products(live_id, currency))
     finally:
         c.close()

@@ -124,3 +124,15 @@ def load_history(
         h = h.subset((h.meta["currency"] == currency).to_numpy())
     order = np.argsort(h.meta["actual_start"].to_numpy(), kind="stable")
     return h.subset(order) if len(h) else h
+
+
+def split_newest(h: History, test_fraction: float) -> tuple[History, History]:
+    """Oldest sessions for training, the newest ``test_fraction`` held out (``h`` is oldest
+    first, as ``load_history`` returns it): the nowcast is judged on lives after its history."""
+    if not 0 < test_fraction < 1:
+        from livecart.errors import LivecartError
+
+        raise LivecartError(f"--test-fraction must be between 0 and 1, not {test_fraction}")
+    cut = int(round(len(h) * (1 - test_fraction)))
+    idx = np.arange(len(h))
+    return h.subset(idx < cut), h.subset(idx >= cut)

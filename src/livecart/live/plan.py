@@ -10,7 +10,9 @@ Douyin's replay benchmarks use the same lines ("median" = 50%, "excellent" = top
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -121,3 +123,26 @@ def plan_from_targets(minutes: int = GOLDEN_HOUR, tolerance: float = 0.2, **targ
                 f"ad_spend, ctr, ctor or viewers"
             )
     return plan
+
+
+def load_plan(path: str | Path, minutes: int = GOLDEN_HOUR) -> Plan:
+    """Golden-hour targets from a JSON file: an object such as {"gmv": 5000, "ctr": 0.08}
+    (keys as in ``plan_from_targets``). Every problem is a one-line ``LivecartError``."""
+    p = Path(path)
+    hint = 'write an object of targets, e.g. {"gmv": 5000, "orders": 120, "ctr": 0.08}'
+    try:
+        targets = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LivecartError(f"no plan file at {p}: check the --plan path") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise LivecartError(f"the plan {p} is not valid JSON ({e}); {hint}") from None
+    if not isinstance(targets, dict) or not targets:
+        raise LivecartError(f"the plan {p} holds no targets; {hint}")
+    bad = [
+        k
+        for k, v in targets.items()
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float))
+    ]
+    if bad:
+        raise LivecartError(f"plan target {bad[0]!r} in {p} is not a number; {hint}")
+    return plan_from_targets(minutes, **targets)

@@ -206,10 +206,12 @@ class LiveRun:
 
     def _alert(self, touched: set[str]) -> None:
         """Evaluate the rules of touched sessions when their minute moved on or, within a
-        minute, at most every ``alert_every_s`` seconds of wall time."""
+        minute, at most every ``alert_every_s`` seconds of wall time; ended sessions no more."""
         now = time.monotonic()
         for sid in sorted(touched):
             st = self.monitor.sessions[sid]
+            if st.end_ts is not None:
+                continue  # the live is over: nothing left to act on, so no new alerts
             key = (st.current_minute(), int(now / self.alert_every_s))
             if self._evaluated.get(sid) == key:
                 continue

@@ -211,3 +211,19 @@ def store(
     path = d / f"{safe}-summary.json"
     path.write_text(json.dumps({"session_id": session_id, **summary(rec)}, indent=2))
     return path
+
+
+def monitored_minutes(ws: Any, session_id: str) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """The monitor's minutes (minute, gmv, orders, units) of a session and its actual start,
+    to reconcile with the platform's; an error says to run the monitor when there are none."""
+    mins = ws.query(
+        "SELECT minute, gmv, orders, units FROM live_minutes WHERE session_id = ? ORDER BY minute",
+        [session_id],
+    )
+    start = ws.query("SELECT actual_start FROM sessions WHERE session_id = ?", [session_id])
+    if mins.empty or start.empty or pd.isna(start["actual_start"].iat[0]):
+        raise LivecartError(
+            f"session {session_id!r} has no monitored minutes in {ws.path}: "
+            f"run `livecart monitor` (or a worker) on it first"
+        )
+    return mins, pd.Timestamp(start["actual_start"].iat[0])
