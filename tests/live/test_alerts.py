@@ -3,6 +3,7 @@ deduplicated, acknowledgeable, and delivered to a webhook."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import livecart
@@ -15,6 +16,7 @@ from livecart.live import (
     WebhookSink,
     evaluate,
     plan_from_targets,
+    sku_table,
 )
 from livecart.model.events import Event
 from tests.live.synth import T0
@@ -201,3 +203,44 @@ def test_no_pacing_alert_beyond_the_plans_horizon():
     )
     assert plan.at("cum", "ad_spend", 9) is not None and plan.at("cum", "ad_spend", 10) is None
     assert not evaluate(st, plan, AlertRules())
+
+
+def test_planned_stock_is_the_starting_level_until_the_room_reports_one(tmp_path):
+    """The stock plan's hand-off: with no stock event in the room, a SKU starts at its planned
+    level, so selling 4 a minute from 30 alerts; without a plan nothing is known, so no alert;
+    a count the room reports itself wins over the plan."""
+
+    def f(m, t):
+        return [
+            Event(
+                f"o{m}-{k}",
+                "R",
+                t + 100 + k,
+                "order",
+                order_id=f"O{m}{k}",
+                sku_id="A",
+                quantity=1,
+                price=5.0,
+                currency="USD",
+            )
+            for k in range(4)
+        ]
+
+    def run(events, name, starting_stock):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(e.to_json() + "\n" for e in events))
+        with livecart.init(tmp_path / name) as ws:
+            r = LiveRun(ws, ReplaySource(path, batch_bytes=400), starting_stock=starting_stock)
+            r.run()
+        skus = sku_table(r.monitor.sessions["R"]).set_index("sku_id")
+        return skus, {(a.rule, a.subject) for a in r.book.log}
+
+    ev = stream(6, f)
+    skus, alerts = run(ev, "planned", lambda sid: {"A": 30} if sid == "R" else {})
+    assert skus.loc["A", "stock_start"] == 30 and skus.loc["A", "stock_left"] == 30 - 24
+    assert ("stockout", "A") in alerts
+    skus, alerts = run(ev, "unplanned", None)
+    assert np.isnan(skus.loc["A", "stock_left"]) and ("stockout", "A") not in alerts
+    ev.insert(1, Event("stA", "R", T0 + 1, "stock", sku_id="A", level=500))
+    skus, alerts = run(ev, "counted", lambda sid: {"A": 30})
+    assert skus.loc["A", "stock_start"] == 500 and ("stockout", "A") not in alerts

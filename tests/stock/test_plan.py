@@ -214,3 +214,61 @@ def test_as_of_with_an_offset_is_converted_to_utc_not_relabelled(demo_path, late
         p_utc = plan_stock(ws, late_session, as_of=(start - pd.Timedelta(hours=30)).to_pydatetime())
     assert pd.Timestamp(p_local.as_of) == pd.Timestamp(p_utc.as_of)
     assert [ln.p50 for ln in p_local.lines] == [ln.p50 for ln in p_utc.lines]
+
+
+def test_imported_workspace_with_no_warm_ups_or_history_gets_the_prior(tmp_path, cli):
+    """A brand's first planned live, imported by hand: markets, products, the session and its
+    line-up, no videos and no past lives. The plan is the labelled prior, not a crash."""
+    from tests.conftest import invoke
+
+    fixtures = Path(__file__).parents[1] / "fixtures"
+    ws_dir = tmp_path / "user"
+    (tmp_path / "sessions.csv").write_text(
+        "session_id,market,planned_start,planned_end\nS1,US,2027-03-01 19:00:00,2027-03-01 21:00:00\n"
+    )
+    (tmp_path / "lineup.csv").write_text(
+        "session_id,sku_id,position\nS1,1729000000000000001,1\nS1,1729000000000000002,2\n"
+    )
+    assert invoke(cli, "init", ws_dir).exit_code == 0
+    for kind, f in (
+        ("markets", fixtures / "markets.csv"),
+        ("products", fixtures / "products.csv"),
+        ("sessions", tmp_path / "sessions.csv"),
+        ("session_products", tmp_path / "lineup.csv"),
+    ):
+        r = invoke(cli, "import", ws_dir, kind, f)
+        assert r.exit_code == 0, r.output
+    with livecart.open(ws_dir, read_only=True) as ws:
+        plan = plan_stock(ws, "S1", as_of=dt.datetime(2027, 2, 1))
+    assert plan.forecast_source == "prior"
+    assert [ln.sku_id for ln in plan.lines] == ["1729000000000000001", "1729000000000000002"]
+    assert all(0 < ln.p10 <= ln.p50 <= ln.p90 for ln in plan.lines)
+    r = invoke(cli, "stock", "plan", ws_dir, "S1", "--as-of", "2027-02-01")
+    assert r.exit_code == 0 and "prior from category benchmarks" in " ".join(r.output.split())
+
+
+def test_monitor_starts_each_sku_at_the_saved_plans_stock(demo_copy, late_session, tmp_path, cli):
+    """`livecart stock plan --save`, then `livecart monitor`: a room that reports no stock count
+    shows each planned SKU at its planned level (and with --no-planned-stock, unknown)."""
+    import json
+
+    from tests.conftest import invoke
+    from tests.live.synth import synth_session
+
+    with livecart.open(demo_copy) as ws:
+        plan = plan_stock(ws, late_session)
+        save_plan(ws, plan)
+    target = {ln.sku_id: ln.target for ln in plan.lines}
+    sku = max(target, key=target.get)
+    rec = tmp_path / "room.jsonl"
+    events = synth_session(late_session, minutes=3, skus=(sku,))
+    rec.write_text("".join(e.to_json() + "\n" for e in events))
+
+    def products(*flags) -> dict:
+        r = invoke(cli, "monitor", demo_copy, "--replay", rec, "--json", "--fresh", *flags)
+        return {p["sku_id"]: p for p in json.loads(r.stdout)[0]["products"]}
+
+    got = products()
+    assert {k: got[k]["stock_start"] for k in target} == target
+    assert got[sku]["stock_left"] == max(target[sku] - got[sku]["units"], 0)
+    assert products("--no-planned-stock")[sku]["stock_start"] is None

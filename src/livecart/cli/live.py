@@ -4,6 +4,7 @@ and `livecart live evaluate` (the nowcast against the naive baseline on held-out
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from livecart.live import (
 )
 from livecart.live.history import split_newest
 from livecart.live.plan import load_plan
+from livecart.stock import latest_saved
 from livecart.store import Workspace
 
 live_app = typer.Typer(help="Live monitor tools: evaluate the nowcast.", no_args_is_help=True)
@@ -56,6 +58,12 @@ def monitor(
         "entries, ad_spend, ctr, ctor, viewers); default: room history",
     ),
     fresh: bool = typer.Option(False, "--fresh", help="ignore a checkpoint and start over"),
+    planned_stock: bool = typer.Option(
+        True,
+        "--planned-stock/--no-planned-stock",
+        help="start each SKU at the stock of the session's saved stock plan "
+        "(`livecart stock plan --save`) until the room reports a count",
+    ),
     view: bool = typer.Option(True, "--view/--no-view", help="live terminal view"),
     as_json: bool = typer.Option(False, "--json", help="print the final snapshot as JSON"),
     stockout_minutes: float = typer.Option(10.0, help="alert when a SKU sells out within"),
@@ -87,6 +95,7 @@ def monitor(
             plan=targets,
             webhook=webhook,
             fresh=fresh,
+            planned_stock=planned_stock,
         )
         return
     ckpt = checkpoint_path(directory, replay.stem)
@@ -101,6 +110,7 @@ def monitor(
             rules=rules,
             plan=targets,
             sinks=sinks,
+            starting_stock=partial(latest_saved, ws) if planned_stock else None,
         )
         if run.resumed:
             err_console.print(f"resuming from the checkpoint {ckpt} (--fresh starts over)")

@@ -5,6 +5,7 @@ room). The signed HTTP ingest is a route of `livecart serve`; see docs/sources.m
 from __future__ import annotations
 
 import socket
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from livecart.cli.app import app, console, print_json
 from livecart.live import AlertRules, LiveRun, Plan, WebhookSink, checkpoint_path, snapshot
+from livecart.stock import latest_saved
 from livecart.store import Workspace
 
 
@@ -63,6 +65,7 @@ def run_redis_worker(
     plan: Plan | None = None,
     webhook: str = "",
     fresh: bool = False,
+    planned_stock: bool = True,
 ) -> None:
     from livecart.cli.live import close_sinks
     from livecart.live.redis_stream import RedisSource, connect
@@ -76,7 +79,15 @@ def run_redis_worker(
         ckpt.unlink(missing_ok=True)
     sinks = [WebhookSink(webhook)] if webhook else []
     with Workspace.open(directory) as ws:
-        run = LiveRun(ws, src, checkpoint=ckpt, rules=rules or AlertRules(), plan=plan, sinks=sinks)
+        run = LiveRun(
+            ws,
+            src,
+            checkpoint=ckpt,
+            rules=rules or AlertRules(),
+            plan=plan,
+            sinks=sinks,
+            starting_stock=partial(latest_saved, ws) if planned_stock else None,
+        )
         try:
             run.run()
         except KeyboardInterrupt:
@@ -103,7 +114,12 @@ def tiktok(
         user, session, market=market, currency=currency, planned_minutes=planned_minutes
     )
     with Workspace.open(directory) as ws:
-        run = LiveRun(ws, src, checkpoint=checkpoint_path(directory, f"tiktok-{session}"))
+        run = LiveRun(
+            ws,
+            src,
+            checkpoint=checkpoint_path(directory, f"tiktok-{session}"),
+            starting_stock=partial(latest_saved, ws),
+        )
         try:
             run.run()
         except KeyboardInterrupt:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,14 @@ class LiveHub:
     shared state); a source that must resume exactly uses ``LiveRun`` with a checkpoint."""
 
     def __init__(
-        self, ws: Workspace, rules: AlertRules | None = None, lateness_seconds: int | None = None
+        self,
+        ws: Workspace,
+        rules: AlertRules | None = None,
+        lateness_seconds: int | None = None,
+        starting_stock: Callable[[str], dict[str, float]] | None = None,
     ) -> None:
         self.ws = ws
+        self.starting_stock = starting_stock  # see LiveRun.starting_stock
         self.rules = rules or AlertRules()
         late = ws.settings.lateness_seconds if lateness_seconds is None else lateness_seconds
         self.monitor = Monitor(late)
@@ -44,7 +50,13 @@ class LiveHub:
     def start(self, source: Source) -> LiveRun:
         """Run ``source`` into the hub's monitor in a background thread."""
         run = LiveRun(
-            self.ws, source, rules=self.rules, monitor=self.monitor, book=self.book, lock=self.lock
+            self.ws,
+            source,
+            rules=self.rules,
+            monitor=self.monitor,
+            book=self.book,
+            lock=self.lock,
+            starting_stock=self.starting_stock,
         )
         t = threading.Thread(target=_guarded, args=(run,), name="livecart-monitor", daemon=True)
         with self.lock:

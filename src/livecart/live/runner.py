@@ -38,6 +38,9 @@ class LiveRun:
     rules: AlertRules = field(default_factory=AlertRules)
     plan: Plan | None = None  # None: each session's plan from its room's history
     sinks: list[Callable[[Alert], None]] = field(default_factory=list)
+    # The stock planned per SKU for a session (the stock plan's hand-off): each SKU's level at
+    # the session's start until the room reports a stock count of its own.
+    starting_stock: Callable[[str], dict[str, float]] | None = None
     save_every_s: float = 1.0
     alert_every_s: float = 1.0
     monitor: Monitor | None = None  # shared with other runs of the same process, or a new one
@@ -70,6 +73,7 @@ class LiveRun:
                 self.monitor.feed_columns(batch.events)
                 touched = set(pd.unique(batch.events.session_id)) & set(self.monitor.sessions)
                 self._dirty |= touched
+                self._seed_stock(touched)
                 self._alert(touched)
                 if batch.position is not None:
                     self.position = batch.position
@@ -105,6 +109,22 @@ class LiveRun:
             commit = getattr(self.source, "commit", None)  # e.g. acknowledge Redis entries
             if commit is not None and self.position is not None:
                 commit(self.position)
+
+    def _seed_stock(self, touched: set[str]) -> None:
+        """Give each SKU of a new session its planned stock as the level at the start, once
+        per session (the flag is in the checkpointed state); a SKU the room has already
+        reported a stock count for keeps the room's count."""
+        if self.starting_stock is None:
+            return
+        for sid in sorted(touched):
+            st = self.monitor.sessions[sid]
+            if st.stock_seeded:
+                continue
+            for sku_id, level in self.starting_stock(sid).items():
+                sku = st.sku(sku_id)
+                if sku.stock_level is None:
+                    sku.stock_level, sku.stock_ts = float(level), st.start_ts
+            st.stock_seeded = True
 
     def _source_identity(self) -> dict[str, Any] | None:
         identity = getattr(self.source, "identity", None)  # a recording; None for live feeds

@@ -83,6 +83,7 @@ class SessionState:
     pinned: str | None = None
     pinned_ts: int = -1
     accepted: int = 0
+    stock_seeded: bool = False  # the planned starting stock was applied (LiveRun.starting_stock)
     dropped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DROP_REASONS, 0))
 
     def ensure(self, n: int) -> None:

@@ -21,7 +21,15 @@ from livecart.stock.newsvendor import (
 )
 from livecart.stock.plan import PlanLine, StockPlan, StockPlanError, plan_stock, planned_stock
 from livecart.stock.po import purchase_order, purchase_order_csv
-from livecart.stock.replan import PlanMove, Replan, compare, replan, save_plan, saved_moves
+from livecart.stock.replan import (
+    PlanMove,
+    Replan,
+    compare,
+    latest_saved,
+    replan,
+    save_plan,
+    saved_moves,
+)
 
 __all__ = [
     "DemandForecaster",
@@ -38,6 +46,7 @@ __all__ = [
     "compare",
     "critical_fractile",
     "expected_cost",
+    "latest_saved",
     "optimal_level",
     "plan_stock",
     "planned_stock",

@@ -302,4 +302,5 @@ def prior_median(rows: pd.DataFrame) -> np.ndarray:
     conversion when those say more."""
     rate = rows["category"].map(lambda c: PRIOR.get(c, PRIOR["default"])["units_per_hour"])
     base = rate.to_numpy(float) * rows["minutes"].to_numpy(float) / 60.0
-    return np.maximum(np.maximum(base, PRIOR_CLICK_CONVERSION * rows["w_clicks"].to_numpy()), 1.0)
+    clicks = PRIOR_CLICK_CONVERSION * rows["w_clicks"].to_numpy(float)
+    return np.maximum(np.maximum(base, clicks), 1.0)

@@ -68,7 +68,7 @@ def load_rows(ws: Workspace, as_of: dict[str, dt.datetime] | None = None) -> pd.
     _outcome(rows)
     rows = rows.merge(_warmups(ws, rows, as_of or {}), on=["session_id", "sku_id"], how="left")
     for c in ("w_views", "w_clicks", "w_atc", "w_videos", "w_hours"):
-        rows[c] = rows[c].fillna(0.0)
+        rows[c] = pd.to_numeric(rows[c]).fillna(0.0).astype(float)  # no warm-ups: object
     _money(ws, rows)
     lineup = rows.groupby("session_id")["sku_id"].transform("size")
     rows["n_lineup"] = lineup.astype(float)
@@ -82,7 +82,7 @@ def load_rows(ws: Workspace, as_of: dict[str, dt.datetime] | None = None) -> pd.
 
 def _outcome(rows: pd.DataFrame) -> None:
     """Units sold (order lines, else the stock difference) and whether demand was censored."""
-    diff = rows["stock_start"] - rows["stock_end"]
+    diff = (rows["stock_start"] - rows["stock_end"]).astype(float)  # nullable ints from imports
     ran = rows["actual_start"].notna() | rows["units"].notna() | diff.notna()
     rows["sold"] = rows["units"].fillna(diff).where(ran)
     rows.loc[ran & rows["sold"].isna(), "sold"] = 0.0

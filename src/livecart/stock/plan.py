@@ -128,9 +128,10 @@ def _inventory(
         [market, day],
     )
     inv = inv.set_index("sku_id").reindex(skus)
-    arrival = pd.to_datetime(inv["inbound_arrival"]).dt.date
+    arrival_ts = pd.to_datetime(inv["inbound_arrival"]).dt.normalize()
+    arrival = arrival_ts.dt.date
     inbound = inv["inbound"].fillna(0).astype(int)
-    in_time = arrival.notna() & (arrival < session_day)
+    in_time = arrival_ts.notna() & (arrival_ts < pd.Timestamp(session_day))
     return pd.DataFrame(
         {
             "on_hand": inv["on_hand"].fillna(0).astype(int),

@@ -9,12 +9,14 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from livecart.errors import LivecartError
 from livecart.live import LiveHub
+from livecart.stock import latest_saved
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
@@ -26,7 +28,8 @@ MAX_UPLOAD = 512 << 20
 def hub(request: Request) -> LiveHub:
     h = getattr(request.app.state, "live_hub", None)
     if h is None:
-        h = request.app.state.live_hub = LiveHub(workspace(request))
+        ws = workspace(request)
+        h = request.app.state.live_hub = LiveHub(ws, starting_stock=partial(latest_saved, ws))
     return h
 
 
