@@ -224,7 +224,8 @@ def test_imported_workspace_with_no_warm_ups_or_history_gets_the_prior(tmp_path,
     fixtures = Path(__file__).parents[1] / "fixtures"
     ws_dir = tmp_path / "user"
     (tmp_path / "sessions.csv").write_text(
-        "session_id,market,planned_start,planned_end\nS1,US,2027-03-01 19:00:00,2027-03-01 21:00:00\n"
+        "session_id,market,planned_start,planned_end\n"
+        "S1,US,2027-03-01 19:00:00,2027-03-01 21:00:00\n"
     )
     (tmp_path / "lineup.csv").write_text(
         "session_id,sku_id,position\nS1,1729000000000000001,1\nS1,1729000000000000002,2\n"
