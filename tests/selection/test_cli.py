@@ -142,3 +142,27 @@ def test_unknown_market_is_one_clear_error(cli, user_ws):
 
     with pytest.raises(LivecartError, match="unknown market 'XX'"):
         invoke(cli, "products", "rank", user_ws, "--market", "XX")
+
+
+def test_planned_lives_are_not_evidence_for_a_stage(cli, user_ws, tmp_path):
+    """Three lives planned for next year with the untested product in the line-up: it has
+    sold nothing in them because they have not happened, so no move is proposed for it; the
+    same lives once run (an actual start) with nothing sold propose retiring it."""
+    sku = "1729000000000000003"
+    rows = "".join(f"L{i},US,2099-01-0{i} 19:00:00\n" for i in range(1, 4))
+    (tmp_path / "sessions.csv").write_text("session_id,market,planned_start\n" + rows)
+    (tmp_path / "lineup.csv").write_text(
+        "session_id,sku_id\n" + "".join(f"L{i},{sku}\n" for i in range(1, 4))
+    )
+    for kind, f in (("sessions", "sessions.csv"), ("session_products", "lineup.csv")):
+        assert invoke(cli, "import", user_ws, kind, tmp_path / f).exit_code == 0
+
+    def cell() -> dict:
+        board = json.loads(invoke(cli, "products", "stages", user_ws, "--json").stdout)
+        return next(c for c in board["cells"] if (c["sku_id"], c["market"]) == (sku, "US"))
+
+    assert cell()["proposed"] is None
+    ran = "".join(f"L{i},US,2026-01-0{i} 19:00:00,2026-01-0{i} 19:00:00\n" for i in range(1, 4))
+    (tmp_path / "sessions.csv").write_text("session_id,market,planned_start,actual_start\n" + ran)
+    assert invoke(cli, "import", user_ws, "sessions", tmp_path / "sessions.csv").exit_code == 0
+    assert cell()["proposed"] == "retired"

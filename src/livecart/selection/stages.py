@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from livecart.errors import LivecartError
+from livecart.model.clock import utc_now
 from livecart.selection.evidence import check_market
 from livecart.selection.fit import FitModel, FitRules
 from livecart.selection.score import score_workspace
@@ -99,16 +100,21 @@ def stage_log(ws: Workspace, sku_id: str | None = None, market: str | None = Non
     )
 
 
-def live_evidence(ws: Workspace) -> pd.DataFrame:
+def live_evidence(ws: Workspace, now: dt.datetime | None = None) -> pd.DataFrame:
     """Per SKU x market: lives featuring it, store-account lives, weeks with a store live,
-    influencer (non-test) videos, and how many of its last lives sold nothing."""
-    lives = ws.query("""
+    influencer (non-test) videos, and how many of its last lives sold nothing. Only lives that
+    have happened count (started, or planned before ``now``): a planned live is no evidence."""
+    lives = ws.query(
+        """
         SELECT sp.sku_id, s.market, s.session_id, s.actual_start, s.planned_start,
                coalesce(c.kind = 'store_account', false) AS store,
                coalesce((SELECT sum(o.quantity) FROM orders o WHERE o.session_id = s.session_id
                          AND o.sku_id = sp.sku_id), 0) AS units
         FROM session_products sp JOIN sessions s USING (session_id)
-        LEFT JOIN creators c ON c.creator_id = s.room""")
+        LEFT JOIN creators c ON c.creator_id = s.room
+        WHERE s.actual_start IS NOT NULL OR s.planned_start <= ?""",
+        [now or utc_now()],
+    )
     vids = ws.query("""SELECT v.sku_id, v.market, count(*) AS scale_videos FROM videos v
         LEFT JOIN creators c USING (creator_id)
         WHERE v.purpose <> 'test' AND coalesce(c.kind, '') <> 'koc' GROUP BY 1, 2""")
