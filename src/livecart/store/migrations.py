@@ -1,6 +1,16 @@
 """Numbered schema migrations, run in order when a workspace opens. A workspace records the
-highest one applied; opening an older workspace upgrades it. Rules for new migrations: append a
-function, never edit an old one, and keep each idempotent (``IF NOT EXISTS``)."""
+highest one applied; opening an older workspace upgrades it.
+
+Rules for new migrations:
+
+- append a function, never edit an old one: a workspace that already ran it will not run it again;
+- write DDL out literally. Never build it from ``livecart.model.schema`` (``KINDS``): that is the
+  schema *now*, and a migration must create what it created on the day it was written;
+- so a column added to a kind in ``schema.py`` needs a new migration here
+  (``ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "x" DOUBLE``), or
+  tests/store/test_migrations.py fails;
+- keep each idempotent (``IF NOT EXISTS``).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +18,8 @@ from collections.abc import Callable
 
 import duckdb
 
-from livecart.model.schema import KINDS, Kind
-
+# How schema.py's column types are stored. Used to check the migrated tables against KINDS
+# (tests/store/test_migrations.py), never to write a migration's DDL.
 SQL_TYPES = {
     "str": "VARCHAR",
     "int": "BIGINT",
@@ -18,15 +28,81 @@ SQL_TYPES = {
     "date": "DATE",
 }
 
-
-def create_table_sql(kind: Kind) -> str:
-    cols = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in kind.columns)
-    return f'CREATE TABLE IF NOT EXISTS "{kind.name}" ({cols})'
+# The record kinds as schema.py declared them when migration 1 was written. Frozen.
+_M001_KINDS = (
+    """CREATE TABLE IF NOT EXISTS "markets" (
+        "market" VARCHAR, "name" VARCHAR, "currency" VARCHAR, "timezone" VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS "products" (
+        "sku_id" VARCHAR, "product_id" VARCHAR, "product_name" VARCHAR, "variation" VARCHAR,
+        "seller_sku" VARCHAR, "category" VARCHAR, "price" DOUBLE, "unit_cost" DOUBLE,
+        "currency" VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS "creators" (
+        "creator_id" VARCHAR, "name" VARCHAR, "kind" VARCHAR, "markets" VARCHAR,
+        "categories" VARCHAR, "followers" BIGINT, "fee" DOUBLE, "commission_rate" DOUBLE,
+        "currency" VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS "videos" (
+        "video_id" VARCHAR, "creator_id" VARCHAR, "sku_id" VARCHAR, "market" VARCHAR,
+        "purpose" VARCHAR, "session_id" VARCHAR, "posted_at" TIMESTAMP, "views" BIGINT,
+        "likes" BIGINT, "comments" BIGINT, "shares" BIGINT, "product_clicks" BIGINT,
+        "add_to_carts" BIGINT, "orders" BIGINT, "gmv" DOUBLE, "currency" VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS "sessions" (
+        "session_id" VARCHAR, "room" VARCHAR, "title" VARCHAR, "host_ids" VARCHAR,
+        "market" VARCHAR, "planned_start" TIMESTAMP, "planned_end" TIMESTAMP,
+        "actual_start" TIMESTAMP, "actual_end" TIMESTAMP, "gmv" DOUBLE, "orders" BIGINT,
+        "items_sold" BIGINT, "customers" BIGINT, "views" BIGINT, "impressions" BIGINT,
+        "product_impressions" BIGINT, "product_clicks" BIGINT, "new_followers" BIGINT,
+        "comments" BIGINT, "shares" BIGINT, "likes" BIGINT, "avg_view_seconds" DOUBLE,
+        "currency" VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS "live_minutes" (
+        "session_id" VARCHAR, "minute" BIGINT, "ts" TIMESTAMP, "viewers_online" BIGINT,
+        "viewers_peak" BIGINT, "entries" BIGINT, "exits" BIGINT, "new_followers" BIGINT,
+        "fan_club_joins" BIGINT, "comments" BIGINT, "likes" BIGINT, "shares" BIGINT,
+        "gifts" BIGINT, "product_impressions" BIGINT, "product_clicks" BIGINT,
+        "add_to_carts" BIGINT, "orders" BIGINT, "units" BIGINT, "gmv" DOUBLE,
+        "traffic_foryou" BIGINT, "traffic_follows" BIGINT, "traffic_video" BIGINT,
+        "traffic_ads" BIGINT, "traffic_search" BIGINT, "traffic_other" BIGINT, "ad_spend" DOUBLE,
+        "currency" VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS "session_products" (
+        "session_id" VARCHAR, "sku_id" VARCHAR, "position" BIGINT, "role" VARCHAR, "price" DOUBLE,
+        "stock_start" BIGINT, "stock_end" BIGINT, "first_pin_minute" BIGINT,
+        "pinned_minutes" BIGINT, "stockout_minute" BIGINT, "currency" VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS "orders" (
+        "order_id" VARCHAR, "sku_id" VARCHAR, "buyer_id" VARCHAR, "market" VARCHAR,
+        "quantity" BIGINT, "unit_price" DOUBLE, "seller_discount" DOUBLE,
+        "platform_discount" DOUBLE, "subtotal" DOUBLE, "order_amount" DOUBLE, "currency" VARCHAR,
+        "created_at" TIMESTAMP, "paid_at" TIMESTAMP, "channel" VARCHAR, "session_id" VARCHAR,
+        "video_id" VARCHAR, "status" VARCHAR, "cancel_return_type" VARCHAR, "seller_sku" VARCHAR,
+        "product_name" VARCHAR, "variation" VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS "ad_spend" (
+        "campaign_id" VARCHAR, "session_id" VARCHAR, "market" VARCHAR, "phase" VARCHAR,
+        "ts" TIMESTAMP, "spend" DOUBLE, "impressions" BIGINT, "clicks" BIGINT,
+        "attributed_gmv" DOUBLE, "currency" VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS "inventory" (
+        "sku_id" VARCHAR, "location" VARCHAR, "as_of" DATE, "on_hand" BIGINT, "inbound" BIGINT,
+        "inbound_arrival" DATE, "lead_time_days" BIGINT
+    )""",
+    """CREATE TABLE IF NOT EXISTS "buyers" (
+        "buyer_id" VARCHAR, "market" VARCHAR, "first_seen_at" TIMESTAMP, "followed_at" TIMESTAMP,
+        "fan_club_joined_at" TIMESTAMP
+    )""",
+    """CREATE TABLE IF NOT EXISTS "fx_rates" (
+        "date" DATE, "currency" VARCHAR, "quote" VARCHAR, "rate" DOUBLE
+    )""",
+)
 
 
 def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
-    for k in KINDS.values():
-        con.execute(create_table_sql(k))
+    for ddl in _M001_KINDS:
+        con.execute(ddl)
     con.execute(
         "CREATE TABLE IF NOT EXISTS _imports (sha256 VARCHAR, kind VARCHAR, file VARCHAR, "
         "rows BIGINT, imported_at TIMESTAMP DEFAULT current_timestamp)"
@@ -75,8 +151,9 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Bring the database to SCHEMA_VERSION; return the version it was at."""
+def migrate(con: duckdb.DuckDBPyConnection, to: int = SCHEMA_VERSION) -> int:
+    """Bring the database to version ``to`` (SCHEMA_VERSION unless a test builds an old
+    workspace); return the version it was at."""
     from livecart.errors import SchemaVersionError
 
     con.execute("CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -87,7 +164,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             f"this workspace has schema version {current}, newer than this livecart "
             f"understands ({SCHEMA_VERSION}): upgrade livecart"
         )
-    for n in range(current, SCHEMA_VERSION):
+    for n in range(current, to):
         con.execute("BEGIN TRANSACTION")
         try:
             MIGRATIONS[n](con)
