@@ -115,3 +115,22 @@ def test_live_evaluate_cli_prints_one_object_per_checkpoint_minute(tmp_path, cli
     for r in rows:
         assert {"minute", "mdape", "baseline_mdape", "coverage_80"} <= set(r)
         assert 0 <= r["coverage_80"] <= 1 and r["mdape"] > 0
+
+
+@pytest.mark.parametrize("n", [0, 12])
+def test_live_evaluate_with_too_little_history_says_what_it_needs_and_has(tmp_path, cli, n):
+    from livecart.errors import LivecartError
+
+    with livecart.init(tmp_path / "ws") as ws:
+        if n:
+            lm, s = synth_history(n, seed=6)
+            with ws.transaction():
+                ws.upsert("sessions", s)
+                ws.upsert("live_minutes", lm)
+    held = round(n * 0.3)
+    with pytest.raises(LivecartError) as e:
+        invoke(cli, "live", "evaluate", tmp_path / "ws", "--json")
+    msg = str(e.value)
+    assert "\n" not in msg
+    assert "needs 20 past sessions" in msg
+    assert f"it has {n - held} of {n - held} training sessions and {held} of {held}" in msg

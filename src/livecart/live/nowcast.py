@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from livecart.errors import LivecartError
 from livecart.live.history import History
 
 TARGETS = ("gmv", "orders")
@@ -207,7 +208,8 @@ def evaluate(
 ) -> list[dict[str, float]]:
     """MdAPE of the nowcast and of the baseline, and the 80% interval's coverage, for final GMV
     on held-out sessions at each minute (sessions still running at that minute, in a currency
-    the training history has enough sessions of)."""
+    the training history has enough sessions of). Raises LivecartError when no minute can be
+    evaluated, saying how many sessions it needs and has."""
     nc = (nowcaster or Nowcaster()).fit(train)
     out = []
     known = test.meta["currency"].isin(nc.currencies_).to_numpy()
@@ -233,4 +235,18 @@ def evaluate(
                 "coverage_80": float(np.mean((final >= lo) & (final <= hi))),
             }
         )
+    if not out:
+        raise LivecartError(_too_little(nc, train, test, min(minutes), known))
     return out
+
+
+def _too_little(nc: Nowcaster, train: History, test: History, m: int, known: np.ndarray) -> str:
+    h = nc.history_
+    usable = 0 if h is None else int((h.meta["minutes"].to_numpy() >= m).sum())
+    held = int(((test.meta["minutes"].to_numpy() >= m) & known).sum())
+    return (
+        f"too little history to evaluate the nowcast: it needs {nc.min_sessions} past sessions "
+        f"running to minute {m} (in a currency with {nc.min_per_currency} or more) and at least "
+        f"1 held-out session; it has {usable} of {len(train)} training sessions and {held} of "
+        f"{len(test)} held-out ones"
+    )
