@@ -32,14 +32,21 @@ def test_entry_point_runs_as_installed():
 
 
 def test_error_is_one_line_and_exit_code_one(tmp_path):
+    # A long message (the path appears three times) with a '[' Rich would read as markup, and
+    # stderr is not a terminal: Rich must neither wrap it at 80 columns nor eat "[b]".
+    missing = tmp_path / ("a long folder name [b] " * 4).strip() / "none"
     r = subprocess.run(
-        [sys.executable, "-m", "livecart", "status", str(tmp_path / "none")],
+        [sys.executable, "-m", "livecart", "status", str(missing)],
         capture_output=True,
         text=True,
     )
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
-    assert "livecart init" in r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert len(lines[0]) > 300
+    assert lines[0].startswith("error: no livecart workspace at ")
+    assert f"livecart init {missing}`" in lines[0]
 
 
 @pytest.mark.parametrize("as_json", [False, True])

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from livecart.errors import ImportRejected, LivecartError
 
@@ -30,14 +31,20 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def print_error(message: str) -> None:
+    """One line on stderr, however long and whatever it holds: never wrapped at the console's
+    width (80 columns when not a terminal) and never read as Rich markup (a '[' in a path)."""
+    err_console.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
+
+
 def run() -> None:
     try:
         app()
     except ImportRejected as e:
-        err_console.print(f"[red]error:[/red] {str(e).splitlines()[0]}", highlight=False)
+        print_error(str(e).splitlines()[0])
         for p in e.problems:
             err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(1)
     except LivecartError as e:
-        err_console.print(f"[red]error:[/red] {e}", highlight=False)
+        print_error(str(e))
         sys.exit(1)
