@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
 import subprocess
 import sys
 
@@ -24,6 +26,40 @@ def test_every_command_has_help_that_explains_it(cli):
         r = invoke(cli, name, "--help")
         assert r.exit_code == 0, name
         assert "Usage" in r.output and len(r.output) > 200, name
+
+
+def _command_summaries(help_text: str) -> list[tuple[str, str]]:
+    """(name, text) for each row of the Commands panel; a row whose name cell is empty continues
+    the summary above it."""
+    panel = help_text.split("Commands")[1].split("\u2570")[0]
+    rows = []
+    for line in panel.splitlines()[1:]:
+        cells = line.strip().strip("\u2502").rstrip()
+        if cells.strip():
+            name, _, text = cells[1:].partition(" ")
+            rows.append((name, text.strip()))
+    return rows
+
+
+def test_top_level_help_shows_each_command_as_one_whole_sentence():
+    # Wide enough that Rich never wraps: any second line of a summary is a newline that leaked
+    # from a docstring's first paragraph.
+    r = subprocess.run(
+        [sys.executable, "-m", "livecart", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "400", "TERMINAL_WIDTH": "400"},
+    )
+    assert r.returncode == 0
+    rows = _command_summaries(r.stdout)
+    assert {n for n, _ in rows} >= {"init", "status", "import", "demo", "monitor", "worker"}
+    for name, text in rows:
+        assert name, f"a summary runs onto a second line: {text!r}"
+        assert text.endswith("."), f"{name}: summary {text!r} is cut mid-sentence"
+    group = typer.main.get_command(app)
+    for name, cmd in group.commands.items():  # type: ignore[attr-defined]
+        first = inspect.cleandoc(cmd.help or "").split("\n\n")[0]
+        assert "\n" not in first, f"{name}: first paragraph of its help spans lines"
 
 
 def test_entry_point_runs_as_installed():

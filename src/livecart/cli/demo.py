@@ -27,8 +27,10 @@ def demo(
     port: int = typer.Option(None, "--port", help="port to listen on; default 8000"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
-    """Build a demo workspace of a fictional brand's TikTok Shop business (6 markets, about six
-    months) and open its dashboard. Run again, it reuses the workspace already built."""
+    """Build a demo workspace (a fictional brand, 6 markets, six months) and open its dashboard.
+
+    The workspace holds a fictional brand's TikTok Shop business over about six months. Run again,
+    it reuses the workspace already built."""
     summary = _build_with_progress(out, seed, scale, quiet=as_json)
     if as_json:
         print_json(summary.to_dict())
@@ -101,8 +103,9 @@ def demo_events(
     session_id: str = typer.Argument(..., help="session id, e.g. L0001"),
     out: str = typer.Option(..., "--out", help="JSON-lines file to write, or - for stdout"),
 ) -> None:
-    """Write one demo session's raw events as JSON lines in time order, to replay into
-    `livecart monitor`."""
+    """Write one demo session's raw events as JSON lines, to replay into `livecart monitor`.
+
+    Events are written in time order."""
     events = session_events(directory, session_id)
     if out == "-":
         _write(events, sys.stdout)

@@ -69,8 +69,9 @@ def monitor(
     stockout_minutes: float = typer.Option(10.0, help="alert when a SKU sells out within"),
     rate_minutes: int = typer.Option(5, help="alert after CTR/CTOR below plan this long"),
 ) -> None:
-    """Run the live monitor on a recording (--replay) or as a Redis Streams worker (--redis);
-    write per-minute results into the workspace."""
+    """Run the live monitor on a recording (--replay) or as a Redis Streams worker (--redis).
+
+    Per-minute results are written into the workspace."""
     if (replay is None) == (not redis):
         raise LivecartError("give one event source: --replay FILE or --redis URL")
     if speed < 0:
@@ -262,8 +263,9 @@ def evaluate(
     test_fraction: float = typer.Option(0.3, help="share of DIR's newest sessions held out"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for scripts"),
 ) -> None:
-    """Nowcast of final GMV at minutes 15, 30, 60 on held-out sessions: MdAPE against the naive
-    linear extrapolation, and the 80% interval's coverage."""
+    """Score the final-GMV nowcast at minutes 15, 30 and 60 on held-out sessions.
+
+    MdAPE against the naive linear extrapolation, and the 80% interval's coverage."""
     with Workspace.open(directory, read_only=True) as ws:
         train = load_history(ws)
     if holdout is not None:

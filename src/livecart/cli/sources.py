@@ -49,6 +49,7 @@ def worker(
     as_json: bool = typer.Option(False, "--json", help="print the final totals as JSON"),
 ) -> None:
     """Run a monitor worker on Redis Streams: take rooms in GROUP, checkpoint, acknowledge.
+
     The same as `livecart monitor DIR --redis URL --group G`."""
     run_redis_worker(directory, redis_url, group, name, prefix, idle_stop, as_json)
 
@@ -159,9 +160,11 @@ def reconcile(
     base_url: str = typer.Option("https://open-api.tiktokglobalshop.com", help="Shop API address"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
-    """After a LIVE: fetch TikTok Shop's per-minute and per-product performance (signed; keys
-    from LIVECART_SHOP_APP_KEY, _APP_SECRET, _ACCESS_TOKEN, _SHOP_CIPHER), compare with the
-    monitor's minutes and store both under DIR/platform/."""
+    """After a LIVE: compare TikTok Shop's per-minute and per-product figures with the monitor's.
+
+    Fetches TikTok Shop's per-minute and per-product performance (signed; keys from
+    LIVECART_SHOP_APP_KEY, _APP_SECRET, _ACCESS_TOKEN, _SHOP_CIPHER), compares it with the
+    monitor's minutes and stores both under DIR/platform/."""
     import os
 
     from livecart.errors import LivecartError
