@@ -57,6 +57,15 @@ def test_xlsx_that_is_really_csv_is_a_clear_problem(ws, tmp_path):
     assert "named .xlsx but holds CSV text" in msg
 
 
+def test_renamed_copy_of_an_imported_csv_is_still_a_format_problem_not_unchanged(ws, tmp_path):
+    import_file(ws, "markets", write(tmp_path / "m.csv", MARKETS))
+    renamed = write(tmp_path / "m.xlsx", MARKETS)  # the same bytes: same hash as the import
+    with pytest.raises(ImportRejected) as e:
+        import_file(ws, "markets", renamed)
+    assert "named .xlsx but holds CSV text" in e.value.problems[0].message
+    assert ws.count("markets") == 1
+
+
 def test_csv_that_is_really_xlsx_is_a_clear_problem(ws, tmp_path, fixtures):
     f = tmp_path / "orders.csv"
     f.write_bytes((fixtures / "OrderSKUList.xlsx").read_bytes())
@@ -115,6 +124,7 @@ def test_large_csv_streams_in_batches_with_progress_and_right_row_numbers(
     seen: list[tuple[int, int | None]] = []
     with pytest.raises(ImportRejected) as e:
         import_file(shop, "orders", f, progress=lambda d, t: seen.append((d, t)))
+    assert shop.count("orders") == 0  # batches before the bad row were staged, never written
     assert [(p.row, p.column) for p in e.value.problems] == [(n - 3 + 2, "quantity")]
     assert len(seen) > 10 and seen[-1] == (f.stat().st_size, f.stat().st_size)
     assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))

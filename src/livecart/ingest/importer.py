@@ -27,7 +27,7 @@ from livecart.ingest.columns import ColumnMap, map_columns
 from livecart.ingest.crosscheck import RatioCheck
 from livecart.ingest.problems import ProblemLog
 from livecart.ingest.sessions import derive_session_ids
-from livecart.ingest.sources import FileProblem, Source, frame_source, open_source
+from livecart.ingest.sources import FileProblem, Source, frame_source, open_source, sniff
 from livecart.ingest.stage import Stage
 from livecart.ingest.validate import Batcher
 from livecart.model.schema import Kind
@@ -80,13 +80,17 @@ def import_file(
         raise ImportRejected([Problem(p.name, 0, "", f"no file at {p}")])
     _check_timezone(p.name, timezone)
     started = time.perf_counter()
-    sha = file_sha256(p)
-    # The same bytes read the same way as the kind's latest import change nothing. Re-importing
-    # an older file (to undo a later one) or the same file with other options runs in full.
-    key = hashlib.sha256(f"{sha}|timezone={timezone}|market={market}".encode()).hexdigest()
-    if ws.last_import_key(k.name) == key:
-        return ImportResult(k.name, p.name, unchanged=True, sha256=sha)
     try:
+        # What the file is comes first: the bytes of an earlier good import, renamed to .xlsx,
+        # are still a CSV calling itself XLSX, not "nothing changed".
+        sniff(p)
+        sha = file_sha256(p)
+        # The same bytes read the same way as the kind's latest import change nothing.
+        # Re-importing an older file (to undo a later one) or the same file with other options
+        # runs in full.
+        key = hashlib.sha256(f"{sha}|timezone={timezone}|market={market}".encode()).hexdigest()
+        if ws.last_import_key(k.name) == key:
+            return ImportResult(k.name, p.name, unchanged=True, sha256=sha)
         src = open_source(p)
     except FileProblem as e:
         raise ImportRejected([e.problem]) from None
