@@ -53,6 +53,26 @@ def test_declared_winners_are_mostly_true_winners(fits):
     assert called["winner"].mean() >= 0.8
 
 
+def test_declared_losers_truly_convert_below_the_typical_product(fits):
+    # Loser rule: P(view-to-order above the category's typical product) <= 0.05 with 2+
+    # videos. At least 80% of those called must truly convert below the simulator's
+    # category x market benchmark (a fit-0 product); a product merely short of the 1.5x
+    # winner bar is not a loser.
+    out = []
+    for m, s in fits:
+        bench = {
+            (mk, c): b["ctr"] * b["ctor"]
+            for mk, cats in make_world(m.rules.seed, 1.0).truth["benchmarks"].items()
+            for c, b in cats.items()
+        }
+        true_bar = [bench[(mk, c)] for mk, c in zip(s["market"], s["category"], strict=True)]
+        out.append(s.assign(below=(s["ctr"] * s["ctor"]).to_numpy() < np.array(true_bar)))
+    s = pd.concat(out)
+    called = s[s["verdict"] == "loser"]
+    assert len(called) >= 5
+    assert called["below"].mean() >= 0.8
+
+
 def _tiny(videos: list[dict]) -> tuple[FitModel, pd.DataFrame]:
     products = pd.DataFrame(
         {
@@ -117,3 +137,20 @@ def test_one_video_zero_views_and_no_videos_never_give_a_verdict():
     assert s.loc["B", "gpm_mean"] == pytest.approx(s.loc["E", "gpm_mean"], rel=0.05)
     assert s.loc["A", "views_to_settle"] > 0 and s.loc["B", "views_to_settle"] > 0
     assert np.isfinite(s[["gpm_mean", "gpm_lo", "gpm_hi", "p_beat"]].to_numpy()).all()
+
+
+def test_settled_means_the_verdict_is_decided():
+    """views_to_settle is 0 exactly when the verdict is winner or loser (with enough tests):
+    a product the rules cannot call yet always needs more views."""
+    vids = [_video(i, "A", 5000, 150, 15) for i in range(8)]  # converts far above the rest
+    vids += [_video(10 + i, "B", 5000, 90, 5) for i in range(8)]
+    vids += [_video(20 + i, "C", 5000, 80, 4) for i in range(8)]
+    vids += [_video(30 + i, "D", 5000, 40, 1) for i in range(8)]  # far below
+    vids += [_video(40 + i, "F", 5000, 85, 4) for i in range(2)]
+    _, s = _tiny(vids)
+    assert s.loc["A", "verdict"] == "winner" and s.loc["D", "verdict"] == "loser"
+    tested = s[s["n_videos"] > 0]
+    decided = tested["verdict"].isin(["winner", "loser"])
+    assert ((tested["views_to_settle"] == 0) == decided).all(), tested[
+        ["verdict", "p_beat", "p_above_loser_bar", "views_to_settle"]
+    ]

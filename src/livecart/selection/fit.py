@@ -36,7 +36,8 @@ class FitRules:
 
     winner_lift: float = 1.5  # a winner converts views to orders this many times its benchmark
     winner_threshold: float = 0.8  # P(beat) needed to call a winner
-    retire_threshold: float = 0.05  # P(beat) at or below which tests say it loses
+    retire_lift: float = 1.0  # a loser converts below this many times its benchmark...
+    retire_threshold: float = 0.05  # ...with P(above that) at or below this
     min_videos: int = 2  # minimum test videos before a verdict
     min_views: int = 2000  # minimum test views before a verdict
     interval: float = 0.8  # credible interval width
@@ -92,6 +93,7 @@ class FitModel:
         a2, b2 = self.prior_ctor_.cell_ab(group)  # the typical product's CTOR prior
         c["benchmark_vto"] = _benchmark(a1, b1, a2, b2)
         c["bar_vto"] = self.rules.winner_lift * c["benchmark_vto"]
+        c["loser_vto"] = self.rules.retire_lift * c["benchmark_vto"]
         c["effective_views"] = e1n
         self.typical_video_views_ = float(np.median(videos["views"])) if len(videos) else 5000.0
         self.cells_ = c
@@ -160,13 +162,17 @@ class FitModel:
         out["bar_vto"] = c["bar_vto"]
         out["benchmark_gpm"] = 1000 * c["bar_vto"] * c["price"]
         out["p_beat"] = (self.vto_draws_ > c["bar_vto"].to_numpy()[:, None]).mean(axis=1)
+        out["p_above_loser_bar"] = (self.vto_draws_ > c["loser_vto"].to_numpy()[:, None]).mean(
+            axis=1
+        )
         out["effective_views"] = c["effective_views"]
         out["verdict"] = self._verdict(out)
         enough = ((out["n_videos"] >= r.min_videos) & (out["views"] >= r.min_views)).to_numpy()
-        p = out["p_beat"].to_numpy()
         if settle:
             # Below the minimum evidence nothing counts as settled, whatever the prior says.
-            todo = self.views_to_settle(p, enough)
+            todo = self.views_to_settle(
+                out["p_beat"].to_numpy(), out["p_above_loser_bar"].to_numpy(), enough
+            )
             short = np.maximum(r.min_views - out["views"].to_numpy(), 0)
             out["views_to_settle"] = np.where(enough, todo, np.maximum(todo, short))
         else:
@@ -183,19 +189,26 @@ class FitModel:
             [
                 s["n_videos"] == 0,
                 enough & (s["p_beat"] >= r.winner_threshold),
-                enough & (s["p_beat"] <= r.retire_threshold),
+                enough & (s["p_above_loser_bar"] <= r.retire_threshold),
             ],
             ["no tests", "winner", "loser"],
             default="undecided",
         )
 
-    def views_to_settle(self, p_beat: np.ndarray, enough: np.ndarray, sims: int = 48) -> np.ndarray:
-        """Preposterior simulation on a grid of extra views (0 = settled already, inf = more
-        than the grid's 5 million views). Uses the log-normal approximation of log CTR + log
-        CTOR (digamma/trigamma moments) to judge each simulated posterior quickly."""
+    def views_to_settle(
+        self, p_beat: np.ndarray, p_above_loser: np.ndarray, enough: np.ndarray, sims: int = 48
+    ) -> np.ndarray:
+        """Extra test views until the verdict is settled: winner (P(beat) >= winner_threshold)
+        or loser (P(above the loser bar) <= retire_threshold). Preposterior simulation on a
+        grid of extra views (0 = settled already, inf = more than the grid's 5 million views),
+        with the log-normal approximation of log CTR + log CTOR (digamma/trigamma moments) to
+        judge each simulated posterior quickly."""
         r = self.rules
-        tail = (1 - r.interval) / 2
-        now = ((p_beat >= 1 - tail) | (p_beat <= tail)) & enough
+
+        def decided(p_win, p_lose):
+            return (p_win >= r.winner_threshold) | (p_lose <= r.retire_threshold)
+
+        now = decided(p_beat, p_above_loser) & enough
         out = np.zeros(len(p_beat))
         c = self.cells_[~now]
         rng = np.random.default_rng([r.seed, 12])
@@ -210,14 +223,15 @@ class FitModel:
         orders = rng.binomial(clicks, ctor)
         d1 = 1 + self.sigma2_ctr_ * ctr * self.typical_video_views_
         d2 = 1 + self.sigma2_ctor_ * ctor * self.typical_video_views_ * ctr
-        p = _p_above(
+        post = (
             a1 + clicks / d1,
             b1 + (n - clicks) / d1,
             a2 + orders / d2,
             b2 + (clicks - orders) / d2,
-            c["bar_vto"].to_numpy()[:, None, None],
         )
-        settled = ((p >= 1 - tail) | (p <= tail)).mean(axis=1) >= 0.5
+        p_win = _p_above(*post, c["bar_vto"].to_numpy()[:, None, None])
+        p_lose = _p_above(*post, c["loser_vto"].to_numpy()[:, None, None])
+        settled = decided(p_win, p_lose).mean(axis=1) >= 0.5
         out[~now] = np.where(settled.any(axis=1), SETTLE_GRID[np.argmax(settled, axis=1)], np.inf)
         return out
 

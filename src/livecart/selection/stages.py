@@ -171,7 +171,11 @@ def _rule_stage(verdict: str, ev: dict[str, float], r: StageRules) -> tuple[str,
         "no tests": ("candidate", "no test videos yet"),
         "undecided": ("testing", "test videos so far do not settle it"),
         "winner": ("winner", f"P(beats benchmark) {ev['p_beat']:.2f} with enough tests"),
-        "loser": ("retired", f"P(beats benchmark) {ev['p_beat']:.2f} with enough tests"),
+        "loser": (
+            "retired",
+            f"P(above its category's typical product) {ev['p_above_loser_bar']:.2f} "
+            "with enough tests",
+        ),
     }[verdict]
 
 
@@ -238,6 +242,7 @@ def _snapshot(row: Any) -> dict[str, float]:
         "clicks",
         "orders",
         "p_beat",
+        "p_above_loser_bar",
         "gpm_mean",
         "gpm_lo",
         "gpm_hi",
