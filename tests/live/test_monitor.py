@@ -268,3 +268,31 @@ def test_a_far_future_timestamp_is_dropped_without_moving_the_clock(session_even
     mon.feed(session_events[200:])
     assert_matches(mon, session_events)
     assert mon.sessions["S1"].dropped["late"] == 0
+
+
+def test_one_event_stamped_far_ahead_does_not_make_later_on_time_events_late(session_events):
+    """A comment stamped two hours ahead (a sender's broken clock) is counted in its minute,
+    but the session's clock stays with the other events, so none of them is dropped late."""
+    mon = Monitor(lateness_seconds=120)
+    mon.feed(session_events[:300])
+    wm = mon.sessions["S1"].watermark
+    outlier = Event("ahead", "S1", T0 + 2 * 3600 * 1000, "comment")
+    mon.feed([outlier])
+    st = mon.sessions["S1"]
+    assert st.watermark <= wm + 120_000 and st.current_minute() < 60
+    for i in range(300, len(session_events), 50):
+        mon.feed(session_events[i : i + 50])
+    assert st.dropped["late"] == 0
+    assert_matches(mon, session_events)
+    assert minute_frame(st).set_index("minute").at[120, "comments"] == 1
+
+
+def test_two_events_in_a_row_ahead_and_a_quiet_gap_do_move_the_clock():
+    ev = synth_session(minutes=5, seed=4)
+    mon = Monitor(lateness_seconds=120)
+    mon.feed(ev)
+    gap = max(e.ts for e in ev) + 10 * 60_000  # ten quiet minutes, then the room talks again
+    mon.feed([Event("g1", "S1", gap, "comment"), Event("g2", "S1", gap + 500, "comment")])
+    assert mon.sessions["S1"].watermark == gap + 500
+    mon.feed([Event("old", "S1", gap - 5 * 60_000, "comment")])
+    assert mon.sessions["S1"].dropped["late"] == 1

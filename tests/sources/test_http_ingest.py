@@ -233,3 +233,20 @@ def test_journal_cuts_a_torn_last_line_and_source_reads_whole_batches(tmp_path):
     got = list(JournalSource(j2.path, follow=False).batches())
     assert sum(len(b.events) for b in got) == 3
     assert got[-1].position == j2.path.stat().st_size
+
+
+def test_an_event_stamped_ahead_of_the_server_clock_is_refused_naming_its_ts(app_client):
+    """One event far in the future would move the session's clock and make every on-time event
+    after it late; past the signature tolerance ahead of the server's clock it is a 422."""
+    now_ms = int(time.time() * 1000)
+    soon = {"id": "c1", "ts": now_ms + 200_000, "type": "comment"}  # within 300 s: taken
+    ahead = {"id": "c2", "ts": now_ms + 30 * 86_400_000, "type": "comment"}
+    c = app_client()
+    r = post(c, batch("b-ahead", [{**START[0], "ts": now_ms}, soon, ahead]))
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "events[2].ts" and "server's clock" in r.json()["detail"]
+    assert not ingest_journal_has(c, "b-ahead")
+    assert post(c, batch("b-ok", [{**START[0], "ts": now_ms}, soon])).status_code == 200
+    with pytest.raises(IngestRefused) as e:
+        parse_batch(batch("b", [soon]), "S1", now=now_ms / 1000, max_ahead_s=60)
+    assert e.value.status == 422 and e.value.field == "events[0].ts"

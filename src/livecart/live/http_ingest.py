@@ -115,9 +115,17 @@ def verify(
         )
 
 
-def parse_batch(body: bytes, session_id: str) -> tuple[str, list[dict[str, Any]]]:
+def parse_batch(
+    body: bytes,
+    session_id: str,
+    now: float | None = None,
+    max_ahead_s: int = TOLERANCE_S,
+) -> tuple[str, list[dict[str, Any]]]:
     """The batch id and its events, each checked; IngestRefused(422) names the first bad field
-    (``events[3].quantity``). An event without ``session_id`` takes the URL's."""
+    (``events[3].quantity``). An event without ``session_id`` takes the URL's. An event ``ts``
+    more than ``max_ahead_s`` ahead of the receiver's clock (``now``, Unix seconds) is refused:
+    the monitor's clock is its newest event time, so one event stamped in the future would make
+    every on-time event after it look late."""
     try:
         doc = json.loads(body)
     except ValueError as e:
@@ -135,7 +143,9 @@ def parse_batch(body: bytes, session_id: str) -> tuple[str, list[dict[str, Any]]
     extra = set(doc) - {"batch_id", "events"}
     if extra:
         raise _bad(sorted(extra)[0], "unknown field; a batch has batch_id and events")
-    return bid, [_check_event(e, i, session_id) for i, e in enumerate(events)]
+    latest_ms = int(((time.time() if now is None else now) + max_ahead_s) * 1000)
+    latest = (latest_ms, max_ahead_s)
+    return bid, [_check_event(e, i, session_id, latest) for i, e in enumerate(events)]
 
 
 def _bad(field: str, detail: str) -> IngestRefused:
@@ -144,7 +154,7 @@ def _bad(field: str, detail: str) -> IngestRefused:
     )
 
 
-def _check_event(e: Any, i: int, session_id: str) -> dict[str, Any]:
+def _check_event(e: Any, i: int, session_id: str, latest: tuple[int, int]) -> dict[str, Any]:
     at = f"events[{i}]"
     if not isinstance(e, dict):
         raise _bad(at, "each event must be a JSON object")
@@ -164,6 +174,14 @@ def _check_event(e: Any, i: int, session_id: str) -> dict[str, Any]:
             raise _bad(f"{at}.{f}", f"not a field of a {etype} event")
         if v is not None:
             _check_value(f"{at}.{f}", f, v)
+    latest_ms, ahead_s = latest
+    if e["ts"] > latest_ms:
+        ahead = (e["ts"] - latest_ms) / 1000
+        raise _bad(
+            f"{at}.ts",
+            f"{e['ts']} is {ahead:,.0f} s past the latest time accepted, {latest_ms} (the "
+            f"server's clock plus {ahead_s} s); ts is milliseconds since the epoch, UTC",
+        )
     if etype == "join" and e.get("source") not in (None, *JOIN_SOURCES):
         raise _bad(f"{at}.source", f"source must be one of {', '.join(JOIN_SOURCES)}")
     return e
@@ -226,7 +244,7 @@ class IngestJournal:
             )
         h = {k.lower(): v for k, v in headers.items()}
         verify(secret, h.get(TS_HEADER.lower()), h.get(SIG_HEADER.lower()), body, now)
-        bid, events = parse_batch(body, session_id)
+        bid, events = parse_batch(body, session_id, now)
         # the events as validated, canonical: a retry that re-serialises them differently is
         # still the same batch
         digest = hashlib.sha256(json.dumps(events, sort_keys=True).encode()).hexdigest()

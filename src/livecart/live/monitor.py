@@ -169,11 +169,20 @@ class Monitor:
     def _drop_late(self, cols: C.Columns, codes: np.ndarray, states: list) -> np.ndarray:
         """Running per-session watermark in arrival order; rows older than it minus the
         lateness are late. A segment-wise cumulative max: offset each session's times so that
-        one np.maximum.accumulate over rows sorted by session never crosses sessions."""
+        one np.maximum.accumulate over rows sorted by session never crosses sessions.
+
+        An event moves the watermark at most the lateness past the time of the session's event
+        that arrived just before it, so one event stamped far ahead (a sender's broken clock)
+        does not make every on-time event after it late; two in a row do move it."""
         order = np.argsort(codes, kind="stable")
         cs, t = codes[order], cols.ts[order]
-        t0, span = t.min(), int(t.max() - t.min()) + 1
-        run = np.maximum.accumulate((t - t0) + cs * span) - cs * span + t0
+        first = np.r_[True, cs[1:] != cs[:-1]]
+        before = np.r_[t[:1], t[:-1]]
+        last_in = np.array([_last_arrival(s) for s in states], dtype=np.int64)
+        before[first] = last_in[cs[first]]
+        step = np.minimum(t, before + self.lateness_ms)
+        t0, span = step.min(), int(step.max() - step.min()) + 1
+        run = np.maximum.accumulate((step - t0) + cs * span) - cs * span + t0
         prev = np.array([s.watermark for s in states], dtype=np.int64)
         wm = np.maximum(run, prev[cs])
         late_sorted = t < wm - self.lateness_ms
@@ -182,6 +191,7 @@ class Monitor:
         last = np.flatnonzero(np.r_[cs[1:] != cs[:-1], True])
         for i, pos in zip(cs[last], last, strict=True):
             states[i].watermark = int(wm[pos])
+            states[i].last_arrival_ts = int(t[pos])
         for i, n in enumerate(np.bincount(codes[late], minlength=len(states))):
             states[i].dropped["late"] += int(n)
         return ~late
@@ -330,6 +340,13 @@ def _viewer_peaks(block: np.ndarray, key: np.ndarray, count: np.ndarray, ts: np.
     last = order[np.r_[k[1:] != k[:-1], True]]
     block[key[last], M["viewers_last"]] = count[last]
     block[key[last], M["viewers_last_ts"]] = ts[last]
+
+
+def _last_arrival(st: SessionState) -> int:
+    """Time of the session's newest-arrived event (a state from an older checkpoint: its
+    watermark)."""
+    t = getattr(st, "last_arrival_ts", None)
+    return st.watermark if t is None else t
 
 
 def _int_or_none(v: float) -> int | None:

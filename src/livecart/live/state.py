@@ -75,6 +75,7 @@ class SessionState:
     currency: str | None = None
     end_ts: int | None = None
     watermark: int = -(2**62)
+    last_arrival_ts: int | None = None  # time of the event that arrived last (Monitor._drop_late)
     minutes: np.ndarray = field(default_factory=lambda: np.zeros((64, NM)))
     n_minutes: int = 0  # highest minute seen + 1
     skus: dict[str, SkuState] = field(default_factory=dict)
