@@ -69,6 +69,21 @@ def test_live_list_ids_are_stable_across_csv_and_xlsx(shop, fixtures):
     assert set(shop.table("sessions").session_id) == ids and shop.count("sessions") == 2
 
 
+@pytest.mark.parametrize("first", [None, "Asia/Jakarta"])
+def test_live_list_reimported_with_a_corrected_timezone_replaces_its_sessions(
+    shop, fixtures, first
+):
+    f = fixtures / "LIVE_list.csv"
+    import_file(shop, "sessions", f, market="US", timezone=first)
+    ids = set(shop.table("sessions").session_id)
+    r = import_file(shop, "sessions", f, market="US", timezone="America/Los_Angeles")
+    assert r.rows_written == 2 and not r.unchanged
+    s = shop.table("sessions")
+    assert shop.count("sessions") == 2 and set(s.session_id) == ids
+    starts = set(s.actual_start.dt.to_pydatetime())
+    assert dt.datetime(2024, 3, 2, 3, 0) in starts  # 19:00 in Los Angeles (PST) is 03:00 UTC
+
+
 def test_live_list_takes_the_workspace_only_market(ws, fixtures):
     import_file(ws, "markets", fixtures / "markets.csv")
     ws.con.execute("DELETE FROM markets WHERE market = 'ID'")

@@ -30,6 +30,7 @@ from livecart.ingest.sessions import derive_session_ids
 from livecart.ingest.sources import FileProblem, Source, frame_source, open_source, sniff
 from livecart.ingest.stage import Stage
 from livecart.ingest.validate import Batcher
+from livecart.ingest.values import parse_timestamp
 from livecart.model.schema import Kind
 from livecart.model.schema import kind as get_kind
 from livecart.store import Workspace
@@ -247,12 +248,24 @@ def _stage_rows(
         with contextlib.closing(src.read(wanted, progress)) as batches:
             for table, rows in batches:
                 typed = batcher.convert(table, rows)
-                stage.append(derive_session_ids(typed) if derive else typed)
-                if ratios.positions:  # the explanation row, if any, was dropped from typed
-                    ratios.check(table.slice(table.num_rows - typed.num_rows), typed)
+                raw = table.slice(table.num_rows - typed.num_rows)  # less any explanation row
+                if derive:
+                    typed = derive_session_ids(typed, _written_start(raw, batcher.cmap))
+                stage.append(typed)
+                if ratios.positions:
+                    ratios.check(raw, typed)
     except FileProblem as e:
         log.add(e.problem.row, e.problem.column, e.problem.message)
     log.extend(src.problems)
+
+
+def _written_start(raw: pa.Table, cmap: ColumnMap) -> pa.Array | None:
+    """The LIVE's start as the file writes it (read with no time zone), so a derived session id
+    does not change when the file is imported again with a corrected ``--timezone``."""
+    if "actual_start" not in cmap.sources:
+        return None
+    pos, _ = cmap.sources["actual_start"]
+    return parse_timestamp(raw.column(f"c{pos}").combine_chunks()).values
 
 
 def _defaults(
