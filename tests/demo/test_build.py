@@ -127,6 +127,13 @@ def test_demo_cli_builds_summarises_and_reuses(cli, tmp_path):
     s = json.loads(r2.output)
     assert s["reused"] is True and s["seed"] == 5 and s["counts"]["sessions"] == 8
     assert {g["market"] for g in s["gmv_by_market"]} == {"US", "UK", "ID", "TH", "MY", "PH"}
+    from livecart.report import overview
+
+    with livecart.open(out, read_only=True) as ws:
+        total = overview(ws).gmv  # the dashboard's headline: the summary counts the same way
+    assert sum(g["gmv_usd"] for g in s["gmv_by_market"]) == pytest.approx(total, rel=1e-9)
+    r3 = invoke(cli, "demo", "--out", out, "--seed", "6", "--no-serve")
+    assert "--seed 6 --scale 1.0 ignored" in " ".join(r3.stderr.split())
 
 
 def test_demo_events_writes_json_lines_that_parse(cli, demo_path, tmp_path):

@@ -10,9 +10,11 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from livecart.cli.app import app, console, print_json
+from livecart.cli.app import app, console, err_console, print_json
 from livecart.demo import DemoSummary, build, session_events
+from livecart.report import overview
 from livecart.settings import load_settings
+from livecart.store import Workspace
 
 
 @app.command()
@@ -32,6 +34,14 @@ def demo(
     The workspace holds a fictional brand's TikTok Shop business over about six months. Run again,
     it reuses the workspace already built."""
     summary = _build_with_progress(out, seed, scale, quiet=as_json)
+    summary.gmv_by_market = _gmv_by_market(out)
+    if summary.reused and (seed, scale) != (summary.seed, summary.scale) and not as_json:
+        err_console.print(
+            f"[yellow]--seed {seed} --scale {scale} ignored:[/yellow] {out} already holds the demo "
+            f"built with seed {summary.seed}, scale {summary.scale}; use another --out or delete "
+            "the folder to rebuild",
+            highlight=False,
+        )
     if as_json:
         print_json(summary.to_dict())
     else:
@@ -60,6 +70,16 @@ def _build_with_progress(out: Path, seed: int, scale: float, quiet: bool) -> Dem
             bar.update(task, description=message, completed=fraction)
 
         return build(out, seed=seed, scale=scale, progress=report)
+
+
+def _gmv_by_market(path: Path) -> list[dict]:
+    """GMV per market, local and in the reporting currency, counted as the dashboard does."""
+    with Workspace.open(path, read_only=True) as ws:
+        o = overview(ws)
+    return [
+        {"market": m.market, "currency": m.currency, "gmv": m.gmv, "gmv_usd": m.gmv_reporting}
+        for m in o.markets
+    ]
 
 
 def _print_summary(s: DemoSummary) -> None:
