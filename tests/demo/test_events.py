@@ -10,7 +10,7 @@ import pytest
 
 import livecart
 from livecart.demo import session_events
-from livecart.model.events import parse_event
+from livecart.model.events import JOIN_SOURCES, parse_event
 
 SESSIONS = ("L0001", "L0007", "L0019")
 
@@ -86,9 +86,7 @@ def test_live_minutes_equal_the_aggregation_of_the_raw_events(demo_path, session
         "product_impressions",
         "product_clicks",
         "add_to_carts",
-        "traffic_foryou",
-        "traffic_follows",
-        "traffic_ads",
+        *(f"traffic_{src}" for src in JOIN_SOURCES),
     ]
     for c in cols:
         assert (lm[c].to_numpy() == agg[c].to_numpy()).all(), c
