@@ -46,6 +46,7 @@ class LiveHub:
         self.lock = threading.RLock()
         self.runs: list[LiveRun] = []
         self._threads: list[threading.Thread] = []
+        self._acks = 0  # acknowledgements so far: part of every session's version
 
     def start(self, source: Source) -> LiveRun:
         """Run ``source`` into the hub's monitor in a background thread."""
@@ -96,6 +97,15 @@ class LiveHub:
             f"replay (POST /api/live/replay) or a live source first"
         )
 
+    def version(self, session_id: str) -> tuple:
+        """Changes whenever the session's view may have: an event taken or dropped, the live's
+        end, an acknowledgement, a run stopping. Cheap (no lock, no view), so a stream can poll
+        it often and compute a view only when it changed."""
+        self.run_of(session_id)
+        st = self.monitor.sessions[session_id]
+        running = sum(not r.finished for r in self.runs)
+        return (st.accepted, sum(st.dropped.values()), st.end_ts, self._acks, running)
+
     def view(self, session_id: str) -> dict[str, Any]:
         """Snapshot, golden hour vs plan, nowcast and open alerts of one session."""
         run = self.run_of(session_id)
@@ -123,8 +133,11 @@ class LiveHub:
         return _json_safe(snap)
 
     def ack(self, alert_id: str) -> bool:
+        """Acknowledge an active alert (again: still True); False for an unknown id."""
         with self.lock:
-            return self.book.ack(alert_id)
+            ok = self.book.ack(alert_id)
+            self._acks += ok
+            return ok
 
     def close(self, timeout: float = 10.0) -> None:
         for run in self.runs:

@@ -1,12 +1,14 @@
 """Live: the golden-hour monitor's dashboard page. Monitor runs live inside the server (a
-``LiveHub``); the page follows one session over server-sent events, one view a second. The JSON
-twin is ``/api/live/{session_id}``; ``POST /api/live/replay`` starts a replay of an uploaded
-recording (a write: it needs the API token)."""
+``LiveHub``); the page follows one session over server-sent events: a view as soon as the
+session changed (checked every ``POLL_S``), and at least one a second. The JSON twin is
+``/api/live/{session_id}``; ``POST /api/live/replay`` starts a replay of an uploaded recording
+and ``POST /api/live/alerts/{id}/ack`` acknowledges an alert (writes: they need the API token)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from functools import partial
@@ -23,6 +25,8 @@ from livecart.web.render import render
 
 router = APIRouter()
 MAX_UPLOAD = 512 << 20
+POLL_S = 0.2  # how often a stream checks whether its session changed
+EVERY_S = 1.0  # a view at least this often, changed or not
 
 
 def hub(request: Request) -> LiveHub:
@@ -75,17 +79,23 @@ def api_live_session(request: Request, session_id: str) -> dict:
 
 @router.get("/api/live/{session_id}/events", tags=["live"])
 async def api_live_stream(request: Request, session_id: str) -> StreamingResponse:
-    """Server-sent events: the session's view once a second until it has ended."""
+    """Server-sent events: the session's view as soon as it changed (checked every 0.2 s) and
+    at least once a second, until no run feeds the server any more."""
     _view(request, session_id)
+    h = hub(request)
 
     async def stream() -> AsyncIterator[str]:
+        last, sent = None, 0.0
         while not await request.is_disconnected():
-            view = await asyncio.to_thread(_view, request, session_id)
-            yield f"data: {json.dumps(view, allow_nan=False)}\n\n"
-            if not view["running"]:
-                yield "event: done\ndata: {}\n\n"
-                return
-            await asyncio.sleep(1.0)
+            version = h.version(session_id)
+            if version != last or time.monotonic() - sent >= EVERY_S:
+                view = await asyncio.to_thread(_view, request, session_id)
+                last, sent = version, time.monotonic()
+                yield f"data: {json.dumps(view, allow_nan=False)}\n\n"
+                if not view["running"]:
+                    yield "event: done\ndata: {}\n\n"
+                    return
+            await asyncio.sleep(POLL_S)
 
     return StreamingResponse(
         stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
@@ -115,9 +125,10 @@ async def api_live_replay(request: Request, speed: float = 0.0) -> dict:
     return {"recording": path.name, "speed": speed}
 
 
-@router.post("/api/live/alerts/{alert_id}/ack", tags=["live"])
+@router.post("/api/live/alerts/{alert_id:path}/ack", tags=["live"])
 def api_live_ack(request: Request, alert_id: str) -> dict:
-    """Acknowledge an alert: it stays quiet until its condition clears."""
+    """Acknowledge an alert: it stays quiet until its condition clears. 404 for an id that is
+    not an active alert (unknown, or its condition has cleared)."""
     if not hub(request).ack(alert_id):
         raise HTTPException(404, f"no open alert {alert_id!r}")
     return {"acked": alert_id}
