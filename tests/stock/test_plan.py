@@ -194,6 +194,17 @@ def test_compare_flags_a_started_order():
     moves = {m.sku_id: m for m in compare(a, b)}
     assert moves["A"].act and moves["A"].reason == "order now needed"
     assert not moves["B"].act
+    c = PlanStep(
+        as_of=t, p50={"A": 31, "B": 11}, order_qty={"A": 12, "B": 0}, target={"A": 17, "B": 20}
+    )
+    dropped = {m.sku_id: m for m in compare(b, c)}
+    assert dropped["B"].act and dropped["B"].reason == "order no longer needed"  # 11 units
+    d = PlanStep(
+        as_of=t, p50={"A": 31, "B": 11}, order_qty={"A": 0, "B": 1}, target={"A": 5, "B": 20}
+    )
+    moves = {m.sku_id: m for m in compare(c, d)}
+    assert moves["A"].act and moves["A"].reason == "order no longer needed"
+    assert not moves["B"].act  # a 1-unit order appearing is not worth acting on
 
 
 def test_purchase_order_csv_lists_only_skus_to_order(demo_path, late_session):

@@ -9,8 +9,8 @@ that stopped selling in its recent lives, is proposed for retirement. A proposal
 product's stage only when confirmed (by a user, or ``apply`` for automatic confirmation); every
 confirmed move is logged with its reason and a snapshot of the evidence at that time.
 
-The log lives in the workspace table ``selection_stage_log``, created on first write (it should
-become a numbered migration in ``livecart.store.migrations``).
+The log lives in the workspace table ``selection_stage_log`` (a numbered migration in
+``livecart.store.migrations`` creates it).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Re-planning as warm-up days pass: plans saved with their time, how each SKU's forecast and
 order moved between plans, and which moves are big enough to act on.
 
-Saved plans live in the table ``stock_plan_lines`` (created here on first save with
-``CREATE TABLE IF NOT EXISTS``; it should become a numbered migration in ``store/migrations``).
+Saved plans live in the workspace table ``stock_plan_lines`` (a numbered migration in
+``livecart.store.migrations`` creates it).
 """
 
 from __future__ import annotations
@@ -100,15 +100,16 @@ def _step(plan: StockPlan) -> PlanStep:
 
 def compare(before: PlanStep, now: PlanStep) -> list[PlanMove]:
     """Per SKU, how the forecast and the order moved; ``act`` when the order moved by at least
-    `ACT_UNITS` units and `ACT_SHARE` of the earlier order, or started or stopped."""
+    `ACT_UNITS` units and `ACT_SHARE` of the earlier order, or started or stopped by at least
+    `ACT_UNITS` units (a 1-unit order appearing is noise, not news)."""
     out = []
     for sku in now.order_qty:
         ob, on = before.order_qty.get(sku, 0), now.order_qty[sku]
         d = on - ob
-        started = (ob == 0) != (on == 0)
+        started = (ob == 0) != (on == 0) and abs(d) >= ACT_UNITS
         big = abs(d) >= ACT_UNITS and abs(d) >= ACT_SHARE * max(ob, 1)
         reason = ""
-        if started and d:
+        if started:
             reason = "order now needed" if on else "order no longer needed"
         elif big:
             reason = f"order {'up' if d > 0 else 'down'} {abs(d)} units"
