@@ -25,17 +25,20 @@ import pyarrow as pa
 from livecart.errors import ImportRejected, Problem
 from livecart.ingest.columns import ColumnMap, map_columns
 from livecart.ingest.crosscheck import RatioCheck
+from livecart.ingest.orders import DISCOUNTS, derive_subtotal, derives_subtotal
 from livecart.ingest.problems import ProblemLog
 from livecart.ingest.sessions import derive_session_ids
 from livecart.ingest.sources import FileProblem, Source, frame_source, open_source, sniff
 from livecart.ingest.stage import Stage
-from livecart.ingest.validate import Batcher
+from livecart.ingest.validate import ROW, Batcher
 from livecart.ingest.values import parse_timestamp
 from livecart.model.schema import Kind
 from livecart.model.schema import kind as get_kind
 from livecart.store import Workspace
 
 Progress = Callable[[int, int | None], None]
+# fills columns a file leaves out: (typed batch, raw batch, problem log) -> typed batch
+Derive = Callable[[pa.Table, pa.Table, ProblemLog], pa.Table]
 
 
 @dataclass
@@ -172,10 +175,7 @@ def _run(
     cmap = map_columns(k, src.header)
     log = ProblemLog(src.file, ws.settings.import_problem_limit)
     defaults, notes = _defaults(ws, k, cmap, market)
-    derive = k.name == "sessions" and "session_id" not in cmap.sources
-    if derive:
-        defaults["session_id"] = "?"  # placeholder: replaced per row below
-        notes.append("no session id column: ids derived from room, start time and title")
+    derive = _derivation(k, cmap, defaults, notes)
     _header_problems(k, src, cmap, defaults, log)
     batcher = Batcher(k, cmap, log, timezone=timezone, defaults=defaults)
     result = ImportResult(
@@ -240,7 +240,7 @@ def _stage_rows(
     wanted: list[int],
     progress: Progress | None,
     log: ProblemLog,
-    derive: bool,
+    derive: Derive | None,
     ratios: RatioCheck,
 ) -> None:
     """Read, convert and stage every batch; problems the reader meets join the log."""
@@ -250,13 +250,42 @@ def _stage_rows(
                 typed = batcher.convert(table, rows)
                 raw = table.slice(table.num_rows - typed.num_rows)  # less any explanation row
                 if derive:
-                    typed = derive_session_ids(typed, _written_start(raw, batcher.cmap))
+                    typed = derive(typed, raw, log)
                 stage.append(typed)
                 if ratios.positions:
                     ratios.check(raw, typed)
     except FileProblem as e:
         log.add(e.problem.row, e.problem.column, e.problem.message)
     log.extend(src.problems)
+
+
+def _derivation(
+    k: Kind, cmap: ColumnMap, defaults: dict[str, str], notes: list[str]
+) -> Derive | None:
+    """Columns a file leaves out that are filled in from others, batch by batch: the session ids
+    of a LIVE list export, the subtotal of order lines without one (ingest/orders.py)."""
+    if k.name == "sessions" and "session_id" not in cmap.sources:
+        defaults["session_id"] = "?"  # placeholder: replaced per row
+        notes.append("no session id column: ids derived from room, start time and title")
+        return lambda typed, raw, log: derive_session_ids(typed, _written_start(raw, cmap))
+    if k.name == "orders" and derives_subtotal(cmap):
+        notes.append("no subtotal column: subtotal = quantity x unit_price - discounts")
+        return lambda typed, raw, log: _with_subtotal(typed, cmap, log)
+    return None
+
+
+def _with_subtotal(typed: pa.Table, cmap: ColumnMap, log: ProblemLog) -> pa.Table:
+    table, negative = derive_subtotal(typed)
+    named = [c for c in (*DISCOUNTS, "unit_price") if c in cmap.sources][0]
+    log.add_mask(
+        negative,
+        table.column(ROW).combine_chunks(),
+        cmap.file_column(named),
+        table.column("subtotal").combine_chunks(),
+        "the discounts exceed quantity x unit_price (the subtotal would be {value}): "
+        "check the discounts, or add a subtotal column",
+    )
+    return table
 
 
 def _written_start(raw: pa.Table, cmap: ColumnMap) -> pa.Array | None:
