@@ -94,3 +94,43 @@ def test_memory_limit_setting_is_applied_and_a_bad_one_refused(tmp_path):
     (tmp_path / "w" / "livecart.toml").write_text('duckdb_memory_limit = "lots; DROP"\n')
     with pytest.raises(WorkspaceError, match="not a size"):
         livecart.open(tmp_path / "w")
+
+
+def test_workspace_held_by_another_process_says_what_to_do(tmp_path):
+    import subprocess
+    import sys
+
+    livecart.init(tmp_path / "w").close()
+    holder = subprocess.Popen(  # stands in for a running `livecart serve`
+        [
+            sys.executable,
+            "-c",
+            "import sys, livecart; ws = livecart.open(sys.argv[1]); print('open', flush=True); "
+            "sys.stdin.read()",
+            str(tmp_path / "w"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        for read_only in (False, True):
+            with pytest.raises(WorkspaceError) as e:
+                livecart.open(tmp_path / "w", read_only=read_only)
+            msg = str(e.value)
+            assert "livecart serve (or another livecart command" in msg
+            assert f"PID {holder.pid}" in msg
+            assert msg.endswith("stop it, or use the dashboard / its API while it runs")
+            assert "\n" not in msg
+        cli = subprocess.run(
+            [sys.executable, "-m", "livecart", "status", str(tmp_path / "w")],
+            capture_output=True,
+            text=True,
+        )
+        assert cli.returncode == 1 and len(cli.stderr.splitlines()) == 1
+        assert "has this workspace open: stop it" in cli.stderr
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+        holder.stdout.close()

@@ -9,6 +9,7 @@ the rest of ``livecart.store`` are the only places that import duckdb.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,10 +63,7 @@ class Workspace:
         try:
             con = duckdb.connect(str(p / DB_FILE), read_only=read_only)
         except duckdb.IOException as e:
-            raise WorkspaceError(
-                f"cannot open the workspace at {p}: {e}. Is another livecart process "
-                f"(a `livecart serve`?) using it? Stop it and try again."
-            ) from None
+            raise WorkspaceError(_open_failed(p, str(e))) from None
         settings = load_settings(p)
         if settings.duckdb_memory_limit:
             con.execute(f"SET memory_limit = '{_memory_limit(settings.duckdb_memory_limit)}'")
@@ -215,10 +213,21 @@ class Workspace:
         }
 
 
+def _open_failed(p: Path, error: str) -> str:
+    """What to do when DuckDB cannot open the file. The usual cause is its lock: one process at a
+    time may write a workspace, and a running `livecart serve` keeps it open."""
+    if "lock" not in error.lower():
+        return f"cannot open the workspace at {p}: {error}"
+    pid = re.search(r"PID (\d+)", error)
+    who = f" (PID {pid.group(1)})" if pid else ""
+    return (
+        f"cannot open the workspace at {p}: livecart serve (or another livecart command{who}) "
+        "has this workspace open: stop it, or use the dashboard / its API while it runs"
+    )
+
+
 def _memory_limit(value: str) -> str:
     """'2GB', '512 MB' and the like; anything else is refused (it goes into a SET statement)."""
-    import re
-
     v = value.strip().upper().replace(" ", "")
     if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KIB|MIB|GIB|TIB)", v):
         raise WorkspaceError(
