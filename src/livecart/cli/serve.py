@@ -1,4 +1,5 @@
-"""`livecart serve DIR`: the dashboard and REST API for a workspace."""
+"""`livecart serve DIR`: the dashboard and REST API for a workspace, optionally listening to
+TikTok LIVE rooms into the same live monitor that takes the signed ingest's batches."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import typer
 
 from livecart.cli.app import app
+from livecart.errors import LivecartError
 from livecart.settings import load_settings
 from livecart.store import Workspace
 
@@ -23,6 +25,18 @@ def serve(
     port: int = typer.Option(
         None, "--port", help="port to listen on; default 8000 (setting `port`)"
     ),
+    tiktok: list[str] = typer.Option(
+        None,
+        "--tiktok",
+        help="also listen to this TikTok LIVE room (the host's @unique_id; needs "
+        "`livecart\\[tiktok]`) into the dashboard's monitor, as session --session; repeatable",
+    ),
+    session: list[str] = typer.Option(
+        None, "--session", help="the session id of each --tiktok room, in the same order"
+    ),
+    market: str = typer.Option(None, help="with --tiktok: market code, e.g. US"),
+    currency: str = typer.Option(None, help="with --tiktok: the shop's currency, e.g. USD"),
+    planned_minutes: int = typer.Option(None, help="with --tiktok: planned length of the live"),
 ) -> None:
     """Serve the dashboard and REST API of a workspace and print its URL.
 
@@ -34,9 +48,70 @@ def serve(
     """
     from livecart.web import serve as run_server  # the web stack loads only for this command
 
+    sources = tiktok_sources(tiktok or [], session or [], market, currency, planned_minutes)
     settings = load_settings(directory, host=host, port=port)
     ws = Workspace.open(directory)  # a missing workspace fails here with how to create one
     try:
-        run_server(ws, host=settings.host, port=settings.port, api_token=settings.api_token)
+        if not sources:
+            run_server(ws, host=settings.host, port=settings.port, api_token=settings.api_token)
+        else:
+            serve_with_sources(ws, sources, settings.host, settings.port, settings.api_token)
     finally:
         ws.close()
+
+
+def tiktok_sources(
+    users: list[str],
+    sessions: list[str],
+    market: str | None,
+    currency: str | None,
+    planned_minutes: int | None,
+) -> list:
+    """One TikTokSource per ``--tiktok`` room, paired with its ``--session`` by position."""
+    if len(users) != len(sessions):
+        raise LivecartError(
+            f"give one --session per --tiktok room: {len(users)} rooms, {len(sessions)} sessions"
+        )
+    if not users:
+        return []
+    if len(set(sessions)) < len(sessions):
+        raise LivecartError("each --tiktok room needs its own --session id")
+    from livecart.live import tiktok as tt
+
+    tt.ensure_installed()
+    return [
+        tt.TikTokSource(
+            user, sid, market=market, currency=currency, planned_minutes=planned_minutes
+        )
+        for user, sid in zip(users, sessions, strict=True)
+    ]
+
+
+def serve_with_sources(ws: Workspace, sources: list, host: str, port: int, token: str) -> None:
+    """The dashboard with ``sources`` running in its live hub until the server stops."""
+    from livecart.web.app import create_app
+    from livecart.web.pages.live import start_sources
+
+    app_ = create_app(ws, host=host, api_token=token)
+    hub = start_sources(app_, sources)
+    try:
+        run_app(app_, host, port)
+    finally:
+        for src in sources:
+            src.close()
+        hub.close()
+
+
+def run_app(app_, host: str, port: int) -> None:
+    """Bind, print the URL, serve until Ctrl+C (as ``livecart.web.serve`` does for a path)."""
+    import uvicorn
+
+    from livecart.web.server import _bind, url_for
+
+    sock = _bind(host.strip("[]"), port)
+    print(
+        f"livecart dashboard for {app_.state.workspace.path} at "
+        f"{url_for(host, sock.getsockname()[1])} (Ctrl+C to stop)",
+        flush=True,
+    )
+    uvicorn.Server(uvicorn.Config(app_, log_level="warning")).run(sockets=[sock])

@@ -65,6 +65,12 @@ def _require() -> Any:
     return ev
 
 
+def ensure_installed() -> None:
+    """Raise LivecartError saying how to install the extra when ``TikTokLive`` is missing (so a
+    command fails at once, not in a background thread once it connects)."""
+    _require()
+
+
 def entry_source(raw: str | None) -> str:
     """Map TikTok's ``client_enter_source`` (e.g. ``homepage_hot-live_cell``) to a join source."""
     s = (raw or "").lower()

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import AsyncIterator
 from functools import partial
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from livecart.errors import LivecartError
-from livecart.live import LiveHub
+from livecart.live import LiveHub, Source
 from livecart.stock import latest_saved
 from livecart.web.deps import workspace
 from livecart.web.page import Page
@@ -29,11 +29,26 @@ POLL_S = 0.2  # how often a stream checks whether its session changed
 EVERY_S = 1.0  # a view at least this often, changed or not
 
 
-def hub(request: Request) -> LiveHub:
-    h = getattr(request.app.state, "live_hub", None)
+def app_hub(app: FastAPI) -> LiveHub:
+    """The app's one hub (made on first use): every source of the server feeds it."""
+    h = getattr(app.state, "live_hub", None)
     if h is None:
-        ws = workspace(request)
-        h = request.app.state.live_hub = LiveHub(ws, starting_stock=partial(latest_saved, ws))
+        ws = app.state.workspace
+        h = app.state.live_hub = LiveHub(ws, starting_stock=partial(latest_saved, ws))
+    return h
+
+
+def hub(request: Request) -> LiveHub:
+    return app_hub(request.app)
+
+
+def start_sources(app: FastAPI, sources: list[Source]) -> LiveHub:
+    """Run live sources (e.g. TikTok LIVE rooms, ``livecart serve --tiktok``) in the app's hub,
+    so their sessions also take the signed ingest's batches (order webhooks). Close the hub
+    when the server stops."""
+    h = app_hub(app)
+    for src in sources:
+        h.start(src)
     return h
 
 
