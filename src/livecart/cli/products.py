@@ -227,8 +227,10 @@ def evaluate(
     k: int = typer.Option(5, "--k", help="top k per market"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Score the model against the demo simulator's truth: precision at k and regret against a
-    raw-rate ranking, calibration, and the test videos the allocation rule saves."""
+    """Score the model against the demo simulator's truth on held-out seeds.
+
+    Precision at k and regret against a raw-rate ranking, calibration, and the test videos the
+    allocation rule saves."""
     from livecart.evaluation.selection import evaluate_selection
 
     e = evaluate_selection(seeds=seeds, k=k)
