@@ -44,6 +44,11 @@ def test_phase_bounds_move_the_split_to_meet_them():
     [
         ({"budget": 0}, "above zero"),
         ({"budget": -5}, "above zero"),
+        ({"budget": float("inf")}, "finite"),
+        ({"budget": float("nan")}, "finite"),
+        ({"budget": 100, "min_spend": (float("nan"), 0, 0)}, "not nan"),
+        ({"budget": 100, "max_spend": (float("nan"), 100, 100)}, "not nan"),
+        ({"budget": 100, "min_spend": (float("inf"), 0, 0)}, "finite amount"),
         ({"budget": 100, "min_spend": (50, 50, 50)}, "minimums add up"),
         ({"budget": 100, "max_spend": (10, 10, 10)}, "maximums add up"),
         (
@@ -56,3 +61,18 @@ def test_bad_budgets_and_bounds_are_refused_with_what_to_do(kw, words):
     budget = kw.pop("budget")
     with pytest.raises(LivecartError, match=words):
         budget_plan(budget, **kw)
+
+
+def test_an_infinite_maximum_means_no_cap():
+    b = budget_plan(100, max_spend=(float("inf"), float("inf"), 10))
+    assert b.spend["closing"] == pytest.approx(10) and sum(b.spend.values()) == pytest.approx(100)
+
+
+@pytest.mark.parametrize("budget", [float("inf"), float("nan"), 0.0])
+def test_the_optimizer_refuses_a_budget_that_is_not_a_finite_amount(budget):
+    from livecart.ads import fit_response, optimize_split
+    from livecart.evaluation.plan import simulated_history
+
+    model = fit_response(simulated_history(3, 0.2), n_boot=2)
+    with pytest.raises(LivecartError, match="finite amount above zero"):
+        optimize_split(model, budget)

@@ -140,3 +140,36 @@ def test_margin_reaches_the_profit_split(cli, plan_path: Path):
         assert r.exit_code == 0, r.output
         spend[margin] = sum(json.loads(r.output)["budget"]["spend"].values())
     assert spend["0.05"] < spend["0.9"]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--seeds", "0"], "--seeds must be at least 1"),
+        (["--seeds", "-1"], "--seeds must be at least 1"),
+        (["--future", "0"], "--future must be at least 1"),
+        (["--scale", "0"], "--scale must be above zero"),
+    ],
+)
+def test_evaluate_refuses_counts_it_cannot_use_in_one_line(cli, args, words):
+    """--seeds 0 crashed with a KeyError and --future 0 spoke of 'a budget of nan'."""
+    from livecart.errors import LivecartError
+
+    with pytest.raises(LivecartError, match=words):
+        invoke(cli, "plan", "evaluate", *args)
+
+
+def test_list_never_cuts_a_plan_id_at_80_columns(cli, plan_path: Path, monkeypatch):
+    from livecart.cli.app import console
+
+    monkeypatch.setattr(console, "_width", 80)
+    for _ in range(2):  # the second plan of a start takes the longest id, ending -2
+        args = ("--market", "US", "--start", _future(70), "--budget", "1000", "--rule")
+        assert invoke(cli, "plan", "create", plan_path, *args).exit_code == 0
+    r = invoke(cli, "plan", "list", plan_path, "--json")
+    ids = [x["plan_id"] for x in json.loads(r.output)]
+    r = invoke(cli, "plan", "list", plan_path)
+    assert max(len(line) for line in r.output.splitlines()) <= 80
+    assert "…" not in r.output
+    for i in ids:
+        assert i in r.output

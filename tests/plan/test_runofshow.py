@@ -135,3 +135,28 @@ def test_an_untested_product_is_not_given_test_video_figures():
     for s in new:
         text = " ".join(s.talking_points)
         assert "no test videos yet" in text and "per 1,000" not in text
+
+
+def test_a_line_up_that_breaks_the_guidance_is_flagged_on_every_count():
+    """Every other test expects no notes, so a check that never complains would pass them:
+    each broken rule must be named."""
+    g = Guidance()
+    bad = ["hero"] * 7 + ["test"] * 3  # no hook, 30% under test
+    notes = " | ".join(check_guidance(bad, g, pins=[(0, 10), (10, 14)]))
+    assert "traffic drivers (hook) are 0%" in notes
+    assert "products under test are 30%" in notes
+    assert "pin held under 10 minutes (shortest 4)" in notes
+    few = check_guidance(["hook", "hero", "hero", "test", "closing"], g)
+    assert few and "5 products; the guidance asks for at least 10" in few[0]
+    heavy = ["hook"] + ["hero"] * 9  # 90% main sellers, no test
+    assert any("main sellers" in n and "90%" in n for n in check_guidance(heavy, g))
+    assert any("under test are 0%" in n for n in check_guidance(heavy, g))
+
+
+@pytest.mark.parametrize("n", [10, 11, 12, 15, 20, 30])
+def test_the_picked_line_up_and_its_pins_meet_the_guidance(n):
+    c = _candidates(40)
+    slots = build_slots(c, assign_roles(c, n, Guidance()), "USD", {})
+    schedule(slots, 15 * n + 30, 30, 10)
+    pins = [p for s in slots for p in s.pins]
+    assert check_guidance([s.role for s in slots], Guidance(), pins) == []

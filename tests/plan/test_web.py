@@ -40,3 +40,24 @@ def test_api_ads_splits_the_asked_budget_and_refuses_a_negative_one(client):
     assert o["budget_usd"] == 900 and abs(sum(o["split"]["shares"]) - 1) < 1e-6
     assert {r["parameter"] for r in o["parameters"]} >= {"carryover", "shape.live"}
     assert c.get("/api/ads", params={"budget": -1}).status_code == 422
+
+
+def test_a_retro_of_an_unknown_session_is_404_saying_what_to_do(client):
+    """/retros/NOPE answered 200 and /api/retros/NOPE answered {}."""
+    c, _ = client
+    r = c.get("/api/retros/NOPE")
+    assert r.status_code == 404 and "no session 'NOPE'" in r.json()["detail"]
+    r = c.get("/retros/NOPE")
+    assert r.status_code == 404 and "no session" in r.text and "/plans" in r.text
+
+
+def test_a_retro_of_a_session_with_no_plan_says_how_to_link_one(client):
+    c, _ = client
+    sid = c.app.state.workspace.query(
+        "SELECT session_id FROM sessions WHERE session_id NOT IN "
+        "(SELECT session_id FROM plans WHERE session_id IS NOT NULL) LIMIT 1"
+    ).iloc[0, 0]
+    r = c.get(f"/api/retros/{sid}")
+    assert r.status_code == 404 and f"--session {sid}" in r.json()["detail"]
+    r = c.get(f"/retros/{sid}")
+    assert r.status_code == 200 and "No plan is linked" in r.text

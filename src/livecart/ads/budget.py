@@ -8,6 +8,7 @@ of a later minute; the closing window is spent evenly. Window lengths and weight
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,9 +76,17 @@ class BudgetPlan:
 
 
 def check_bounds(budget: float, lo: np.ndarray, hi: np.ndarray) -> None:
-    """Phase minimums and maximums that some split of ``budget`` can meet, or a clear error."""
+    """Phase minimums and maximums that some split of ``budget`` can meet, or a clear error.
+    The budget and the minimums must be finite numbers; a maximum may be infinite (no cap)."""
+    if not math.isfinite(budget):
+        raise LivecartError(f"the budget must be a finite amount (got {budget:g}): pass --budget")
     if budget <= 0:
         raise LivecartError(f"the budget must be above zero (got {budget:g}): pass --budget")
+    if np.isnan(lo).any() or np.isnan(hi).any() or not np.isfinite(lo).all():
+        raise LivecartError(
+            "each phase minimum must be a finite amount and each maximum an amount (not nan): "
+            "check --min-spend and --max-spend"
+        )
     if (lo < 0).any() or (lo > hi).any():
         raise LivecartError("each phase minimum must be at least 0 and at most its maximum")
     if lo.sum() > budget + 1e-9:

@@ -108,8 +108,8 @@ def optimize_split(
     past totals keeps 2:6:2. ``extrapolate=True`` searches the whole simplex."""
     if objective not in OBJECTIVES:
         raise LivecartError(f"unknown objective {objective!r}: choose gmv, profit or roas")
-    if budget_usd <= 0:
-        raise LivecartError("the budget must be above zero")
+    if not np.isfinite(budget_usd) or budget_usd <= 0:
+        raise LivecartError(f"the budget must be a finite amount above zero (got {budget_usd:g})")
     lo = np.zeros(3) if lo_usd is None else np.asarray(lo_usd, float)
     hi = np.full(3, np.inf) if hi_usd is None else np.asarray(hi_usd, float)
     draws = model.draws_ or ([model.curves_] if model.curves_ else [])

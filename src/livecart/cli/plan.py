@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from livecart.cli.app import app, console, print_json
 from livecart.errors import LivecartError
@@ -113,12 +113,17 @@ def list_(path: Path = DIR, as_json: bool = typer.Option(False, "--json")) -> No
     if as_json:
         print_json(df.to_dict("records"))
         return
-    t = Table("plan", "version", "market", "start (UTC)", "session", "title")
+    # the id is what the other commands take: never cut it, whatever the terminal's width
+    plan_col = Column("plan", no_wrap=True, overflow="fold", min_width=_widest(df))
+    t = Table(plan_col, "version", "market", "start (UTC)", "session", "title")
     for r in df.itertuples():
-        t.add_row(
-            r.plan_id, str(r.version), r.market, str(r.start_utc), r.session_id or "-", r.title
-        )
+        sid = r.session_id if isinstance(r.session_id, str) else "-"  # NaN when not linked
+        t.add_row(r.plan_id, str(r.version), r.market, str(r.start_utc), sid, r.title)
     console.print(t if len(df) else "no plans yet: make one with `livecart plan create`")
+
+
+def _widest(df) -> int:
+    return int(df["plan_id"].str.len().max()) if len(df) else 4
 
 
 @plan_app.command("show")
@@ -154,7 +159,9 @@ def edit(
     path: Path = DIR,
     plan_id: str = typer.Argument(...),
     host: list[str] = typer.Option([], help="replace the hosts"),
-    budget: float = typer.Option(None, help="new budget, re-paced at the plan's split"),
+    budget: float = typer.Option(None, help="new budget; the split is made again for it"),
+    min_spend: str = typer.Option(None, help="new minimum spend per phase: pre,live,closing"),
+    max_spend: str = typer.Option(None, help="new maximum spend per phase: pre,live,closing"),
     title: str = typer.Option(None),
     session: str = typer.Option(None, help="link to a recorded session"),
     move: str = typer.Option(None, help="SKU:POSITION, move a product in the line-up"),
@@ -177,6 +184,8 @@ def edit(
             ws,
             plan_id,
             hosts=list(host) or None,
+            min_spend=_phases(min_spend, "--min-spend"),
+            max_spend=_phases(max_spend, "--max-spend"),
             budget=budget,
             title=title,
             session_id=session,

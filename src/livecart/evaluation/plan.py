@@ -18,6 +18,7 @@ from livecart.ads import PHASES, Curves, fit_response, optimize_split, true_opti
 from livecart.demo.plans import ADS, make_plans
 from livecart.demo.tables import hill
 from livecart.demo.world import make_world
+from livecart.errors import LivecartError
 
 EVEN = np.full(3, 1 / 3)
 RULE = np.array([0.2, 0.6, 0.2])
@@ -104,6 +105,14 @@ def evaluate_seed(seed: int, scale: float = 1.0, future: int = 12, n_boot: int =
 
 def evaluate(seeds: int = 20, scale: float = 1.0, future: int = 12, first_seed: int = 1) -> dict:
     """Mean and spread (standard deviation across seeds) of each figure."""
+    if seeds < 1:
+        raise LivecartError(f"--seeds must be at least 1 (got {seeds}): the worlds to simulate")
+    if future < 1:
+        raise LivecartError(
+            f"--future must be at least 1 (got {future}): the new sessions played per world"
+        )
+    if not scale > 0:
+        raise LivecartError(f"--scale must be above zero (got {scale:g}), e.g. 1.0")
     rows = pd.DataFrame(
         [evaluate_seed(s, scale, future) for s in range(first_seed, first_seed + seeds)]
     )

@@ -44,6 +44,7 @@ class Slot(BaseModel):
     list_price: float = 0.0
     stock: int | None = None
     talking_points: list[str] = []
+    added_points: list[str] = []  # added by hand (`plan edit --note`), kept when rebuilt
 
     @property
     def pinned_minutes(self) -> int:
@@ -129,26 +130,44 @@ def _pick(c: pd.DataFrame, n: int, n_hook: int, n_test: int, cap: int) -> list[t
     )
 
 
-def check_guidance(roles: list[str], g: Guidance) -> list[str]:
-    """What in a line-up breaks the guidance (empty when it all holds)."""
+def check_guidance(
+    roles: list[str], g: Guidance, pins: list[tuple[int, int]] | None = None
+) -> list[str]:
+    """What in a line-up breaks the guidance (empty when it all holds). ``pins``: every pin
+    window of the run of show, each checked against the minimum pin length.
+
+    A share is 'about' right when its count rounds into the band: for 10 products 1-2 hooks,
+    1-2 under test, 7-8 main sellers (12 products: 1-3, 1-3, 8-10), and never none of a role
+    the guidance asks for."""
     n = len(roles)
     out = []
     if n < g.min_products:
         out.append(f"{n} products; the guidance asks for at least {g.min_products}")
-    if not n:
+    short = [b - a for a, b in pins or [] if b - a < g.min_pin_minutes]
+    if short:
+        out.append(
+            f"{len(short)} pin{'s' if len(short) != 1 else ''} held under "
+            f"{g.min_pin_minutes} minutes (shortest {min(short)}); the guidance is at least "
+            f"{g.min_pin_minutes}"
+        )
+    if not n or n < g.min_products:
         return out
-    share = {
-        "traffic drivers (hook)": (roles.count("hook") / n, g.hook_share),
-        "products under test": (roles.count("test") / n, g.test_share),
+    counts = {
+        "traffic drivers (hook)": (roles.count("hook"), g.hook_share),
+        "products under test": (roles.count("test"), g.test_share),
         "main sellers (hero, profit, closing)": (
-            sum(r in ("hero", "profit", "closing") for r in roles) / n,
+            sum(r in ("hero", "profit", "closing") for r in roles),
             g.main_share,
         ),
     }
-    for name, (v, (lo, hi)) in share.items():
-        # 'about': one product's worth of slack, as small line-ups cannot hit every band
-        if not lo - 1 / n - 1e-9 <= v <= hi + 1 / n + 1e-9 and n >= g.min_products:
-            out.append(f"{name} are {v:.0%} of the line-up; the guidance is {lo:.0%}-{hi:.0%}")
+    for name, (k, (lo, hi)) in counts.items():
+        least = max(math.floor(lo * n + 1e-9), 1 if lo > 0 else 0)
+        most = math.ceil(hi * n - 1e-9)
+        if not least <= k <= most:
+            out.append(
+                f"{name} are {k / n:.0%} of the line-up ({k} of {n}); the guidance is "
+                f"{lo:.0%}-{hi:.0%}"
+            )
     return out
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from livecart.ads import (
     RULE_262,
@@ -34,6 +34,29 @@ from livecart.plan.runofshow import (
 from livecart.store import Workspace
 
 
+class AdSettings(BaseModel):
+    """How the plan's ad part was made (amounts in the market's currency), stored with the plan
+    so an edit of the budget or the bounds makes it again the way `create_plan` did."""
+
+    model_config = ConfigDict(ser_json_inf_nan="strings")
+
+    budget: float
+    min_spend: tuple[float, float, float] | None = None
+    max_spend: tuple[float, float, float] | None = None
+    objective: str = "gmv"
+    margin: float = 0.4
+    roas_floor: float = 2.0
+    extrapolate: bool = False
+    use_rule: bool = False
+    seed: int = 0
+    n_boot: int = 100
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.zeros(3) if self.min_spend is None else np.asarray(self.min_spend, float)
+        hi = np.full(3, np.inf) if self.max_spend is None else np.asarray(self.max_spend, float)
+        return lo, hi
+
+
 class SessionPlan(BaseModel):
     plan_id: str = ""
     version: int = 1
@@ -48,6 +71,7 @@ class SessionPlan(BaseModel):
     session_id: str | None = None
     budget: dict = Field(default_factory=dict)
     ads: dict = Field(default_factory=dict)
+    ad_settings: AdSettings | None = None  # None: a plan saved before settings were stored
     lineup: list[Slot] = Field(default_factory=list)
     guidance: Guidance = Field(default_factory=Guidance)
     guidance_notes: list[str] = Field(default_factory=list)
@@ -158,34 +182,75 @@ def create_plan(
     ``start`` is the market's local time. Raises LivecartError on input it cannot use."""
     info = sources.market_info(ws, market)
     cur, tz = info["currency"], info["timezone"]
-    lo = np.zeros(3) if min_spend is None else np.asarray(min_spend, float)
-    hi = np.full(3, np.inf) if max_spend is None else np.asarray(max_spend, float)
-    check_bounds(budget, lo, hi)
+    ad = AdSettings(
+        budget=budget,
+        min_spend=min_spend,
+        max_spend=max_spend,
+        objective=objective,
+        margin=margin,
+        roas_floor=roas_floor,
+        extrapolate=extrapolate,
+        use_rule=use_rule,
+        seed=seed,
+        n_boot=n_boot,
+    )
+    check_bounds(budget, *ad.bounds())
     start_utc, start_local = parse_start(start, tz, now, past_ok=session_id is not None)
     w = windows or Windows(live_minutes=minutes)
     w.check()
     g = guidance or Guidance()
     notes = check_hosts(ws, hosts or [], market)
+    bp, ads = plan_ads(ws, ad, cur, start_utc, w)
+    plan = SessionPlan(
+        title=title or f"{market} live {start_local}",
+        market=market,
+        timezone=tz,
+        currency=cur,
+        start_utc=start_utc,
+        start_local=start_local,
+        minutes=w.live_minutes,
+        hosts=hosts or [],
+        session_id=session_id,
+        budget=bp,
+        ads=ads,
+        ad_settings=ad,
+        guidance=g,
+        notes=notes,
+    )
+    lineup(ws, plan, skus, n_products, enforce_guidance)
+    plan.targets = targets(ws, plan)
+    return plan
+
+
+def plan_ads(
+    ws: Workspace, ad: AdSettings, cur: str, start_utc: dt.datetime, w: Windows
+) -> tuple[dict, dict]:
+    """The plan's budget (spend per phase and pacing) and its ads part (the split, why, notes)
+    for the settings ``ad``: what `create_plan` stores, and what an edit of the budget or the
+    bounds makes again."""
+    lo, hi = ad.bounds()
+    budget = ad.budget
+    check_bounds(budget, lo, hi)
     rate = usd_rate(ws, cur, start_utc.date())
     split, ads = ad_split(
         ws,
         budget * rate,
         lo * rate,
         hi * rate,
-        objective,
-        seed,
-        n_boot,
-        use_rule,
-        margin=margin,
-        roas_floor=roas_floor,
-        extrapolate=extrapolate,
+        ad.objective,
+        ad.seed,
+        ad.n_boot,
+        ad.use_rule,
+        margin=ad.margin,
+        roas_floor=ad.roas_floor,
+        extrapolate=ad.extrapolate,
     )
     shares = split.shares if split is not None else RULE_262
     source = "optimized split" if split is not None and split.recommended else "2:6:2 rule"
     spent = float(sum(shares))
     if spent < 1 - 1e-6:  # profit or ROAS objectives may leave part of the budget unspent
         ads.setdefault("notes", []).append(
-            f"spends {budget * spent:,.2f} of the {budget:,.2f} {cur} budget ({objective})"
+            f"spends {budget * spent:,.2f} of the {budget:,.2f} {cur} budget ({ad.objective})"
         )
         budget, shares = budget * spent, tuple(s / spent for s in shares)
     bp = budget_plan(
@@ -197,24 +262,7 @@ def create_plan(
         max_spend=tuple(hi),
         source=source,
     )
-    plan = SessionPlan(
-        title=title or f"{market} live {start_local}",
-        market=market,
-        timezone=tz,
-        currency=cur,
-        start_utc=start_utc,
-        start_local=start_local,
-        minutes=w.live_minutes,
-        hosts=hosts or [],
-        session_id=session_id,
-        budget=bp.as_dict(),
-        ads=ads | {"usd_per_unit": rate},
-        guidance=g,
-        notes=notes,
-    )
-    lineup(ws, plan, skus, n_products, enforce_guidance)
-    plan.targets = targets(ws, plan)
-    return plan
+    return bp.as_dict(), ads | {"usd_per_unit": rate}
 
 
 def lineup(ws: Workspace, plan: SessionPlan, skus, n_products: int, enforce: bool) -> None:
@@ -232,7 +280,31 @@ def lineup(ws: Workspace, plan: SessionPlan, skus, n_products: int, enforce: boo
     stock, plan.stock_source = sources.stock_for(ws, plan.session_id, [s for s, _ in picks])
     plan.lineup = build_slots(c, picks, plan.currency, stock)
     reschedule(plan)
-    plan.guidance_notes = check_guidance([s.role for s in plan.lineup], plan.guidance)
+    check_plan(plan)
+
+
+def check_plan(plan: SessionPlan) -> None:
+    """Set the plan's guidance notes from its line-up's roles and pins."""
+    pins = [pin for s in plan.lineup for pin in s.pins]
+    plan.guidance_notes = check_guidance([s.role for s in plan.lineup], plan.guidance, pins)
+
+
+def refresh_slots(ws: Workspace, plan: SessionPlan, stock: dict | None = None) -> None:
+    """Rebuild each slot's live price and talking points from its role, its product's data and
+    ``stock`` (default: the stock the slots hold), as `create_plan` builds them; position, pins
+    and talking points added by hand are kept. A SKU no longer in the market's candidates
+    keeps its slot as it was."""
+    c = sources.candidates(ws, plan.market)
+    known = set(c["sku_id"])
+    if stock is None:
+        stock = {s.sku_id: s.stock for s in plan.lineup if s.stock is not None}
+    picks = [(s.sku_id, s.role) for s in plan.lineup if s.sku_id in known]
+    fresh = {f.sku_id: f for f in build_slots(c, picks, plan.currency, stock)}
+    for s in plan.lineup:
+        f = fresh.get(s.sku_id)
+        if f is not None:
+            s.price, s.list_price, s.stock = f.price, f.list_price, f.stock
+            s.talking_points = f.talking_points + s.added_points
 
 
 def reschedule(plan: SessionPlan) -> None:

@@ -96,6 +96,28 @@ def known_hosts(ws: Workspace) -> pd.DataFrame:
     return ws.query("SELECT creator_id, kind, markets FROM creators")
 
 
+def check_session(ws: Workspace, session_id: str, market: str) -> None:
+    """Refuse, naming what to do, a session the workspace does not hold or one of another
+    market than the plan's."""
+    r = ws.query("SELECT market FROM sessions WHERE session_id = ?", [session_id])
+    if r.empty:
+        near = ws.query(
+            "SELECT session_id FROM sessions WHERE market = ? "
+            "ORDER BY coalesce(actual_start, planned_start) DESC NULLS LAST LIMIT 5",
+            [market],
+        )["session_id"]
+        hint = ", ".join(near) or "none yet"
+        raise LivecartError(
+            f"no session {session_id!r} in this workspace: link a recorded or imported session "
+            f"(latest in {market}: {hint})"
+        )
+    if r["market"].iloc[0] != market:
+        raise LivecartError(
+            f"session {session_id} is a {r['market'].iloc[0]} live and the plan is for {market}: "
+            f"link a {market} session"
+        )
+
+
 def stock_for(ws: Workspace, session_id: str | None, skus: list[str]) -> tuple[dict, str]:
     """Units per SKU from the stock plan (issue 6) when the plan is linked to a recorded
     session and a stock plan can be made; otherwise an empty dict and the reason."""

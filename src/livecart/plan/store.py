@@ -9,9 +9,20 @@ import json
 
 import pandas as pd
 
+from livecart.ads import Windows, check_bounds
 from livecart.errors import LivecartError
+from livecart.plan import sources
 from livecart.plan.runofshow import ROLES
-from livecart.plan.session import SessionPlan, budget_plan, reschedule, targets
+from livecart.plan.session import (
+    AdSettings,
+    SessionPlan,
+    check_hosts,
+    check_plan,
+    plan_ads,
+    refresh_slots,
+    reschedule,
+    targets,
+)
 from livecart.store import Workspace
 
 
@@ -91,9 +102,12 @@ def plan_for_session(ws: Workspace, session_id: str) -> SessionPlan | None:
 
 
 def edit_plan(ws: Workspace, plan_id: str, **changes) -> SessionPlan:
-    """Apply edits and save a new version. Accepted: ``hosts``, ``title``, ``session_id``,
-    ``budget`` (re-paced at the plan's shares), ``move`` (sku, position), ``role`` (sku, role),
-    ``note`` (sku, text), ``pin_minutes`` (minimum pin)."""
+    """Apply edits and save a new version. Accepted: ``hosts``, ``title``, ``session_id`` (a
+    recorded session of the plan's market; brings in its stock plan), ``budget``,
+    ``min_spend`` and ``max_spend`` (per phase; the split is made again as `create_plan` makes
+    it), ``move`` (sku, position), ``role`` (sku, role; its live price and talking points are
+    rebuilt), ``note`` (sku, text), ``pin_minutes`` (minimum pin). The platform's guidance is
+    checked again after every edit."""
     p = load_plan(ws, plan_id)
     done = []
     for key, v in changes.items():
@@ -103,9 +117,25 @@ def edit_plan(ws: Workspace, plan_id: str, **changes) -> SessionPlan:
         done.append(key)
     if not done:
         raise LivecartError("nothing to change: pass an option such as --host or --move")
+    if AD_KEYS & set(done):
+        w = Windows(**p.budget["windows"])
+        p.budget, p.ads = plan_ads(ws, ad_settings(p), p.currency, p.start_utc, w)
+    check_plan(p)
     p.targets = targets(ws, p) | {k: v for k, v in p.targets.items() if k not in ("ad_spend",)}
     p.targets["ad_spend"] = round(float(sum(p.budget["per_minute"][:60])), 2)
     return save_plan(ws, p, change="edited " + ", ".join(done))
+
+
+AD_KEYS = {"budget", "min_spend", "max_spend"}
+
+
+def ad_settings(p: SessionPlan) -> AdSettings:
+    """The plan's ad settings; for a plan saved before they were stored, its budget with the
+    defaults (and the rule, if 2:6:2 was asked for)."""
+    if p.ad_settings is None:
+        asked = p.ads.get("source") == "2:6:2 rule (asked for)"
+        p.ad_settings = AdSettings(budget=float(p.budget["budget"]), use_rule=asked)
+    return p.ad_settings
 
 
 def _slot(p: SessionPlan, sku: str):
@@ -117,18 +147,22 @@ def _slot(p: SessionPlan, sku: str):
 
 def _apply(ws: Workspace, p: SessionPlan, key: str, v) -> None:
     if key == "hosts":
-        from livecart.plan.session import check_hosts
-
-        p.notes += check_hosts(ws, list(v), p.market)
+        p.notes = check_hosts(ws, list(v), p.market)  # the host notes are the plan's notes
         p.hosts = list(v)
-    elif key in ("title", "session_id"):
-        setattr(p, key, v)
-    elif key == "budget":
-        b = p.budget
-        w = type(budget_plan(1.0).windows)(**b["windows"])
-        p.budget = budget_plan(
-            float(v), p.currency, shares=tuple(b["shares"].values()), windows=w, source=b["source"]
-        ).as_dict()
+    elif key == "title":
+        p.title = v
+    elif key == "session_id":
+        sources.check_session(ws, v, p.market)
+        p.session_id = v
+        stock, p.stock_source = sources.stock_for(ws, v, [s.sku_id for s in p.lineup])
+        refresh_slots(ws, p, stock)
+    elif key in AD_KEYS:
+        s = ad_settings(p)
+        if key == "budget":
+            s.budget = float(v)
+        else:
+            setattr(s, key, tuple(float(x) for x in v))
+        check_bounds(s.budget, *s.bounds())
     elif key == "move":
         sku, pos = v
         s = _slot(p, sku)
@@ -141,9 +175,12 @@ def _apply(ws: Workspace, p: SessionPlan, key: str, v) -> None:
             raise LivecartError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
         _slot(p, sku).role = role
         _renumber(p)
+        refresh_slots(ws, p)
     elif key == "note":
         sku, text = v
-        _slot(p, sku).talking_points.append(str(text))
+        s = _slot(p, sku)
+        s.added_points.append(str(text))
+        s.talking_points.append(str(text))
     elif key == "pin_minutes":
         p.guidance.min_pin_minutes = int(v)
         reschedule(p)

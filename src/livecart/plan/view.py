@@ -25,5 +25,21 @@ def plan_view(ws: Workspace, plan_id: str) -> dict:
 
 
 def retro_view(ws: Workspace, session_id: str) -> dict:
+    """The session's retro against its linked plan. ``known``: the workspace holds the session;
+    ``missing`` says, when there is no retro, why and what to do."""
+    if ws.query("SELECT 1 FROM sessions WHERE session_id = ?", [session_id]).empty:
+        return {
+            "known": False,
+            "plan": None,
+            "retro": None,
+            "missing": f"no session {session_id!r} in this workspace: open a retro from a "
+            "plan linked to a recorded session (see /plans)",
+        }
     p = plan_for_session(ws, session_id)
-    return {"plan": p, "retro": None if p is None else retro(ws, session_id, p)}
+    if p is None:
+        why = (
+            f"no plan is linked to session {session_id}: link one with "
+            f"`livecart plan edit DIR PLAN --session {session_id}`"
+        )
+        return {"known": True, "plan": None, "retro": None, "missing": why}
+    return {"known": True, "plan": p, "retro": retro(ws, session_id, p), "missing": None}
