@@ -18,6 +18,10 @@ Without it (no --peer-python, or the peer run fails) the peer is scipy's ``curve
 same model, and the report says so. Printed: each fit's parameters against the truth, the
 largest gap between the two fits' curves over the observed spend range, each one's recommended
 split of the median budget against the true optimum, and the seconds each took.
+
+The splits are compared like for like, twice: inside the trust region (each phase's share within
+past sessions' 5-95% range, where livecart searches by default; truth and peer searched in the
+same region) and over the whole simplex (livecart with ``extrapolate=True``).
 """
 
 from __future__ import annotations
@@ -97,10 +101,37 @@ def run_curve_fit(hist) -> tuple[list[Curves], float]:
     return [c], time.perf_counter() - t0
 
 
-def mean_curve_split(draws: list[Curves], budget: float) -> np.ndarray:
+def mean_curve_split(
+    draws: list[Curves], budget: float, share_range: np.ndarray | None = None
+) -> np.ndarray:
+    """The split with the most GMV averaged over ``draws``; with ``share_range`` (2 x 3) only
+    splits inside it, as livecart's trust region searches."""
     grid = simplex_grid(0.01)
+    if share_range is not None:
+        r = np.asarray(share_range)
+        grid = grid[((grid >= r[0] - 1e-9) & (grid <= r[1] + 1e-9)).all(axis=1)]
     v = np.mean([c.response(grid * budget).sum(1) for c in draws], axis=0)
     return grid[int(np.argmax(v))]
+
+
+def compare_splits(ours, draws: list[Curves], truth: Curves, budget: float) -> None:
+    """Each fit's split of ``budget`` against the true optimum, searched over the same region."""
+    region = ours.share_range_
+    for name, rng, extrapolate in (
+        ("inside past sessions' share range (livecart's default)", region, False),
+        ("whole simplex (livecart --extrapolate)", None, True),
+    ):
+        best = true_optimum(truth, budget, share_range=rng)
+        so = np.array(optimize_split(ours, budget, extrapolate=extrapolate).optimum_shares)
+        sp = mean_curve_split(draws, budget, rng)
+        print(f"split of {budget:,.0f} USD, {name}:")
+        top = truth.response(best * budget).sum()
+        for label, sh in (("true optimum", best), ("livecart", so), ("peer", sp)):
+            gmv = truth.response(sh * budget).sum()
+            print(
+                f"  {label:12s}: {np.round(sh, 3)}  true expected GMV {gmv:,.0f} USD "
+                f"({(gmv / top - 1) * 100:+.2f}% of the optimum)"
+            )
 
 
 def params(c: list[Curves]) -> dict[str, np.ndarray]:
@@ -145,16 +176,13 @@ def main() -> None:
         "largest relative gap between the curves over the observed spend range: "
         + ", ".join(f"{p} {g:.1%}" for p, g in zip(PHASES, gap, strict=True))
     )
+    lo_s, hi_s = ours.share_range_
+    print(
+        "past sessions' share range (5-95%): "
+        + ", ".join(f"{p} {a:.0%}-{b:.0%}" for p, a, b in zip(PHASES, lo_s, hi_s, strict=True))
+    )
     budget = float(hist[[f"spend_{p}" for p in PHASES]].sum(axis=1).median())
-    best = true_optimum(truth, budget)
-    so = np.array(optimize_split(ours, budget).optimum_shares)
-    sp = mean_curve_split(draws, budget)
-    for label, sh in (("true optimum", best), ("livecart", so), ("peer", sp)):
-        gmv = truth.response(sh * budget).sum()
-        print(
-            f"split of {budget:,.0f} USD, {label:12s}: {np.round(sh, 3)}  true expected GMV "
-            f"{gmv:,.0f} USD"
-        )
+    compare_splits(ours, draws, truth, budget)
 
 
 if __name__ == "__main__":
