@@ -5,9 +5,13 @@
    (a) a plain pandas pipeline on the same bytes: read_json(lines=True) then a group-by
        (session, minute, type) with counts and sums; and
    (b) the floor: one numpy bincount over the same events already parsed into arrays.
-2. Latency at 10,000 events/s: a producer thread stamps each event's arrival and queues it; the
-   consumer drains the queue, feeds the monitor and recomputes the headline state (totals) of
-   every touched session, which is what the dashboard pushes; latency = state ready - arrival.
+2. Latency at 10,000 events/s: a producer thread stamps each event's arrival and queues it.
+   (a) In-process: the consumer drains the queue, feeds the monitor and recomputes the headline
+       state (totals) of every touched session; latency = state ready - arrival.
+   (b) To the dashboard: the queue is a source of a served workspace's live hub (uvicorn on
+       loopback, the real app); streaming HTTP clients follow some rooms' server-sent events
+       (/api/live/{id}/events); an event's latency = arrival of the first SSE view whose
+       ``accepted`` count includes it - its arrival at the server.
 
     python benchmarks/bench_monitor.py                 # full: 10M events, 1,000 rooms
     python benchmarks/bench_monitor.py --events 1e6    # quick
@@ -17,8 +21,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import queue
+import socket
 import threading
 import time
 
@@ -29,7 +35,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from livecart.live import Monitor, totals  # noqa: E402
+from livecart.live import Batch, Monitor, totals  # noqa: E402
+from livecart.live import columns as C  # noqa: E402
 
 pa.set_cpu_count(1)
 T0 = 1_764_615_600_000
@@ -175,6 +182,102 @@ def latency(rate: int, seconds: float, rooms: int) -> tuple[float, float, int]:
     return float(np.percentile(a, 50)), float(np.percentile(a, 99)), len(a)
 
 
+class QueueSource:
+    """Lines put on a queue, as a monitor source: drains what arrived every ``tick_s``."""
+
+    def __init__(self, tick_s: float = 0.01) -> None:
+        self.q: queue.Queue = queue.Queue()
+        self.tick_s = tick_s
+
+    def batches(self, position=None):
+        done = False
+        while not done:
+            time.sleep(self.tick_s)
+            lines = []
+            while not self.q.empty():
+                item = self.q.get_nowait()
+                if item is None:
+                    done = True
+                    break
+                lines.append(item)
+            yield Batch(C.parse_lines(b"\n".join(lines) + b"\n") if lines else C.empty(), None)
+
+
+def latency_sse(rate: int, seconds: float, rooms: int, watched: int = 5) -> tuple:
+    """Arrival at the server to the SSE view that shows the event, for ``watched`` rooms."""
+    import tempfile
+
+    import httpx
+    import uvicorn
+
+    import livecart
+    from livecart.web import create_app
+    from livecart.web.pages.live import start_sources
+
+    # event time runs at wall-clock speed, as in a real room (minutes move on once a minute)
+    lines = make_lines(int(rate * seconds), rooms, seed=1, span_ms=int(seconds * 1000))
+    lines = lines.split(b"\n")
+    starts, events = lines[:rooms], [x for x in lines[rooms:] if x]
+    room_of = [x.split(b'"session_id":"', 1)[1].split(b'"', 1)[0].decode() for x in events]
+    watch = [f"R{r}" for r in range(watched)]
+    arrivals: dict[str, list[float]] = {s: [] for s in watch}
+    views: dict[str, list[tuple[float, int]]] = {s: [] for s in watch}
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = livecart.init(f"{tmp}/ws")
+        app = create_app(ws)
+        src = QueueSource()
+        hub = start_sources(app, [src])
+        for x in starts:
+            src.q.put(x)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
+        )
+        threading.Thread(target=server.run, daemon=True).start()
+        while not server.started or any(w not in hub.monitor.sessions for w in watch):
+            time.sleep(0.01)
+
+        def follow(sid: str) -> None:
+            url = f"http://127.0.0.1:{port}/api/live/{sid}/events"
+            with httpx.stream("GET", url, timeout=None) as r:
+                for line in r.iter_lines():
+                    view = json.loads(line[6:]) if line.startswith("data: ") else {}
+                    if "accepted" in view:  # not the closing "done" event
+                        views[sid].append((time.perf_counter(), view["accepted"]))
+
+        clients = [threading.Thread(target=follow, args=(w,), daemon=True) for w in watch]
+        for t in clients:
+            t.start()
+        time.sleep(1.0)  # the clients are connected and have their first view
+        t0 = time.perf_counter()
+        for i, line in enumerate(events):
+            due = t0 + i / rate
+            while time.perf_counter() < due:
+                time.sleep(0.0005)
+            now = time.perf_counter()
+            if room_of[i] in arrivals:
+                arrivals[room_of[i]].append(now)
+            src.q.put(line)
+        time.sleep(2.0)  # the last views
+        src.q.put(None)
+        for t in clients:
+            t.join(10)
+        server.should_exit = True
+        hub.close()
+        ws.close()
+    lat = []
+    for sid in watch:
+        seen = np.array([n for _, n in views[sid]])
+        at = np.array([t for t, _ in views[sid]])
+        for j, arr in enumerate(arrivals[sid]):
+            k = np.searchsorted(np.maximum.accumulate(seen), j + 1)  # first view holding it
+            lat.append((at[k] if k < len(at) else np.inf) - arr)
+    a = np.array(lat)
+    return float(np.percentile(a, 50)), float(np.percentile(a, 99)), len(a)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=float, default=10e6)
@@ -188,7 +291,10 @@ def main() -> None:
     )
     ap.add_argument("--latency-seconds", type=float, default=10.0)
     ap.add_argument("--latency-rooms", type=int, default=100)
+    ap.add_argument("--latency-only", action="store_true", help="skip the throughput part")
     a = ap.parse_args()
+    if a.latency_only:
+        return latencies(a)
     n = int(a.events)
     t = time.perf_counter()
     data = make_lines(n, a.rooms)
@@ -220,9 +326,20 @@ def main() -> None:
         f"ratios (CPU time): monitor / pandas = {mon_rate / p_rate:.1f}x; the floor is "
         f"{f_rate / mon_rate:.0f}x faster than the monitor"
     )
+    latencies(a)
+
+
+def latencies(a: argparse.Namespace) -> None:
     p50, p99, k = latency(10_000, a.latency_seconds, a.latency_rooms)
     print(
-        f"latency at 10,000 events/s over {a.latency_rooms} rooms ({k:,} events): "
+        f"latency at 10,000 events/s over {a.latency_rooms} rooms ({k:,} events), "
+        f"arrival to recomputed totals in-process: "
+        f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+    )
+    p50, p99, k = latency_sse(10_000, a.latency_seconds, a.latency_rooms)
+    print(
+        f"latency at 10,000 events/s over {a.latency_rooms} rooms, arrival at the server to "
+        f"the SSE view that shows the event (5 rooms followed, {k:,} events): "
         f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
     )
 
