@@ -122,4 +122,8 @@ def test_fast_and_careful_parsing_agree_on_any_input(rows):
         np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
     mon = Monitor()
     mon.feed_lines(data)  # never raises on bad input
-    assert mon.malformed_count == len(slow.malformed)
+    # Every line the parser refuses is malformed to the monitor too; beyond those, the monitor
+    # only notes a second live_start of a session already started (a well-formed event it
+    # cannot use).
+    parsing = [m for m in mon.malformed if "already started" not in m.reason]
+    assert len(parsing) == len(slow.malformed) and mon.malformed_count == len(mon.malformed)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from livecart.live.kpis import minute_frame, sku_table
+from livecart.live.kpis import minute_arrays, sku_rows
 from livecart.live.plan import GOLDEN_HOUR, Plan
 from livecart.live.state import SessionState
 
@@ -62,8 +62,8 @@ def evaluate(st: SessionState, plan: Plan | None, rules: AlertRules) -> list[Ale
     if plan is not None and plan.currency and st.currency and plan.currency != st.currency:
         plan = None
     out = _stockouts(st, rules)
-    f = minute_frame(st)
-    done = f.iloc[: max(st.current_minute(), 0)]  # completed minutes only
+    k = max(st.current_minute(), 0)
+    done = {c: v[:k] for c, v in minute_arrays(st).items()}  # completed minutes only
     if plan is not None:
         out += _rate_low(
             st,
@@ -107,27 +107,24 @@ def _alert(st: SessionState, rule: str, subject: str, message: str, action: str)
 
 
 def _stockouts(st: SessionState, rules: AlertRules) -> list[Alert]:
-    skus = sku_table(st)
-    if skus.empty:
-        return []
-    soon = skus[skus["stockout_eta_minutes"] <= rules.stockout_minutes]
-    others = skus[~skus["sku_id"].isin(soon["sku_id"]) & (skus["stock_left"].fillna(1) > 0)]
-    alt = others.sort_values("gmv", ascending=False)["sku_id"].head(1).tolist()
+    skus = sku_rows(st)
+    soon = [r for r in skus if r["stockout_eta_minutes"] <= rules.stockout_minutes]
+    gone = {r["sku_id"] for r in soon}
+    # the best seller with stock (or stock unknown) among the others; ties: first in id order
+    others = [r for r in skus if r["sku_id"] not in gone and not r["stock_left"] <= 0]
+    alt = max(others, key=lambda r: r["gmv"])["sku_id"] if others else None
+    switch = f"switch the pinned product to {alt}" if alt else "switch the pinned product"
     out = []
-    for r in soon.itertuples():
-        eta = (
-            "is sold out"
-            if r.stock_left <= 0
-            else f"sells out in ~{r.stockout_eta_minutes:.0f} min"
-        )
-        switch = f"switch the pinned product to {alt[0]}" if alt else "switch the pinned product"
+    for r in soon:
+        left, eta = r["stock_left"], r["stockout_eta_minutes"]
+        when = "is sold out" if left <= 0 else f"sells out in ~{eta:.0f} min"
         out.append(
             _alert(
                 st,
                 "stockout",
-                r.sku_id,
-                f"{r.sku_id} {eta} ({r.stock_left:.0f} left, {r.units_per_minute:.1f}/min)",
-                f"{switch}, or release reserved stock of {r.sku_id}",
+                r["sku_id"],
+                f"{r['sku_id']} {when} ({left:.0f} left, {r['units_per_minute']:.1f}/min)",
+                f"{switch}, or release reserved stock of {r['sku_id']}",
             )
         )
     return out
@@ -145,11 +142,11 @@ def _rate_low(
     action: str,
 ) -> list[Alert]:
     run = 0
-    for m in range(len(done) - 1, -1, -1):
+    for m in range(len(done["minute"]) - 1, -1, -1):
         q = plan.at("rate", metric, m)
-        if q is None or done[den].iat[m] < min_den:
+        if q is None or done[den][m] < min_den:
             continue
-        if done[metric].iat[m] < q[0]:
+        if done[metric][m] < q[0]:
             run += 1
             if run >= rules.rate_minutes:
                 return [
@@ -157,7 +154,7 @@ def _rate_low(
                         st,
                         f"{metric}_low",
                         "",
-                        f"{label} {done[metric].iat[-1]:.1%} "
+                        f"{label} {done[metric][-1]:.1%} "
                         f"below plan ({q[0]:.1%} lower line, {q[1]:.1%} median) for "
                         f"{run} minutes",
                         action,
@@ -170,10 +167,10 @@ def _rate_low(
 
 def _viewers_drop(st: SessionState, done, rules: AlertRules) -> list[Alert]:
     k = rules.viewer_drop_minutes
-    if len(done) < k + 1:
+    if len(done["minute"]) < k + 1:
         return []
-    peak = float(done["viewers_peak"].iloc[:GOLDEN_HOUR].max())
-    recent = done["viewers_last"].iloc[-k:]
+    peak = float(done["viewers_peak"][:GOLDEN_HOUR].max())
+    recent = done["viewers_last"][-k:]
     if peak <= 0 or not (recent < (1 - rules.viewer_drop) * peak).all():
         return []
     return [
@@ -181,8 +178,8 @@ def _viewers_drop(st: SessionState, done, rules: AlertRules) -> list[Alert]:
             st,
             "viewers_drop",
             "",
-            f"viewers {recent.iat[-1]:.0f}, "
-            f"{1 - recent.iat[-1] / peak:.0%} below the golden-hour peak {peak:.0f}",
+            f"viewers {recent[-1]:.0f}, "
+            f"{1 - recent[-1] / peak:.0%} below the golden-hour peak {peak:.0f}",
             "push LIVE ads to refill the room and run an interaction (giveaway, Q&A, "
             "flash deal) to hold viewers",
         )
@@ -190,11 +187,11 @@ def _viewers_drop(st: SessionState, done, rules: AlertRules) -> list[Alert]:
 
 
 def _pacing(st: SessionState, done, plan: Plan, rules: AlertRules) -> list[Alert]:
-    m = len(done) - 1
+    m = len(done["minute"]) - 1
     q = plan.at("cum", "ad_spend", m)
     if m + 1 < rules.pacing_after_minutes or q is None or q[1] <= 0:
         return []
-    spent = float(done["cum_ad_spend"].iat[m])
+    spent = float(done["cum_ad_spend"][m])
     off = spent / q[1] - 1
     if abs(off) <= rules.pacing_tolerance:
         return []

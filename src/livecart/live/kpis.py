@@ -56,12 +56,17 @@ def add_ratios(d: dict[str, Any] | pd.DataFrame, ctr_denominator: str = "product
 def minute_frame(st: SessionState, ctr_denominator: str = "product_impressions") -> pd.DataFrame:
     """One row per minute from 0 to the newest: counts, viewers (last, peak, average), ratios,
     and running totals (``cum_*``)."""
+    return pd.DataFrame(minute_arrays(st, ctr_denominator))
+
+
+def minute_arrays(st: SessionState, ctr_denominator: str = "product_impressions") -> dict:
+    """The columns of ``minute_frame`` as NumPy arrays (the alert rules read them every second
+    for every room: no DataFrame needed)."""
     n = st.n_minutes
     a = st.minutes[:n]
-    f = pd.DataFrame({name: a[:, M[name]] for name in COUNT_KPIS})
-    f.insert(0, "minute", np.arange(n))
-    for s in JOIN_SOURCES:
-        f[f"traffic_{s}"] = a[:, M[f"traffic_{s}"]]
+    f: dict[str, Any] = {"minute": np.arange(n)}
+    f.update({name: a[:, M[name]] for name in COUNT_KPIS})
+    f.update({f"traffic_{s}": a[:, M[f"traffic_{s}"]] for s in JOIN_SOURCES})
     has = a[:, M["viewers_n"]] > 0
     # the viewer count holds until the next snapshot: carry it into minutes without one
     last = pd.Series(np.where(has, a[:, M["viewers_last"]], np.nan)).ffill().fillna(0)
@@ -80,7 +85,7 @@ def minute_frame(st: SessionState, ctr_denominator: str = "product_impressions")
         "product_impressions",
         "ad_spend",
     ):
-        f[f"cum_{c}"] = f[c].cumsum()
+        f[f"cum_{c}"] = np.cumsum(f[c])
     return f
 
 
@@ -99,6 +104,23 @@ def totals(st: SessionState, ctr_denominator: str = "product_impressions") -> di
 def sku_table(st: SessionState, window: int = 10) -> pd.DataFrame:
     """Per SKU: totals, stock left and the minutes until it sells out at the sales rate of the
     last ``window`` minutes (inf when it is not selling)."""
+    cols = [
+        "sku_id",
+        *SKU_METRICS,
+        "stock_left",
+        "stock_start",
+        "units_per_minute",
+        "stockout_eta_minutes",
+        "pinned",
+    ]
+    f = pd.DataFrame(sku_rows(st, window), columns=cols)
+    f["ctr"] = ratio(f["product_clicks"], f["product_impressions"])
+    f["ctor"] = ratio(f["orders"], f["product_clicks"])
+    return f
+
+
+def sku_rows(st: SessionState, window: int = 10) -> list[dict[str, Any]]:
+    """The rows of ``sku_table`` (without its ratios) as plain dicts, SKUs in id order."""
     minute = st.current_minute()
     rows = []
     for sku_id in sorted(set(st.sku_rows) | set(st.skus)):
@@ -117,19 +139,7 @@ def sku_table(st: SessionState, window: int = 10) -> pd.DataFrame:
             r["stockout_eta_minutes"] = 0.0 if left <= 0 else (left / rate if rate else np.inf)
         r["pinned"] = sku_id == st.pinned
         rows.append(r)
-    cols = [
-        "sku_id",
-        *SKU_METRICS,
-        "stock_left",
-        "stock_start",
-        "units_per_minute",
-        "stockout_eta_minutes",
-        "pinned",
-    ]
-    f = pd.DataFrame(rows, columns=cols)
-    f["ctr"] = ratio(f["product_clicks"], f["product_impressions"])
-    f["ctor"] = ratio(f["orders"], f["product_clicks"])
-    return f
+    return rows
 
 
 def live_minutes_rows(st: SessionState) -> pd.DataFrame:

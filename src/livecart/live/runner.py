@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from livecart.live.alerts import Alert, AlertBook, AlertRules, evaluate
@@ -28,6 +29,8 @@ from livecart.live.plan import GOLDEN_HOUR, Plan, plan_from_history
 from livecart.live.source import Source
 from livecart.live.state import SessionState
 from livecart.store import Workspace
+
+REFRESH_SLICE_S = 0.02  # within-minute alert refreshes run in slices of about this long
 
 
 @dataclass
@@ -43,6 +46,7 @@ class LiveRun:
     starting_stock: Callable[[str], dict[str, float]] | None = None
     save_every_s: float = 1.0
     alert_every_s: float = 1.0
+    alert_duty: float = 0.25  # share of the run's time the within-minute alert refreshes may take
     monitor: Monitor | None = None  # shared with other runs of the same process, or a new one
     book: AlertBook = field(default_factory=AlertBook)
     position: Any = None
@@ -58,7 +62,8 @@ class LiveRun:
         self._plans: dict[str, Plan | None] = {}
         self._nowcast: Nowcaster | None = None
         self._dirty: set[str] = set()
-        self._evaluated: dict[str, tuple[int, int]] = {}
+        self._evaluated: dict[str, tuple[int, float]] = {}  # session: (minute, wall time)
+        self._refresh_free_at = 0.0
         saved = load_checkpoint(self.checkpoint) if self.checkpoint else None
         if saved is not None:
             check_source(self.checkpoint, saved.get("source"), self.source)
@@ -225,18 +230,36 @@ class LiveRun:
         return self._nowcast.predict(m, so_far, viewers, planned, currency=currency)
 
     def _alert(self, touched: set[str]) -> None:
-        """Evaluate the rules of touched sessions when their minute moved on or, within a
-        minute, at most every ``alert_every_s`` seconds of wall time; ended sessions no more."""
+        """Evaluate the rules of touched sessions: always when a session's minute moved on, and
+        within a minute at most every ``alert_every_s`` seconds of wall time, those refreshes
+        taking at most ``alert_duty`` of the run's time (stalest first), so that many rooms at
+        once do not starve the monitor. Ended sessions are not evaluated any more."""
         now = time.monotonic()
+        refresh = []
         for sid in sorted(touched):
             st = self.monitor.sessions[sid]
             if st.end_ts is not None:
                 continue  # the live is over: nothing left to act on, so no new alerts
-            key = (st.current_minute(), int(now / self.alert_every_s))
-            if self._evaluated.get(sid) == key:
-                continue
-            self._evaluated[sid] = key
-            new = self.book.update(sid, evaluate(st, self.plan_for(sid), self.rules))
-            for a in new:
-                for sink in self.sinks:
-                    sink(a)
+            minute, last = self._evaluated.get(sid, (None, -np.inf))
+            if minute != st.current_minute():
+                self._evaluate(sid, now)
+            elif now - last >= self.alert_every_s:
+                refresh.append((last, sid))
+        if not refresh or now < self._refresh_free_at:
+            return
+        spent = 0.0
+        for _last, sid in sorted(refresh):
+            t0 = time.monotonic()
+            self._evaluate(sid, now)
+            spent += time.monotonic() - t0
+            if spent >= REFRESH_SLICE_S:
+                break
+        self._refresh_free_at = time.monotonic() + spent * (1 / self.alert_duty - 1)
+
+    def _evaluate(self, sid: str, now: float) -> None:
+        st = self.monitor.sessions[sid]
+        self._evaluated[sid] = (st.current_minute(), now)
+        new = self.book.update(sid, evaluate(st, self.plan_for(sid), self.rules))
+        for a in new:
+            for sink in self.sinks:
+                sink(a)
