@@ -33,6 +33,9 @@ class Settings:
     lateness_seconds: int = _s(
         120, "how late a live event may arrive and still count in its minute"
     )
+    checkpoint_seconds: float = _s(
+        1.0, "how often the live monitor writes its minutes and checkpoint (seconds of wall time)"
+    )
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -52,5 +55,6 @@ def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
     for f in fields(Settings):
         raw = os.environ.get(f"LIVECART_{f.name.upper()}")
         if raw is not None:
-            env[f.name] = int(raw) if f.type in ("int", int) else raw
+            kind = {"int": int, "float": float}.get(f.type, f.type)  # annotations are strings
+            env[f.name] = kind(raw) if kind in (int, float) else raw
     return s.updated(**env).updated(**overrides)

@@ -24,7 +24,8 @@ def test_worker_killed_mid_stream_resumes_exactly(tmp_path, redis_url, redis_cli
     Publisher(redis_client).publish(events)
     ws_dir = tmp_path / "w"
     livecart.init(ws_dir).close()
-    (ws_dir / "livecart.toml").write_text("lateness_seconds = 3600\n")
+    # a checkpoint every 50 ms: the first lands long before the worker could finish the streams
+    (ws_dir / "livecart.toml").write_text("lateness_seconds = 3600\ncheckpoint_seconds = 0.05\n")
     cmd = [
         sys.executable,
         "-m",

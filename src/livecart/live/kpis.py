@@ -143,27 +143,28 @@ def sku_rows(st: SessionState, window: int = 10) -> list[dict[str, Any]]:
 
 
 def live_minutes_rows(st: SessionState) -> pd.DataFrame:
-    """The session's minutes as rows of the workspace's ``live_minutes`` kind."""
-    f = minute_frame(st)
-    out = pd.DataFrame(
-        {
-            "session_id": st.session_id,
-            "minute": f["minute"].astype("int64"),
-            "ts": pd.to_datetime(st.start_ts + 60000 * f["minute"].to_numpy(), unit="ms"),
-            "viewers_online": f["viewers_last"].round().astype("int64"),
-            "viewers_peak": f["viewers_peak"].round().astype("int64"),
-        }
-    )
+    """The session's minutes as rows of the workspace's ``live_minutes`` kind (built as arrays
+    and framed once: a save writes every touched session)."""
+    f = minute_arrays(st)
+    minute = f["minute"].astype("int64")
+    cols: dict[str, Any] = {}
     for c in LIVE_MINUTES.column_names:
-        if c in out:
-            continue
-        if c == "currency":
-            out[c] = st.currency
+        if c == "session_id":
+            cols[c] = np.full(len(minute), st.session_id, dtype=object)
+        elif c == "minute":
+            cols[c] = minute
+        elif c == "ts":
+            cols[c] = pd.to_datetime(st.start_ts + 60000 * minute, unit="ms")
+        elif c in ("viewers_online", "viewers_peak"):
+            src = "viewers_last" if c == "viewers_online" else c
+            cols[c] = np.round(f[src]).astype("int64")
+        elif c == "currency":
+            cols[c] = np.full(len(minute), st.currency, dtype=object)
         elif c in ("gmv", "ad_spend"):
-            out[c] = f[c].round(6)
+            cols[c] = np.round(f[c], 6)
         else:
-            out[c] = f[c].round().astype("int64")
-    return out[LIVE_MINUTES.column_names]
+            cols[c] = np.round(f[c]).astype("int64")
+    return pd.DataFrame(cols)
 
 
 def _clean(v: Any) -> Any:

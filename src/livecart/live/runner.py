@@ -21,7 +21,7 @@ import pandas as pd
 
 from livecart.live.alerts import Alert, AlertBook, AlertRules, evaluate
 from livecart.live.checkpoint import check_source, load_checkpoint, save_checkpoint
-from livecart.live.history import load_history
+from livecart.live.history import History, load_history
 from livecart.live.kpis import live_minutes_rows, snapshot, totals
 from livecart.live.monitor import Monitor
 from livecart.live.nowcast import Nowcaster
@@ -44,7 +44,7 @@ class LiveRun:
     # The stock planned per SKU for a session (the stock plan's hand-off): each SKU's level at
     # the session's start until the room reports a stock count of its own.
     starting_stock: Callable[[str], dict[str, float]] | None = None
-    save_every_s: float = 1.0
+    save_every_s: float | None = None  # None: the workspace's checkpoint_seconds setting
     alert_every_s: float = 1.0
     alert_duty: float = 0.25  # share of the run's time the within-minute alert refreshes may take
     monitor: Monitor | None = None  # shared with other runs of the same process, or a new one
@@ -59,8 +59,11 @@ class LiveRun:
     def __post_init__(self) -> None:
         if self.monitor is None:
             self.monitor = Monitor(self.ws.settings.lateness_seconds)
+        if self.save_every_s is None:
+            self.save_every_s = self.ws.settings.checkpoint_seconds
         self._plans: dict[str, Plan | None] = {}
         self._nowcast: Nowcaster | None = None
+        self._past: History | None = None  # see _history
         self._dirty: set[str] = set()
         self._evaluated: dict[str, tuple[int, float]] = {}  # session: (minute, wall time)
         self._refresh_free_at = 0.0
@@ -187,10 +190,14 @@ class LiveRun:
             (f"market {market}", {"market": market}),
             (f"currency {currency}", {}),
         )
+        past = self._history()
         for label, where in tries:
             if any(v is None for v in where.values()):
                 continue
-            h = load_history(self.ws, exclude=(session_id,), currency=currency, **where)
+            mask = past.meta["currency"] == currency
+            for column, value in where.items():
+                mask &= past.meta[column] == value
+            h = past.subset(mask.to_numpy(dtype=bool))
             if len(h) >= 3:
                 plan = plan_from_history(h, minutes=span)
                 plan.source += f" ({label})"
@@ -198,6 +205,14 @@ class LiveRun:
         return Plan(
             span, currency=currency, source=f"none: fewer than 3 past sessions in {currency}"
         )
+
+    def _history(self) -> History:
+        """The workspace's past sessions, read once per run (every room's plan and the nowcast
+        are cut from it); sessions this run monitors are not history, even once saved."""
+        if self._past is None:
+            self._past = load_history(self.ws)
+        live = self._past.meta["session_id"].isin(list(self.monitor.sessions))
+        return self._past.subset(~live.to_numpy(dtype=bool))
 
     def _where(self, session_id: str) -> tuple[str | None, str | None, str | None]:
         """Room, market and currency: the sessions table's, else what the events said."""
@@ -219,9 +234,7 @@ class LiveRun:
         if m < 1:
             return None
         if self._nowcast is None:
-            self._nowcast = Nowcaster().fit(
-                load_history(self.ws, exclude=tuple(self.monitor.sessions))
-            )
+            self._nowcast = Nowcaster().fit(self._history())
         f = snapshot(st)["minutes"][:m]
         so_far = {k: sum(r[k] or 0 for r in f) for k in ("gmv", "orders", "entries")}
         planned = st.planned_minutes or max(m, 60)
