@@ -64,6 +64,7 @@ class LiveRun:
         self._plans: dict[str, Plan | None] = {}
         self._nowcast: Nowcaster | None = None
         self._past: History | None = None  # see _history
+        self._rooms: dict[str, list] | None = None  # see _where
         self._dirty: set[str] = set()
         self._evaluated: dict[str, tuple[int, float]] = {}  # session: (minute, wall time)
         self._refresh_free_at = 0.0
@@ -215,11 +216,13 @@ class LiveRun:
         return self._past.subset(~live.to_numpy(dtype=bool))
 
     def _where(self, session_id: str) -> tuple[str | None, str | None, str | None]:
-        """Room, market and currency: the sessions table's, else what the events said."""
-        r = self.ws.query(
-            "SELECT room, market, currency FROM sessions WHERE session_id = ?", [session_id]
-        )
-        got = [None if r.empty or pd.isna(r[c].iat[0]) else r[c].iat[0] for c in r.columns]
+        """Room, market and currency: the sessions table's (read once per run, as the history
+        is), else what the events said."""
+        if self._rooms is None:
+            t = self.ws.query("SELECT session_id, room, market, currency FROM sessions")
+            t = t.astype(object).where(t.notna(), None)
+            self._rooms = {r[0]: list(r[1:]) for r in t.itertuples(index=False)}
+        got = list(self._rooms.get(session_id, [None, None, None]))
         st = self.monitor.sessions.get(session_id)
         if st is not None:
             got[1] = got[1] or st.market
