@@ -63,13 +63,11 @@ def funnel(imps: int, clicks: int, orders: int):
     return f
 
 
-def rules_of(alerts) -> set[str]:
-    return {a.rule for a in alerts}
+def sells_a(per_minute: int):
+    """Per minute, ``per_minute`` orders of one unit of SKU A at 5 USD."""
 
-
-def test_stockout_alert_names_the_sku_and_the_switch():
-    def f(m, t):
-        out = [
+    def f(m: int, t: int) -> list[Event]:
+        return [
             Event(
                 f"o{m}-{k}",
                 "R",
@@ -81,9 +79,19 @@ def test_stockout_alert_names_the_sku_and_the_switch():
                 price=5.0,
                 currency="USD",
             )
-            for k in range(3)
+            for k in range(per_minute)
         ]
-        return out + [
+
+    return f
+
+
+def rules_of(alerts) -> set[str]:
+    return {a.rule for a in alerts}
+
+
+def test_stockout_alert_names_the_sku_and_the_switch():
+    def f(m, t):
+        return sells_a(3)(m, t) + [
             Event(
                 f"b{m}",
                 "R",
@@ -167,23 +175,7 @@ def test_alerts_are_deduplicated_acknowledged_and_raised_again_after_clearing():
 def test_new_alerts_are_posted_to_the_webhook_once(receiver, tmp_path):
     url, got = receiver
 
-    def f(m, t):
-        return [
-            Event(
-                f"o{m}-{k}",
-                "R",
-                t + 100 + k,
-                "order",
-                order_id=f"O{m}{k}",
-                sku_id="A",
-                quantity=1,
-                price=5.0,
-                currency="USD",
-            )
-            for k in range(4)
-        ]
-
-    ev = stream(6, f)
+    ev = stream(6, sells_a(4))
     ev.insert(1, Event("stA", "R", T0 + 1, "stock", sku_id="A", level=40))
     path = tmp_path / "r.jsonl"
     path.write_text("".join(e.to_json() + "\n" for e in ev))
@@ -210,22 +202,6 @@ def test_planned_stock_is_the_starting_level_until_the_room_reports_one(tmp_path
     level, so selling 4 a minute from 30 alerts; without a plan nothing is known, so no alert;
     a count the room reports itself wins over the plan."""
 
-    def f(m, t):
-        return [
-            Event(
-                f"o{m}-{k}",
-                "R",
-                t + 100 + k,
-                "order",
-                order_id=f"O{m}{k}",
-                sku_id="A",
-                quantity=1,
-                price=5.0,
-                currency="USD",
-            )
-            for k in range(4)
-        ]
-
     def run(events, name, starting_stock):
         path = tmp_path / f"{name}.jsonl"
         path.write_text("".join(e.to_json() + "\n" for e in events))
@@ -235,7 +211,7 @@ def test_planned_stock_is_the_starting_level_until_the_room_reports_one(tmp_path
         skus = sku_table(r.monitor.sessions["R"]).set_index("sku_id")
         return skus, {(a.rule, a.subject) for a in r.book.log}
 
-    ev = stream(6, f)
+    ev = stream(6, sells_a(4))
     skus, alerts = run(ev, "planned", lambda sid: {"A": 30} if sid == "R" else {})
     assert skus.loc["A", "stock_start"] == 30 and skus.loc["A", "stock_left"] == 30 - 24
     assert ("stockout", "A") in alerts
