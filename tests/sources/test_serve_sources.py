@@ -99,7 +99,7 @@ def test_a_served_app_takes_room_events_and_order_webhooks_into_one_session(tmp_
 
 
 def test_cli_serve_with_tiktok_rooms_wires_them_into_the_dashboards_hub(cli, tmp_path, monkeypatch):
-    import livecart.cli.serve as serve_cli
+    import livecart.web.server as server
     from livecart.live import tiktok
 
     made: list[FakeRoom] = []
@@ -118,7 +118,7 @@ def test_cli_serve_with_tiktok_rooms_wires_them_into_the_dashboards_hub(cli, tmp
                 room_and_webhooks_add_up(c, sid)
                 checked.append(sid)
 
-    monkeypatch.setattr(serve_cli, "run_app", run_app)
+    monkeypatch.setattr(server, "run_app", run_app)
     monkeypatch.setenv("LIVECART_INGEST_SECRET", SECRET)
     livecart.init(tmp_path / "ws").close()
     args = ["serve", tmp_path / "ws", "--tiktok", "@a", "--session", "L1", "--tiktok", "@b"]

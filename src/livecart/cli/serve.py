@@ -52,10 +52,13 @@ def serve(
     settings = load_settings(directory, host=host, port=port)
     ws = Workspace.open(directory)  # a missing workspace fails here with how to create one
     try:
-        if not sources:
-            run_server(ws, host=settings.host, port=settings.port, api_token=settings.api_token)
-        else:
-            serve_with_sources(ws, sources, settings.host, settings.port, settings.api_token)
+        run_server(
+            ws,
+            host=settings.host,
+            port=settings.port,
+            api_token=settings.api_token,
+            sources=sources,
+        )
     finally:
         ws.close()
 
@@ -85,33 +88,3 @@ def tiktok_sources(
         )
         for user, sid in zip(users, sessions, strict=True)
     ]
-
-
-def serve_with_sources(ws: Workspace, sources: list, host: str, port: int, token: str) -> None:
-    """The dashboard with ``sources`` running in its live hub until the server stops."""
-    from livecart.web.app import create_app
-    from livecart.web.pages.live import start_sources
-
-    app_ = create_app(ws, host=host, api_token=token)
-    hub = start_sources(app_, sources)
-    try:
-        run_app(app_, host, port)
-    finally:
-        for src in sources:
-            src.close()
-        hub.close()
-
-
-def run_app(app_, host: str, port: int) -> None:
-    """Bind, print the URL, serve until Ctrl+C (as ``livecart.web.serve`` does for a path)."""
-    import uvicorn
-
-    from livecart.web.server import _bind, url_for
-
-    sock = _bind(host.strip("[]"), port)
-    print(
-        f"livecart dashboard for {app_.state.workspace.path} at "
-        f"{url_for(host, sock.getsockname()[1])} (Ctrl+C to stop)",
-        flush=True,
-    )
-    uvicorn.Server(uvicorn.Config(app_, log_level="warning")).run(sockets=[sock])

@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from livecart.errors import LivecartError
+from livecart.live.source import Source
 from livecart.store import Workspace
 from livecart.web.app import create_app
 
@@ -22,13 +26,32 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     api_token: str | None = None,
+    sources: Sequence[Source] = (),
 ) -> None:
-    """Serve the workspace at ``path`` until interrupted. The port is bound first, so the URL
-    printed is one that answers (``port=0`` picks a free port). Off loopback it refuses to start
-    without an API token (LivecartError saying how to set one)."""
-    import uvicorn
+    """Serve the workspace at ``path`` until interrupted, with ``sources`` (e.g. TikTok LIVE
+    rooms) running in its live hub beside the signed ingest; they are closed when the server
+    stops. The port is bound first, so the URL printed is one that answers (``port=0`` picks a
+    free port). Off loopback it refuses to start without an API token (LivecartError saying
+    how to set one)."""
+    from livecart.web.pages.live import start_sources
 
     app = create_app(path, host=host, api_token=api_token)
+    hub = start_sources(app, list(sources)) if sources else None
+    try:
+        run_app(app, host, port)
+    finally:
+        for src in sources:
+            close = getattr(src, "close", None)
+            if close is not None:
+                close()
+        if hub is not None:
+            hub.close()
+
+
+def run_app(app: FastAPI, host: str, port: int) -> None:
+    """Bind, print the URL, serve with uvicorn until Ctrl+C."""
+    import uvicorn
+
     sock = _bind(host.strip("[]"), port)
     print(
         f"livecart dashboard for {app.state.workspace.path} at "
