@@ -4,6 +4,7 @@ stored per-minute rows, and the nowcast is evaluated on held-out simulated sessi
 from __future__ import annotations
 
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -77,3 +78,32 @@ def test_nowcast_on_held_out_demo_sessions_beats_the_baseline(tmp_path_factory):
     r60 = res[60]
     assert r60["mdape"] <= 0.7 * r60["baseline_mdape"], r60
     assert 0.70 <= r60["coverage_80"] <= 0.90, r60
+
+
+def test_the_demos_show_replay_is_seen_on_the_live_page_and_never_written(demo_path, tmp_path):
+    """`livecart demo` replays its newest live into the served hub with persist off: the view
+    shows the live's stored GMV at the end, and the workspace's rows are untouched (a half-done
+    replay must never replace a finished live's numbers)."""
+    from livecart.cli.demo import _replay_file
+    from livecart.live import LiveHub, ReplaySource
+
+    ws_dir = tmp_path / "ws"
+    shutil.copytree(demo_path, ws_dir)
+    sid, path = _replay_file(ws_dir)
+    assert path.exists() and _replay_file(ws_dir) == (sid, path)  # written once, then reused
+    with livecart.open(ws_dir) as ws:
+        newest = ws.query("SELECT session_id, gmv FROM sessions ORDER BY actual_start DESC")
+        assert sid == newest["session_id"].iat[0]
+        with ws.transaction() as con:  # a marker the replay would overwrite if it wrote
+            con.execute("UPDATE live_minutes SET gmv = -1 WHERE session_id = ?", [sid])
+            con.execute("UPDATE sessions SET gmv = -1 WHERE session_id = ?", [sid])
+        hub = LiveHub(ws)
+        run = hub.start(ReplaySource(path), persist=False)
+        deadline = time.monotonic() + 60
+        while not run.finished and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert run.finished and run.error is None
+        assert hub.view(sid)["totals"]["gmv"] == pytest.approx(newest["gmv"].iat[0])
+        assert (stored(ws, sid)["gmv"] == -1).all()
+        assert ws.query("SELECT gmv FROM sessions WHERE session_id = ?", [sid]).iat[0, 0] == -1
+        hub.close()

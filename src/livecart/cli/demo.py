@@ -12,6 +12,7 @@ from rich.table import Table
 
 from livecart.cli.app import app, console, err_console, print_json
 from livecart.demo import DemoSummary, build, session_events
+from livecart.live import ReplaySource
 from livecart.report import overview
 from livecart.settings import load_settings
 from livecart.store import Workspace
@@ -20,26 +21,41 @@ from livecart.store import Workspace
 @app.command()
 def demo(
     out: Path = typer.Option(Path("livecart-demo"), "--out", help="workspace folder to build"),
-    seed: int = typer.Option(42, "--seed", help="random seed: the same seed builds the same data"),
+    seed: int = typer.Option(
+        None, "--seed", help="random seed (default 42): the same seed builds the same data"
+    ),
     scale: float = typer.Option(
-        1.0, "--scale", help="size: 1 is ~150 lives and ~200,000 order lines; grows linearly"
+        None,
+        "--scale",
+        help="size (default 1: ~150 lives and ~200,000 order lines); grows linearly",
     ),
     no_serve: bool = typer.Option(False, "--no-serve", help="build and summarise, do not serve"),
     host: str = typer.Option(None, "--host", help="address to bind; default 127.0.0.1"),
     port: int = typer.Option(None, "--port", help="port to listen on; default 8000"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    replay_speed: float = typer.Option(
+        30.0,
+        "--replay-speed",
+        help="while serving, replay the demo's newest live on the Live page at N x real time "
+        "(0: none); it is shown, never written into the workspace",
+    ),
 ) -> None:
     """Build a demo workspace (a fictional brand, 6 markets, six months) and open its dashboard.
 
     The workspace holds a fictional brand's TikTok Shop business over about six months. Run again,
     it reuses the workspace already built."""
-    summary = _build_with_progress(out, seed, scale, quiet=as_json)
+    asked = {"--seed": seed, "--scale": scale}
+    summary = _build_with_progress(
+        out, 42 if seed is None else seed, 1.0 if scale is None else scale, quiet=as_json
+    )
     summary.gmv_by_market = _gmv_by_market(out)
-    if summary.reused and (seed, scale) != (summary.seed, summary.scale) and not as_json:
+    built = {"--seed": summary.seed, "--scale": summary.scale}
+    ignored = [f"{k} {v:g}" for k, v in asked.items() if v is not None and v != built[k]]
+    if summary.reused and ignored and not as_json:
         err_console.print(
-            f"[yellow]--seed {seed} --scale {scale} ignored:[/yellow] {out} already holds the demo "
-            f"built with seed {summary.seed}, scale {summary.scale}; use another --out or delete "
-            "the folder to rebuild",
+            f"[yellow]{' '.join(ignored)} ignored:[/yellow] {out} already holds the demo "
+            f"built with seed {summary.seed}, scale {summary.scale:g}; use another --out or "
+            "delete the folder to rebuild",
             highlight=False,
         )
     if as_json:
@@ -51,7 +67,39 @@ def demo(
     from livecart.web import serve as run_server  # the web stack loads only when serving
 
     settings = load_settings(out, host=host, port=port)
-    run_server(out, host=settings.host, port=settings.port, api_token=settings.api_token)
+    sources = []
+    if replay_speed > 0:
+        sid, path = _replay_file(out)
+        sources.append(ReplaySource(path, speed=replay_speed))
+        console.print(
+            f"Replaying demo live [bold]{sid}[/bold] at {replay_speed:g}x on the Live page "
+            f"(/live/{sid}); it is shown, not written. --replay-speed 0 turns it off.",
+            highlight=False,
+        )
+    run_server(
+        out,
+        host=settings.host,
+        port=settings.port,
+        api_token=settings.api_token,
+        sources=sources,
+        persist=False,
+    )
+
+
+def _replay_file(out: Path) -> tuple[str, Path]:
+    """The demo's newest live and its event recording (written once, under replays/)."""
+    with Workspace.open(out, read_only=True) as ws:
+        sid = ws.query(
+            "SELECT session_id FROM sessions ORDER BY actual_start DESC NULLS LAST LIMIT 1"
+        ).iat[0, 0]
+    path = out / "replays" / f"{sid}.jsonl"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_suffix(".part")
+        with open(tmp, "w", encoding="utf-8") as f:
+            _write(session_events(out, sid), f)
+        tmp.replace(path)
+    return sid, path
 
 
 def _build_with_progress(out: Path, seed: int, scale: float, quiet: bool) -> DemoSummary:

@@ -48,11 +48,13 @@ class LiveHub:
         self._threads: list[threading.Thread] = []
         self._acks = 0  # acknowledgements so far: part of every session's version
 
-    def start(self, source: Source) -> LiveRun:
-        """Run ``source`` into the hub's monitor in a background thread."""
+    def start(self, source: Source, persist: bool = True) -> LiveRun:
+        """Run ``source`` into the hub's monitor in a background thread; with ``persist``
+        off its sessions are shown but never written into the workspace (a demo replay)."""
         run = LiveRun(
             self.ws,
             source,
+            persist=persist,
             rules=self.rules,
             monitor=self.monitor,
             book=self.book,

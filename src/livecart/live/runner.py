@@ -45,6 +45,7 @@ class LiveRun:
     # the session's start until the room reports a stock count of its own.
     starting_stock: Callable[[str], dict[str, float]] | None = None
     save_every_s: float | None = None  # None: the workspace's checkpoint_seconds setting
+    persist: bool = True  # False: a show replay, its sessions never written into the workspace
     alert_every_s: float = 1.0
     alert_duty: float = 0.25  # share of the run's time the within-minute alert refreshes may take
     monitor: Monitor | None = None  # shared with other runs of the same process, or a new one
@@ -98,7 +99,10 @@ class LiveRun:
             self.finished = True  # to the end of the source, or stopped (see self.stop)
 
     def save(self) -> None:
-        """Write touched sessions into the workspace, then checkpoint."""
+        """Write touched sessions into the workspace (unless ``persist`` is off), then
+        checkpoint."""
+        if self._dirty and not self.persist:
+            self._dirty.clear()
         if self._dirty:
             frames = [live_minutes_rows(self.monitor.sessions[s]) for s in sorted(self._dirty)]
             with self.ws.transaction():

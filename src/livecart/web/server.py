@@ -27,16 +27,17 @@ def serve(
     port: int = 8000,
     api_token: str | None = None,
     sources: Sequence[Source] = (),
+    persist: bool = True,
 ) -> None:
     """Serve the workspace at ``path`` until interrupted, with ``sources`` (e.g. TikTok LIVE
     rooms) running in its live hub beside the signed ingest; they are closed when the server
-    stops. The port is bound first, so the URL printed is one that answers (``port=0`` picks a
-    free port). Off loopback it refuses to start without an API token (LivecartError saying
-    how to set one)."""
+    stops (``persist`` off: their sessions are shown, never written). The port is bound first,
+    so the URL printed is one that answers (``port=0`` picks a free port). Off loopback it
+    refuses to start without an API token (LivecartError saying how to set one)."""
     from livecart.web.pages.live import start_sources
 
     app = create_app(path, host=host, api_token=api_token)
-    hub = start_sources(app, list(sources)) if sources else None
+    hub = start_sources(app, list(sources), persist=persist) if sources else None
     try:
         run_app(app, host, port)
     finally:

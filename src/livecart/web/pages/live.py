@@ -42,13 +42,13 @@ def hub(request: Request) -> LiveHub:
     return app_hub(request.app)
 
 
-def start_sources(app: FastAPI, sources: list[Source]) -> LiveHub:
+def start_sources(app: FastAPI, sources: list[Source], persist: bool = True) -> LiveHub:
     """Run live sources (e.g. TikTok LIVE rooms, ``livecart serve --tiktok``) in the app's hub,
     so their sessions also take the signed ingest's batches (order webhooks). Close the hub
-    when the server stops."""
+    when the server stops. ``persist`` off: shown, never written (``livecart demo``'s replay)."""
     h = app_hub(app)
     for src in sources:
-        h.start(src)
+        h.start(src, persist=persist)
     return h
 
 
