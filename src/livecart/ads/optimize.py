@@ -62,9 +62,16 @@ class Split:
     optimum_shares: tuple[float, float, float]
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def unspent_usd(self) -> float:
+        """What the split leaves unspent (``profit`` and ``roas`` may spend less)."""
+        return max(self.budget_usd - self.spend_usd, 0.0)
+
     def as_dict(self) -> dict:
         d = dict(self.__dict__)
         d["phases"] = list(PHASES)
+        d["unspent_usd"] = self.unspent_usd
+        d["spent_share"] = self.spend_usd / self.budget_usd if self.budget_usd else 0.0
         return d
 
 

@@ -274,7 +274,7 @@ def split_cmd(
     seed: int = typer.Option(0),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Fit the phase response curves and recommend a split of ``budget`` (USD)."""
+    """Fit the phase response curves and recommend a split of the budget (USD)."""
     from livecart.ads import fit_response, optimize_split, phase_history
 
     with Workspace.open(path, read_only=True) as ws:
@@ -290,7 +290,14 @@ def split_cmd(
     if as_json:
         print_json(s.as_dict() | {"parameters": model.summary().to_dict("records")})
         return
-    console.print(f"split pre-live/live/closing: {', '.join(f'{x:.0%}' for x in s.shares)}")
+    console.print(
+        f"split pre-live/live/closing, shares of the budget: "
+        f"{', '.join(f'{x:.0%}' for x in s.shares)}"
+    )
+    console.print(
+        f"spends {s.spend_usd:,.2f} of the {s.budget_usd:,.2f} USD budget "
+        f"({s.spend_usd / s.budget_usd:.0%}); {s.unspent_usd:,.2f} USD left unspent"
+    )
     console.print(s.reason)
     for n in s.notes:
         console.print(f"  note: {n}")

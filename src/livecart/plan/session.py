@@ -250,7 +250,8 @@ def plan_ads(
     spent = float(sum(shares))
     if spent < 1 - 1e-6:  # profit or ROAS objectives may leave part of the budget unspent
         ads.setdefault("notes", []).append(
-            f"spends {budget * spent:,.2f} of the {budget:,.2f} {cur} budget ({ad.objective})"
+            f"spends {budget * spent:,.2f} of the {budget:,.2f} {cur} budget ({ad.objective}); "
+            f"{budget * (1 - spent):,.2f} {cur} left unspent"
         )
         budget, shares = budget * spent, tuple(s / spent for s in shares)
     bp = budget_plan(
