@@ -10,6 +10,7 @@ pytest.importorskip("TikTokLive", reason="the optional extra livecart[tiktok] is
 
 from TikTokLive.events import (  # noqa: E402
     CommentEvent,
+    ConnectEvent,
     FollowEvent,
     GiftEvent,
     JoinEvent,
@@ -185,8 +186,8 @@ def test_cli_tiktok_listens_until_the_live_ends(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(
         TikTokSource, "_default_client", lambda self: DroppingClient(room() + [end], False)
     )
-    # the session starts when the source connects: pin "now" to the recorded room's start
-    monkeypatch.setattr("livecart.live.tiktok.time.time", lambda: T0 / 1000)
+    # no room info from this client: the session starts at the first event's time, whatever
+    # the wall clock says when it connects
     livecart.init(tmp_path / "ws").close()
     r = invoke(
         cli,
@@ -204,3 +205,95 @@ def test_cli_tiktok_listens_until_the_live_ends(cli, tmp_path, monkeypatch):
     got = json.loads(r.output)[0]
     assert got["session_id"] == "S1"
     assert (got["comments"], got["likes"], got["gifts"], got["viewers_last"]) == (1, 15, 8, 410)
+
+
+# --- live_start is the room's own start, not the moment livecart connected -------------------
+LATE = 20 * 60_000  # livecart connects 20 minutes into the LIVE
+
+
+class Web:
+    """Stands for ``client.web``: ``fetch_room_info()`` as TikTokLive's FetchRoomInfoRoute (the
+    room info ``data`` dict of ``/webcast/room/info/``), or its AgeRestrictedError."""
+
+    def __init__(self, info: dict | None) -> None:
+        self.info, self.calls = info, 0
+
+    async def fetch_room_info(self) -> dict:
+        from TikTokLive.client.errors import AgeRestrictedError
+
+        self.calls += 1
+        if self.info is None:
+            raise AgeRestrictedError("Age restricted stream. Cannot fetch room info.")
+        return self.info
+
+
+class JoiningClient(DroppingClient):
+    """Connects like TikTokLiveClient: ConnectEvent first, then the room's messages; exposes
+    ``room_info`` (set when started with fetch_room_info=True) and ``web``."""
+
+    def __init__(self, events: list, room_info: dict | None = None, web: Web | None = None):
+        super().__init__([ConnectEvent(unique_id="shop", room_id=7)] + events, drop=False)
+        self.room_info, self.web = room_info, web
+
+
+def listen(client, position=None) -> tuple[TikTokSource, Monitor]:
+    src = TikTokSource(
+        "shop", "S1", currency="USD", client_factory=lambda: client, clock=lambda: T0 + LATE
+    )
+    src.max_attempts, src._sleep = 1, lambda s: None
+    mon = Monitor()
+    for b in src.batches(position):
+        mon.feed_columns(b.events)
+    return src, mon
+
+
+def late_room() -> list:
+    """The room's events after livecart joined, 20 to 21 minutes into the LIVE."""
+    u = User(id=42)
+    return [
+        wire(CommentEvent, 1, LATE + 3000, user=u, content="hi"),
+        wire(RoomUserSeqEvent, 2, LATE + 61_000, total=410),
+        wire(LiveEndEvent, 99, LATE + 70_000, action=3),
+    ]
+
+
+@pytest.mark.parametrize("stamp", [T0 // 1000, T0], ids=["seconds", "milliseconds"])
+def test_live_start_is_the_rooms_create_time_from_room_info(stamp):
+    src, mon = listen(JoiningClient(late_room(), room_info={"id": 7, "create_time": stamp}))
+    st = mon.sessions["S1"]
+    assert src.start_source == "room" and st.start_ts == T0  # not T0 + LATE, the connect time
+    assert st.n_minutes == 22  # the viewer count 21 minutes in lands in minute 21
+    assert totals(st)["comments"] == 1 and st.dropped["before_start"] == 0
+
+
+def test_live_start_fetches_the_room_info_when_the_client_has_none():
+    web = Web({"id": 7, "create_time": T0 // 1000, "status": 2})
+    src, mon = listen(JoiningClient(late_room(), web=web))
+    assert web.calls == 1 and src.start_source == "room"
+    assert mon.sessions["S1"].start_ts == T0
+
+
+def test_live_start_falls_back_to_the_first_events_time(caplog):
+    caplog.set_level("INFO", logger="livecart.live.tiktok")
+    web = Web(None)  # an age-restricted room: no room info
+    src, mon = listen(JoiningClient(late_room(), web=web))
+    assert src.start_source == "first_event"
+    assert mon.sessions["S1"].start_ts == T0 + LATE + 3000  # the first comment's create_time
+    assert "from the first event" in caplog.text
+
+
+def test_live_start_ignores_an_implausible_room_time_and_falls_back():
+    future = {"create_time": (T0 + LATE + 3_600_000) // 1000}  # after the connect: not a start
+    src, mon = listen(JoiningClient(late_room(), room_info=future))
+    assert src.start_source == "first_event" and mon.sessions["S1"].start_ts == T0 + LATE + 3000
+
+
+def test_live_start_falls_back_to_the_connect_time_without_event_times():
+    undated = wire(CommentEvent, 5, -T0, content="hi")  # create_time 0: not set
+    src, mon = listen(JoiningClient([undated]))
+    assert src.start_source == "connect" and mon.sessions["S1"].start_ts == T0 + LATE
+
+
+def test_a_resumed_source_sends_no_second_live_start():
+    src, _mon = listen(JoiningClient(late_room(), room_info={"create_time": T0}), position=5)
+    assert src.start_source is None

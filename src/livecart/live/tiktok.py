@@ -25,12 +25,19 @@ HTTP ingest of order webhooks, see docs/sources.md).
 
 ``TikTokSource`` runs a client in a background thread and reconnects with exponential back-off
 (with seeded jitter) whenever the connection drops, until the LIVE ends or ``close()`` is called.
+
+The session's ``live_start`` is the room's own start, not the moment livecart connected (joining
+20 minutes into a LIVE must not shift every minute and the golden hour): the room info's
+``create_time`` when the library gives it (``client.room_info``, else fetched once on connect),
+else the first event's ``common.create_time``, else the connect time. ``start_source`` and a log
+line say which ("room", "first_event", "connect").
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import queue
 import random
 import threading
@@ -42,6 +49,7 @@ from livecart.errors import LivecartError
 from livecart.live import columns as C
 from livecart.live.source import Batch
 
+log = logging.getLogger(__name__)
 INSTALL = 'the TikTok LIVE source needs the optional extra: pip install "livecart[tiktok]"'
 _ENTRY_SOURCES = (  # substring of client_enter_source -> livecart join source
     ("follow", "follows"),
@@ -143,9 +151,27 @@ def _gift(ev: Any) -> dict[str, Any] | None:
     return {"type": "gift", "count": n, "diamonds": diamonds}
 
 
+def room_start_ms(info: Any, connected_ms: int) -> int | None:
+    """The room's start in epoch ms from TikTok's room info (``create_time``, seconds or ms), or
+    None when absent or implausible: after the connect (beyond a minute of clock skew) or more
+    than two days before it."""
+    if not isinstance(info, dict):
+        return None
+    for key in ("create_time", "start_time"):
+        raw = info.get(key)
+        try:
+            t = event_ms(int(raw)) if raw else 0
+        except (TypeError, ValueError):
+            continue
+        if connected_ms - 2 * 86_400_000 <= t <= connected_ms + 60_000:
+            return t
+    return None
+
+
 class TikTokSource:
-    """A monitor source listening to one TikTok LIVE room. Emits ``live_start`` first (the
-    room's session starts when the source connects), then the room's events.
+    """A monitor source listening to one TikTok LIVE room. Emits ``live_start`` first, stamped
+    with the room's own start (see the module docstring; ``start_source`` says where it came
+    from), then the room's events.
 
     ``client_factory()`` returns a fresh TikTokLive client each (re)connection (default:
     ``TikTokLiveClient(unique_id=...)``); tests pass a fake. The position is a count of events
@@ -180,6 +206,10 @@ class TikTokSource:
         self.connects = 0
         self.errors: list[str] = []
         self.ended = False
+        self.start_source: str | None = None  # "room", "first_event" or "connect"
+        self._need_start = False
+        self._connected_ms: int | None = None
+        self._info: asyncio.Future[Any] | None = None
 
     def _default_client(self) -> Any:
         try:
@@ -217,18 +247,29 @@ class TikTokSource:
                 self.errors.append(f"gave up after {attempts} attempts")
                 break
             self._sleep(next(delays))
+        if self._need_start:  # no room info and no event came: the connect time, or now
+            self._emit_start(self._connected_ms or self._clock(), "connect")
         self._q.put(None)
 
     async def _session(self) -> None:
         E = _require()
         client = self.client_factory()
+        self._info = None
 
         async def handle(ev: Any) -> None:
             if isinstance(ev, E.LiveEndEvent):
                 self.ended = True
             mapped = map_event(ev, self.session_id)
             if mapped is not None:
+                if self._need_start:
+                    await self._start_before(client, mapped["ts"] or -1)
                 self._q.put(mapped)
+
+        async def connected(_ev: Any) -> None:
+            self._connected_ms = self._clock()
+            if self._need_start and self._info is None:
+                self._info = asyncio.ensure_future(self._room_info(client))
+                await self._start_before(client, None)
 
         for cls in (
             E.CommentEvent,
@@ -242,19 +283,49 @@ class TikTokSource:
             E.LiveEndEvent,
         ):
             client.add_listener(cls, handle)
+        client.add_listener(E.ConnectEvent, connected)
         self.connects += 1
         await client.connect()
+
+    async def _room_info(self, client: Any) -> Any:
+        """``client.room_info`` when the client fetched it, else one fetch of the room's info
+        (it fails for age-restricted rooms: then the start comes from the events)."""
+        info = getattr(client, "room_info", None)
+        web = getattr(client, "web", None)
+        if info is None and web is not None:
+            try:
+                info = await web.fetch_room_info()
+            except Exception as e:  # noqa: BLE001 - optional: fall back to the events' times
+                log.info("room info for @%s unavailable (%s)", self.unique_id, e)
+        return info
+
+    async def _start_before(self, client: Any, first_ts: int | None) -> None:
+        """Queue ``live_start`` ahead of the first event: the room's start from its info, else
+        ``first_ts`` (the first event's time, -1 when it has none: then the connect time;
+        None on connect: wait for an event)."""
+        info = await self._info if self._info is not None else getattr(client, "room_info", None)
+        if not self._need_start:  # another handler got there while this one waited
+            return
+        now = self._connected_ms or self._clock()
+        if (t := room_start_ms(info, now)) is not None:
+            self._emit_start(t, "room")
+        elif first_ts is not None and first_ts > 0:
+            self._emit_start(first_ts, "first_event")
+        elif first_ts is not None:
+            self._emit_start(now, "connect")
+
+    def _emit_start(self, ts: int, origin: str) -> None:
+        self._need_start = False
+        self.start_source = origin
+        start = {k: v for k, v in self.start.items() if v is not None}
+        ev = {"id": f"tt-start-{self.session_id}", "session_id": self.session_id}
+        self._q.put({**ev, "ts": int(ts), "type": "live_start", **start})
+        log.info("%s: live_start at %d from the %s", self.session_id, ts, origin.replace("_", " "))
 
     # --- the Source protocol -----------------------------------------------------------------
     def batches(self, position: Any = None) -> Iterator[Batch]:
         n = int(position or 0)
-        if n == 0:
-            start = {k: v for k, v in self.start.items() if v is not None}
-            ev = {"id": f"tt-start-{self.session_id}", "session_id": self.session_id}
-            n += 1
-            yield Batch(
-                C.from_dicts([{**ev, "ts": self._clock(), "type": "live_start", **start}]), n
-            )
+        self._need_start = n == 0  # a resumed session has had its live_start
         t = threading.Thread(target=self._listen, name="livecart-tiktok", daemon=True)
         t.start()
         done = False
