@@ -134,19 +134,18 @@ def show(
     out: Path = typer.Option(None, help="write to this file instead of printing"),
 ) -> None:
     """A plan as Markdown, JSON, a standalone HTML page, or golden-hour targets for the monitor."""
-    from livecart.plan import load_plan, to_html, to_json, to_markdown
+    from livecart.plan import load_plan, plan_html, to_json, to_markdown
 
-    with Workspace.open(path, read_only=True) as ws:
-        p = load_plan(ws, plan_id)
     render = {
-        "md": to_markdown,
-        "json": to_json,
-        "html": to_html,
-        "targets": lambda p: json.dumps(p.monitor_targets(), indent=2),
+        "md": lambda ws, p: to_markdown(p),
+        "json": lambda ws, p: to_json(p),
+        "html": plan_html,  # with the response-curve charts, fitted from the workspace
+        "targets": lambda ws, p: json.dumps(p.monitor_targets(), indent=2),
     }
     if fmt not in render:
         raise LivecartError(f"unknown format {fmt!r}: choose md, json, html or targets")
-    text = render[fmt](p)
+    with Workspace.open(path, read_only=True) as ws:
+        text = render[fmt](ws, load_plan(ws, plan_id))
     if out:
         out.write_text(text)
         console.print(f"wrote {out}")

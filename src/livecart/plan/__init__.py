@@ -12,6 +12,7 @@ from livecart.plan.retro import Retro, retro
 from livecart.plan.runofshow import ROLES, Guidance, Slot
 from livecart.plan.session import SessionPlan, create_plan
 from livecart.plan.store import edit_plan, list_plans, load_plan, plan_for_session, save_plan
+from livecart.plan.view import plan_html
 
 __all__ = [
     "ROLES",
@@ -24,6 +25,7 @@ __all__ = [
     "list_plans",
     "load_plan",
     "plan_for_session",
+    "plan_html",
     "retro",
     "save_plan",
     "to_html",

@@ -66,14 +66,27 @@ def to_markdown(plan: SessionPlan) -> str:
         )
     out += ["", f"Stock: {plan.stock_source}.", "", "## Golden-hour targets", ""]
     out += [f"- {k}: {v:,.2f}" for k, v in plan.targets.items()]
-    notes = plan.guidance_notes + plan.notes + list(plan.ads.get("notes", []))
+    notes = _notes(plan)
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(out) + "\n"
 
 
+CSS = (
+    "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:"
+    "collapse}td,th{border:1px solid #ccc;padding:4px 6px}figure{display:inline-block;"
+    "width:32%;margin:0}svg.lc-chart{display:block;font-size:11px}svg.lc-chart .axis"
+    "{stroke:#94a3b8}svg.lc-chart .tick,svg.lc-chart .unit{fill:#64748b}.muted{color:#64748b}"
+)
+
+
+def _notes(plan: SessionPlan) -> list[str]:
+    return plan.guidance_notes + plan.notes + list(plan.ads.get("notes", []))
+
+
 def to_html(plan: SessionPlan, charts: list[dict] | None = None) -> str:
-    """A standalone page: the Markdown's content as tables, plus the response-curve charts."""
+    """A standalone page (inline CSS and SVG, nothing fetched): the Markdown's content as
+    tables, plus the response-curve charts when ``charts`` (from `plan.view.plan_charts`)."""
     rows = "".join(
         f"<tr><td>{s.position}</td><td>{escape(s.sku_id)}</td><td>{escape(s.name)}</td>"
         f"<td>{s.role}</td><td>{_pins(s)}</td><td>{s.price:,.2f}</td>"
@@ -87,16 +100,25 @@ def to_html(plan: SessionPlan, charts: list[dict] | None = None) -> str:
         for p, v in b["spend"].items()
     )
     figs = "".join(f"<figure>{c['svg']}</figure>" for c in charts or [])
+    if figs:
+        figs = (
+            f"<section id='curves'>{figs}<p class='muted'>Orange: this split · grey: 2:6:2 · "
+            "band: 90% bootstrap interval. Each curve holds the other phases at the plan's "
+            "spend.</p></section>"
+        )
+    targets = "".join(f"<li>{escape(k)}: {v:,.2f}</li>" for k, v in plan.targets.items())
+    notes = "".join(f"<li>{escape(n)}</li>" for n in _notes(plan))
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(plan.title)}</title>"
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:"
-        "collapse}td,th{border:1px solid #ccc;padding:4px 6px}figure{display:inline-block;"
-        "width:32%;margin:0}</style></head><body>"
+        f"<style>{CSS}</style></head><body>"
         f"<h1>{escape(plan.title)}</h1><p>{escape(plan.start_local)} · {plan.minutes} min · "
         f"hosts {escape(', '.join(plan.hosts) or 'not set')}</p>"
         f"<h2>Ad budget</h2><p>{escape(_split_line(plan))}</p><table><tr><th>phase</th>"
         f"<th>share</th><th>spend</th></tr>{phases}</table>{figs}"
         "<h2>Run of show</h2><table><tr><th>#</th><th>SKU</th><th>product</th><th>role</th>"
         f"<th>pinned</th><th>price</th><th>stock</th><th>talking points</th></tr>{rows}</table>"
-        "</body></html>"
+        f"<p>Stock: {escape(plan.stock_source)}.</p>"
+        f"<h2>Golden-hour targets</h2><ul id='targets'>{targets}</ul>"
+        + (f"<h2>Notes</h2><ul id='notes'>{notes}</ul>" if notes else "")
+        + "</body></html>"
     )

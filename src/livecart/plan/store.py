@@ -167,7 +167,7 @@ def _apply(ws: Workspace, p: SessionPlan, key: str, v) -> None:
         sku, pos = v
         s = _slot(p, sku)
         p.lineup.remove(s)
-        p.lineup.insert(max(0, min(int(pos) - 1, len(p.lineup))), s)
+        p.lineup.insert(_position(pos, len(p.lineup) + 1) - 1, s)
         _renumber(p)
     elif key == "role":
         sku, role = v
@@ -186,6 +186,17 @@ def _apply(ws: Workspace, p: SessionPlan, key: str, v) -> None:
         reschedule(p)
     else:
         raise LivecartError(f"cannot edit {key!r}")
+
+
+def _position(pos, n: int) -> int:
+    """A line-up position from 1 to ``n``; anything else is refused, never clamped."""
+    try:
+        k = int(str(pos).strip())
+    except ValueError:
+        k = 0
+    if not 1 <= k <= n:
+        raise LivecartError(f"position {pos} is not in the line-up: choose 1-{n}")
+    return k
 
 
 def _renumber(p: SessionPlan) -> None:

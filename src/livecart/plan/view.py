@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from livecart.ads import PHASES, curve_charts, fit_response, phase_history
+from livecart.plan.documents import to_html
 from livecart.plan.retro import retro
 from livecart.plan.session import SessionPlan
 from livecart.plan.store import load_plan, plan_for_session
@@ -17,6 +18,11 @@ def plan_charts(ws: Workspace, plan: SessionPlan, n_boot: int = 40) -> list[dict
     rate = float(plan.ads.get("usd_per_unit", 1.0))
     spend = np.array([plan.budget["spend"][p] for p in PHASES]) * rate
     return curve_charts(model, spend, float(plan.budget["budget"]) * rate)
+
+
+def plan_html(ws: Workspace, plan: SessionPlan) -> str:
+    """The standalone HTML page with the response-curve charts the dashboard shows."""
+    return to_html(plan, plan_charts(ws, plan))
 
 
 def plan_view(ws: Workspace, plan_id: str) -> dict:

