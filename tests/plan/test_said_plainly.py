@@ -44,3 +44,29 @@ def test_a_move_outside_the_lineup_is_refused_naming_the_range(plan_path: Path, 
         assert load_plan(ws, made.plan_id).version == made.version  # nothing saved
         e = edit_plan(ws, made.plan_id, move=(sku, n))
     assert e.lineup[-1].sku_id == sku
+
+
+def test_a_lineup_shorter_than_asked_says_how_many_and_why(plan_path: Path, made):
+    from livecart.plan import sources, to_markdown
+
+    assert made.lineup_notes == []  # 10 asked, 10 placed: nothing to say
+    with livecart.open(plan_path, read_only=True) as ws:
+        c = sources.candidates(ws, "US")
+        p = create_plan(ws, "US", START, 1500, n_products=60, minutes=900, now=NOW, use_rule=True)
+    losers = int((c["verdict"] == "loser").sum())
+    assert len(p.lineup) == len(c) - losers < 60
+    (note,) = p.lineup_notes
+    assert note.startswith(f"60 products asked for, {len(p.lineup)} placed: {len(c)} SKUs")
+    assert f"{losers} left out as losers" in note and note in to_markdown(p)
+
+
+def test_the_short_lineup_note_names_roles_when_products_are_left_over():
+    import pandas as pd
+
+    from livecart.plan.session import short_lineup
+
+    c = pd.DataFrame({"sku_id": ["A", "B", "C", "D"], "verdict": ["loser", None, None, None]})
+    note = short_lineup(c, 10, 2, "UK")
+    assert note.startswith("10 products asked for, 2 placed: 4 SKUs are on sale in UK")
+    assert "1 left out as losers of the market-fit test (A)" in note
+    assert "of the 3 others only 2 fit a role" in note

@@ -81,7 +81,7 @@ CSS = (
 
 
 def _notes(plan: SessionPlan) -> list[str]:
-    return plan.guidance_notes + plan.notes + list(plan.ads.get("notes", []))
+    return plan.lineup_notes + plan.guidance_notes + plan.notes + list(plan.ads.get("notes", []))
 
 
 def to_html(plan: SessionPlan, charts: list[dict] | None = None) -> str:

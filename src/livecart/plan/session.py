@@ -75,6 +75,7 @@ class SessionPlan(BaseModel):
     lineup: list[Slot] = Field(default_factory=list)
     guidance: Guidance = Field(default_factory=Guidance)
     guidance_notes: list[str] = Field(default_factory=list)
+    lineup_notes: list[str] = Field(default_factory=list)  # e.g. fewer products than asked
     stock_source: str = ""
     targets: dict[str, float] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
@@ -278,10 +279,28 @@ def lineup(ws: Workspace, plan: SessionPlan, skus, n_products: int, enforce: boo
             "products or pass --no-guidance"
         )
     picks = assign_roles(c, n, plan.guidance)
+    plan.lineup_notes = [] if len(picks) >= n else [short_lineup(c, n, len(picks), plan.market)]
     stock, plan.stock_source = sources.stock_for(ws, plan.session_id, [s for s, _ in picks])
     plan.lineup = build_slots(c, picks, plan.currency, stock)
     reschedule(plan)
     check_plan(plan)
+
+
+def short_lineup(c: pd.DataFrame, asked: int, placed: int, market: str) -> str:
+    """Why the line-up holds fewer products than asked: the candidates there are, the losers
+    left out, or roles that products without evidence cannot take."""
+    losers = c.loc[c["verdict"].fillna("") == "loser", "sku_id"].tolist()
+    usable = len(c) - len(losers)
+    out = f"{asked} products asked for, {placed} placed: {len(c)} SKUs are on sale in {market}"
+    if losers:
+        named = f" ({', '.join(losers)})" if len(losers) <= 5 else ""
+        out += f", {len(losers)} left out as losers of the market-fit test{named}"
+    if placed < usable:
+        out += (
+            f"; of the {usable} others only {placed} fit a role (heroes need proven products, "
+            "untested ones go only under test, at most 2 SKUs a product)"
+        )
+    return out
 
 
 def check_plan(plan: SessionPlan) -> None:
