@@ -70,3 +70,31 @@ def test_the_short_lineup_note_names_roles_when_products_are_left_over():
     assert note.startswith("10 products asked for, 2 placed: 4 SKUs are on sale in UK")
     assert "1 left out as losers of the market-fit test (A)" in note
     assert "of the 3 others only 2 fit a role" in note
+
+
+def test_the_retro_names_the_leftovers_worth_most_among_the_gaps(plan_path: Path):
+    from livecart.plan import retro
+
+    with livecart.open(plan_path) as ws:
+        s = ws.query(
+            "SELECT session_id, actual_start, gmv FROM sessions WHERE market = 'US' "
+            "ORDER BY actual_start DESC LIMIT 1"
+        )
+        sid, gmv = s["session_id"].iloc[0], float(s["gmv"].iloc[0])
+        local = s["actual_start"].iloc[0].tz_localize("UTC").tz_convert("America/New_York")
+        p = create_plan(ws, "US", local.tz_localize(None), 1500, session_id=sid, n_boot=5)
+        r = retro(ws, sid, p)
+        sp = ws.query(
+            "SELECT sku_id, stock_end * price AS worth FROM session_products "
+            "WHERE session_id = ? ORDER BY worth DESC",
+            [sid],
+        )
+    assert sp["worth"].iloc[0] >= 0.1 * gmv  # this session does leave money in stock
+    (line,) = [g for g in r.largest if g.startswith("left over")]
+    top = sp[sp["worth"] >= 0.1 * gmv].head(3)
+    assert [t.split()[0] for t in line.split(": ", 1)[1].split("; ")[0].split(", ")] == list(
+        top["sku_id"]
+    )
+    assert f"{sp['worth'].sum():,.0f} USD of stock left in all" in line
+    by = {x["sku_id"]: x for x in r.skus}
+    assert by[top["sku_id"].iloc[0]]["left_value"] == pytest.approx(top["worth"].iloc[0])

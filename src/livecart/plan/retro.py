@@ -1,6 +1,8 @@
 """The retro: a session against its plan. GMV and orders for the whole live and its golden hour,
-ad spend per phase, entries, and each SKU's stock (stock-outs and leftovers), with the largest
-gaps named. Amounts are in the market's currency, as the plan has them.
+ad spend per phase, entries, and each SKU's stock (stock-outs and leftovers, with what is left
+worth at the live price), with the largest gaps named: the three largest relative gaps, the
+sold-out SKUs and the leftovers worth most (money tied up in stock). Amounts are in the
+market's currency, as the plan has them.
 
 The retro's actuals are the workspace's own records (sessions, live_minutes, ad_spend,
 session_products), the same rows the response curves are fitted to, so a finished session enters
@@ -70,7 +72,7 @@ LABELS = {
 
 def _skus(ws: Workspace, plan: SessionPlan, sid: str) -> list[dict]:
     sp = ws.query(
-        "SELECT sku_id, stock_start, stock_end, stockout_minute FROM session_products "
+        "SELECT sku_id, price, stock_start, stock_end, stockout_minute FROM session_products "
         "WHERE session_id = ?",
         [sid],
     ).set_index("sku_id")
@@ -86,6 +88,7 @@ def _skus(ws: Workspace, plan: SessionPlan, sid: str) -> list[dict]:
                 "stock_start": None if r is None else _int(r["stock_start"]),
                 "left": None if r is None else _int(r["stock_end"]),
                 "stockout_minute": None if r is None else _int(r["stockout_minute"]),
+                "left_value": None if r is None else _value(r),
             }
         )
     planned = {s.sku_id for s in plan.lineup}
@@ -100,6 +103,7 @@ def _skus(ws: Workspace, plan: SessionPlan, sid: str) -> list[dict]:
                 "stock_start": _int(r["stock_start"]),
                 "left": _int(r["stock_end"]),
                 "stockout_minute": _int(r["stockout_minute"]),
+                "left_value": _value(r),
             }
         )
     return out
@@ -107,6 +111,31 @@ def _skus(ws: Workspace, plan: SessionPlan, sid: str) -> list[dict]:
 
 def _int(v) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
+
+
+def _value(r) -> float | None:
+    """What the units left are worth at the session's live price: the money tied up."""
+    left, price = _int(r["stock_end"]), r["price"]
+    return None if left is None or price is None or pd.isna(price) else round(left * price, 2)
+
+
+BIG_LEFTOVER = 0.10  # a leftover worth this share of the live's GMV is named among the gaps
+
+
+def _leftovers(skus: list[dict], gmv: float, cur: str) -> str | None:
+    """The (at most three) leftovers worth most, each worth at least BIG_LEFTOVER of the live's
+    GMV, with the stock left in all."""
+    left = [s for s in skus if s["left_value"]]
+    floor = BIG_LEFTOVER * gmv if gmv > 0 else 0.0
+    big = sorted((s for s in left if s["left_value"] >= floor), key=lambda s: -s["left_value"])
+    if not big:
+        return None
+    named = ", ".join(
+        f"{s['sku_id']} {s['left']} of {s['stock_start']} units ({s['left_value']:,.0f} {cur})"
+        for s in big[:3]
+    )
+    total = sum(s["left_value"] for s in left)
+    return f"left over, at the live price: {named}; {total:,.0f} {cur} of stock left in all"
 
 
 def retro(ws: Workspace, session_id: str, plan: SessionPlan) -> Retro:
@@ -137,4 +166,7 @@ def retro(ws: Workspace, session_id: str, plan: SessionPlan) -> Retro:
     outs = [s["sku_id"] for s in r.skus if s["stockout_minute"] is not None]
     if outs:
         r.largest.append(f"sold out: {', '.join(outs)}")
+    big = _leftovers(r.skus, act.get("session_gmv", float("nan")), plan.currency)
+    if big:
+        r.largest.append(big)
     return r
