@@ -98,3 +98,25 @@ def test_the_retro_names_the_leftovers_worth_most_among_the_gaps(plan_path: Path
     assert f"{sp['worth'].sum():,.0f} USD of stock left in all" in line
     by = {x["sku_id"]: x for x in r.skus}
     assert by[top["sku_id"].iloc[0]]["left_value"] == pytest.approx(top["worth"].iloc[0])
+
+
+def test_the_targets_say_how_they_relate_to_the_curves_expected_gmv(plan_path: Path):
+    """Targets are the market median whatever the budget; a plan whose spend the curves expect
+    to move GMV by 10% or more of the session target says so, and by how much."""
+    from livecart.plan import to_markdown
+
+    with livecart.open(plan_path) as ws:
+        small = save_plan(ws, create_plan(ws, "US", START, 300, now=NOW, n_boot=10))
+        a, t = small.ads, small.targets
+        delta = a["expected_gmv_usd"] - a["expected_gmv_median_spend_usd"]
+        assert delta < -0.1 * t["session_gmv"]  # 300 USD is far below the median spend
+        (note,) = small.target_notes
+        assert f"{-delta:,.0f} USD less ad-attributed GMV" in note
+        assert f"session GMV {t['session_gmv']:,.0f} USD" in note
+        assert f"median ad spend of {a['median_spend_usd']:,.0f} USD" in note
+        assert note in to_markdown(small)
+        # at the median past spend the targets and the curves agree: nothing to say
+        near = edit_plan(ws, small.plan_id, budget=round(a["median_spend_usd"]))
+        assert near.target_notes == []
+        with_rule = create_plan(ws, "US", START, 300, now=NOW, use_rule=True)
+        assert with_rule.target_notes == []  # no curves fitted, no claim made

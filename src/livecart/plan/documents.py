@@ -81,7 +81,13 @@ CSS = (
 
 
 def _notes(plan: SessionPlan) -> list[str]:
-    return plan.lineup_notes + plan.guidance_notes + plan.notes + list(plan.ads.get("notes", []))
+    return (
+        plan.lineup_notes
+        + plan.guidance_notes
+        + plan.notes
+        + list(plan.ads.get("notes", []))
+        + plan.target_notes
+    )
 
 
 def to_html(plan: SessionPlan, charts: list[dict] | None = None) -> str:

@@ -76,6 +76,7 @@ class SessionPlan(BaseModel):
     guidance: Guidance = Field(default_factory=Guidance)
     guidance_notes: list[str] = Field(default_factory=list)
     lineup_notes: list[str] = Field(default_factory=list)  # e.g. fewer products than asked
+    target_notes: list[str] = Field(default_factory=list)  # the targets against the curves
     stock_source: str = ""
     targets: dict[str, float] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
@@ -142,15 +143,35 @@ def pick_candidates(c: pd.DataFrame, skus: list[str] | None, all_skus: set[str])
     return c[c["sku_id"].isin(skus)]
 
 
-def ad_split(ws, budget_usd, lo_usd, hi_usd, objective, seed, n_boot, use_rule, **kw):
-    """The optimized split (``kw``: margin, roas_floor, extrapolate for `optimize_split`)."""
+def ad_split(ws, budget_usd, lo_usd, hi_usd, objective, seed, n_boot, use_rule, market=None, **kw):
+    """The optimized split (``kw``: margin, roas_floor, extrapolate for `optimize_split`), and
+    what the curves expect at ``market``'s median past spend (the spend behind its targets)."""
     if use_rule:
         return None, {"source": "2:6:2 rule (asked for)"}
-    model = fit_response(phase_history(ws), n_boot=n_boot, seed=seed)
+    hist = phase_history(ws)
+    model = fit_response(hist, n_boot=n_boot, seed=seed)
     split = optimize_split(
         model, budget_usd, lo_usd=lo_usd, hi_usd=hi_usd, objective=objective, **kw
     )
-    return split, split.as_dict() | {"sessions": model.n_sessions_}
+    return split, split.as_dict() | {"sessions": model.n_sessions_} | _at_median(
+        model, hist, market
+    )
+
+
+def _at_median(model, hist: pd.DataFrame, market: str | None) -> dict:
+    """The market's median past ad spend per phase (USD) and the GMV the curves expect of it."""
+    h = hist[hist["market"] == market] if market else hist
+    draws = model.draws_ or ([model.curves_] if model.curves_ else [])
+    if h.empty or not draws:
+        return {}
+    med = h[[f"spend_{p}" for p in ("pre_live", "live", "closing")]].median().to_numpy(float)
+    gmv = float(np.mean([c.response(med).sum() for c in draws]))
+    top = None if model.total_range_ is None else float(model.total_range_[1])
+    return {
+        "median_spend_usd": float(med.sum()),
+        "expected_gmv_median_spend_usd": gmv,
+        "past_total_high_usd": top,
+    }
 
 
 def create_plan(
@@ -201,7 +222,7 @@ def create_plan(
     w.check()
     g = guidance or Guidance()
     notes = check_hosts(ws, hosts or [], market)
-    bp, ads = plan_ads(ws, ad, cur, start_utc, w)
+    bp, ads = plan_ads(ws, ad, cur, start_utc, w, market)
     plan = SessionPlan(
         title=title or f"{market} live {start_local}",
         market=market,
@@ -220,11 +241,17 @@ def create_plan(
     )
     lineup(ws, plan, skus, n_products, enforce_guidance)
     plan.targets = targets(ws, plan)
+    plan.target_notes = target_notes(plan)
     return plan
 
 
 def plan_ads(
-    ws: Workspace, ad: AdSettings, cur: str, start_utc: dt.datetime, w: Windows
+    ws: Workspace,
+    ad: AdSettings,
+    cur: str,
+    start_utc: dt.datetime,
+    w: Windows,
+    market: str | None = None,
 ) -> tuple[dict, dict]:
     """The plan's budget (spend per phase and pacing) and its ads part (the split, why, notes)
     for the settings ``ad``: what `create_plan` stores, and what an edit of the budget or the
@@ -242,6 +269,7 @@ def plan_ads(
         ad.seed,
         ad.n_boot,
         ad.use_rule,
+        market,
         margin=ad.margin,
         roas_floor=ad.roas_floor,
         extrapolate=ad.extrapolate,
@@ -342,3 +370,34 @@ def targets(ws: Workspace, plan: SessionPlan) -> dict[str, float]:
     out = {k: round(h[k], 2) for k in keys if k in h}
     out["ad_spend"] = round(gh, 2)
     return out
+
+
+TARGET_GAP = 0.10  # share of the session target the curves' expected change must reach to be noted
+
+
+def target_notes(plan: SessionPlan) -> list[str]:
+    """The targets are the market's median past live, made at its median ad spend; when the
+    response curves expect this plan's spend to move GMV by at least TARGET_GAP of the session
+    target, say by how much (the targets themselves are not changed: the curves model
+    ad-attributed GMV, pooled over markets, not a session's GMV)."""
+    a, t = plan.ads, plan.targets
+    need = ("expected_gmv_usd", "expected_gmv_median_spend_usd", "median_spend_usd")
+    if not all(k in a for k in need) or not t.get("session_gmv"):
+        return []
+    rate = float(a.get("usd_per_unit", 1.0))
+    delta = (a["expected_gmv_usd"] - a["expected_gmv_median_spend_usd"]) / rate
+    if not np.isfinite(delta) or abs(delta) < TARGET_GAP * t["session_gmv"]:
+        return []
+    cur, spend = plan.currency, a.get("spend_usd", a.get("budget_usd", 0.0)) / rate
+    note = (
+        f"the golden-hour and session targets are the median past {plan.market} live "
+        f"(session GMV {t['session_gmv']:,.0f} {cur}), "
+        f"made at a median ad spend of {a['median_spend_usd'] / rate:,.0f} {cur}; for this "
+        f"plan's {spend:,.0f} {cur} the response curves expect {abs(delta):,.0f} {cur} "
+        f"{'more' if delta > 0 else 'less'} ad-attributed GMV ({delta / t['session_gmv']:+.0%} "
+        "of the session target), which the targets do not count"
+    )
+    top = a.get("past_total_high_usd")
+    if top is not None and spend * rate > top:
+        note += "; beyond past sessions' spend the curves are extrapolated"
+    return [note]

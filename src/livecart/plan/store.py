@@ -21,6 +21,7 @@ from livecart.plan.session import (
     plan_ads,
     refresh_slots,
     reschedule,
+    target_notes,
     targets,
 )
 from livecart.store import Workspace
@@ -119,10 +120,11 @@ def edit_plan(ws: Workspace, plan_id: str, **changes) -> SessionPlan:
         raise LivecartError("nothing to change: pass an option such as --host or --move")
     if AD_KEYS & set(done):
         w = Windows(**p.budget["windows"])
-        p.budget, p.ads = plan_ads(ws, ad_settings(p), p.currency, p.start_utc, w)
+        p.budget, p.ads = plan_ads(ws, ad_settings(p), p.currency, p.start_utc, w, p.market)
     check_plan(p)
     p.targets = targets(ws, p) | {k: v for k, v in p.targets.items() if k not in ("ad_spend",)}
     p.targets["ad_spend"] = round(float(sum(p.budget["per_minute"][:60])), 2)
+    p.target_notes = target_notes(p)
     return save_plan(ws, p, change="edited " + ", ".join(done))
 
 
