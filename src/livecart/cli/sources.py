@@ -47,11 +47,18 @@ def worker(
         0.0, "--idle-stop", help="stop after this many seconds without events (0: run until Ctrl+C)"
     ),
     as_json: bool = typer.Option(False, "--json", help="print the final totals as JSON"),
+    claim_idle: float = typer.Option(
+        60.0,
+        "--claim-idle",
+        help="take over the rooms of a worker of the group silent this many seconds (0: never)",
+    ),
 ) -> None:
     """Run a monitor worker on Redis Streams: take rooms in GROUP, checkpoint, acknowledge.
 
     The same as `livecart monitor DIR --redis URL --group G`."""
-    run_redis_worker(directory, redis_url, group, name, prefix, idle_stop, as_json)
+    run_redis_worker(
+        directory, redis_url, group, name, prefix, idle_stop, as_json, claim_idle=claim_idle
+    )
 
 
 def run_redis_worker(
@@ -67,13 +74,19 @@ def run_redis_worker(
     webhook: str = "",
     fresh: bool = False,
     planned_stock: bool = True,
+    claim_idle: float = 60.0,
 ) -> None:
     from livecart.cli.live import close_sinks
     from livecart.live.redis_stream import RedisSource, connect
 
     name = name or socket.gethostname()
     src = RedisSource(
-        connect(redis_url), group=group, consumer=name, prefix=prefix, idle_stop_s=idle_stop or None
+        connect(redis_url),
+        group=group,
+        consumer=name,
+        prefix=prefix,
+        idle_stop_s=idle_stop or None,
+        claim_idle_s=claim_idle or None,
     )
     ckpt = checkpoint_path(directory, f"redis-{group}-{name}")
     if fresh:

@@ -18,16 +18,27 @@ Reliability (``commit``): a worker acknowledges (XACK) a room's entries only onc
 checkpoint holds them; the room's announcement stays pending while the room is live (XPENDING
 shows who watches which room) and is acknowledged once the room's ``live_end`` is checkpointed.
 Restarted under the same name after a crash, a worker re-reads its pending announcements (its
-rooms) and each room's pending entries (XREADGROUP from id 0): entries its checkpoint already
-holds (up to the position saved with it) are only acknowledged, the rest are applied. Nothing is
-lost and nothing counted twice. A worker's rooms stay with its name: a machine that is gone for
-good is replaced by starting a worker with the same ``--name`` (and, to keep its totals, its
-checkpoint file); XPENDING on ``{prefix}:rooms`` lists each consumer's rooms.
+rooms) and catches each room up from the position saved with its checkpoint (XRANGE, so entries
+acknowledged or delivered elsewhere are read again): nothing is lost and nothing counted twice.
+
+Takeover (``claim_idle_s``): a live worker refreshes its rooms' announcements (XCLAIM to itself,
+which resets their idle time) every ``heartbeat_s``. A worker that is gone stops refreshing;
+once an announcement has been idle longer than ``claim_idle_s`` another worker of the group
+claims it (XAUTOCLAIM, Redis >= 6.2) and so owns the room. Rooms move whole: the new owner reads
+the room's stream from its start (its own checkpointed position, if it held the room before)
+with XRANGE, claims the room's pending entries so as to acknowledge them once its checkpoint
+holds them, and then follows the room through the group. The room's whole state is in the new
+owner's monitor; nothing is split across two states. The old owner is fenced: each read through
+the group runs in one Lua script that first checks the worker still owns each room's
+announcement, so a worker that was only stalled (not dead) reads nothing more of a room it lost
+and gives it up (``lost``); its workspace keeps the partial count it had, superseded by the new
+owner's.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -45,7 +56,32 @@ if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
 end
 return 0
 """
+# One round of a worker, atomically: for each room it holds (KEYS[2..], ARGV: group, consumer,
+# count, refresh, then per room its announcement id and 1 if it is to be read), check that the
+# announcement is still this consumer's (else the room was taken over: report it, read nothing
+# of it), refresh it when asked (XCLAIM to itself resets its idle time), and read the owned
+# rooms' new entries through the group. Returns {lost room indexes, XREADGROUP reply}.
+_ROUND = """
+local group, me, count, refresh = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
+local lost, streams = {}, {}
+for i = 2, #KEYS do
+  local ann, active = ARGV[3 + 2 * (i - 1)], ARGV[4 + 2 * (i - 1)] == '1'
+  local p = redis.call('XPENDING', KEYS[1], group, ann, ann, 1)
+  if p[1] and p[1][2] == me then
+    if refresh then redis.call('XCLAIM', KEYS[1], group, me, 0, ann, 'JUSTID') end
+    if active then streams[#streams + 1] = KEYS[i] end
+  else
+    lost[#lost + 1] = i - 1
+  end
+end
+if #streams == 0 then return {lost, false} end
+local args = {'XREADGROUP', 'GROUP', group, me, 'COUNT', count, 'STREAMS'}
+for _, k in ipairs(streams) do args[#args + 1] = k end
+for _ = 1, #streams do args[#args + 1] = '>' end
+return {lost, redis.call(unpack(args))}
+"""
 _END = C.TYPE_CODE["live_end"]
+log = logging.getLogger(__name__)
 
 
 def connect(url: str) -> Any:
@@ -129,7 +165,10 @@ class RedisSource:
     """A monitor source: this worker's rooms, read through consumer group ``group`` as
     ``consumer``. Position: ``{"rooms": {session_id: last applied entry id}, "ended": [...]}``.
     Run it with ``LiveRun``, which calls ``commit`` after each checkpoint.
-    ``idle_stop_s``: stop after that long without any new entry (None: run until ``close``)."""
+    ``idle_stop_s``: stop after that long without any new entry (None: run until ``close``).
+    ``claim_idle_s``: take over the rooms of a worker whose announcements have not been
+    refreshed for that long (None: never); ``heartbeat_s``: how often this worker refreshes its
+    own (keep it well under every worker's ``claim_idle_s``)."""
 
     def __init__(
         self,
@@ -140,13 +179,22 @@ class RedisSource:
         count: int = 2000,
         block_ms: int = 200,
         idle_stop_s: float | None = None,
+        claim_idle_s: float | None = 60.0,
+        heartbeat_s: float = 2.0,
     ) -> None:
         self.r, self.group, self.consumer, self.keys = client, group, consumer, Keys(prefix)
         self.count, self.block_ms, self.idle_stop_s = count, block_ms, idle_stop_s
+        self.claim_idle_s, self.heartbeat_s = claim_idle_s, heartbeat_s
         self.applied: dict[str, str] = {}  # room -> last applied entry id
         self.ended: set[str] = set()
         self.announcement: dict[str, bytes] = {}  # room -> its pending announcement's id
         self.delivered: dict[str, list[bytes]] = {}  # room -> entry ids read, not acked yet
+        self.seen: dict[str, bytes] = {}  # room -> the last entry id read (for XREAD waits)
+        self.claimed: list[str] = []  # rooms taken over from another consumer, in order
+        self.lost: list[str] = []  # rooms another consumer took over from this one
+        self._round = client.register_script(_ROUND)
+        self._refreshed = 0.0
+        self._cursor = "0-0"
         self._closed = False
 
     def close(self) -> None:
@@ -163,8 +211,10 @@ class RedisSource:
         self.ended = set(pos.get("ended", []))
         self._group(self.keys.rooms)
         self._recover_rooms()
+        for room in sorted(set(self.applied) - set(self.announcement) - self.ended):
+            self._give_up(room)  # taken over while this worker was down
         for room in self.rooms:
-            yield from self._recover_entries(room)
+            yield from self._catch_up(room)
         yield from self._follow()
 
     def _position(self) -> dict[str, Any]:
@@ -195,46 +245,130 @@ class RedisSource:
                 self._take(fields[b"room"].decode(), ann_id)
             start = entries[-1][0]
 
-    def _recover_entries(self, room: str) -> Iterator[Batch]:
-        """Re-read the room's pending entries: those up to the checkpointed position are in the
-        state already (acknowledge only); the rest are applied now."""
-        key, start = self.keys.room(room), "0"
-        done = sid(self.applied.get(room, "0-0"))
-        while True:
-            got = self.r.xreadgroup(self.group, self.consumer, {key: start}, count=self.count)
-            entries = got[0][1] if got else []
+    def _catch_up(self, room: str) -> Iterator[Batch]:
+        """A room this worker holds again (restart) or has taken over: claim the room's pending
+        entries, whoever holds them (acknowledged once the checkpoint holds them), then read
+        the stream itself from the checkpointed position (XRANGE: entries another consumer
+        read or acknowledged are read again), so the room's whole state is in this monitor."""
+        key = self.keys.room(room)
+        lo = "-"
+        while rows := self.r.xpending_range(key, self.group, min=lo, max="+", count=1000):
+            ids = [row["message_id"] for row in rows]
+            me = self.consumer.encode()
+            others = [row["message_id"] for row in rows if row["consumer"] != me]
+            if others:
+                self.r.xclaim(key, self.group, self.consumer, 0, others, justid=True)
+            self.delivered.setdefault(room, []).extend(ids)
+            lo = "(" + ids[-1].decode()
+        if room in self.applied:  # the XREAD wait starts after what the state holds
+            self.seen[room] = max(self.applied[room].encode(), self.seen.get(room, b"0-0"), key=sid)
+        while room in self.announcement:
+            last = self.applied.get(room)
+            entries = self.r.xrange(key, min=f"({last}" if last else "-", max="+", count=self.count)
             if not entries:
                 return
-            start = entries[-1][0]
-            self.delivered.setdefault(room, []).extend(e[0] for e in entries)
-            fresh = [e for e in entries if sid(e[0]) > done]
-            if fresh:
-                yield self._batch({room: fresh})
+            self.seen[room] = max(entries[-1][0], self.seen.get(room, b"0-0"), key=sid)
+            yield self._batch({room: entries})
+            self._heartbeat()
 
     def _follow(self) -> Iterator[Batch]:
         last_new = time.monotonic()
         while not self._closed:
             got = self._announcements()
+            if (room := self._claim()) is not None:
+                got = True
+                yield from self._catch_up(room)
             active = [r for r in self.rooms if r not in self.ended]
             if not active:
+                self._read(fetch=False)  # refresh ended rooms' announcements not acked yet
                 if got:
                     continue
                 if self._idle(last_new):
                     return
                 self._wait_for_room()
                 continue
-            streams = {self.keys.room(r): ">" for r in active}
-            res = self.r.xreadgroup(
-                self.group, self.consumer, streams, count=self.count, block=self.block_ms
-            )
-            per_room = {k.decode()[len(self.keys.room("")) :]: v for k, v in res or [] if v}
+            per_room = self._read()
             if per_room or got:
                 last_new = time.monotonic()
-            elif self._idle(last_new):
-                return
-            for room, entries in per_room.items():
-                self.delivered.setdefault(room, []).extend(e[0] for e in entries)
+            else:
+                self._wait([r for r in active if r in self.announcement])
+                if self._idle(last_new):
+                    return
             yield self._batch(per_room)
+
+    def _read(self, fetch: bool = True) -> dict[str, list]:
+        """One fenced round (``_ROUND``): new entries of the live rooms this worker still owns
+        (none unless ``fetch``); rooms taken over by another worker are given up."""
+        held = self.rooms
+        if not held:
+            return {}
+        now = time.monotonic()
+        refresh = now - self._refreshed >= self.heartbeat_s
+        args: list[Any] = [self.group, self.consumer, self.count, int(refresh)]
+        for room in held:
+            args += [self.announcement[room], int(fetch and room not in self.ended)]
+        keys = [self.keys.rooms] + [self.keys.room(r) for r in held]
+        lost, reply = self._round(keys=keys, args=args)
+        if refresh:
+            self._refreshed = now
+        for i in lost:
+            self._give_up(held[int(i) - 1])
+        n = len(self.keys.room(""))
+        per_room: dict[str, list] = {}
+        for key, raw in reply or []:
+            room = key.decode()[n:]
+            entries = [(i, dict(zip(f[::2], f[1::2], strict=True))) for i, f in raw]
+            self.delivered.setdefault(room, []).extend(e[0] for e in entries)
+            if entries:
+                self.seen[room] = max(entries[-1][0], self.seen.get(room, b"0-0"), key=sid)
+            done = sid(self.applied.get(room, "0-0"))
+            if fresh := [e for e in entries if sid(e[0]) > done]:  # not caught up already
+                per_room[room] = fresh
+        return per_room
+
+    def _heartbeat(self) -> None:
+        if time.monotonic() - self._refreshed >= self.heartbeat_s:
+            self._read(fetch=False)
+
+    def _give_up(self, room: str) -> None:
+        self.announcement.pop(room, None)
+        self.delivered.pop(room, None)
+        self.lost.append(room)
+        log.warning(
+            "room %s was taken over by another worker of group %s; %s stops reading it "
+            "(its count here is partial, the new owner's is whole)",
+            room,
+            self.group,
+            self.consumer,
+        )
+
+    def _claim(self) -> str | None:
+        """Take over at most one room a round whose announcement another consumer has left
+        idle longer than ``claim_idle_s`` (the live workers share a dead one's rooms out)."""
+        if self.claim_idle_s is None:
+            return None
+        ms = int(self.claim_idle_s * 1000)
+        cursor, entries, *_ = self.r.xautoclaim(
+            self.keys.rooms, self.group, self.consumer, ms, self._cursor, count=1
+        )
+        self._cursor = cursor
+        for ann_id, fields in entries:
+            room = fields[b"room"].decode()
+            mine = room in self.announcement
+            self._take(room, ann_id)
+            if not mine:
+                self.claimed.append(room)
+                log.warning(
+                    "%s takes over room %s (idle over %ss)", self.consumer, room, self.claim_idle_s
+                )
+                return room
+        return None
+
+    def _wait(self, active: list[str]) -> None:
+        """Nothing new: block until a room's stream grows (plain XREAD, delivers nothing)."""
+        streams = {self.keys.room(r): self.seen.get(r, b"0-0") for r in active}
+        if streams:
+            self.r.xread(streams, count=1, block=self.block_ms)
 
     def _idle(self, since: float) -> bool:
         return self.idle_stop_s is not None and time.monotonic() - since >= self.idle_stop_s
@@ -279,8 +413,12 @@ class RedisSource:
             if done:
                 pipe.xack(self.keys.room(room), self.group, *done)
                 self.delivered[room] = [i for i in ids if sid(i) > upto]
+        finished = []
         for room in position.get("ended", []):
             ann = self.announcement.get(room)
             if ann is not None and not self.delivered.get(room):
                 pipe.xack(self.keys.rooms, self.group, ann)
+                finished.append(room)
         pipe.execute()
+        for room in finished:  # no longer this worker's to refresh (nor anyone's to claim)
+            del self.announcement[room]

@@ -1,0 +1,118 @@
+"""Redis Streams takeover against a real redis-server: a worker that dies for good (or stalls)
+leaves its rooms' announcements unrefreshed; another worker of the group claims them after
+``claim_idle_s`` and reads the rooms whole, so its totals equal the truth with nothing pending
+and nothing counted twice, and the old worker reads nothing more of a room it lost."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from livecart.live import LiveRun, Monitor
+from livecart.live.redis_stream import Publisher, RedisSource
+from tests.sources.test_redis import (
+    Crash,
+    CrashingSource,
+    all_acked,
+    make_events,
+    pending,
+    pick,
+    truth,
+    worker,
+)
+
+ROOMS = 6
+
+
+def crash_a(ws, client, tmp_path, **crash) -> tuple[list[str], int]:
+    """Worker A takes some rooms, checkpoints and acknowledges part of them, then dies."""
+    src = CrashingSource(
+        client, group="g", consumer="A", count=100, block_ms=100, idle_stop_s=1.0, **crash
+    )
+    run = LiveRun(ws, src, checkpoint=tmp_path / "A.ckpt", save_every_s=0.0)
+    run.monitor.lateness_ms = 3600 * 1000
+    with pytest.raises(Crash):
+        run.run()
+    left = sum(pending(client, f"livecart:room:{r}", "g") for r in src.rooms)
+    return src.rooms, left
+
+
+@pytest.mark.parametrize(
+    "crash", [{"after": 2}, {"after": 8}, {"crash_commit": 5}], ids=["early", "later", "in-ack"]
+)
+def test_a_live_worker_takes_a_dead_workers_rooms_over_whole(ws, redis_client, tmp_path, crash):
+    events = make_events(seed=11, rooms=ROOMS, per_room=800)
+    Publisher(redis_client).publish(events)
+    a_rooms, left = crash_a(ws, redis_client, tmp_path, **crash)
+    assert a_rooms and left > 0  # A held rooms with entries delivered, not acknowledged
+    b = worker(ws, redis_client, "g", "B", ckpt=tmp_path / "B.ckpt", claim_idle_s=0.3)
+    b.run()
+    assert b.error is None and sorted(b.source.claimed) == a_rooms
+    got = {s: pick(st) for s, st in b.monitor.sessions.items()}
+    assert got == truth(events)  # A's rooms whole in B, even the part A had acknowledged
+    assert sum(st.dropped["duplicate"] for st in b.monitor.sessions.values()) == 0
+    assert all_acked(redis_client, "g", sorted(got))
+    # A restarted under its name: its rooms are B's now; it gives them up and reads nothing
+    again = worker(ws, redis_client, "g", "A", ckpt=tmp_path / "A.ckpt", claim_idle_s=0.3)
+    before = {s: pick(st) for s, st in again.monitor.sessions.items()}
+    again.run()
+    assert sorted(again.source.lost) == sorted(set(before) - set(again.source.ended))
+    assert {s: pick(st) for s, st in again.monitor.sessions.items()} == before
+    assert all_acked(redis_client, "g", sorted(got))
+
+
+def test_a_stalled_worker_is_fenced_off_the_rooms_taken_from_it(ws, redis_client, tmp_path):
+    events = make_events(seed=12, rooms=ROOMS, per_room=800)
+    Publisher(redis_client).publish(events)
+    a = RedisSource(redis_client, group="g", consumer="A", count=100, block_ms=50, idle_stop_s=0.5)
+    mon_a, gen = Monitor(lateness_seconds=3600), a.batches()
+    for _ in range(4):  # A takes rooms, reads part of them, and stalls (no heartbeat)
+        mon_a.feed_columns(next(gen).events)
+    a_rooms = a.rooms
+    assert a_rooms
+    b = worker(ws, redis_client, "g", "B", ckpt=tmp_path / "B.ckpt", claim_idle_s=0.3)
+    b.run()
+    assert sorted(b.source.claimed) == a_rooms
+    # A wakes up: its first round finds the rooms gone and reads none of their new entries
+    late = sum(len(batch.events) for batch in gen)
+    assert late == 0 and sorted(a.lost) == a_rooms and a.rooms == []
+    got = {s: pick(st) for s, st in b.monitor.sessions.items()}
+    assert got == truth(events)
+    assert all_acked(redis_client, "g", sorted(got))
+
+
+def test_a_worker_that_keeps_refreshing_keeps_its_rooms(redis_client):
+    Publisher(redis_client).publish(make_events(seed=13, rooms=2, per_room=2000))
+    a = RedisSource(redis_client, group="g", consumer="A", count=5, block_ms=20, heartbeat_s=0.05)
+    b = RedisSource(redis_client, group="g", consumer="B", claim_idle_s=0.4)
+    b._group(b.keys.rooms)
+    gen = a.batches()
+    deadline = time.monotonic() + 1.5  # well past B's claim idle time
+    while time.monotonic() < deadline:
+        next(gen)  # A reads on, slowly, refreshing its rooms' announcements
+        time.sleep(0.02)
+        assert b._claim() is None
+    assert a.rooms == ["R0", "R1"] and not a.lost
+    time.sleep(0.5)  # A stalls past the claim idle time: now its rooms can be taken
+    assert b._claim() in ("R0", "R1")
+
+
+def test_worker_claim_idle_takes_a_dead_workers_rooms(cli, ws, redis_client, redis_url, tmp_path):
+    import json
+
+    import livecart
+    from tests.conftest import invoke
+    from tests.sources.test_redis import KEYS
+
+    events = make_events(seed=14, rooms=3, per_room=600)
+    Publisher(redis_client).publish(events)
+    a_rooms, _left = crash_a(ws, redis_client, tmp_path, after=3)
+    livecart.init(tmp_path / "b").close()
+    (tmp_path / "b" / "livecart.toml").write_text("lateness_seconds = 3600\n")
+    args = ["--redis", redis_url, "--group", "g", "--name", "B", "--idle-stop", "1", "--json"]
+    r = invoke(cli, "worker", tmp_path / "b", *args, "--claim-idle", "0.3")
+    assert r.exit_code == 0, r.output
+    got = {row["session_id"]: {k: float(row[k]) for k in KEYS} for row in json.loads(r.output)}
+    assert a_rooms and got == truth(events)
+    assert all_acked(redis_client, "g", sorted(got))
