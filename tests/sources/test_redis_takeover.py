@@ -85,16 +85,16 @@ def test_a_stalled_worker_is_fenced_off_the_rooms_taken_from_it(ws, redis_client
 def test_a_worker_that_keeps_refreshing_keeps_its_rooms(redis_client):
     Publisher(redis_client).publish(make_events(seed=13, rooms=2, per_room=2000))
     a = RedisSource(redis_client, group="g", consumer="A", count=5, block_ms=20, heartbeat_s=0.05)
-    b = RedisSource(redis_client, group="g", consumer="B", claim_idle_s=0.4)
+    b = RedisSource(redis_client, group="g", consumer="B", claim_idle_s=1.0)
     b._group(b.keys.rooms)
     gen = a.batches()
-    deadline = time.monotonic() + 1.5  # well past B's claim idle time
+    deadline = time.monotonic() + 2.5  # well past B's claim idle time (20x A's heartbeat)
     while time.monotonic() < deadline:
         next(gen)  # A reads on, slowly, refreshing its rooms' announcements
         time.sleep(0.02)
         assert b._claim() is None
     assert a.rooms == ["R0", "R1"] and not a.lost
-    time.sleep(0.5)  # A stalls past the claim idle time: now its rooms can be taken
+    time.sleep(1.3)  # A stalls past the claim idle time: now its rooms can be taken
     assert b._claim() in ("R0", "R1")
 
 
