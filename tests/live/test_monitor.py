@@ -179,7 +179,7 @@ def test_fast_arrow_parse_and_line_by_line_parse_agree(session_events):
         np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
     for name in ("count", "quantity", "price"):
         np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
-    assert list(fast.id) == list(slow.id)
+    assert list(fast.id_hash) == list(slow.id_hash)
 
 
 def test_events_before_live_start_are_held_until_it_arrives(session_events):

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from livecart.errors import EventError
+from livecart.live.wire import hash_strings
 from livecart.model.events import EVENT_TYPES, JOIN_SOURCES, Event, event_from_dict
 
 TYPE_CODE = {t: i for i, t in enumerate(EVENT_TYPES)}
@@ -58,10 +59,12 @@ class Malformed:
 
 @dataclass
 class Columns:
-    """Events as parallel arrays. Strings are object arrays; missing numbers are NaN; ``etype``
-    and ``source`` are small integer codes (see TYPE_CODE and SOURCE_CODE)."""
+    """Events as parallel arrays. ``id_hash`` is the event id's 64-bit hash (wire.hash_strings:
+    ids are only compared, never shown); other strings are object arrays; missing numbers are NaN;
+    ``etype`` and ``source`` are small integer codes (see TYPE_CODE and SOURCE_CODE). Fields the
+    monitor never reads (order_id, user_id, text, ...) are validated and left out."""
 
-    id: np.ndarray
+    id_hash: np.ndarray  # uint64
     session_id: np.ndarray
     ts: np.ndarray  # int64 ms
     etype: np.ndarray  # int8
@@ -73,7 +76,6 @@ class Columns:
     level: np.ndarray
     source: np.ndarray  # int8, NO_SOURCE when absent
     currency: np.ndarray
-    order_id: np.ndarray
     planned_minutes: np.ndarray
     market: np.ndarray
     malformed: list[Malformed] = field(default_factory=list)
@@ -88,7 +90,7 @@ class Columns:
 
 ARRAY_FIELDS = tuple(n for n in Columns.__dataclass_fields__ if n != "malformed")
 _NUM = ("count", "quantity", "price", "amount", "level", "planned_minutes")
-_OBJ = ("id", "session_id", "sku_id", "currency", "order_id", "market")
+_OBJ = ("session_id", "sku_id", "currency", "market")
 
 
 def empty() -> Columns:
@@ -124,6 +126,7 @@ def from_dicts(rows: Sequence[dict], validated: bool = False) -> Columns:
                 continue
         good.append(d)
     cols = Columns(
+        id_hash=hash_strings([str(d["id"]) for d in good]),
         **{n: np.array([d.get(n) for d in good], dtype=object) for n in _OBJ},
         ts=np.array([d["ts"] for d in good], dtype=np.int64),
         etype=np.array([TYPE_CODE[d["type"]] for d in good], dtype=np.int8),
@@ -205,6 +208,7 @@ def _from_arrow(t: pa.Table) -> Columns | None:
         source = sc.fill_null(NO_SOURCE).to_numpy(zero_copy_only=False).astype(np.int8)
     obj = {n: t[n].to_numpy(zero_copy_only=False) for n in _OBJ}
     return Columns(
+        id_hash=hash_strings(t["id"].to_pylist()),
         ts=t["ts"].to_numpy(zero_copy_only=False).astype(np.int64),
         etype=etype,
         source=source,

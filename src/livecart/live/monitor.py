@@ -54,7 +54,7 @@ class Monitor:
         self.sessions: dict[str, SessionState] = {}
         self.malformed: list[C.Malformed] = []
         self.malformed_count = 0
-        self._seen: set[str] = set()  # ids within the lateness window
+        self._seen: set[int] = set()  # ids within the lateness window
         self._log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (ids, ts, session)
         self._logged = self._seen_kept = 0
         self._pending: dict[str, list[C.Columns]] = {}
@@ -90,7 +90,7 @@ class Monitor:
 
     def _start_sessions(self, rows: C.Columns) -> None:
         for i in range(len(rows)):
-            sid, eid = rows.session_id[i], rows.id[i]
+            sid, eid = rows.session_id[i], int(rows.id_hash[i])
             st = self.sessions.get(sid)
             if st is not None:
                 if eid not in self._seen:
@@ -98,7 +98,7 @@ class Monitor:
                         [
                             C.Malformed(
                                 f"session {sid!r} already started; "
-                                f"second live_start {eid!r} ignored"
+                                f"a second live_start (ts {int(rows.ts[i])}) ignored"
                             )
                         ]
                     )
@@ -116,7 +116,7 @@ class Monitor:
             st.watermark = int(rows.ts[i])
             self.sessions[sid] = st
             self._seen.add(eid)
-            self._log.append((rows.id[i : i + 1], rows.ts[i : i + 1], np.array([st.index])))
+            self._log.append((rows.id_hash[i : i + 1], rows.ts[i : i + 1], np.array([st.index])))
             held = self._pending.pop(sid, None)
             if held:
                 self._aggregate(C.concat(held))
@@ -202,7 +202,7 @@ class Monitor:
         """Ids already seen (or repeated within the batch) are duplicates. Ids are unique per
         event (the wire format's contract), so one set serves all sessions."""
         idx = np.flatnonzero(keep)
-        ids = cols.id[idx]
+        ids = cols.id_hash[idx]
         lst = ids.tolist()
         window = [x[0] for x in self._log]  # the ids the set holds, as arrays
         before = len(self._seen)
