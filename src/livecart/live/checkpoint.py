@@ -23,7 +23,7 @@ from typing import Any
 
 from livecart.errors import LivecartError
 
-FORMAT = 2  # 2: the source's identity is saved with the position
+FORMAT = 3  # 2: the source's identity saved with the position; 3: the monitor's Aggregates
 HEAD_BYTES = 64 << 10
 
 

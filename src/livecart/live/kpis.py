@@ -121,19 +121,17 @@ def sku_table(st: SessionState, window: int = 10) -> pd.DataFrame:
 
 def sku_rows(st: SessionState, window: int = 10) -> list[dict[str, Any]]:
     """The rows of ``sku_table`` (without its ratios) as plain dicts, SKUs in id order."""
-    minute = st.current_minute()
+    v = st.sku_view(window)
     rows = []
-    for sku_id in sorted(set(st.sku_rows) | set(st.skus)):
-        s = st.skus.get(sku_id)
-        row = st.sku_rows.get(sku_id)
-        counts = st.sku_totals[row] if row is not None else np.zeros(len(SKU_METRICS))
-        r: dict[str, Any] = {"sku_id": sku_id, **dict(zip(SKU_METRICS, counts, strict=True))}
-        left = s.stock_left() if s else None
-        rate = s.sales_rate(minute, window) if s else 0.0
-        r["stock_left"] = np.nan if left is None else left
-        r["stock_start"] = np.nan if s is None or s.stock_level is None else s.stock_level
+    for i in sorted(range(len(v["sku_id"])), key=v["sku_id"].__getitem__):
+        sku_id = v["sku_id"][i]
+        r: dict[str, Any] = {"sku_id": sku_id}
+        r.update(zip(SKU_METRICS, v["totals"][i], strict=True))
+        left, rate = float(v["stock_left"][i]), float(v["units_per_minute"][i])
+        r["stock_left"] = left
+        r["stock_start"] = float(v["stock_start"][i])
         r["units_per_minute"] = rate
-        if left is None:
+        if np.isnan(left):
             r["stockout_eta_minutes"] = np.nan
         else:
             r["stockout_eta_minutes"] = 0.0 if left <= 0 else (left / rate if rate else np.inf)

@@ -134,9 +134,7 @@ class LiveRun:
             if st.stock_seeded:
                 continue
             for sku_id, level in self.starting_stock(sid).items():
-                sku = st.sku(sku_id)
-                if sku.stock_level is None:
-                    sku.stock_level, sku.stock_ts = float(level), st.start_ts
+                st.seed_stock(sku_id, float(level))
             st.stock_seeded = True
 
     def _source_identity(self) -> dict[str, Any] | None:
