@@ -10,9 +10,12 @@ lateness window's ids (a million at most in practice) the chance of any such pai
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
+from numba import types
+from numba.extending import intrinsic
 
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)
@@ -45,3 +48,634 @@ def hash_strings(values: Sequence[str]) -> np.ndarray:
     buf = np.frombuffer(b"".join(parts) or b"\0", dtype=np.uint8)
     ends = np.cumsum([len(p) for p in parts], dtype=np.int64)
     return _hash_spans(buf, ends)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON-lines event scanner
+#
+# scan_lines walks the raw bytes once. A line it fully understands becomes a row; any other
+# non-blank line is handed back as a byte span for the careful path (json.loads), so the result
+# never depends on the scanner guessing: it accepts a strict subset of JSON whose decoding is
+# unambiguous (no null/true/false, no nesting, no repeated or unknown keys, numbers it converts
+# exactly, strings it validates as UTF-8).
+
+# how a field's value is read (Layout.kind)
+ID, KEEP, TYPE, SOURCE, SKIP, TS, COUNT, INT, NUMBER = range(9)
+
+# byte classes inside a string: 0 plain ASCII, 1 quote, 2 backslash, 3 control, 4 non-ASCII
+_CLS = np.zeros(256, dtype=np.uint8)
+_CLS[:0x20] = 3
+_CLS[ord('"')] = 1
+_CLS[ord("\\")] = 2
+_CLS[0x80:] = 4
+_ESC = np.zeros(256, dtype=np.uint8)  # 1: one-letter escape, 2: \uXXXX
+_ESC[list(b'"\\/bfnrt')] = 1
+_ESC[ord("u")] = 2
+_HEX = np.zeros(256, dtype=np.uint8)
+_HEX[list(b"0123456789abcdefABCDEF")] = 1
+# exact powers of ten: m * 10**k (or m / 10**k) with m <= 2**53 and k <= 22 is one correctly
+# rounded operation on exact operands, so it equals Python's float() of the decimal text
+_P10 = np.array([10.0**k for k in range(23)])
+_MAX_EXACT = 1 << 53
+
+
+class NameSet(NamedTuple):
+    """Names found by their first byte, then compared byte by byte."""
+
+    flat: np.ndarray  # uint8, the names back to back
+    off: np.ndarray  # int64
+    size: np.ndarray  # int64
+    head: np.ndarray  # int32 [256]: the first name starting with that byte, or -1
+    nxt: np.ndarray  # int32: the next name with the same first byte, or -1
+
+
+def name_set(names: Sequence[str]) -> NameSet:
+    raw = [n.encode() for n in names]
+    if any(not r or 34 in r or 92 in r or max(r) >= 0x80 for r in raw):
+        raise ValueError("names must be non-empty ASCII without quotes or backslashes")
+    head = np.full(256, -1, dtype=np.int32)
+    nxt = np.full(len(raw), -1, dtype=np.int32)
+    for k in reversed(range(len(raw))):
+        nxt[k], head[raw[k][0]] = head[raw[k][0]], k
+    size = np.array([len(r) for r in raw], dtype=np.int64)
+    return NameSet(
+        flat=np.frombuffer(b"".join(raw), dtype=np.uint8).copy(),
+        off=np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64),
+        size=size,
+        head=head,
+        nxt=nxt,
+    )
+
+
+class Layout(NamedTuple):
+    """What scan_lines does with each key: built once by the caller from its event model."""
+
+    keys: NameSet  # the field names
+    kind: np.ndarray  # int8 per field: ID, KEEP, ...
+    slot: np.ndarray  # int8 per field: its row in Scan.codes (KEEP) or Scan.nums (COUNT, NUMBER)
+    types: NameSet  # values of the TYPE field; a row's etype is the index here
+    required: np.ndarray  # int64 per type: bit mask of the fields a row of that type must have
+    sources: NameSet  # values of the SOURCE field; absent is len(sources)
+    keep_bit: np.ndarray  # int64 per KEEP output: its field's bit
+    n_nums: int
+
+
+class Scan(NamedTuple):
+    """scan_lines' result: ``rows`` rows (arrays sized for more; slice ``[:rows]``)."""
+
+    rows: int
+    id_hash: np.ndarray  # uint64
+    ts: np.ndarray  # int64
+    etype: np.ndarray  # int8
+    source: np.ndarray  # int8
+    nums: np.ndarray  # float64 [n_nums, cap], NaN when absent
+    codes: np.ndarray  # int32 [n_keep, cap]: index into uniques, -1 when absent
+    uniques: np.ndarray  # int64 [u, 2]: each distinct KEEP string's span in ``text``
+    text: np.ndarray  # uint8: the distinct KEEP strings' UTF-8 bytes
+    slow: np.ndarray  # int64 [s, 3]: (start, end, rows before it) of each line left to the caller
+
+
+def layout(
+    fields: Sequence[str],
+    kinds: dict[str, int],
+    keep: Sequence[str],
+    nums: Sequence[str],
+    types: Sequence[str],
+    required: dict[str, Sequence[str]],
+    sources: Sequence[str],
+) -> Layout:
+    """``kinds`` names each field's kind; ``keep`` and ``nums`` order the KEEP and numeric
+    fields' outputs; ``required[t]`` lists the fields a ``t`` row must have."""
+    pos = {f: i for i, f in enumerate(fields)}
+    if len(fields) > 63:
+        raise ValueError("at most 63 fields")
+    slot = np.zeros(len(fields), dtype=np.int8)
+    for order in (keep, nums):
+        for j, f in enumerate(order):
+            slot[pos[f]] = j
+    req = np.array([sum(1 << pos[f] for f in required[t]) for t in types], dtype=np.int64)
+    return Layout(
+        keys=name_set(fields),
+        kind=np.array([kinds[f] for f in fields], dtype=np.int8),
+        slot=slot,
+        types=name_set(types),
+        required=req,
+        sources=name_set(sources),
+        keep_bit=np.array([1 << pos[f] for f in keep], dtype=np.int64),
+        n_nums=len(nums),
+    )
+
+
+def scan_lines(data: bytes, lay: Layout) -> Scan:
+    """Scan JSON lines (split as bytes.splitlines does; blank lines skipped)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    return Scan(
+        *_scan(
+            buf,
+            lay.keys,
+            lay.kind,
+            lay.slot,
+            lay.types,
+            lay.required,
+            lay.sources,
+            lay.keep_bit,
+            lay.n_nums,
+        )
+    )
+
+
+# The kernels below pass raw data pointers (_data) to one another, never arrays: numba counts
+# references to an array on every call that takes one (an atomic add and subtract each), and
+# that bookkeeping cost several times what the parsing does.
+
+
+@intrinsic
+def _data(typingctx, arr):  # noqa: ARG001
+    """The array's data pointer (the array must outlive its use)."""
+    sig = types.CPointer(arr.dtype)(arr)
+
+    def codegen(context, builder, signature, args):
+        return context.make_array(signature.args[0])(context, builder, args[0]).data
+
+    return sig, codegen
+
+
+@nb.njit(cache=True, nogil=True)
+def _names(s: NameSet) -> tuple:
+    return (
+        _data(s.flat),
+        _data(s.off),
+        _data(s.size),
+        _data(s.head),
+        _data(s.nxt),
+    )
+
+
+@nb.njit(cache=True, nogil=True)
+def _name(p, i: int, n: int, names) -> tuple[int, int]:
+    """The name spelled from p[i] up to a closing quote: (its index, index past the quote), or
+    (-1, i). A string with an escape or any other text is no name."""
+    flat, off, size, head, nxt = names
+    if i >= n:
+        return -1, i
+    k = head[p[i]]
+    while k >= 0:
+        e = i + size[k]
+        if e < n and p[e] == 34:
+            o = off[k] - i
+            j = i + 1
+            while j < e and flat[o + j] == p[j]:
+                j += 1
+            if j == e:
+                return k, e + 1
+        k = nxt[k]
+    return -1, i
+
+
+@nb.njit(cache=True, nogil=True)
+def _utf8_len(p, i: int, n: int) -> int:
+    """Length of the well-formed UTF-8 sequence at p[i] (>= 0x80), 0 if there is none
+    (overlong forms, surrogates and code points past U+10FFFF are refused, as Python does)."""
+    c = p[i]
+    lo, hi = 0x80, 0xBF
+    if 0xC2 <= c <= 0xDF:
+        need = 1
+    elif 0xE0 <= c <= 0xEF:
+        need = 2
+        if c == 0xE0:
+            lo = 0xA0
+        elif c == 0xED:
+            hi = 0x9F
+    elif 0xF0 <= c <= 0xF4:
+        need = 3
+        if c == 0xF0:
+            lo = 0x90
+        elif c == 0xF4:
+            hi = 0x8F
+    else:
+        return 0
+    if i + need >= n or p[i + 1] < lo or p[i + 1] > hi:
+        return 0
+    for k in range(2, need + 1):
+        if p[i + k] & 0xC0 != 0x80:
+            return 0
+    return need + 1
+
+
+@nb.njit(cache=True, nogil=True)
+def _string_hashed(p, i: int, n: int) -> tuple[int, np.uint64]:
+    """A string without escapes from i (past the opening quote): (index of the closing quote,
+    FNV-1a of its bytes), or (-1, _) when it has an escape, a control byte or bad UTF-8."""
+    h = FNV_OFFSET
+    while True:
+        while i < n and _CLS[p[i]] == 0:
+            h = (h ^ np.uint64(p[i])) * FNV_PRIME
+            i += 1
+        if i >= n:
+            return -1, h
+        cl = _CLS[p[i]]
+        if cl == 1:
+            return i, h
+        if cl != 4:
+            return -1, h
+        k = _utf8_len(p, i, n)
+        if k == 0:
+            return -1, h
+        for j in range(i, i + k):
+            h = (h ^ np.uint64(p[j])) * FNV_PRIME
+        i += k
+
+
+@nb.njit(cache=True, nogil=True)
+def _string_checked(p, i: int, n: int) -> int:
+    """A string from i (past the opening quote), escapes allowed: index of the closing quote,
+    or -1 when it is not valid JSON (bad escape, control byte, bad UTF-8, unterminated)."""
+    while True:
+        while i < n and _CLS[p[i]] == 0:
+            i += 1
+        if i >= n:
+            return -1
+        cl = _CLS[p[i]]
+        if cl == 1:
+            return i
+        if cl == 4:
+            k = _utf8_len(p, i, n)
+            if k == 0:
+                return -1
+            i += k
+        elif cl == 2 and i + 1 < n and _ESC[p[i + 1]] == 1:
+            i += 2
+        elif cl == 2 and i + 5 < n and _ESC[p[i + 1]] == 2:
+            for j in range(i + 2, i + 6):
+                if not _HEX[p[j]]:
+                    return -1
+            i += 6
+        else:
+            return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def _integer(p, i: int, n: int, signed: bool) -> tuple[int, int]:
+    """A JSON integer of at most 18 digits from i: (index past it, value), or (-1, 0). Whatever
+    follows is the caller's to check (a '.' or 'e' there makes the line fail as it should)."""
+    neg = False
+    if signed and i < n and p[i] == 45:  # '-'
+        neg = True
+        i += 1
+    if i >= n or not 48 <= p[i] <= 57:
+        return -1, 0
+    v = 0
+    if p[i] == 48:
+        i += 1
+    else:
+        start = i
+        while i < n and 48 <= p[i] <= 57:
+            v = v * 10 + (p[i] - 48)
+            i += 1
+        if i - start > 18:
+            return -1, 0
+    return i, -v if neg else v
+
+
+@nb.njit(cache=True, nogil=True)
+def _number(p, i: int, n: int) -> tuple[int, float]:
+    """A non-negative JSON number from i: (index past it, value equal to Python's float() of the
+    text), or (-1, 0.0) when it is negative or cannot be converted exactly here."""
+    if i >= n or not 48 <= p[i] <= 57:
+        return -1, 0.0
+    m = 0
+    digits = 0
+    if p[i] == 48:
+        i += 1
+    else:
+        while i < n and 48 <= p[i] <= 57:
+            m = m * 10 + (p[i] - 48)
+            digits += 1
+            i += 1
+    e10 = 0
+    if i + 1 < n and p[i] == 46 and 48 <= p[i + 1] <= 57:  # '.'
+        i += 1
+        while i < n and 48 <= p[i] <= 57:
+            m = m * 10 + (p[i] - 48)
+            digits += 1
+            e10 -= 1
+            i += 1
+    if digits > 18:
+        return -1, 0.0
+    if i < n and (p[i] == 101 or p[i] == 69):  # 'e', 'E'
+        j = i + 1
+        neg = False
+        if j < n and (p[j] == 43 or p[j] == 45):
+            neg = p[j] == 45
+            j += 1
+        start = j
+        x = 0
+        while j < n and 48 <= p[j] <= 57 and j - start < 5:
+            x = x * 10 + (p[j] - 48)
+            j += 1
+        if j == start or (j < n and 48 <= p[j] <= 57):
+            return -1, 0.0  # no digits (the line fails anyway) or a huge exponent
+        e10 += -x if neg else x
+        i = j
+    if m == 0:
+        return i, 0.0
+    if e10 == 0:
+        return i, float(m)
+    if m > _MAX_EXACT or e10 > 22 or e10 < -22:
+        return -1, 0.0
+    if e10 > 0:
+        return i, float(m) * _P10[e10]
+    return i, float(m) / _P10[-e10]
+
+
+@nb.njit(cache=True, nogil=True)
+def _ws(p, i: int, n: int) -> int:
+    while i < n and (p[i] == 32 or p[i] == 9):
+        i += 1
+    return i
+
+
+@nb.njit(cache=True, nogil=True)
+def _object(
+    p,
+    i,
+    n,
+    row,
+    cap,
+    keys,
+    kind,
+    slot,
+    types,
+    sources,
+    out_id,
+    out_ts,
+    out_etype,
+    out_source,
+    out_nums,
+    span,
+    hashes,
+):
+    """The object at p[i] == '{' into row ``row``: (index past its '}', mask of the fields
+    seen), or (-1, 0) when the line must take the careful path."""
+    i += 1
+    seen = 0
+    while True:
+        i = _ws(p, i, n)
+        if i >= n or p[i] != 34:
+            return -1, 0
+        f, i = _name(p, i + 1, n, keys)
+        if f < 0 or seen & (1 << f):
+            return -1, 0
+        seen |= 1 << f
+        i = _ws(p, i, n)
+        if i >= n or p[i] != 58:  # ':'
+            return -1, 0
+        i = _ws(p, i + 1, n)
+        if i >= n:
+            return -1, 0
+        k = kind[f]
+        if k <= SKIP:
+            if p[i] != 34:
+                return -1, 0
+            if k == TYPE or k == SOURCE:
+                if k == TYPE:
+                    t, i = _name(p, i + 1, n, types)
+                    out_etype[row] = t
+                else:
+                    t, i = _name(p, i + 1, n, sources)
+                    out_source[row] = t
+                if t < 0:
+                    return -1, 0
+            elif k == SKIP:
+                i = _string_checked(p, i + 1, n)
+                if i < 0:
+                    return -1, 0
+                i += 1
+            else:
+                e, h = _string_hashed(p, i + 1, n)
+                if e < 0:
+                    return -1, 0
+                if k == ID:
+                    out_id[row] = h
+                else:
+                    s = slot[f]
+                    span[2 * s] = i + 1
+                    span[2 * s + 1] = e
+                    hashes[s] = h
+                i = e + 1
+        elif k == NUMBER:
+            i, x = _number(p, i, n)
+            if i < 0:
+                return -1, 0
+            out_nums[slot[f] * cap + row] = x
+        else:
+            i, v = _integer(p, i, n, k != COUNT)
+            if i < 0:
+                return -1, 0
+            if k == TS:
+                out_ts[row] = v
+            elif k == COUNT:
+                out_nums[slot[f] * cap + row] = float(v)
+        i = _ws(p, i, n)
+        if i < n and p[i] == 44:  # ','
+            i += 1
+        elif i < n and p[i] == 125:  # '}'
+            return i + 1, seen
+        else:
+            return -1, 0
+
+
+@nb.njit(cache=True, nogil=True)
+def _intern(p, lo, hi, h, table, mask, uniques, uhash, nu, text, used):
+    """Index of p[lo:hi] among the distinct strings, added when new (its bytes copied to
+    ``text``, where comparing them stays in cache): (index, count, bytes of text used)."""
+    m = hi - lo
+    q = (h ^ (h >> np.uint64(29))) & np.uint64(mask)
+    while True:
+        k = table[q]
+        if k < 0:
+            table[q] = nu
+            uniques[2 * nu] = used
+            uniques[2 * nu + 1] = used + m
+            uhash[nu] = h
+            for j in range(m):
+                text[used + j] = p[lo + j]
+            return nu, nu + 1, used + m
+        if uhash[k] == h and uniques[2 * k + 1] - uniques[2 * k] == m:
+            a = uniques[2 * k] - lo
+            j = lo
+            while j < hi and text[a + j] == p[j]:
+                j += 1
+            if j == hi:
+                return k, nu, used
+        q = (q + np.uint64(1)) & np.uint64(mask)
+
+
+@nb.njit(cache=True, nogil=True)
+def _rehash(table, uhash, nu):
+    out = np.full(2 * len(table), -1, dtype=np.int32)
+    mask = np.uint64(len(out) - 1)
+    for k in range(nu):
+        h = uhash[k]
+        q = (h ^ (h >> np.uint64(29))) & mask
+        while out[q] >= 0:
+            q = (q + np.uint64(1)) & mask
+        out[q] = k
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _lines(p, i, n, cap, rows, nu, ns, used, spec, outs, store):
+    """Lines from p[i] until the end or until a store is full: (position reached, rows, distinct
+    strings, careful lines). Only pointers and numbers here (see _data)."""
+    keys, kind, slot, types, sources, required, base, no_source, keep_bit, n_keep, n_nums = spec
+    out_id, out_ts, out_etype, out_source, out_nums, out_codes, span, hashes = outs
+    table, tsize, uniques, uhash, ucap, text, slow, scap = store
+    filled = rows  # rows from here on are NaN in every number column up to ``filled``
+    while i < n:
+        if nu + n_keep > ucap or 2 * (nu + n_keep) > tsize or ns == scap:
+            break
+        start = i
+        i = _ws(p, i, n)
+        if i >= n:
+            break
+        if p[i] == 10 or p[i] == 13:  # blank line
+            i += 1
+            continue
+        ok = False
+        if p[i] == 123 and rows < cap:  # '{'
+            if rows == filled:
+                filled = min(rows + 4096, cap)
+                for s in range(n_nums):
+                    for r in range(rows, filled):
+                        out_nums[s * cap + r] = np.nan
+            out_source[rows] = no_source
+            e, seen = _object(
+                p,
+                i,
+                n,
+                rows,
+                cap,
+                keys,
+                kind,
+                slot,
+                types,
+                sources,
+                out_id,
+                out_ts,
+                out_etype,
+                out_source,
+                out_nums,
+                span,
+                hashes,
+            )
+            if e >= 0 and (seen & base) == base:
+                e = _ws(p, e, n)
+                if e >= n or p[e] == 10 or p[e] == 13:
+                    r = required[out_etype[rows]]
+                    ok = (seen & r) == r
+                    i = e
+        if ok:
+            for s in range(n_keep):
+                code = -1
+                if seen & keep_bit[s]:
+                    code, nu, used = _intern(
+                        p,
+                        span[2 * s],
+                        span[2 * s + 1],
+                        hashes[s],
+                        table,
+                        tsize - 1,
+                        uniques,
+                        uhash,
+                        nu,
+                        text,
+                        used,
+                    )
+                out_codes[s * cap + rows] = code
+            rows += 1
+        else:
+            if rows < filled:
+                for s in range(n_nums):  # what the line's numbers left behind
+                    out_nums[s * cap + rows] = np.nan
+            i = start
+            while i < n and p[i] != 10 and p[i] != 13:
+                i += 1
+            slow[3 * ns] = start
+            slow[3 * ns + 1] = i
+            slow[3 * ns + 2] = rows
+            ns += 1
+        i += 1
+    return i, rows, nu, ns, used
+
+
+@nb.njit(cache=True, nogil=True)
+def _scan(buf, keys, kind, slot, types, required, sources, keep_bit, n_nums):
+    n = len(buf)
+    n_keep = len(keep_bit)
+    # no row fits in fewer than 46 bytes ({"id":"","session_id":"","ts":0,"type":"like"}); a
+    # row past this capacity would only take the careful path
+    cap = n // 40 + 2
+    id_hash = np.empty(cap, dtype=np.uint64)
+    ts = np.empty(cap, dtype=np.int64)
+    etype = np.empty(cap, dtype=np.int8)
+    source = np.empty(cap, dtype=np.int8)
+    nums = np.empty((n_nums, cap), dtype=np.float64)
+    codes = np.empty((n_keep, cap), dtype=np.int32)
+    span = np.empty(2 * n_keep, dtype=np.int64)
+    hashes = np.empty(n_keep, dtype=np.uint64)
+    table = np.full(1024, -1, dtype=np.int32)
+    uniques = np.empty((256, 2), dtype=np.int64)
+    uhash = np.empty(256, dtype=np.uint64)
+    text = np.empty(n, dtype=np.uint8)  # distinct strings' bytes: never more than the input
+    slow = np.empty((16, 3), dtype=np.int64)
+    base = 0
+    for f in range(len(kind)):
+        if kind[f] == ID or kind[f] == TS or kind[f] == TYPE:
+            base |= 1 << f
+    spec = (
+        _names(keys),
+        _data(kind),
+        _data(slot),
+        _names(types),
+        _names(sources),
+        _data(required),
+        base,
+        len(sources.size),
+        _data(keep_bit),
+        n_keep,
+        n_nums,
+    )
+    outs = (
+        _data(id_hash),
+        _data(ts),
+        _data(etype),
+        _data(source),
+        _data(nums),
+        _data(codes),
+        _data(span),
+        _data(hashes),
+    )
+    i = rows = nu = ns = used = 0
+    while True:
+        store = (
+            _data(table),
+            len(table),
+            _data(uniques),
+            _data(uhash),
+            len(uhash),
+            _data(text),
+            _data(slow),
+            len(slow),
+        )
+        i, rows, nu, ns, used = _lines(_data(buf), i, n, cap, rows, nu, ns, used, spec, outs, store)
+        if i >= n:
+            break
+        if 2 * (nu + n_keep) > len(table):
+            table = _rehash(table, uhash, nu)
+        if nu + n_keep > len(uhash):
+            uniques = np.concatenate((uniques, np.empty_like(uniques)))
+            uhash = np.concatenate((uhash, np.empty_like(uhash)))
+        if ns == len(slow):
+            slow = np.concatenate((slow, np.empty_like(slow)))
+    return rows, id_hash, ts, etype, source, nums, codes, uniques[:nu], text[:used], slow[:ns]
