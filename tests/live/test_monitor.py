@@ -12,6 +12,7 @@ from livecart.live import Monitor, ReplaySource, minute_frame, sku_table, totals
 from livecart.live import columns as C
 from livecart.model.events import Event
 from tests.live.synth import T0, expected, synth_session
+from tests.live.test_wire import assert_same
 
 METRICS = (
     "entries",
@@ -172,14 +173,9 @@ def test_malformed_events_are_reported_and_skipped(session_events):
     np.testing.assert_array_equal(ref.sessions["S1"].minutes, mon.sessions["S1"].minutes)
 
 
-def test_fast_arrow_parse_and_line_by_line_parse_agree(session_events):
+def test_fast_parse_and_line_by_line_parse_agree(session_events):
     data = "\n".join(e.to_json() for e in session_events).encode()
-    fast, slow = C.parse_lines(data), C._parse_slow(data)
-    for name in ("ts", "etype", "source"):
-        np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
-    for name in ("count", "quantity", "price"):
-        np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name))
-    assert list(fast.id_hash) == list(slow.id_hash)
+    assert_same(C.parse_lines(data), C._parse_slow(data))
 
 
 def test_events_before_live_start_are_held_until_it_arrives(session_events):
