@@ -10,6 +10,16 @@ import numpy as np
 from livecart.model.events import Event
 
 T0 = 1_764_615_600_000  # 2025-12-01 19:00 UTC
+METRIC_OF_TYPE = {  # event type -> the per-minute count it adds to
+    "join": "entries",
+    "comment": "comments",
+    "like": "likes",
+    "share": "shares",
+    "follow": "new_followers",
+    "product_impression": "product_impressions",
+    "product_click": "product_clicks",
+    "order": "orders",
+}
 
 
 def synth_session(
@@ -92,16 +102,7 @@ def expected(events: list[Event]) -> dict[tuple[str, int], dict[str, float]]:
             continue
         seen.add(e.id)
         d = out[(e.session_id, (e.ts - start[e.session_id]) // 60000)]
-        name = {
-            "join": "entries",
-            "comment": "comments",
-            "like": "likes",
-            "share": "shares",
-            "follow": "new_followers",
-            "product_impression": "product_impressions",
-            "product_click": "product_clicks",
-            "order": "orders",
-        }.get(e.type)
+        name = METRIC_OF_TYPE.get(e.type)
         if name:
             d[name] += (e.count or 1) if e.type in ("like", "product_impression") else 1
         if e.type == "order":

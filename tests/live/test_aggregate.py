@@ -15,20 +15,11 @@ from hypothesis import strategies as st
 
 from livecart.live import Monitor, minute_frame, sku_table
 from livecart.model.events import Event
-from tests.live.synth import T0, synth_session
+from tests.live.synth import METRIC_OF_TYPE, T0, synth_session
 
 LATENESS_MS = 30_000
 WEIGHTED = ("like", "product_impression", "gift")
-METRIC = {
-    "join": "entries",
-    "comment": "comments",
-    "like": "likes",
-    "share": "shares",
-    "follow": "new_followers",
-    "product_impression": "product_impressions",
-    "product_click": "product_clicks",
-    "order": "orders",
-}
+METRIC = METRIC_OF_TYPE
 SKU_COL = {"product_impression": 0, "product_click": 1, "add_to_cart": 2, "order": 3}
 
 
