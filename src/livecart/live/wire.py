@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
@@ -80,13 +81,33 @@ _MAX_EXACT = 1 << 53
 
 
 class NameSet(NamedTuple):
-    """Names found by their first byte, then compared byte by byte."""
+    """Names found by their first byte and compared byte by byte (_name), or, up to 15 bytes,
+    found as the two words that spell them (_word_name, see _plain)."""
 
     flat: np.ndarray  # uint8, the names back to back
     off: np.ndarray  # int64
     size: np.ndarray  # int64
     head: np.ndarray  # int32 [256]: the first name starting with that byte, or -1
     nxt: np.ndarray  # int32: the next name with the same first byte, or -1
+    w1: np.ndarray  # uint64: the name's bytes 0-7 as _plain reads them (all ones past 15 bytes)
+    w2: np.ndarray  # uint64: bytes 8-15
+    whead: np.ndarray  # int32 [256]: the first name in that _word_slot, or -1
+    wnxt: np.ndarray  # int32: the next name in the same _word_slot, or -1
+
+
+_M64 = (1 << 64) - 1
+_K1, _K2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F  # odd multipliers that mix the words
+
+
+def _words(raw: bytes) -> tuple[int, int]:
+    if len(raw) > 15:
+        return _M64, _M64  # no text _plain reads is all ones
+    padded = raw.ljust(16, b"\0")
+    return int.from_bytes(padded[:8], "little"), int.from_bytes(padded[8:], "little")
+
+
+def _slot_of(w1: int, w2: int) -> int:  # _word_slot, in Python
+    return (((w1 * _K1) & _M64) ^ ((w2 * _K2) & _M64)) >> 56
 
 
 def name_set(names: Sequence[str]) -> NameSet:
@@ -98,12 +119,23 @@ def name_set(names: Sequence[str]) -> NameSet:
     for k in reversed(range(len(raw))):
         nxt[k], head[raw[k][0]] = head[raw[k][0]], k
     size = np.array([len(r) for r in raw], dtype=np.int64)
+    words = [_words(r) for r in raw]
+    whead = np.full(256, -1, dtype=np.int32)
+    wnxt = np.full(len(raw), -1, dtype=np.int32)
+    for k in reversed(range(len(raw))):
+        if len(raw[k]) <= 15:
+            slot = _slot_of(*words[k])
+            wnxt[k], whead[slot] = whead[slot], k
     return NameSet(
         flat=np.frombuffer(b"".join(raw), dtype=np.uint8).copy(),
         off=np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64),
         size=size,
         head=head,
         nxt=nxt,
+        w1=np.array([w[0] for w in words], dtype=np.uint64),
+        w2=np.array([w[1] for w in words], dtype=np.uint64),
+        whead=whead,
+        wnxt=wnxt,
     )
 
 
@@ -208,14 +240,111 @@ def _names(s: NameSet) -> tuple:
         _data(s.size),
         _data(s.head),
         _data(s.nxt),
+        _data(s.w1),
+        _data(s.w2),
+        _data(s.whead),
+        _data(s.wnxt),
     )
+
+
+@intrinsic
+def _word(typingctx, ptr, i):  # noqa: ARG001
+    """The 8 bytes at ptr[i:i + 8] as one little-endian uint64 (an unaligned load)."""
+    sig = types.uint64(ptr, types.intp)
+
+    def codegen(context, builder, signature, args):
+        addr = builder.bitcast(builder.gep(args[0], [args[1]]), ir.IntType(64).as_pointer())
+        return builder.load(addr, align=1)
+
+    return sig, codegen
+
+
+@intrinsic
+def _low_zeros(typingctx, x):  # noqa: ARG001
+    """Trailing zero bits of a uint64 (x != 0)."""
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return sig, codegen
+
+
+_ONES = np.uint64(0x0101010101010101)
+_HIGHS = np.uint64(0x8080808080808080)
+_QUOTES = np.uint64(0x2222222222222222)
+_SLASHES = np.uint64(0x5C5C5C5C5C5C5C5C)
+_SPACES = np.uint64(0x2020202020202020)
+_ALL = np.uint64(_M64)
+
+
+@nb.njit(cache=True, nogil=True)
+def _stops(w: np.uint64) -> np.uint64:
+    """The high bit of each byte of w that ends a plain run (quote, backslash, control byte,
+    non-ASCII); bytes above the first such byte may be marked wrongly, the first never is."""
+    q = w ^ _QUOTES
+    b = w ^ _SLASHES
+    return (((q - _ONES) & ~q) | ((b - _ONES) & ~b) | ((w - _SPACES) & ~w) | w) & _HIGHS
+
+
+@nb.njit(cache=True, nogil=True)
+def _plain(p, i: int, n: int) -> tuple[int, np.uint64, np.uint64]:
+    """A string of at most 15 plain ASCII bytes from i (past the opening quote), read 8 bytes
+    at a time: (its length, bytes 0-7, bytes 8-15, zero-padded), or (-1, 0, 0) for any other
+    string (longer, escaped, non-ASCII) or near the end of the buffer. No plain byte is 0, so
+    the two words are the string itself: equal words, equal strings."""
+    if i + 16 > n:
+        return -1, np.uint64(0), np.uint64(0)
+    w1 = _word(p, i)
+    m = _stops(w1)
+    if m:
+        k = np.int64(_low_zeros(m) >> np.uint64(3))
+        if p[i + k] != 34:
+            return -1, np.uint64(0), np.uint64(0)
+        return k, w1 & ((np.uint64(1) << np.uint64(8 * k)) - np.uint64(1)), np.uint64(0)
+    w2 = _word(p, i + 8)
+    m = _stops(w2)
+    if m:
+        k = np.int64(_low_zeros(m) >> np.uint64(3))
+        if p[i + 8 + k] != 34:
+            return -1, np.uint64(0), np.uint64(0)
+        return 8 + k, w1, w2 & ((np.uint64(1) << np.uint64(8 * k)) - np.uint64(1))
+    return -1, np.uint64(0), np.uint64(0)
+
+
+@nb.njit(cache=True, nogil=True)
+def _word_slot(w1: np.uint64, w2: np.uint64) -> int:
+    return np.int64(((w1 * np.uint64(_K1)) ^ (w2 * np.uint64(_K2))) >> np.uint64(56))
+
+
+@nb.njit(cache=True, nogil=True)
+def _word_name(w1: np.uint64, w2: np.uint64, names) -> int:
+    """Index of the name whose words (see _plain) are w1, w2, or -1."""
+    wn1, wn2, whead, wnxt = names[5], names[6], names[7], names[8]
+    k = whead[_word_slot(w1, w2)]
+    while k >= 0:
+        if wn1[k] == w1 and wn2[k] == w2:
+            return k
+        k = wnxt[k]
+    return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def _fnv_words(w1: np.uint64, w2: np.uint64, size: int) -> np.uint64:
+    """FNV-1a of the ``size`` bytes held in w1, w2 (as _plain returns them)."""
+    h = FNV_OFFSET
+    for j in range(min(size, 8)):
+        h = (h ^ ((w1 >> np.uint64(8 * j)) & np.uint64(0xFF))) * FNV_PRIME
+    for j in range(size - 8):
+        h = (h ^ ((w2 >> np.uint64(8 * j)) & np.uint64(0xFF))) * FNV_PRIME
+    return h
 
 
 @nb.njit(cache=True, nogil=True)
 def _name(p, i: int, n: int, names) -> tuple[int, int]:
     """The name spelled from p[i] up to a closing quote: (its index, index past the quote), or
     (-1, i). A string with an escape or any other text is no name."""
-    flat, off, size, head, nxt = names
+    flat, off, size, head, nxt = names[0], names[1], names[2], names[3], names[4]
     if i >= n:
         return -1, i
     k = head[p[i]]
@@ -413,7 +542,7 @@ def _object(
     out_source,
     out_nums,
     span,
-    hashes,
+    keys2,
 ):
     """The object at p[i] == '{' into row ``row``: (index past its '}', mask of the fields
     seen), or (-1, 0) when the line must take the careful path."""
@@ -423,7 +552,12 @@ def _object(
         i = _ws(p, i, n)
         if i >= n or p[i] != 34:
             return -1, 0
-        f, i = _name(p, i + 1, n, keys)
+        size, w1, w2 = _plain(p, i + 1, n)
+        if size >= 0:
+            f = _word_name(w1, w2, keys)
+            i += size + 2
+        else:
+            f, i = _name(p, i + 1, n, keys)
         if f < 0 or seen & (1 << f):
             return -1, 0
         seen |= 1 << f
@@ -437,7 +571,26 @@ def _object(
         if k <= SKIP:
             if p[i] != 34:
                 return -1, 0
-            if k == TYPE or k == SOURCE:
+            size, w1, w2 = _plain(p, i + 1, n)
+            if size >= 0:  # the common case: short, plain ASCII
+                if k == ID:
+                    out_id[row] = _fnv_words(w1, w2, size)
+                elif k == KEEP:
+                    s = slot[f]
+                    span[2 * s] = i + 1
+                    span[2 * s + 1] = i + 1 + size
+                    keys2[2 * s] = w1
+                    keys2[2 * s + 1] = w2
+                elif k == TYPE or k == SOURCE:
+                    t = _word_name(w1, w2, types if k == TYPE else sources)
+                    if t < 0:
+                        return -1, 0
+                    if k == TYPE:
+                        out_etype[row] = t
+                    else:
+                        out_source[row] = t
+                i += size + 2
+            elif k == TYPE or k == SOURCE:
                 if k == TYPE:
                     t, i = _name(p, i + 1, n, types)
                     out_etype[row] = t
@@ -461,7 +614,8 @@ def _object(
                     s = slot[f]
                     span[2 * s] = i + 1
                     span[2 * s + 1] = e
-                    hashes[s] = h
+                    keys2[2 * s] = h
+                    keys2[2 * s + 1] = _ALL  # no _plain word: compare the bytes
                 i = e + 1
         elif k == NUMBER:
             i, x = _number(p, i, n)
@@ -486,40 +640,50 @@ def _object(
 
 
 @nb.njit(cache=True, nogil=True)
-def _intern(p, lo, hi, h, table, mask, uniques, uhash, nu, text, used):
-    """Index of p[lo:hi] among the distinct strings, added when new (its bytes copied to
-    ``text``, where comparing them stays in cache): (index, count, bytes of text used)."""
+def _key_slot(k1: np.uint64, k2: np.uint64, mask: int) -> int:
+    h = (k1 * np.uint64(_K1)) ^ (k2 * np.uint64(_K2))
+    return np.int64((h >> np.uint64(32)) & np.uint64(mask))
+
+
+@nb.njit(cache=True, nogil=True)
+def _intern(p, lo, hi, k1, k2, table, mask, uniques, ukeys, nu, text, used):
+    """Index of p[lo:hi] among the distinct strings, added when new: (index, count, bytes of
+    ``text`` used). A string is known by its two _plain words, or (k2 all ones) by its hash and
+    its bytes, copied to ``text`` where comparing them stays in cache."""
     m = hi - lo
-    q = (h ^ (h >> np.uint64(29))) & np.uint64(mask)
+    q = _key_slot(k1, k2, mask)
     while True:
         k = table[q]
         if k < 0:
             table[q] = nu
             uniques[2 * nu] = used
             uniques[2 * nu + 1] = used + m
-            uhash[nu] = h
+            ukeys[2 * nu] = k1
+            ukeys[2 * nu + 1] = k2
             for j in range(m):
                 text[used + j] = p[lo + j]
             return nu, nu + 1, used + m
-        if uhash[k] == h and uniques[2 * k + 1] - uniques[2 * k] == m:
-            a = uniques[2 * k] - lo
-            j = lo
-            while j < hi and text[a + j] == p[j]:
-                j += 1
-            if j == hi:
+        if ukeys[2 * k] == k1 and ukeys[2 * k + 1] == k2:
+            if k2 != _ALL:
                 return k, nu, used
-        q = (q + np.uint64(1)) & np.uint64(mask)
+            if uniques[2 * k + 1] - uniques[2 * k] == m:
+                a = uniques[2 * k] - lo
+                j = lo
+                while j < hi and text[a + j] == p[j]:
+                    j += 1
+                if j == hi:
+                    return k, nu, used
+        q = (q + 1) & mask
 
 
 @nb.njit(cache=True, nogil=True)
-def _rehash(table, uhash, nu):
+def _rehash(table, ukeys, nu):
     out = np.full(2 * len(table), -1, dtype=np.int32)
-    mask = np.uint64(len(out) - 1)
+    mask = len(out) - 1
     for k in range(nu):
-        h = uhash[k]
-        q = (h ^ (h >> np.uint64(29))) & mask
+        q = _key_slot(ukeys[2 * k], ukeys[2 * k + 1], mask)
         while out[q] >= 0:
-            q = (q + np.uint64(1)) & mask
+            q = (q + 1) & mask
         out[q] = k
     return out
 
@@ -529,8 +693,8 @@ def _lines(p, i, n, cap, rows, nu, ns, used, spec, outs, store):
     """Lines from p[i] until the end or until a store is full: (position reached, rows, distinct
     strings, careful lines). Only pointers and numbers here (see _data)."""
     keys, kind, slot, types, sources, required, base, no_source, keep_bit, n_keep, n_nums = spec
-    out_id, out_ts, out_etype, out_source, out_nums, out_codes, span, hashes = outs
-    table, tsize, uniques, uhash, ucap, text, slow, scap = store
+    out_id, out_ts, out_etype, out_source, out_nums, out_codes, span, keys2 = outs
+    table, tsize, uniques, ukeys, ucap, text, slow, scap = store
     filled = rows  # rows from here on are NaN in every number column up to ``filled``
     while i < n:
         if nu + n_keep > ucap or 2 * (nu + n_keep) > tsize or ns == scap:
@@ -567,7 +731,7 @@ def _lines(p, i, n, cap, rows, nu, ns, used, spec, outs, store):
                 out_source,
                 out_nums,
                 span,
-                hashes,
+                keys2,
             )
             if e >= 0 and (seen & base) == base:
                 e = _ws(p, e, n)
@@ -583,11 +747,12 @@ def _lines(p, i, n, cap, rows, nu, ns, used, spec, outs, store):
                         p,
                         span[2 * s],
                         span[2 * s + 1],
-                        hashes[s],
+                        keys2[2 * s],
+                        keys2[2 * s + 1],
                         table,
                         tsize - 1,
                         uniques,
-                        uhash,
+                        ukeys,
                         nu,
                         text,
                         used,
@@ -623,10 +788,10 @@ def _scan(buf, keys, kind, slot, types, required, sources, keep_bit, n_nums):
     nums = np.empty((n_nums, cap), dtype=np.float64)
     codes = np.empty((n_keep, cap), dtype=np.int32)
     span = np.empty(2 * n_keep, dtype=np.int64)
-    hashes = np.empty(n_keep, dtype=np.uint64)
+    keys2 = np.empty(2 * n_keep, dtype=np.uint64)
     table = np.full(1024, -1, dtype=np.int32)
     uniques = np.empty((256, 2), dtype=np.int64)
-    uhash = np.empty(256, dtype=np.uint64)
+    ukeys = np.empty((256, 2), dtype=np.uint64)
     text = np.empty(n, dtype=np.uint8)  # distinct strings' bytes: never more than the input
     slow = np.empty((16, 3), dtype=np.int64)
     base = 0
@@ -654,7 +819,7 @@ def _scan(buf, keys, kind, slot, types, required, sources, keep_bit, n_nums):
         _data(nums),
         _data(codes),
         _data(span),
-        _data(hashes),
+        _data(keys2),
     )
     i = rows = nu = ns = used = 0
     while True:
@@ -662,8 +827,8 @@ def _scan(buf, keys, kind, slot, types, required, sources, keep_bit, n_nums):
             _data(table),
             len(table),
             _data(uniques),
-            _data(uhash),
-            len(uhash),
+            _data(ukeys),
+            len(ukeys),
             _data(text),
             _data(slow),
             len(slow),
@@ -672,10 +837,10 @@ def _scan(buf, keys, kind, slot, types, required, sources, keep_bit, n_nums):
         if i >= n:
             break
         if 2 * (nu + n_keep) > len(table):
-            table = _rehash(table, uhash, nu)
-        if nu + n_keep > len(uhash):
+            table = _rehash(table, _data(ukeys), nu)
+        if nu + n_keep > len(ukeys):
             uniques = np.concatenate((uniques, np.empty_like(uniques)))
-            uhash = np.concatenate((uhash, np.empty_like(uhash)))
+            ukeys = np.concatenate((ukeys, np.empty_like(ukeys)))
         if ns == len(slow):
             slow = np.concatenate((slow, np.empty_like(slow)))
     return rows, id_hash, ts, etype, source, nums, codes, uniques[:nu], text[:used], slow[:ns]
