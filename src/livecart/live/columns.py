@@ -198,9 +198,15 @@ def parse_lines(data: bytes) -> Columns:
 
 def _strings(uniques: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """uniques[codes] as an object array (code -1 is the None at the end)."""
-    if not len(codes) or codes.max() < 0:
-        return np.empty(len(codes), dtype=object)  # all None
-    return take(uniques, codes)  # pandas' take: faster than NumPy's for object arrays
+    present = codes >= 0
+    k = int(np.count_nonzero(present))
+    if 8 * k >= len(codes):
+        return take(uniques, codes)  # pandas' take: faster than NumPy's for object arrays
+    out = np.empty(len(codes), dtype=object)  # None
+    if k:
+        at = np.flatnonzero(present)
+        out[at] = take(uniques, codes[at])
+    return out
 
 
 def _merge_careful(cols: Columns, data: bytes, slow: np.ndarray) -> Columns:
