@@ -150,6 +150,7 @@ class Layout(NamedTuple):
     sources: NameSet  # values of the SOURCE field; absent is len(sources)
     keep_bit: np.ndarray  # int64 per KEEP output: its field's bit
     n_nums: int
+    base: int  # bit mask of the ID, TS and TYPE fields, which every row must have
 
 
 class Scan(NamedTuple):
@@ -195,6 +196,7 @@ def layout(
         sources=name_set(sources),
         keep_bit=np.array([1 << pos[f] for f in keep], dtype=np.int64),
         n_nums=len(nums),
+        base=sum(1 << pos[f] for f in fields if kinds[f] in (ID, TS, TYPE)),
     )
 
 
@@ -226,11 +228,27 @@ def scan_lines(data: bytes, lay: Layout) -> Scan:
     # row past this capacity would only take the careful path
     cap = len(buf) // 40 + 2
     out = _outputs(cap, lay.n_nums, len(lay.keep_bit), len(buf))
-    rows, nu, used, uniques, slow = _scan(
-        buf, lay.keys, lay.kind, lay.slot, lay.types, lay.required, lay.sources, lay.keep_bit, *out
-    )
+    # the distinct strings' table and the careful lines: grown here when the kernel stops
+    table = np.full(1024, -1, dtype=np.int32)
+    uniques = np.empty((256, 2), dtype=np.int64)
+    ukeys = np.empty((256, 2), dtype=np.uint64)
+    slow = np.empty((16, 3), dtype=np.int64)
+    state = (0, 0, 0, 0, 0)  # position, rows, distinct strings, careful lines, text bytes used
+    n_keep = len(lay.keep_bit)
+    while True:
+        state = _scan(buf, lay, *out, table, uniques, ukeys, slow, *state)
+        i, rows, nu, ns, used = state
+        if i >= len(buf):
+            break
+        if 2 * (nu + n_keep) > len(table):
+            table = _rehash(table, ukeys, nu)
+        if nu + n_keep > len(ukeys):
+            uniques = np.concatenate((uniques, np.empty_like(uniques)))
+            ukeys = np.concatenate((ukeys, np.empty_like(ukeys)))
+        if ns == len(slow):
+            slow = np.concatenate((slow, np.empty_like(slow)))
     id_hash, ts, etype, source, nums, codes, text = out
-    return Scan(rows, id_hash, ts, etype, source, nums, codes, uniques, text[:used], slow)
+    return Scan(rows, id_hash, ts, etype, source, nums, codes, uniques[:nu], text[:used], slow[:ns])
 
 
 # The kernels below pass raw data pointers (_data) to one another, never arrays: numba counts
@@ -695,10 +713,11 @@ def _intern(p, lo, hi, k1, k2, table, mask, uniques, ukeys, nu, text, used):
 
 @nb.njit(cache=True, nogil=True)
 def _rehash(table, ukeys, nu):
+    """The distinct strings' table at twice the size."""
     out = np.full(2 * len(table), -1, dtype=np.int32)
     mask = len(out) - 1
     for k in range(nu):
-        q = _key_slot(ukeys[2 * k], ukeys[2 * k + 1], mask)
+        q = _key_slot(ukeys[k, 0], ukeys[k, 1], mask)
         while out[q] >= 0:
             q = (q + 1) & mask
         out[q] = k
@@ -794,13 +813,7 @@ def _lines(p, i, n, cap, rows, nu, ns, used, spec, outs, store):
 @nb.njit(cache=True, nogil=True)
 def _scan(
     buf,
-    keys,
-    kind,
-    slot,
-    types,
-    required,
-    sources,
-    keep_bit,
+    lay,
     id_hash,
     ts,
     etype,
@@ -808,34 +821,33 @@ def _scan(
     nums,
     codes,
     text,
+    table,
+    uniques,
+    ukeys,
+    slow,
+    i,
+    rows,
+    nu,
+    ns,
+    used,
 ):
-    n = len(buf)
-    cap = len(ts)
-    n_keep = len(keep_bit)
-    n_nums = len(nums)
-    span = np.empty(2 * n_keep, dtype=np.int64)
-    keys2 = np.empty(2 * n_keep, dtype=np.uint64)
-    table = np.full(1024, -1, dtype=np.int32)
-    uniques = np.empty((256, 2), dtype=np.int64)
-    ukeys = np.empty((256, 2), dtype=np.uint64)
-    slow = np.empty((16, 3), dtype=np.int64)
-    base = 0
-    for f in range(len(kind)):
-        if kind[f] == ID or kind[f] == TS or kind[f] == TYPE:
-            base |= 1 << f
+    """scan_lines' kernel, from position i until the end or until table, uniques or slow is
+    full: (position, rows, distinct strings, careful lines, text bytes used)."""
     spec = (
-        _names(keys),
-        _data(kind),
-        _data(slot),
-        _names(types),
-        _names(sources),
-        _data(required),
-        base,
-        len(sources.size),
-        _data(keep_bit),
-        n_keep,
-        n_nums,
+        _names(lay.keys),
+        _data(lay.kind),
+        _data(lay.slot),
+        _names(lay.types),
+        _names(lay.sources),
+        _data(lay.required),
+        lay.base,
+        len(lay.sources.size),
+        _data(lay.keep_bit),
+        len(lay.keep_bit),
+        lay.n_nums,
     )
+    span = np.empty(2 * len(lay.keep_bit), dtype=np.int64)
+    keys2 = np.empty(2 * len(lay.keep_bit), dtype=np.uint64)
     outs = (
         _data(id_hash),
         _data(ts),
@@ -846,26 +858,14 @@ def _scan(
         _data(span),
         _data(keys2),
     )
-    i = rows = nu = ns = used = 0
-    while True:
-        store = (
-            _data(table),
-            len(table),
-            _data(uniques),
-            _data(ukeys),
-            len(ukeys),
-            _data(text),
-            _data(slow),
-            len(slow),
-        )
-        i, rows, nu, ns, used = _lines(_data(buf), i, n, cap, rows, nu, ns, used, spec, outs, store)
-        if i >= n:
-            break
-        if 2 * (nu + n_keep) > len(table):
-            table = _rehash(table, _data(ukeys), nu)
-        if nu + n_keep > len(ukeys):
-            uniques = np.concatenate((uniques, np.empty_like(uniques)))
-            ukeys = np.concatenate((ukeys, np.empty_like(ukeys)))
-        if ns == len(slow):
-            slow = np.concatenate((slow, np.empty_like(slow)))
-    return rows, nu, used, uniques[:nu], slow[:ns]
+    store = (
+        _data(table),
+        len(table),
+        _data(uniques),
+        _data(ukeys),
+        len(ukeys),
+        _data(text),
+        _data(slow),
+        len(slow),
+    )
+    return _lines(_data(buf), i, len(buf), len(ts), rows, nu, ns, used, spec, outs, store)
