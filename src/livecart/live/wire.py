@@ -180,8 +180,8 @@ def layout(
     """``kinds`` names each field's kind; ``keep`` and ``nums`` order the KEEP and numeric
     fields' outputs; ``required[t]`` lists the fields a ``t`` row must have."""
     pos = {f: i for i, f in enumerate(fields)}
-    if len(fields) > 63:
-        raise ValueError("at most 63 fields")
+    if len(fields) > 31 or len(types) > 31:
+        raise ValueError("at most 31 fields and 31 types")
     slot = np.zeros(len(fields), dtype=np.int8)
     for order in (keep, nums):
         for j, f in enumerate(order):
@@ -560,6 +560,25 @@ def _ws(p, i: int, n: int) -> int:
 
 
 @nb.njit(cache=True, nogil=True)
+def _same(p, i: int, gword, at: int) -> bool:
+    """Whether p[i:] starts with the bytes kept at gword[at:at + 6] (3 words, 3 masks)."""
+    d = (_word(p, i) ^ gword[at]) & gword[at + 3]
+    d |= (_word(p, i + 8) ^ gword[at + 1]) & gword[at + 4]
+    d |= (_word(p, i + 16) ^ gword[at + 2]) & gword[at + 5]
+    return d == np.uint64(0)
+
+
+@nb.njit(cache=True, nogil=True)
+def _remember(p, i: int, size: int, gword, at: int) -> None:
+    """Keep p[i:i + size] (size <= 24) at gword[at:at + 6] for _same."""
+    for w in range(3):
+        m = min(max(size - 8 * w, 0), 8)
+        mask = _ALL if m == 8 else (np.uint64(1) << np.uint64(8 * m)) - np.uint64(1)
+        gword[at + w] = _word(p, i + 8 * w) & mask
+        gword[at + 3 + w] = mask
+
+
+@nb.njit(cache=True, nogil=True)
 def _object(
     p,
     i,
@@ -578,30 +597,61 @@ def _object(
     out_nums,
     span,
     keys2,
+    guess,
 ):
     """The object at p[i] == '{' into row ``row``: (index past its '}', mask of the fields
-    seen), or (-1, 0) when the line must take the careful path."""
+    seen), or (-1, 0) when the line must take the careful path.
+
+    Between two values (or after the '{') comes a key with its punctuation, such as
+    ``,"session_id":``. Producers write these the same way line after line, so the bytes seen
+    there last time, after the same key in an event of the same type, are kept in ``guess``: when
+    the text matches them byte for byte (and no more white space follows) it means what it
+    meant then, and it is skipped in three word compares."""
+    glen, gkey, gword = guess
     i += 1
     seen = 0
+    at = 31 * 32 + 31  # guess slot: the previous key (31 before the first) and the type code
+    et = 31  # the type code, 31 until seen
+    first = True
     while True:
-        i = _ws(p, i, n)
-        if i >= n or p[i] != 34:
-            return -1, 0
-        size, w1, w2 = _plain(p, i + 1, n)
-        if size >= 0:
-            f = _word_name(w1, w2, keys)
-            i += size + 2
+        g = glen[at]
+        if g and i + 24 <= n and p[i + g] != 32 and p[i + g] != 9 and _same(p, i, gword, 6 * at):
+            f = np.int64(gkey[at])
+            i += g
         else:
-            f, i = _name(p, i + 1, n, keys)
-        if f < 0 or seen & (1 << f):
+            j = i
+            if not first:
+                i = _ws(p, i, n)
+                if i < n and p[i] == 125:  # '}'
+                    return i + 1, seen
+                if i >= n or p[i] != 44:  # ','
+                    return -1, 0
+                i = _ws(p, i + 1, n)
+            if i >= n or p[i] != 34:
+                return -1, 0
+            size, w1, w2 = _plain(p, i + 1, n)
+            if size >= 0:
+                f = _word_name(w1, w2, keys)
+                i += size + 2
+            else:
+                f, i = _name(p, i + 1, n, keys)
+            if f < 0:
+                return -1, 0
+            i = _ws(p, i, n)
+            if i >= n or p[i] != 58:  # ':'
+                return -1, 0
+            i = _ws(p, i + 1, n)
+            if i >= n:
+                return -1, 0
+            if i - j <= 24 and j + 24 <= n:
+                _remember(p, j, i - j, gword, 6 * at)
+                glen[at] = i - j
+                gkey[at] = f
+        first = False
+        if seen & (1 << f):
             return -1, 0
         seen |= 1 << f
-        i = _ws(p, i, n)
-        if i >= n or p[i] != 58:  # ':'
-            return -1, 0
-        i = _ws(p, i + 1, n)
-        if i >= n:
-            return -1, 0
+        at = f * 32 + et
         k = kind[f]
         if k <= SKIP:
             if p[i] != 34:
@@ -622,6 +672,8 @@ def _object(
                         return -1, 0
                     if k == TYPE:
                         out_etype[row] = t
+                        et = t
+                        at = f * 32 + et
                     else:
                         out_source[row] = t
                 i += size + 2
@@ -629,6 +681,8 @@ def _object(
                 if k == TYPE:
                     t, i = _name(p, i + 1, n, types)
                     out_etype[row] = t
+                    et = t
+                    at = f * 32 + et
                 else:
                     t, i = _name(p, i + 1, n, sources)
                     out_source[row] = t
@@ -665,13 +719,6 @@ def _object(
                 out_ts[row] = v
             elif k == COUNT:
                 out_nums[slot[f] * cap + row] = float(v)
-        i = _ws(p, i, n)
-        if i < n and p[i] == 44:  # ','
-            i += 1
-        elif i < n and p[i] == 125:  # '}'
-            return i + 1, seen
-        else:
-            return -1, 0
 
 
 @nb.njit(cache=True, nogil=True)
@@ -729,7 +776,7 @@ def _lines(p, i, n, cap, rows, nu, ns, used, spec, outs, store):
     """Lines from p[i] until the end or until a store is full: (position reached, rows, distinct
     strings, careful lines). Only pointers and numbers here (see _data)."""
     keys, kind, slot, types, sources, required, base, no_source, keep_bit, n_keep, n_nums = spec
-    out_id, out_ts, out_etype, out_source, out_nums, out_codes, span, keys2 = outs
+    out_id, out_ts, out_etype, out_source, out_nums, out_codes, span, keys2, guess = outs
     table, tsize, uniques, ukeys, ucap, text, slow, scap = store
     filled = rows  # rows from here on are NaN in every number column up to ``filled``
     while i < n:
@@ -768,6 +815,7 @@ def _lines(p, i, n, cap, rows, nu, ns, used, spec, outs, store):
                 out_nums,
                 span,
                 keys2,
+                guess,
             )
             if e >= 0 and (seen & base) == base:
                 e = _ws(p, e, n)
@@ -848,6 +896,9 @@ def _scan(
     )
     span = np.empty(2 * len(lay.keep_bit), dtype=np.int64)
     keys2 = np.empty(2 * len(lay.keep_bit), dtype=np.uint64)
+    glen = np.zeros(32 * 32, dtype=np.int8)  # _object's guesses, none yet
+    gkey = np.empty(32 * 32, dtype=np.int8)
+    gword = np.empty(6 * 32 * 32, dtype=np.uint64)
     outs = (
         _data(id_hash),
         _data(ts),
@@ -857,6 +908,7 @@ def _scan(
         _data(codes),
         _data(span),
         _data(keys2),
+        (_data(glen), _data(gkey), _data(gword)),
     )
     store = (
         _data(table),
