@@ -5,6 +5,10 @@ monitor only asks whether it has seen an id, and 1 million strings a second is w
 process cannot afford. Two different ids with the same hash would count as one event; with the
 lateness window's ids (a million at most in practice) the chance of any such pair is about
 3 in 100 million.
+
+``scan_lines`` reads JSON-lines events straight from the bytes (about 110 ns a line on one
+core): numbers, type codes, id hashes and the distinct strings, with every line it cannot read
+exactly handed back for json.loads (see columns.parse_lines).
 """
 
 from __future__ import annotations
