@@ -4,11 +4,14 @@ docs/settings.md lists them and a test checks that each one is documented."""
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from livecart.errors import LivecartError
 
 
 def _s(default: Any, help: str) -> Any:
@@ -56,5 +59,28 @@ def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
         raw = os.environ.get(f"LIVECART_{f.name.upper()}")
         if raw is not None:
             kind = {"int": int, "float": float}.get(f.type, f.type)  # annotations are strings
-            env[f.name] = kind(raw) if kind in (int, float) else raw
-    return s.updated(**env).updated(**overrides)
+            try:
+                env[f.name] = kind(raw) if kind in (int, float) else raw
+            except ValueError:
+                raise LivecartError(
+                    f"LIVECART_{f.name.upper()}={raw!r} is not a number: {Settings.help()[f.name]}"
+                ) from None
+    return checked(s.updated(**env).updated(**overrides))
+
+
+def checked(s: Settings) -> Settings:
+    """``s`` if every number setting is a finite number >= 0 (NaN would pass any comparison
+    and make an interval that never elapses); else LivecartError naming the setting."""
+    for f in fields(Settings):
+        if f.type not in ("int", "float"):
+            continue
+        v = getattr(s, f.name)
+        whole = f.type == "int"
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        if not ok or v < 0 or (whole and v != int(v)):
+            kind = "whole number" if whole else "finite number"
+            raise LivecartError(
+                f"setting {f.name} = {v!r} is not a {kind} >= 0: fix it in the workspace's "
+                f"livecart.toml or LIVECART_{f.name.upper()} ({Settings.help()[f.name]})"
+            )
+    return s

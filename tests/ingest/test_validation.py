@@ -215,3 +215,18 @@ def test_arrow_table_imports_like_a_frame(shop):
     )
     r = import_frame(shop, "orders", t, source="arrow")
     assert r.rows_written == 1 and shop.table("orders").market[0] == "US"
+
+
+@pytest.mark.parametrize("bad", ["nan", "NaN", "inf", "-inf", "Infinity", "1e400"])
+def test_import_refuses_non_finite_numbers_naming_row_and_column(shop, tmp_path, bad):
+    """NaN passes a ``>= 0`` check and infinity passes a minimum: both would poison every sum
+    they enter, so a number must be finite (issue #14)."""
+    f = write(
+        tmp_path / "orders.csv",
+        "order_id,sku_id,quantity,created_at,unit_price\n"
+        f"A,{SKU1},1,2024-03-01 10:00,12.99\n"
+        f"B,{SKU1},1,2024-03-01 10:00,{bad}\n",
+    )
+    e = rejected(shop, "orders", f)
+    assert where(e) == {(3, "unit_price")}
+    assert len(e.problems) == 1 and "number" in e.problems[0].message

@@ -142,6 +142,11 @@ def normalise(col: Column, values: pa.Array) -> pa.Array:
     return values
 
 
+def _within(finite: pa.Array | None, mask: pa.Array) -> pa.Array:
+    """``mask`` where the value is finite (a non-finite one is reported once, as such)."""
+    return mask if finite is None else pc.and_(finite, mask)
+
+
 def check_value(
     log: ProblemLog,
     col: Column,
@@ -160,9 +165,19 @@ def check_value(
             None,
             f"{col.name} is required but empty",
         )
+    finite = None
+    if col.type == "float":  # NaN passes every comparison, infinity any minimum
+        finite = pc.fill_null(pc.is_finite(values), True)
+        log.add_mask(
+            pc.invert(finite),
+            rows,
+            header,
+            given,
+            "{value!r} is not a finite number",
+        )
     if col.min is not None:
         log.add_mask(
-            pc.less(values, col.min),
+            _within(finite, pc.less(values, col.min)),
             rows,
             header,
             given,
@@ -170,7 +185,7 @@ def check_value(
         )
     if col.max is not None:
         log.add_mask(
-            pc.greater(values, col.max),
+            _within(finite, pc.greater(values, col.max)),
             rows,
             header,
             given,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 import threading
 import time
@@ -37,13 +38,30 @@ from livecart.errors import LivecartError
 from livecart.live import columns as C
 from livecart.live.source import Batch
 from livecart.model.events import EVENT_FIELDS, JOIN_SOURCES
+from livecart.model.schema import ORDERS
 
 TOLERANCE_S = 300
 MAX_BYTES = 1 << 20
 MAX_EVENTS = 10_000
+MAX_ID_CHARS = 128  # session, batch and event ids, and every other string but a comment's text
+MAX_TEXT_CHARS = 4096
 TS_HEADER = "X-Livecart-Timestamp"
 SIG_HEADER = "X-Livecart-Signature"
-_INTS = ("ts", "count", "diamonds", "quantity", "level", "planned_minutes")
+# Bounds at the door. Per-event counts stay below 2**31 so that the sums the monitor writes
+# (BIGINT columns) cannot overflow for any number of events a session can hold; a stock level
+# and a price are read as float64, exact below 2**53; a live is planned for at most a week.
+MAX_COUNT = 2**31 - 1
+MAX_MONEY = 1e12
+_INT_MAX = {
+    "ts": 2**53 - 1,
+    "count": MAX_COUNT,
+    "diamonds": MAX_COUNT,
+    "quantity": MAX_COUNT,
+    "level": MAX_COUNT,
+    "planned_minutes": 7 * 24 * 60,
+}
+# the importer's minimums, one rule for both (an order line has at least one unit)
+_INT_MIN = {"quantity": int(ORDERS.column("quantity").min or 0)}
 _FLOATS = ("price", "amount")
 _STRS = ("id", "session_id", "type", "user_id", "source", "text", "sku_id", "order_id")
 _STRS += ("currency", "buyer_id", "phase", "market")
@@ -54,12 +72,33 @@ class IngestRefused(LivecartError):
     409 (a batch id reused with another body), 422 (malformed; ``field`` names the field)."""
 
     def __init__(self, status: int, detail: str, fix: str, field: str | None = None) -> None:
+        detail, field = printable(detail), None if field is None else printable(field)
         super().__init__(detail)
         self.status, self.detail, self.fix, self.field = status, detail, fix, field
 
     def body(self) -> dict[str, Any]:
         out = {"error": "refused", "detail": self.detail, "fix": self.fix}
         return out if self.field is None else {**out, "field": self.field}
+
+
+def printable(text: str) -> str:
+    """``text`` with anything UTF-8 cannot encode (a lone surrogate quoted back from a hostile
+    body) escaped, so an answer naming it can always be sent."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def check_id(value: Any, field: str, limit: int = MAX_ID_CHARS) -> str | None:
+    """Why ``value`` is not a usable id or string (None when it is): a non-empty string of at
+    most ``limit`` characters that UTF-8 can encode (no lone surrogates)."""
+    if not isinstance(value, str) or not value:
+        return f"{field} must be a non-empty string, got {value!r:.80}"
+    if len(value) > limit:
+        return f"{field} has {len(value):,} characters, over the limit of {limit:,}"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{field} is not valid Unicode text (a lone surrogate such as \\ud800)"
+    return None
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -126,15 +165,19 @@ def parse_batch(
     more than ``max_ahead_s`` ahead of the receiver's clock (``now``, Unix seconds) is refused:
     the monitor's clock is its newest event time, so one event stamped in the future would make
     every on-time event after it look late."""
+    why = check_id(session_id, "session_id")
+    if why is not None:
+        raise _bad("session_id", f"the URL's {why}")
     try:
-        doc = json.loads(body)
-    except ValueError as e:
+        doc = json.loads(body)  # NaN, Infinity and 1e400 read; refused by field below
+    except (ValueError, RecursionError) as e:
         raise _bad("body", f"the body is not JSON: {e}") from None
     if not isinstance(doc, dict):
         raise _bad("body", "the body must be a JSON object with batch_id and events")
     bid = doc.get("batch_id")
-    if not isinstance(bid, str) or not 0 < len(bid) <= 128:
-        raise _bad("batch_id", "batch_id must be a string of 1-128 characters")
+    why = check_id(bid, "batch_id")
+    if why is not None:
+        raise _bad("batch_id", why)
     events = doc.get("events")
     if not isinstance(events, list) or not events:
         raise _bad("events", "events must be a non-empty list of event objects")
@@ -188,12 +231,21 @@ def _check_event(e: Any, i: int, session_id: str, latest: tuple[int, int]) -> di
 
 
 def _check_value(at: str, f: str, v: Any) -> None:
-    if f in _INTS and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-        raise _bad(at, f"must be a whole number >= 0, got {v!r}")
-    if f in _FLOATS and (isinstance(v, bool) or not isinstance(v, int | float) or v < 0):
-        raise _bad(at, f"must be a number >= 0, got {v!r}")
-    if f in _STRS and (not isinstance(v, str) or not v):
-        raise _bad(at, f"must be a non-empty string, got {v!r}")
+    if f in _INT_MAX:
+        low, high = _INT_MIN.get(f, 0), _INT_MAX[f]
+        if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+            raise _bad(at, f"must be a whole number >= {low} and <= {high:,}, got {v!r:.40}")
+    if f in _FLOATS and (
+        isinstance(v, bool)
+        or not isinstance(v, int | float)
+        or not math.isfinite(v)
+        or not 0 <= v <= MAX_MONEY
+    ):
+        raise _bad(at, f"must be a finite number >= 0 and <= {MAX_MONEY:g}, got {v!r:.40}")
+    if f in _STRS:
+        why = check_id(v, "the value", MAX_TEXT_CHARS if f == "text" else MAX_ID_CHARS)
+        if why is not None:
+            raise _bad(at, why)
 
 
 class IngestJournal:
@@ -312,6 +364,8 @@ class JournalSource:
         with open(self.path, "rb") as f:
             f.seek(offset)
             data = f.read(limit)
+            if data and not data.endswith(b"\n"):
+                data += f.readline()  # the rest of a line longer than ``limit``, any length
         cut = data.rfind(b"\n") + 1  # whole lines only: the writer may be mid-line
         rows = [e for line in data[:cut].splitlines() for e in json.loads(line)["events"]]
         return rows, offset + cut, cut > 0

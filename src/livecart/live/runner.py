@@ -103,12 +103,8 @@ class LiveRun:
         checkpoint."""
         if self._dirty and not self.persist:
             self._dirty.clear()
-        if self._dirty:
-            frames = [live_minutes_rows(self.monitor.sessions[s]) for s in sorted(self._dirty)]
-            with self.ws.transaction():
-                self._upsert_sessions([self.monitor.sessions[s] for s in sorted(self._dirty)])
-                self.ws.upsert("live_minutes", pd.concat(frames, ignore_index=True))
-            self._dirty.clear()
+        if self._dirty and not self._write(sorted(self._dirty)):
+            return  # no checkpoint past what the workspace holds: a restart re-applies them
         if self.checkpoint is not None:
             save_checkpoint(
                 self.checkpoint,
@@ -122,6 +118,38 @@ class LiveRun:
             commit = getattr(self.source, "commit", None)  # e.g. acknowledge Redis entries
             if commit is not None and self.position is not None:
                 commit(self.position)
+
+    def _write(self, sids: list[str]) -> bool:
+        """Write sessions into the workspace, all in one transaction; if that fails, one by
+        one, so that a session that cannot be written does not stop the others from saving. A
+        failed write is rolled back, kept dirty (tried again at the next save) and reported in
+        ``error``; True when everything was written."""
+        try:
+            self._write_sessions(sids)
+            failed: list[tuple[str, Exception]] = []
+        except Exception:  # noqa: BLE001 - narrowed down to the sessions below
+            failed = []
+            for sid in sids:
+                try:
+                    self._write_sessions([sid])
+                except Exception as e:  # noqa: BLE001 - reported in self.error
+                    failed.append((sid, e))
+        self._dirty = {sid for sid, _ in failed}
+        if failed:
+            sid, e = failed[0]
+            self.error = (
+                f"could not save {len(failed)} session(s) into the workspace, first "
+                f"{sid!r}: {type(e).__name__}: {str(e).splitlines()[0]}"
+            )
+            return False
+        self.error = None
+        return True
+
+    def _write_sessions(self, sids: list[str]) -> None:
+        frames = [live_minutes_rows(self.monitor.sessions[s]) for s in sids]
+        with self.ws.transaction():
+            self._upsert_sessions([self.monitor.sessions[s] for s in sids])
+            self.ws.upsert("live_minutes", pd.concat(frames, ignore_index=True))
 
     def _seed_stock(self, touched: set[str]) -> None:
         """Give each SKU of a new session its planned stock as the level at the start, once

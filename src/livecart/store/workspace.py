@@ -128,7 +128,10 @@ class Workspace:
                 con.execute(f'INSERT INTO "{k.name}" ({cols}) SELECT {cols} FROM {src}')
             finally:
                 if src == "_upsert_src":
-                    con.unregister("_upsert_src")
+                    # after a failed statement DuckDB refuses even this until the rollback;
+                    # its error would hide the one that says what went wrong
+                    with contextlib.suppress(duckdb.Error):
+                        con.unregister("_upsert_src")
         return int(n)
 
     def _is_empty(self, table: str) -> bool:

@@ -12,6 +12,7 @@ from livecart.web.page import Page
 from livecart.web.render import render
 
 router = APIRouter()
+BUDGET = Query(None, gt=0, allow_inf_nan=False, description="ad budget to split, USD")
 
 
 def _clean(d: dict) -> dict:
@@ -19,13 +20,13 @@ def _clean(d: dict) -> dict:
 
 
 @router.get("/api/ads", tags=["ads"])
-def api_ads(request: Request, budget: float | None = Query(None, gt=0)) -> dict:
+def api_ads(request: Request, budget: float | None = BUDGET) -> dict:
     """Fitted curves (parameters with 90% intervals) and the split of ``budget`` USD."""
     return _clean(ads_overview(workspace(request), budget))
 
 
 @router.get("/ads", response_class=HTMLResponse, include_in_schema=False)
-def page_ads(request: Request, budget: float | None = Query(None, gt=0)) -> Response:
+def page_ads(request: Request, budget: float | None = BUDGET) -> Response:
     o = ads_overview(workspace(request), budget)
     return render(request, "ads.html", {"title": "Ads", "o": o})
 

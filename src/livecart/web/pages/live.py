@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from functools import partial
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from livecart.errors import LivecartError
@@ -118,7 +118,9 @@ async def api_live_stream(request: Request, session_id: str) -> StreamingRespons
 
 
 @router.post("/api/live/replay", tags=["live"])
-async def api_live_replay(request: Request, speed: float = 0.0) -> dict:
+async def api_live_replay(
+    request: Request, speed: float = Query(0.0, ge=0, allow_inf_nan=False)
+) -> dict:
     """Replay the JSON-lines (or CSV, ``?format=csv``) recording in the request body into a new
     monitor run. ``speed``: 1 real time, N times faster, 0 as fast as possible."""
     body = await request.body()

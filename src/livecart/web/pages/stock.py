@@ -17,8 +17,10 @@ from livecart.web.page import Page
 from livecart.web.render import render
 
 router = APIRouter()
-BUDGET = Query(None, ge=0, description="money for new orders, reporting currency")
-CAPACITY = Query(None, ge=0, description="most units held across the SKUs")
+BUDGET = Query(
+    None, ge=0, allow_inf_nan=False, description="money for new orders, reporting currency"
+)
+CAPACITY = Query(None, ge=0, allow_inf_nan=False, description="most units held across the SKUs")
 AS_OF = Query(None, description="plan as of this UTC time (default: now, or the live's start)")
 
 
