@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import tempfile
 import time
 import zoneinfo
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from livecart.ingest.validate import ROW, Batcher
 from livecart.ingest.values import parse_timestamp
 from livecart.model.schema import Kind
 from livecart.model.schema import kind as get_kind
-from livecart.store import Workspace
+from livecart.store import Workspace, staging_folder
 
 Progress = Callable[[int, int | None], None]
 # fills columns a file leaves out: (typed batch, raw batch, problem log) -> typed batch
@@ -189,7 +188,7 @@ def _run(
     )
     ratios = RatioCheck.for_header(src.header) if k.name == "sessions" else RatioCheck()
     wanted = sorted({pos for pos, _ in cmap.sources.values()} | set(ratios.positions))
-    with tempfile.TemporaryDirectory(dir=ws.path, prefix=".import-") as tmp:
+    with staging_folder(ws.path) as tmp:  # locked: a killed import's is cleaned on next open
         stage = Stage(ws, k, Path(tmp))
         try:
             _stage_rows(src, stage, batcher, wanted, progress, log, derive, ratios)

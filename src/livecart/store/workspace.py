@@ -24,6 +24,7 @@ from livecart.model.money import FxTable
 from livecart.model.schema import KINDS, Kind, kind
 from livecart.settings import Settings, load_settings
 from livecart.store.migrations import SCHEMA_VERSION, migrate, schema_version
+from livecart.store.staging import clean_stale_staging
 
 DB_FILE = "livecart.duckdb"
 
@@ -69,6 +70,7 @@ class Workspace:
             con.execute(f"SET memory_limit = '{_memory_limit(settings.duckdb_memory_limit)}'")
         if not read_only:
             migrate(con)
+            clean_stale_staging(p)  # staging folders of imports killed mid-way
         elif schema_version(con) < SCHEMA_VERSION:
             # An older workspace opened for reading: upgrade it once, then read.
             con.close()
