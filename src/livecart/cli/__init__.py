@@ -1,15 +1,24 @@
 """The `livecart` command. Each module below registers its commands on one Typer app; each
-command parses input, calls one core function and renders the result."""
+command parses input, calls one core function and renders the result.
 
-from livecart.cli import workspace  # noqa: F401  (registers commands)
+Command modules are imported only when one of their commands runs (livecart.cli.lazy): list a new
+module here, one name, and keep its heavy imports inside the command functions."""
+
 from livecart.cli.app import app, run
+from livecart.cli.lazy import add_command_modules
 
-for _module in ("ingest", "serve", "demo", "live", "products", "stock", "plan", "sources"):
-    try:
-        __import__(f"livecart.cli.{_module}")
-    except ModuleNotFoundError as _e:  # a command module not written yet
-        if _e.name != f"livecart.cli.{_module}":
-            raise
+add_command_modules(
+    app,
+    "workspace",
+    "ingest",
+    "serve",
+    "demo",
+    "live",
+    "products",
+    "stock",
+    "plan",
+    "sources",
+)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from livecart.cli.lazy import LazyGroup
 from livecart.errors import ImportRejected, LivecartError
 
 app = typer.Typer(
@@ -21,7 +22,16 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
+
+
+@app.callback()
+def _root() -> None:
+    # A group callback, so Typer builds the (lazy) group before any command module is imported.
+    pass
+
+
 console = Console()
 err_console = Console(stderr=True)
 

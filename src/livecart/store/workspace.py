@@ -13,11 +13,9 @@ import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from livecart.errors import WorkspaceError
 from livecart.model.money import FxTable
@@ -25,6 +23,10 @@ from livecart.model.schema import KINDS, Kind, kind
 from livecart.settings import Settings, load_settings
 from livecart.store.migrations import SCHEMA_VERSION, migrate, schema_version
 from livecart.store.staging import clean_stale_staging
+
+if TYPE_CHECKING:  # loaded by duckdb itself when a result is fetched as a frame
+    import pandas as pd
+    import pyarrow as pa
 
 DB_FILE = "livecart.duckdb"
 
