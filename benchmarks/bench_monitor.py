@@ -36,7 +36,7 @@ import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
 from livecart.live import Batch, Monitor, totals  # noqa: E402
-from livecart.live import columns as C  # noqa: E402
+from livecart.live.engine import columns as C  # noqa: E402
 
 pa.set_cpu_count(1)
 T0 = 1_764_615_600_000

@@ -140,7 +140,7 @@ def consume(port: int, group: str, name: str, folder: str, q: mp.Queue) -> None:
     """One worker process: its own workspace and checkpoint, until the streams are idle."""
     import livecart
     from livecart.live import LiveRun
-    from livecart.live.redis_stream import RedisSource, connect
+    from livecart.live.sources.redis_stream import RedisSource, connect
 
     ws = livecart.init(Path(folder) / name)
     src = RedisSource(
@@ -199,7 +199,7 @@ def redis_rate(port: int, workers: int, folder: Path, group: str) -> tuple[float
 
 
 def bench_redis(args: argparse.Namespace) -> None:
-    from livecart.live.redis_stream import Publisher, connect
+    from livecart.live.sources.redis_stream import Publisher, connect
 
     if not shutil.which("redis-server") or not shutil.which("redis-benchmark"):
         print("redis-server / redis-benchmark not installed: skipping the Redis benchmark")
@@ -254,7 +254,7 @@ def serve(ws_dir: str, port: int) -> None:
 def bench_http(args: argparse.Namespace) -> None:
     import httpx
 
-    from livecart.live.http_ingest import signed_headers
+    from livecart.live.sources.http_ingest import signed_headers
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()

@@ -1,4 +1,4 @@
-"""The compiled fold (live.aggregate) against a reference: the monitor's rules written as a plain
+"""The compiled fold (engine.aggregate) against a reference: the monitor's rules written as a plain
 loop over one event at a time (watermark, lateness, duplicates, currency, minutes, SKU totals,
 stock left, viewer snapshots), on disordered, duplicated, late, early and foreign-currency
 streams of two rooms fed in random batches."""

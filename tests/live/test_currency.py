@@ -12,7 +12,7 @@ import livecart
 from livecart.errors import LivecartError
 from livecart.live import AlertRules, LiveRun, Nowcaster, ReplaySource, evaluate
 from livecart.live.history import from_frames
-from livecart.live.plan import plan_from_history, plan_from_targets
+from livecart.live.targets import plan_from_history, plan_from_targets
 from livecart.model.events import Event
 from livecart.model.schema import LIVE_MINUTES, SESSIONS
 from tests.live.test_alerts import state, stream

@@ -51,7 +51,7 @@ def test_the_stream_pushes_a_change_well_before_the_once_a_second_view(tmp_path)
     """A source that sends a second batch a moment after the first: the stream's next view
     carries it within a fraction of a second, not after a fixed one-second sleep."""
     from livecart.live import Batch, LiveHub
-    from livecart.live import columns as C
+    from livecart.live.engine import columns as C
 
     ev = synth_session("P1", minutes=3, seed=6)
     gate = threading.Event()

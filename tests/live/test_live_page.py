@@ -121,7 +121,7 @@ def test_live_page_in_chromium_shows_the_stored_sessions_final_gmv(served_demo):
 
 def test_a_failing_source_stops_its_run_and_the_view_says_why(tmp_path):
     from livecart.live import Batch, LiveHub
-    from livecart.live import columns as C
+    from livecart.live.engine import columns as C
 
     class Flaky:
         def batches(self, position=None):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from livecart.live import Monitor, ReplaySource, minute_frame, sku_table, totals
-from livecart.live import columns as C
+from livecart.live.engine import columns as C
 from livecart.model.events import Event
 from tests.live.synth import T0, expected, synth_session
 from tests.live.test_wire import assert_same

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from livecart.live import columns as C
-from livecart.live import wire
+from livecart.live.engine import columns as C
+from livecart.live.engine import wire
 from livecart.model.events import EVENT_FIELDS, EVENT_TYPES, JOIN_SOURCES, Event
 
 STRINGS = {"id", "session_id", "user_id", "text", "sku_id", "order_id", "currency"}

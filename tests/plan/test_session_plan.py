@@ -11,7 +11,7 @@ import pytest
 
 import livecart
 from livecart.errors import LivecartError
-from livecart.live.plan import plan_from_targets
+from livecart.live.targets import plan_from_targets
 from livecart.plan import (
     create_plan,
     edit_plan,

@@ -11,7 +11,7 @@ import warnings
 import pytest
 
 from livecart.errors import LivecartError
-from livecart.live.http_ingest import (
+from livecart.live.sources.http_ingest import (
     MAX_BYTES,
     IngestJournal,
     IngestRefused,

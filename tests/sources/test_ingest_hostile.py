@@ -10,15 +10,15 @@ import time
 
 import pytest
 
-from livecart.live.http_ingest import (
+from livecart.live.runner import LiveRun
+from livecart.live.sources.http_ingest import (
     MAX_ID_CHARS,
     IngestJournal,
     IngestRefused,
     JournalSource,
     parse_batch,
 )
-from livecart.live.runner import LiveRun
-from livecart.live.source import ReplaySource
+from livecart.live.sources.replay import ReplaySource
 from tests.sources import test_http_ingest
 from tests.sources.test_http_ingest import (
     START,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from livecart.live.http_ingest import IngestRefused, parse_batch
+from livecart.live.sources.http_ingest import IngestRefused, parse_batch
 
 ORDER = {
     "type": "order",

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from livecart.live import LiveRun, Monitor, totals
-from livecart.live import columns as C
-from livecart.live.redis_stream import Publisher, RedisSource
+from livecart.live.engine import columns as C
+from livecart.live.sources.redis_stream import Publisher, RedisSource
 
 T0 = 1_764_615_600_000
 KEYS = ("gmv", "orders", "units", "entries", "likes", "comments", "viewers_last", "viewers_peak")

@@ -14,7 +14,7 @@ import pytest
 
 import livecart
 from livecart.live import checkpoint_path, load_checkpoint
-from livecart.live.redis_stream import Publisher
+from livecart.live.sources.redis_stream import Publisher
 from tests.sources.test_redis import KEYS, make_events, pending, truth
 
 

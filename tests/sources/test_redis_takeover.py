@@ -10,7 +10,7 @@ import time
 import pytest
 
 from livecart.live import LiveRun, Monitor
-from livecart.live.redis_stream import Publisher, RedisSource
+from livecart.live.sources.redis_stream import Publisher, RedisSource
 from tests.sources.test_redis import (
     Crash,
     CrashingSource,

@@ -13,8 +13,8 @@ import pytest
 import livecart
 from livecart.errors import LivecartError
 from livecart.live import Batch
-from livecart.live import columns as C
-from livecart.live.http_ingest import signed_headers
+from livecart.live.engine import columns as C
+from livecart.live.sources.http_ingest import signed_headers
 from livecart.web import create_app
 from livecart.web.pages.live import start_sources
 from tests.conftest import invoke
@@ -100,7 +100,7 @@ def test_a_served_app_takes_room_events_and_order_webhooks_into_one_session(tmp_
 
 def test_cli_serve_with_tiktok_rooms_wires_them_into_the_dashboards_hub(cli, tmp_path, monkeypatch):
     import livecart.web.server as server
-    from livecart.live import tiktok
+    from livecart.live.sources import tiktok
 
     made: list[FakeRoom] = []
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from livecart.live import Monitor, minute_frame
-from livecart.live import columns as C
-from livecart.live.shop_api import ShopApiError, ShopClient, reconcile, store, summary
+from livecart.live.engine import columns as C
+from livecart.live.sources.shop_api import ShopApiError, ShopClient, reconcile, store, summary
 
 KEY, SECRET, TOKEN, CIPHER = "app123", "secret456", "tok789", "ROW_cipher"
 START = pd.Timestamp("2026-11-25 12:00:00")

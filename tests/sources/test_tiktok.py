@@ -24,8 +24,8 @@ from TikTokLive.proto import CommonMessageData, Gift, User  # noqa: E402
 from TikTokLiveProto.v3.webcast.model.message.ext import PopProduct  # noqa: E402
 
 from livecart.live import Monitor, totals  # noqa: E402
-from livecart.live import columns as C  # noqa: E402
-from livecart.live.tiktok import TikTokSource, entry_source, map_event  # noqa: E402
+from livecart.live.engine import columns as C  # noqa: E402
+from livecart.live.sources.tiktok import TikTokSource, entry_source, map_event  # noqa: E402
 from livecart.model.events import event_from_dict  # noqa: E402
 
 T0 = 1_764_615_600_000
@@ -274,7 +274,7 @@ def test_live_start_fetches_the_room_info_when_the_client_has_none():
 
 
 def test_live_start_falls_back_to_the_first_events_time(caplog):
-    caplog.set_level("INFO", logger="livecart.live.tiktok")
+    caplog.set_level("INFO", logger="livecart.live.sources.tiktok")
     web = Web(None)  # an age-restricted room: no room info
     src, mon = listen(JoiningClient(late_room(), web=web))
     assert src.start_source == "first_event"

@@ -27,7 +27,7 @@ from livecart.live import (
     totals,
 )
 from livecart.live.history import split_newest
-from livecart.live.plan import load_plan
+from livecart.live.targets import load_plan
 from livecart.stock import latest_saved
 from livecart.store import Workspace
 

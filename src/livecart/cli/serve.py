@@ -79,7 +79,7 @@ def tiktok_sources(
         return []
     if len(set(sessions)) < len(sessions):
         raise LivecartError("each --tiktok room needs its own --session id")
-    from livecart.live import tiktok as tt
+    from livecart.live.sources import tiktok as tt
 
     tt.ensure_installed()
     return [

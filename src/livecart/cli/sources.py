@@ -24,7 +24,7 @@ def publish(
     prefix: str = typer.Option("livecart", help="key prefix of the streams"),
 ) -> None:
     """Put a recording's events onto Redis Streams (one stream per room) for workers."""
-    from livecart.live.redis_stream import Publisher, connect
+    from livecart.live.sources.redis_stream import Publisher, connect
 
     n = Publisher(connect(redis_url), prefix=prefix).publish_file(file)
     console.print(f"published {n:,} events from {file} to {redis_url} ({prefix}:room:*)")
@@ -77,7 +77,7 @@ def run_redis_worker(
     claim_idle: float = 60.0,
 ) -> None:
     from livecart.cli.live import close_sinks
-    from livecart.live.redis_stream import RedisSource, connect
+    from livecart.live.sources.redis_stream import RedisSource, connect
 
     name = name or socket.gethostname()
     src = RedisSource(
@@ -122,7 +122,7 @@ def tiktok(
     as_json: bool = typer.Option(False, "--json", help="print the final totals as JSON"),
 ) -> None:
     """Listen to a TikTok LIVE room (needs `livecart\\[tiktok]`) into the monitor until it ends."""
-    from livecart.live.tiktok import TikTokSource
+    from livecart.live.sources.tiktok import TikTokSource
 
     src = TikTokSource(
         user, session, market=market, currency=currency, planned_minutes=planned_minutes
@@ -181,8 +181,8 @@ def reconcile(
     import os
 
     from livecart.errors import LivecartError
-    from livecart.live.shop_api import ShopClient, monitored_minutes, store, summary
-    from livecart.live.shop_api import reconcile as match
+    from livecart.live.sources.shop_api import ShopClient, monitored_minutes, store, summary
+    from livecart.live.sources.shop_api import reconcile as match
 
     env = {
         k: os.environ.get(f"LIVECART_SHOP_{k.upper()}", "")

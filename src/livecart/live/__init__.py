@@ -10,15 +10,15 @@ against plan, a nowcast of the final GMV and orders with intervals, and alerts w
 
 from livecart.live.alerts import Alert, AlertBook, AlertRules, WebhookSink, evaluate
 from livecart.live.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from livecart.live.engine.kpis import live_minutes_rows, minute_frame, sku_table, snapshot, totals
+from livecart.live.engine.monitor import Monitor
 from livecart.live.history import History, load_history
 from livecart.live.hub import LiveHub
-from livecart.live.kpis import live_minutes_rows, minute_frame, sku_table, snapshot, totals
-from livecart.live.monitor import Monitor
 from livecart.live.nowcast import Nowcaster, baseline
 from livecart.live.nowcast import evaluate as evaluate_nowcast
-from livecart.live.plan import Plan, plan_from_history, plan_from_targets
 from livecart.live.runner import LiveRun
-from livecart.live.source import Batch, ReplaySource, Source
+from livecart.live.sources import Batch, ReplaySource, Source
+from livecart.live.targets import Plan, plan_from_history, plan_from_targets
 
 __all__ = [
     "Alert",

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from livecart.live.kpis import minute_arrays, sku_rows
-from livecart.live.plan import GOLDEN_HOUR, Plan
-from livecart.live.state import SessionState
+from livecart.live.engine.kpis import minute_arrays, sku_rows
+from livecart.live.engine.state import SessionState
+from livecart.live.targets import GOLDEN_HOUR, Plan
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from livecart.errors import LivecartError
+from livecart.live.sources.replay import file_identity
 
 FORMAT = 3  # 2: the source's identity saved with the position; 3: the monitor's Aggregates
-HEAD_BYTES = 64 << 10
 
 
 def checkpoint_path(workspace_path: str | Path, name: str) -> Path:
@@ -67,23 +67,6 @@ def load_checkpoint(path: str | Path) -> dict[str, Any] | None:
             f"version; delete it to start over"
         )
     return data
-
-
-def file_identity(path: str | Path) -> dict[str, Any]:
-    """Who a recording is: resolved path, size, mtime_ns and the SHA-256 of its first
-    ``HEAD_BYTES`` (``head_len`` says how many bytes the hash covers)."""
-    p = Path(path).resolve()
-    st = p.stat()
-    with open(p, "rb") as f:
-        head = f.read(HEAD_BYTES)
-    return {
-        "kind": "file",
-        "path": str(p),
-        "size": st.st_size,
-        "mtime_ns": st.st_mtime_ns,
-        "head_len": len(head),
-        "head_sha256": hashlib.sha256(head).hexdigest(),
-    }
 
 
 def source_mismatch(saved: dict[str, Any], path: str | Path) -> str | None:

@@ -16,11 +16,11 @@ import numpy as np
 
 from livecart.errors import LivecartError
 from livecart.live.alerts import AlertBook, AlertRules
-from livecart.live.kpis import snapshot
-from livecart.live.monitor import Monitor
-from livecart.live.plan import GOLDEN_HOUR
+from livecart.live.engine.kpis import snapshot
+from livecart.live.engine.monitor import Monitor
 from livecart.live.runner import LiveRun
-from livecart.live.source import ReplaySource, Source
+from livecart.live.sources import ReplaySource, Source
+from livecart.live.targets import GOLDEN_HOUR
 from livecart.store import Workspace
 
 

@@ -21,13 +21,13 @@ import pandas as pd
 
 from livecart.live.alerts import Alert, AlertBook, AlertRules, evaluate
 from livecart.live.checkpoint import check_source, load_checkpoint, save_checkpoint
+from livecart.live.engine.kpis import live_minutes_rows, snapshot, totals
+from livecart.live.engine.monitor import Monitor
+from livecart.live.engine.state import SessionState
 from livecart.live.history import History, load_history
-from livecart.live.kpis import live_minutes_rows, snapshot, totals
-from livecart.live.monitor import Monitor
 from livecart.live.nowcast import Nowcaster
-from livecart.live.plan import GOLDEN_HOUR, Plan, plan_from_history
-from livecart.live.source import Source
-from livecart.live.state import SessionState
+from livecart.live.sources.base import Source
+from livecart.live.targets import GOLDEN_HOUR, Plan, plan_from_history
 from livecart.store import Workspace
 
 REFRESH_SLICE_S = 0.02  # within-minute alert refreshes run in slices of about this long

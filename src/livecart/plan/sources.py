@@ -1,7 +1,7 @@
 """Everything the plan reads from its neighbours, in one small module so the coupling is easy to
 see: the market-fit evidence of `livecart.selection` (issue 5), the stock plan of
 `livecart.stock` (issue 6) when one exists, and the workspace's own history for golden-hour
-targets in the format `livecart.live.plan.plan_from_targets` accepts (issue 4)."""
+targets in the format `livecart.live.targets.plan_from_targets` accepts (issue 4)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 from livecart.errors import LivecartError
 from livecart.store import Workspace
 
-TARGET_KEYS = ("gmv", "orders", "entries", "ad_spend")  # live.plan.CUM_METRICS
+TARGET_KEYS = ("gmv", "orders", "entries", "ad_spend")  # live.targets.CUM_METRICS
 
 
 def market_info(ws: Workspace, market: str) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from livecart.errors import LivecartError
-from livecart.live.source import Source
+from livecart.live.sources.base import Source
 from livecart.store import Workspace
 from livecart.web.app import create_app
 

@@ -1,7 +1,7 @@
 """``POST /api/sessions/{session_id}/events``: signed event batches (order webhooks, a brand's
 own trackers) into the live monitor. The route checks its callers itself (an HMAC signature
 with the workspace's ``ingest_secret``, not the API token: it is listed in ``own_auth``); the
-checks and the journal are ``livecart.live.http_ingest``. See docs/sources.md."""
+checks and the journal are ``livecart.live.sources.http_ingest``. See docs/sources.md."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from livecart.live.http_ingest import MAX_BYTES, IngestJournal, IngestRefused, JournalSource
+from livecart.live.sources.http_ingest import MAX_BYTES, IngestJournal, IngestRefused, JournalSource
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.pages.live import hub

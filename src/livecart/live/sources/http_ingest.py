@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from livecart.errors import LivecartError
-from livecart.live import columns as C
-from livecart.live.source import Batch
+from livecart.live.engine import columns as C
+from livecart.live.sources.base import Batch
 from livecart.model.events import EVENT_FIELDS, JOIN_SOURCES
 from livecart.model.schema import ORDERS
 

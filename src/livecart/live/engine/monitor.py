@@ -16,9 +16,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from livecart.live import columns as C
-from livecart.live.aggregate import Aggregates
-from livecart.live.state import SUMMED, SessionState
+from livecart.live.engine import columns as C
+from livecart.live.engine.aggregate import Aggregates
+from livecart.live.engine.state import SUMMED, SessionState
 from livecart.model.events import Event
 
 _T = C.TYPE_CODE

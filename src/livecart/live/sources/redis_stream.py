@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from livecart.errors import LivecartError
-from livecart.live import columns as C
-from livecart.live.source import Batch
+from livecart.live.engine import columns as C
+from livecart.live.sources.base import Batch
 
 INSTALL = 'Redis Streams need the optional extra: pip install "livecart[redis]"'
 _ANNOUNCE = """

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from livecart.errors import LivecartError
+from livecart.live.engine.kpis import ratio
 from livecart.live.history import History
-from livecart.live.kpis import ratio
 
 GOLDEN_HOUR = 60
 CUM_METRICS = ("gmv", "orders", "entries", "ad_spend")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from livecart.live.state import METRICS, SKU_METRICS, SUMMED, M, SessionState
+from livecart.live.engine.state import METRICS, SKU_METRICS, SUMMED, M, SessionState
 from livecart.model.events import JOIN_SOURCES
 from livecart.model.schema import LIVE_MINUTES
 

@@ -1,42 +1,26 @@
-"""Sources: where events come from. Every source is an iterator of ``Batch`` objects, each
-holding columnar events and the source's position *after* them. The monitor checkpoints that
-position with its state; a restarted source resumes from it, so each event is applied once.
-
-This module has the replay source (a JSON-lines or CSV recording). Other sources (the TikTok LIVE
-client, signed HTTP ingest, Redis Streams) implement the same ``Source`` protocol.
+"""The replay source: a JSON-lines or CSV recording read in batches, optionally paced in real
+time. Its position is a byte offset; its identity (path, size, mtime, a hash of its head) is saved
+with each checkpoint so that a restart on another file is refused.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from livecart.errors import LivecartError
-from livecart.live import columns as C
-from livecart.live.checkpoint import file_identity
+from livecart.live.engine import columns as C
+from livecart.live.sources.base import Batch
 from livecart.model.events import EVENT_FIELDS
 
-
-@dataclass
-class Batch:
-    events: C.Columns
-    position: Any  # JSON-serialisable: where to resume after this batch
-
-
-class Source(Protocol):
-    """One small interface: ``batches(position)`` yields Batches starting after ``position``
-    (None: from the beginning). A source that must confirm delivery (a Redis consumer group
-    acknowledging entries) may also have ``commit(position)``: the runner calls it after each
-    checkpoint with the position the saved state holds, never before."""
-
-    def batches(self, position: Any = None) -> Iterator[Batch]: ...
+HEAD_BYTES = 64 << 10  # how much of a recording's head its identity hashes
 
 
 class ReplaySource:
@@ -132,6 +116,23 @@ class ReplaySource:
                 if n == 0:
                     part.malformed = cols.malformed
                 yield Batch(part, batch.position if hi == len(order) else None)
+
+
+def file_identity(path: str | Path) -> dict[str, Any]:
+    """Who a recording is: resolved path, size, mtime_ns and the SHA-256 of its first
+    ``HEAD_BYTES`` (``head_len`` says how many bytes the hash covers)."""
+    p = Path(path).resolve()
+    st = p.stat()
+    with open(p, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    return {
+        "kind": "file",
+        "path": str(p),
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "head_len": len(head),
+        "head_sha256": hashlib.sha256(head).hexdigest(),
+    }
 
 
 def parse_csv(data: bytes, header: list[str]) -> C.Columns:

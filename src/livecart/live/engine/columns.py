@@ -18,8 +18,8 @@ import numpy as np
 from pandas.api.extensions import take
 
 from livecart.errors import EventError
-from livecart.live import wire
-from livecart.live.wire import hash_strings
+from livecart.live.engine import wire
+from livecart.live.engine.wire import hash_strings
 from livecart.model.events import (
     EVENT_FIELDS,
     EVENT_TYPES,

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from livecart.live import columns as C
-from livecart.live.state import DROP_REASONS, MAX_MINUTES, NM, SKU_METRICS, SUMMED, M
+from livecart.live.engine import columns as C
+from livecart.live.engine.state import DROP_REASONS, MAX_MINUTES, NM, SKU_METRICS, SUMMED, M
 
 _T = C.TYPE_CODE
 _PRIMARY = {  # event type -> summed metric it adds to

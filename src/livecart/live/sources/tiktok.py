@@ -46,8 +46,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from livecart.errors import LivecartError
-from livecart.live import columns as C
-from livecart.live.source import Batch
+from livecart.live.engine import columns as C
+from livecart.live.sources.base import Batch
 
 log = logging.getLogger(__name__)
 INSTALL = 'the TikTok LIVE source needs the optional extra: pip install "livecart[tiktok]"'
