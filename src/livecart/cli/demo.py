@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from livecart.cli.app import app, console, err_console, print_json
+from livecart.cli.compiling import ensure_kernels
 from livecart.demo import DemoSummary, build, session_events
 from livecart.live import ReplaySource
 from livecart.report import overview
@@ -67,6 +68,7 @@ def demo(
     from livecart.web import serve as run_server  # the web stack loads only when serving
 
     settings = load_settings(out, host=host, port=port)
+    ensure_kernels()
     sources = []
     if replay_speed > 0:
         sid, path = _replay_file(out)

@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from livecart.cli.app import app, console, err_console, print_json
+from livecart.cli.compiling import ensure_kernels
 from livecart.errors import LivecartError
 from livecart.live import (
     AlertRules,
@@ -99,6 +100,7 @@ def monitor(
             planned_stock=planned_stock,
         )
         return
+    ensure_kernels()
     ckpt = checkpoint_path(directory, replay.stem)
     if fresh:
         ckpt.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from livecart.cli.app import app
+from livecart.cli.compiling import ensure_kernels
 from livecart.errors import LivecartError
 from livecart.settings import load_settings
 from livecart.store import Workspace
@@ -51,6 +52,7 @@ def serve(
     sources = tiktok_sources(tiktok or [], session or [], market, currency, planned_minutes)
     settings = load_settings(directory, host=host, port=port)
     ws = Workspace.open(directory)  # a missing workspace fails here with how to create one
+    ensure_kernels()  # before the first ingest batch, not inside it
     try:
         run_server(
             ws,

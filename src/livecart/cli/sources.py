@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from livecart.cli.app import app, console, print_json
+from livecart.cli.compiling import ensure_kernels
 from livecart.live import AlertRules, LiveRun, Plan, WebhookSink, checkpoint_path, snapshot
 from livecart.stock import latest_saved
 from livecart.store import Workspace
@@ -79,6 +80,7 @@ def run_redis_worker(
     from livecart.cli.live import close_sinks
     from livecart.live.sources.redis_stream import RedisSource, connect
 
+    ensure_kernels()
     name = name or socket.gethostname()
     src = RedisSource(
         connect(redis_url),
@@ -127,6 +129,7 @@ def tiktok(
     src = TikTokSource(
         user, session, market=market, currency=currency, planned_minutes=planned_minutes
     )
+    ensure_kernels()
     with Workspace.open(directory) as ws:
         run = LiveRun(
             ws,
