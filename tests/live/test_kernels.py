@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import livecart
-from livecart.live import kernels
+from livecart.live.engine import kernels
 
 
 def test_the_sample_reaches_every_cached_kernel():
@@ -20,7 +20,7 @@ def test_the_sample_reaches_every_cached_kernel():
 
 
 def test_the_sample_holds_every_event_type_a_duplicate_and_a_malformed_line():
-    from livecart.live.columns import parse_lines
+    from livecart.live.engine.columns import parse_lines
 
     cols = parse_lines(kernels.sample_lines(rooms=1, per_room=50))
     assert len(cols.malformed) == 1

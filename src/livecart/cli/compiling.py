@@ -1,5 +1,5 @@
 """Say so when the monitor's compiled kernels are not on disk yet, and compile them with a
-progress bar before the live work starts (livecart.live.kernels)."""
+progress bar before the live work starts (livecart.live.engine.kernels)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from livecart.cli.app import err_console
 def ensure_kernels() -> None:
     """Load the monitor's kernels; on a fresh install (or after an upgrade) compile them first,
     about 20 s of one core, with progress on stderr. Later runs load them in under a second."""
-    from livecart.live import kernels
+    from livecart.live.engine import kernels
 
     todo = kernels.uncached()
     if not todo:

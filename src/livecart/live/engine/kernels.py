@@ -23,7 +23,7 @@ import numpy as np
 from numba.core import event as numba_event
 from numba.core.registry import CPUDispatcher
 
-from livecart.live import aggregate, wire
+from livecart.live.engine import aggregate, wire
 from livecart.model.events import EVENT_TYPES
 
 T0 = 1_764_615_600_000  # 2025-12-01T19:00:00Z, any time works
@@ -119,8 +119,8 @@ class _CompileCounter(numba_event.Listener):
 def compile_kernels(on_kernel: Callable[[str], None] | None = None) -> float:
     """Compile (or load) every kernel by monitoring a small sample; ``on_kernel(name)`` is
     called as each uncached kernel finishes compiling. Returns the seconds it took."""
-    from livecart.live.kpis import snapshot
-    from livecart.live.monitor import Monitor
+    from livecart.live.engine.kpis import snapshot
+    from livecart.live.engine.monitor import Monitor
 
     t = time.perf_counter()
     listener = _CompileCounter(set(uncached()), on_kernel or (lambda name: None))
