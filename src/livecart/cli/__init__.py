@@ -22,6 +22,13 @@ add_command_modules(
 
 
 def main() -> None:
+    import sys
+
+    from livecart.cli.forward import forward
+
+    code = forward(sys.argv[1:])  # a workspace a running server owns: the server runs it
+    if code is not None:
+        sys.exit(code)
     run()
 
 

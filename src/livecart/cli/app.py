@@ -1,10 +1,17 @@
 """The Typer app every command module registers on, and the one place CLI errors are mapped:
-a LivecartError prints one line (or its problem list) and exits 1."""
+a LivecartError prints one line (or its problem list) and exits 1.
+
+``console`` and ``err_console`` are the terminal's, except while a server runs a command for a
+CLI client (``livecart.cli.in_server``): then they are consoles of the client's width and
+colours writing to that client."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import typer
@@ -32,8 +39,44 @@ def _root() -> None:
     pass
 
 
-console = Console()
-err_console = Console(stderr=True)
+_CLIENT: contextvars.ContextVar[tuple[Console, Console] | None] = contextvars.ContextVar(
+    "client_consoles", default=None
+)
+
+
+class _Console:
+    """A Rich console that is the client's while a server runs a command for it (``client``),
+    the process's own otherwise."""
+
+    def __init__(self, own: Console, index: int) -> None:
+        self._own, self._index = own, index
+
+    def _current(self) -> Console:
+        client = _CLIENT.get()
+        return self._own if client is None else client[self._index]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._current(), name)
+
+    def __enter__(self) -> Console:  # Rich's Live and Progress hold the console this way
+        return self._current().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._current().__exit__(*exc)
+
+
+console: Console = _Console(Console(), 0)  # type: ignore[assignment]
+err_console: Console = _Console(Console(stderr=True), 1)  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
+def client_consoles(out: Console, err: Console) -> Iterator[None]:
+    """``console`` and ``err_console`` are ``out`` and ``err`` inside this block (this thread)."""
+    token = _CLIENT.set((out, err))
+    try:
+        yield
+    finally:
+        _CLIENT.reset(token)
 
 
 def print_json(data: Any) -> None:
@@ -48,13 +91,23 @@ def print_error(message: str) -> None:
 
 
 def run() -> None:
+    sys.exit(run_argv(sys.argv[1:]))
+
+
+def run_argv(argv: list[str], prog_name: str | None = None) -> int:
+    """Run one command line and return its exit code; the one place errors become output."""
+    import typer.main
+
     try:
-        app()
+        typer.main.get_command(app).main(args=argv, prog_name=prog_name, standalone_mode=True)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except ImportRejected as e:
         print_error(str(e).splitlines()[0])
         for p in e.problems:
             err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
-        sys.exit(1)
+        return 1
     except LivecartError as e:
         print_error(str(e))
-        sys.exit(1)
+        return 1
+    return 0

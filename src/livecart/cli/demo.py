@@ -65,6 +65,7 @@ def demo(
         _print_summary(summary)
     if no_serve:
         return
+    from livecart.cli.in_server import run_for_client
     from livecart.web import serve as run_server  # the web stack loads only when serving
 
     settings = load_settings(out, host=host, port=port)
@@ -85,6 +86,7 @@ def demo(
         api_token=settings.api_token,
         sources=sources,
         persist=False,
+        commands=run_for_client,
     )
 
 

@@ -47,6 +47,7 @@ def serve(
 
     Set the token with LIVECART_API_TOKEN or `api_token` in the workspace's livecart.toml.
     """
+    from livecart.cli.in_server import run_for_client
     from livecart.web import serve as run_server  # the web stack loads only for this command
 
     sources = tiktok_sources(tiktok or [], session or [], market, currency, planned_minutes)
@@ -60,6 +61,7 @@ def serve(
             port=settings.port,
             api_token=settings.api_token,
             sources=sources,
+            commands=run_for_client,  # `livecart` commands on this workspace run in the server
         )
     finally:
         ws.close()

@@ -64,13 +64,13 @@ class Stage:
             )
         else:
             select = f"SELECT s.* FROM {src}"
-        self.ws.con.execute(f"CREATE OR REPLACE TEMP VIEW {q(self.name)} AS {select}")
+        self.ws.execute(f"CREATE OR REPLACE TEMP VIEW {q(self.name)} AS {select}")
 
     def drop(self) -> None:
         if not self._closed:
             self._writer.close()
             self._closed = True
-        self.ws.con.execute(f"DROP VIEW IF EXISTS {q(self.name)}")
+        self.ws.execute(f"DROP VIEW IF EXISTS {q(self.name)}")
 
     def check_duplicates(self, log: ProblemLog, cmap: ColumnMap) -> None:
         """The same natural key twice in one file: name both rows."""
@@ -82,14 +82,14 @@ class Stage:
         suspects = (
             f"SELECT hash({keys}) AS h FROM {src} WHERE {not_null} GROUP BY h HAVING count(*) > 1"
         )
-        if not self.ws.con.execute(f"SELECT count(*) FROM ({suspects})").fetchall()[0][0]:
+        if not self.ws.execute(f"SELECT count(*) FROM ({suspects})")[0][0]:
             return  # the usual case: one cheap pass, no row lists built
-        found = self.ws.con.execute(
+        found = self.ws.execute(
             f"SELECT {keys}, list({ROW} ORDER BY {ROW}) FROM {src} WHERE {not_null} "
             f"AND hash({keys}) IN ({suspects}) GROUP BY ALL HAVING count(*) > 1 "
             f"ORDER BY min({ROW}) LIMIT ?",
             [log.room + 1],
-        ).fetchall()
+        )
         col = cmap.file_column(self.kind.key[0])
         for *key, rows in found:
             what = ", ".join(f"{k}={v}" for k, v in zip(self.kind.key, key, strict=True))
@@ -114,22 +114,20 @@ class Stage:
             )
             missing = [
                 r[0]
-                for r in self.ws.con.execute(
+                for r in self.ws.execute(
                     f"SELECT v FROM (SELECT DISTINCT {c} AS v FROM {s} WHERE {c} IS NOT NULL) "
                     f"WHERE v NOT IN (SELECT {q(ref_col)} FROM {q(ref_kind)} "
                     f"WHERE {q(ref_col)} IS NOT NULL){here}"
-                ).fetchall()
+                )
             ]
             if not missing:
                 continue
             where = f"{c} IN (SELECT unnest(?::VARCHAR[]))"
-            n = self.ws.con.execute(
-                f"SELECT count(*) FROM {s} WHERE {where}", [missing]
-            ).fetchall()[0][0]
-            bad = self.ws.con.execute(
+            n = self.ws.execute(f"SELECT count(*) FROM {s} WHERE {where}", [missing])[0][0]
+            bad = self.ws.execute(
                 f"SELECT {ROW}, {c} FROM {s} WHERE {where} ORDER BY 1 LIMIT ?",
                 [missing, max(log.room, 1)],
-            ).fetchall()
+            )
             msg = (
                 f"{{}} is not a known {ref_col} in {ref_kind}: import {ref_kind} first "
                 f"(livecart import DIR {ref_kind} FILE)"

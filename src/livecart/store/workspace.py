@@ -9,6 +9,7 @@ the rest of ``livecart.store`` are the only places that import duckdb.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import re
 import threading
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ if TYPE_CHECKING:  # loaded by duckdb itself when a result is fetched as a frame
     import pyarrow as pa
 
 DB_FILE = "livecart.duckdb"
+# The workspace a server lends to the command it runs for a CLI client (see ``lend``).
+_LENT: contextvars.ContextVar[Workspace | None] = contextvars.ContextVar("lent", default=None)
 
 
 class Workspace:
@@ -44,6 +47,8 @@ class Workspace:
     def init(cls, path: str | Path, exist_ok: bool = True) -> Workspace:
         """Create a workspace folder (or open the one already there)."""
         p = Path(path)
+        if (lent := _lent_for(p)) is not None:
+            return lent
         if (p / DB_FILE).exists() and not exist_ok:
             raise WorkspaceError(f"{p} already holds a workspace")
         if p.exists() and not p.is_dir():
@@ -53,7 +58,11 @@ class Workspace:
 
     @classmethod
     def open(cls, path: str | Path, read_only: bool = False) -> Workspace:
+        """Open the workspace at ``path``; inside ``lend(ws)`` for the same folder, ``ws``
+        itself (a handle whose close does nothing)."""
         p = Path(path)
+        if (lent := _lent_for(p)) is not None:
+            return lent
         if not (p / DB_FILE).exists():
             raise WorkspaceError(
                 f"no livecart workspace at {p}: create one with `livecart init {p}` "
@@ -138,6 +147,13 @@ class Workspace:
                         con.unregister("_upsert_src")
         return int(n)
 
+    def execute(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement on the writer connection (temporary views live there) and fetch
+        its rows, after any other thread's transaction: a server shares its one writer between
+        threads, so nothing runs on it outside this lock."""
+        with self.transaction() as con:
+            return con.execute(sql, params or []).fetchall()
+
     def _is_empty(self, table: str) -> bool:
         return self.con.execute(f'SELECT NOT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]
 
@@ -218,6 +234,40 @@ class Workspace:
             "markets": markets,
             "reporting_currency": self.settings.reporting_currency,
         }
+
+
+class _Lent(Workspace):
+    """The server's own workspace, handed to a command it runs for a client: the same
+    connection, lock and settings (it shares the server's attributes); closing it does
+    nothing, the server closes the workspace when it stops."""
+
+    def close(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def lend(ws: Workspace) -> Iterator[None]:
+    """While this block runs (in this thread or context), ``Workspace.open`` and
+    ``Workspace.init`` of ``ws``'s folder return ``ws`` itself instead of connecting again: a
+    server runs CLI commands against the workspace it holds open, and every write goes through
+    its one writer (``transaction``'s lock)."""
+    lent = object.__new__(_Lent)
+    lent.__dict__ = ws.__dict__  # one state: _in_tx and the lock are the server's
+    token = _LENT.set(lent)
+    try:
+        yield
+    finally:
+        _LENT.reset(token)
+
+
+def _lent_for(p: Path) -> Workspace | None:
+    lent = _LENT.get()
+    if lent is None:
+        return None
+    with contextlib.suppress(OSError):
+        if p.resolve() == lent.path.resolve():
+            return lent
+    return None
 
 
 def _open_failed(p: Path, error: str) -> str:

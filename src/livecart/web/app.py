@@ -5,8 +5,9 @@ shuts down."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 import livecart
 from livecart.errors import LivecartError
 from livecart.store import Workspace
+from livecart.store.owner import new_token
 from livecart.web import errors
 from livecart.web.page import Page
 from livecart.web.pages import PAGES, system
@@ -42,10 +44,12 @@ def create_app(
     host: str | None = None,
     api_token: str | None = None,
     pages: list[Page] | None = None,
+    commands: Callable[[Workspace, dict[str, Any], Callable[[str, str], None]], int] | None = None,
 ) -> FastAPI:
     """The app serving ``workspace`` (a Workspace, or the path of one to open). ``host`` is the
     address the server will bind to and decides the auth rules; it and ``api_token`` default to
-    the workspace's settings."""
+    the workspace's settings. ``commands`` runs a CLI command line for a local client
+    (``POST /api/local/cli``; the CLI passes ``livecart.cli.in_server.run_for_client``)."""
     owned = not isinstance(workspace, Workspace)
     ws = livecart.open(workspace) if owned else workspace
     host = ws.settings.host if host is None else host
@@ -72,6 +76,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.workspace = ws
+    app.state.commands = commands
+    app.state.local_token = new_token()  # advertised to local CLI clients (store.owner)
     all_pages = pages if pages is not None else PAGES
     app.state.nav = [p for p in all_pages if p.nav]
     rules = own_auth_rules(spec for p in all_pages for spec in p.own_auth)

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
 from livecart.errors import LivecartError
 from livecart.live.sources.base import Source
 from livecart.store import Workspace
+from livecart.store.owner import Owner, advertise, withdraw
 from livecart.web.app import create_app
 
 
@@ -28,15 +31,18 @@ def serve(
     api_token: str | None = None,
     sources: Sequence[Source] = (),
     persist: bool = True,
+    commands: Callable[[Workspace, dict[str, Any], Callable[[str, str], None]], int] | None = None,
 ) -> None:
     """Serve the workspace at ``path`` until interrupted, with ``sources`` (e.g. TikTok LIVE
     rooms) running in its live hub beside the signed ingest; they are closed when the server
     stops (``persist`` off: their sessions are shown, never written). The port is bound first,
     so the URL printed is one that answers (``port=0`` picks a free port). Off loopback it
-    refuses to start without an API token (LivecartError saying how to set one)."""
+    refuses to start without an API token (LivecartError saying how to set one). With
+    ``commands`` (the CLI's runner) the server advertises itself in the workspace folder while
+    it runs, and `livecart` commands on that workspace run inside it (``store.owner``)."""
     from livecart.web.pages.live import start_sources
 
-    app = create_app(path, host=host, api_token=api_token)
+    app = create_app(path, host=host, api_token=api_token, commands=commands)
     hub = start_sources(app, list(sources), persist=persist) if sources else None
     try:
         run_app(app, host, port)
@@ -54,12 +60,24 @@ def run_app(app: FastAPI, host: str, port: int) -> None:
     import uvicorn
 
     sock = _bind(host.strip("[]"), port)
-    print(
-        f"livecart dashboard for {app.state.workspace.path} at "
-        f"{url_for(host, sock.getsockname()[1])} (Ctrl+C to stop)",
-        flush=True,
-    )
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    bound = sock.getsockname()[1]
+    folder = app.state.workspace.path
+    print(f"livecart dashboard for {folder} at {url_for(host, bound)} (Ctrl+C to stop)", flush=True)
+    owner = None
+    if app.state.commands is not None:
+        owner = Owner(url_for(_local(host), bound), os.getpid(), app.state.local_token)
+        advertise(folder, owner)
+    try:
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    finally:
+        if owner is not None:
+            withdraw(folder, owner)
+
+
+def _local(host: str) -> str:
+    """The address a client on this machine dials: loopback for a wildcard bind."""
+    bare = host.strip("[]")
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(bare, bare)
 
 
 def _bind(host: str, port: int) -> socket.socket:

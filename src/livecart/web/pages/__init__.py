@@ -4,7 +4,7 @@ a ``PAGE = Page(...)`` and put ``PAGE`` in this list (replacing its placeholder)
 from __future__ import annotations
 
 from livecart.web.page import Page
-from livecart.web.pages import ads, ingest, live, overview, plans, products, stock
+from livecart.web.pages import ads, commands, ingest, live, overview, plans, products, stock
 
 PAGES: list[Page] = [
     overview.PAGE,
@@ -26,4 +26,5 @@ PAGES: list[Page] = [
     ),
     plans.PAGE,
     ingest.PAGE,
+    commands.PAGE,
 ]
