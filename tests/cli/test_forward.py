@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from livecart.cli.in_server import absolute_paths, run_for_client
-from livecart.store.owner import ADVERT_FILE, Owner, advertise, find_owner, withdraw
+from livecart.owner import ADVERT_FILE, Owner, advertise, find_owner, withdraw
 from tests.browser import served
 from tests.conftest import invoke
 

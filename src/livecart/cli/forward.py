@@ -1,5 +1,5 @@
 """The CLI's client side of "one owner, many clients": a command line naming a workspace that a
-running `livecart serve` or `livecart demo` owns (``livecart.store.owner``) is sent to that
+running `livecart serve` or `livecart demo` owns (``livecart.owner``) is sent to that
 server, which runs it against its open workspace (``livecart.cli.in_server``), and its output
 and exit code are passed on unchanged. With no live server the command runs here as always.
 
@@ -17,7 +17,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from livecart.store.owner import ADVERT_FILE, Owner, find_owner, pid_alive
+from livecart.owner import ADVERT_FILE, Owner, find_owner, pid_alive
 
 SERVING = ("serve", "demo")  # commands that run a server themselves
 ROUTE = "/api/local/cli"

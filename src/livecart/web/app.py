@@ -15,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 
 import livecart
 from livecart.errors import LivecartError
+from livecart.owner import new_token
 from livecart.store import Workspace
-from livecart.store.owner import new_token
 from livecart.web import errors
 from livecart.web.page import Page
 from livecart.web.pages import PAGES, system
@@ -77,7 +77,7 @@ def create_app(
     )
     app.state.workspace = ws
     app.state.commands = commands
-    app.state.local_token = new_token()  # advertised to local CLI clients (store.owner)
+    app.state.local_token = new_token()  # advertised to local CLI clients (livecart.owner)
     all_pages = pages if pages is not None else PAGES
     app.state.nav = [p for p in all_pages if p.nav]
     rules = own_auth_rules(spec for p in all_pages for spec in p.own_auth)

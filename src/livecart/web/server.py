@@ -13,8 +13,8 @@ from fastapi import FastAPI
 
 from livecart.errors import LivecartError
 from livecart.live.sources.base import Source
+from livecart.owner import Owner, advertise, withdraw
 from livecart.store import Workspace
-from livecart.store.owner import Owner, advertise, withdraw
 from livecart.web.app import create_app
 
 
@@ -39,7 +39,7 @@ def serve(
     so the URL printed is one that answers (``port=0`` picks a free port). Off loopback it
     refuses to start without an API token (LivecartError saying how to set one). With
     ``commands`` (the CLI's runner) the server advertises itself in the workspace folder while
-    it runs, and `livecart` commands on that workspace run inside it (``store.owner``)."""
+    it runs, and `livecart` commands on that workspace run inside it (``livecart.owner``)."""
     from livecart.web.pages.live import start_sources
 
     app = create_app(path, host=host, api_token=api_token, commands=commands)

@@ -1,5 +1,5 @@
 """``POST /api/local/cli``: a CLI command run inside this server, for a `livecart` client on
-the same machine (it found the server's advertisement, ``livecart.store.owner``). The caller
+the same machine (it found the server's advertisement, ``livecart.owner``). The caller
 proves it may by the local token of that advertisement, which only the server's user can read;
 the API token rules skip this route (``own_auth``) and it checks that token itself.
 
