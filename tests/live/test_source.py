@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from livecart.errors import LivecartError
 from livecart.live import Monitor, ReplaySource
 from livecart.live.engine import columns as C
-from livecart.live.engine.wire import hash_strings
+from livecart.live.engine.tokens import hash_strings
 from livecart.model.events import EVENT_TYPES
 from tests.live.synth import synth_session
 from tests.live.test_wire import assert_same

@@ -18,8 +18,8 @@ import numpy as np
 from pandas.api.extensions import take
 
 from livecart.errors import EventError
-from livecart.live.engine import wire
-from livecart.live.engine.wire import hash_strings
+from livecart.live.engine import tokens, wire
+from livecart.live.engine.tokens import hash_strings
 from livecart.model.events import (
     EVENT_FIELDS,
     EVENT_TYPES,
@@ -60,7 +60,7 @@ class Malformed:
 
 @dataclass
 class Columns:
-    """Events as parallel arrays. ``id_hash`` is the event id's 64-bit hash (wire.hash_strings:
+    """Events as parallel arrays. ``id_hash`` is the event id's 64-bit hash (tokens.hash_strings:
     ids are only compared, never shown); other strings are object arrays; missing numbers are NaN;
     ``etype`` and ``source`` are small integer codes (see TYPE_CODE and SOURCE_CODE). Fields the
     monitor never reads (order_id, user_id, text, ...) are validated and left out."""
@@ -93,12 +93,12 @@ ARRAY_FIELDS = tuple(n for n in Columns.__dataclass_fields__ if n != "malformed"
 _NUM = ("count", "quantity", "price", "amount", "level", "planned_minutes")
 _OBJ = ("session_id", "sku_id", "currency", "market")
 _KIND = (
-    {n: wire.SKIP for n in _STR}
-    | {n: wire.KEEP for n in _OBJ}
-    | {"id": wire.ID, "type": wire.TYPE, "source": wire.SOURCE}
-    | {n: wire.COUNT if n in _NUM else wire.INT for n in _INT}
-    | {"ts": wire.TS}
-    | {n: wire.NUMBER for n in _FLOAT}
+    {n: tokens.SKIP for n in _STR}
+    | {n: tokens.KEEP for n in _OBJ}
+    | {"id": tokens.ID, "type": tokens.TYPE, "source": tokens.SOURCE}
+    | {n: tokens.COUNT if n in _NUM else tokens.INT for n in _INT}
+    | {"ts": tokens.TS}
+    | {n: tokens.NUMBER for n in _FLOAT}
 )
 _LAYOUT = wire.layout(
     fields=tuple(Event.__dataclass_fields__),
