@@ -1,11 +1,11 @@
 """The monitor's compiled kernels (numba): whether their on-disk cache is ready, and compiling
 them once with progress.
 
-numba compiles the scanner (wire.py) and the fold (aggregate.py) on their first call, about
-20 s of one core, and keeps the machine code on disk (``cache=True``): beside the sources in
-``__pycache__`` when the package folder is writable, else in numba's per-user cache folder
-(``~/.cache/numba``), or in ``NUMBA_CACHE_DIR`` when that is set. Later processes load it in
-well under a second. A recompile happens only after livecart or numba changes.
+numba compiles the scanner (tokens.py, scan_kernel.py) and the fold (aggregate.py) on their
+first call, about 20 s of one core, and keeps the machine code on disk (``cache=True``): beside
+the sources in ``__pycache__`` when the package folder is writable, else in numba's per-user
+cache folder (``~/.cache/numba``), or in ``NUMBA_CACHE_DIR`` when that is set. Later processes
+load it in well under a second. A recompile happens only after livecart or numba changes.
 
 ``compile_kernels`` runs a small recording through the monitor so every kernel a replay, a
 worker or the HTTP ingest calls is compiled (or loaded) before the real work starts, reporting
@@ -23,7 +23,7 @@ import numpy as np
 from numba.core import event as numba_event
 from numba.core.registry import CPUDispatcher
 
-from livecart.live.engine import aggregate, wire
+from livecart.live.engine import aggregate, scan_kernel, tokens
 from livecart.model.events import EVENT_TYPES
 
 T0 = 1_764_615_600_000  # 2025-12-01T19:00:00Z, any time works
@@ -32,7 +32,7 @@ T0 = 1_764_615_600_000  # 2025-12-01T19:00:00Z, any time works
 def dispatchers() -> list[CPUDispatcher]:
     """Every cached kernel of the scanner and the fold."""
     found: list[CPUDispatcher] = []
-    for module in (wire, aggregate):
+    for module in (tokens, scan_kernel, aggregate):
         for value in vars(module).values():
             if not isinstance(value, CPUDispatcher) or value.targetoptions.get("inline"):
                 continue  # an inlined kernel is compiled (and cached) inside its callers
@@ -132,7 +132,8 @@ def compile_kernels(on_kernel: Callable[[str], None] | None = None) -> float:
         mon.feed_lines(data[half:])
         for st in mon.sessions.values():
             snapshot(st)  # the per-SKU window
-        wire.hash_strings(["an id"])  # the path of events that arrive as objects
+        tokens.hash_strings(["an id"])  # the path of events that arrive as objects
         # the scanner's string table grows only past ~500 distinct strings in one block
-        wire._rehash(np.full(1024, -1, dtype=np.int32), np.zeros((256, 2), dtype=np.uint64), 0)
+        table, keys = np.full(1024, -1, dtype=np.int32), np.zeros((256, 2), dtype=np.uint64)
+        scan_kernel.rehash(table, keys, 0)
     return time.perf_counter() - t
