@@ -45,8 +45,11 @@ def served(workspace: Path) -> Iterator[str]:
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     try:
-        line = proc.stdout.readline()
-        assert "http://127.0.0.1:" in line, line + proc.stdout.read()
+        seen = ""
+        while "http://127.0.0.1:" not in (line := proc.stdout.readline()):
+            # a cold numba cache first says it compiles the kernels (on stderr, merged here)
+            assert line, seen + proc.stdout.read()
+            seen += line
         url = line.split(" at ")[1].split()[0]  # printed once the port is bound
         deadline = time.monotonic() + 30
         while True:
