@@ -27,6 +27,12 @@ class Settings:
         "requires api_token on every route",
     )
     port: int = _s(8000, "port `livecart serve` listens on")
+    allowed_hosts: str = _s(
+        "",
+        "extra host names `livecart serve` answers to, comma-separated (it always answers to "
+        "the address it is bound to, and on loopback to localhost); others are refused "
+        "against DNS rebinding",
+    )
     api_token: str = _s("", "bearer token for the web API; required off loopback and for writes")
     ingest_secret: str = _s("", "shared secret that signs event batches sent to the HTTP ingest")
     duckdb_memory_limit: str = _s(

@@ -16,6 +16,7 @@ import numpy as np
 
 from livecart.errors import LivecartError
 from livecart.live.alerts import AlertBook, AlertRules
+from livecart.live.checkpoint import load_checkpoint, save_checkpoint
 from livecart.live.engine.kpis import snapshot
 from livecart.live.engine.monitor import Monitor
 from livecart.live.runner import LiveRun
@@ -27,8 +28,13 @@ from livecart.store import Workspace
 class LiveHub:
     """All runs of a hub feed one Monitor (and one alert book) under one lock, so a session
     can take several sources at once: room events from the LIVE client, orders from webhooks.
-    Runs in a hub are not checkpointed one by one (their positions would not describe the
-    shared state); a source that must resume exactly uses ``LiveRun`` with a checkpoint."""
+
+    With a ``checkpoint`` the hub is checkpointed as a whole: a save (by any run, under the
+    shared lock) writes every run's touched sessions into the workspace, then one file with the
+    monitor, the alert book and the position of each run started with a ``key``. A hub made
+    again on the same checkpoint (a restarted server) starts from that state, and a run started
+    with the same key resumes from its saved position: killed at any moment, nothing is lost or
+    counted twice (an event read again after the checkpoint is a duplicate by id)."""
 
     def __init__(
         self,
@@ -36,6 +42,7 @@ class LiveHub:
         rules: AlertRules | None = None,
         lateness_seconds: int | None = None,
         starting_stock: Callable[[str], dict[str, float]] | None = None,
+        checkpoint: Path | None = None,
     ) -> None:
         self.ws = ws
         self.starting_stock = starting_stock  # see LiveRun.starting_stock
@@ -47,10 +54,18 @@ class LiveHub:
         self.runs: list[LiveRun] = []
         self._threads: list[threading.Thread] = []
         self._acks = 0  # acknowledgements so far: part of every session's version
+        self.checkpoint = checkpoint
+        self.positions: dict[str, Any] = {}  # run key: position, as of the last checkpoint
+        saved = load_checkpoint(checkpoint) if checkpoint is not None else None
+        if saved is not None:
+            self.monitor, self.book = saved["monitor"], saved["book"]
+            self.positions = dict(saved["position"] or {})
 
-    def start(self, source: Source, persist: bool = True) -> LiveRun:
+    def start(self, source: Source, persist: bool = True, key: str | None = None) -> LiveRun:
         """Run ``source`` into the hub's monitor in a background thread; with ``persist``
-        off its sessions are shown but never written into the workspace (a demo replay)."""
+        off its sessions are shown but never written into the workspace (a demo replay).
+        ``key`` names the run in the hub's checkpoint: it resumes from the position saved
+        under that key."""
         run = LiveRun(
             self.ws,
             source,
@@ -60,6 +75,9 @@ class LiveHub:
             book=self.book,
             lock=self.lock,
             starting_stock=self.starting_stock,
+            position=self.positions.get(key) if key is not None else None,
+            key=key,
+            saver=self.save,
         )
         t = threading.Thread(target=_guarded, args=(run,), name="livecart-monitor", daemon=True)
         with self.lock:
@@ -141,9 +159,34 @@ class LiveHub:
             self._acks += ok
             return ok
 
+    def save(self) -> bool:
+        """Write every run's touched sessions, then the hub's checkpoint (when it has one).
+        False when a write failed: then no checkpoint goes past what the workspace holds."""
+        with self.lock:
+            for run in self.runs:
+                if not run.write_touched():
+                    return False
+            if self.checkpoint is not None:
+                keyed = {r.key: r.position for r in self.runs if r.key is not None}
+                self.positions = {**self.positions, **keyed}
+                save_checkpoint(
+                    self.checkpoint,
+                    {
+                        "monitor": self.monitor,
+                        "book": self.book,
+                        "position": self.positions,
+                        "source": None,
+                    },
+                )
+            return True
+
     def close(self, timeout: float = 10.0) -> None:
+        """Stop every run; each saves on its way out (see LiveRun.run)."""
         for run in self.runs:
             run.stop.set()
+            close = getattr(run.source, "close", None)  # wakes a source waiting for events
+            if close is not None:
+                close()
         for t in self._threads:
             t.join(timeout)
 

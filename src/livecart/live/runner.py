@@ -56,6 +56,8 @@ class LiveRun:
     stop: threading.Event = field(default_factory=threading.Event)
     finished: bool = False
     error: str | None = None  # why a run in a background thread stopped, if it failed
+    key: str | None = None  # the run's name in its hub's checkpoint (see LiveHub)
+    saver: Callable[[], bool] | None = None  # a hub's save, which replaces the run's own
 
     def __post_init__(self) -> None:
         if self.monitor is None:
@@ -101,9 +103,10 @@ class LiveRun:
     def save(self) -> None:
         """Write touched sessions into the workspace (unless ``persist`` is off), then
         checkpoint."""
-        if self._dirty and not self.persist:
-            self._dirty.clear()
-        if self._dirty and not self._write(sorted(self._dirty)):
+        if self.saver is not None:  # a hub's run: the hub writes every run's, then checkpoints
+            self.saver()
+            return
+        if not self.write_touched():
             return  # no checkpoint past what the workspace holds: a restart re-applies them
         if self.checkpoint is not None:
             save_checkpoint(
@@ -118,6 +121,12 @@ class LiveRun:
             commit = getattr(self.source, "commit", None)  # e.g. acknowledge Redis entries
             if commit is not None and self.position is not None:
                 commit(self.position)
+
+    def write_touched(self) -> bool:
+        """Write the sessions touched since the last save (unless ``persist`` is off)."""
+        if self._dirty and not self.persist:
+            self._dirty.clear()
+        return not self._dirty or self._write(sorted(self._dirty))
 
     def _write(self, sids: list[str]) -> bool:
         """Write sessions into the workspace, all in one transaction; if that fails, one by

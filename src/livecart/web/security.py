@@ -113,3 +113,69 @@ class TokenGuard:
     def _own_auth(self, scope: Scope) -> bool:
         method, path = scope.get("method", "").upper(), scope.get("path", "")
         return any(m == method and rx.match(path) for m, rx in self.own_auth)
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def allowed_host_names(bound: str, extra: Iterable[str] = ()) -> frozenset[str] | None:
+    """The names a ``Host`` header may carry for a server bound to ``bound``, plus ``extra``
+    (setting ``allowed_hosts``): a loopback server answers to localhost, 127.0.0.1 and ::1, a
+    server bound to one address to that address. None (any name) for a wildcard bind with
+    nothing configured: every route there needs the token, which a rebinding page lacks."""
+    names = {h.strip().strip("[]").lower() for h in extra if h.strip()}
+    host = bound.strip("[]").lower()
+    if host in WILDCARDS:
+        return frozenset(names) if names else None
+    names.add(host)
+    if is_loopback(host):
+        names.update(LOOPBACK_NAMES)
+    return frozenset(names)
+
+
+def host_name(header: str) -> str:
+    """``example.com:8000`` -> ``example.com``; ``[::1]:8000`` -> ``::1``."""
+    h = header.strip().lower()
+    if h.startswith("["):
+        return h[1 : h.find("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+class HostGuard:
+    """ASGI middleware against DNS rebinding: a web page on another site whose name is made to
+    resolve to 127.0.0.1 reaches a loopback server with its own name in ``Host``; answering
+    only the names the server was bound to (and those configured) keeps it from reading the
+    workspace. Requests without a ``Host`` header (not a browser's) pass."""
+
+    def __init__(self, app: ASGIApp, *, allowed: frozenset[str] | None, shown: str) -> None:
+        self.app, self.allowed, self.shown = app, allowed, shown
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allowed is None or scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        raw = dict(scope.get("headers") or []).get(b"host")
+        if raw is None or host_name(raw.decode("latin-1")) in self.allowed:
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        body = json.dumps(
+            {
+                "error": "bad_host",
+                "detail": f"this server does not answer to the host name "
+                f"{raw.decode('latin-1')[:100]!r} (a guard against DNS rebinding)",
+                "fix": f"open {self.shown}, or add the name to the setting allowed_hosts "
+                "(LIVECART_ALLOWED_HOSTS, comma-separated) and restart `livecart serve`",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -43,6 +43,7 @@ from livecart.model.schema import ORDERS
 TOLERANCE_S = 300
 MAX_BYTES = 1 << 20
 MAX_EVENTS = 10_000
+JOURNAL_NAME = "events.journal.jsonl"
 MAX_ID_CHARS = 128  # session, batch and event ids, and every other string but a comment's text
 MAX_TEXT_CHARS = 4096
 TS_HEADER = "X-Livecart-Timestamp"
@@ -254,7 +255,7 @@ class IngestJournal:
     rebuilt from the file on open (a torn last line from a crash is cut off)."""
 
     def __init__(self, folder: str | Path, fsync: bool = True) -> None:
-        self.path = Path(folder) / "events.journal.jsonl"
+        self.path = Path(folder) / JOURNAL_NAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fsync = fsync
         self._lock = threading.Lock()
@@ -348,6 +349,8 @@ class JournalSource:
 
     def batches(self, position: Any = None) -> Iterator[Batch]:
         offset = int(position or 0)
+        if self.path.exists() and offset > self.path.stat().st_size:
+            offset = 0  # not this journal's position (it was replaced): read it all again
         while not self._stop.is_set():
             rows, offset, got = self._read(offset)
             if got:

@@ -7,30 +7,50 @@ from __future__ import annotations
 
 import threading
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from livecart.live.sources.http_ingest import MAX_BYTES, IngestJournal, IngestRefused, JournalSource
+from livecart.live.sources.http_ingest import (
+    JOURNAL_NAME,
+    MAX_BYTES,
+    IngestJournal,
+    IngestRefused,
+    JournalSource,
+)
 from livecart.web.deps import workspace
 from livecart.web.page import Page
-from livecart.web.pages.live import hub
+from livecart.web.pages.live import app_hub
 
 router = APIRouter()
 ROUTE = "/api/sessions/{session_id}/events"
+RUN_KEY = "ingest-journal"  # the journal run's name in the server's checkpoint
 _lock = threading.Lock()
 
 
 def journal(request: Request) -> IngestJournal:
-    """The app's journal, and a monitor run following it in the live hub (started once; a
-    restarted server replays the whole journal, so its totals come out exact)."""
-    state = request.app.state
+    return app_journal(request.app)
+
+
+def app_journal(app: FastAPI) -> IngestJournal:
+    """The app's journal, and a monitor run following it in the live hub (started once; it
+    resumes from the hub's checkpoint, so a restarted server's totals come out exact)."""
+    state = app.state
     with _lock:
         if getattr(state, "ingest_journal", None) is None:
-            state.ingest_journal = IngestJournal(workspace(request).path / "ingest")
+            state.ingest_journal = IngestJournal(state.workspace.path / "ingest")
         run = getattr(state, "ingest_run", None)
         if run is None or run.finished:
-            state.ingest_run = hub(request).start(JournalSource(state.ingest_journal.path))
+            source = JournalSource(state.ingest_journal.path)
+            state.ingest_run = app_hub(app).start(source, key=RUN_KEY)
     return state.ingest_journal
+
+
+def resume(app: FastAPI) -> None:
+    """At a server's start: follow the journal again if it has batches, so sessions fed by the
+    ingest before a restart are monitored (and their last minutes saved) without waiting for
+    the next batch."""
+    if (app.state.workspace.path / "ingest" / JOURNAL_NAME).exists():
+        app_journal(app)
 
 
 async def _body(request: Request) -> bytes:

@@ -30,11 +30,18 @@ EVERY_S = 1.0  # a view at least this often, changed or not
 
 
 def app_hub(app: FastAPI) -> LiveHub:
-    """The app's one hub (made on first use): every source of the server feeds it."""
+    """The app's one hub (made on first use): every source of the server feeds it. It is
+    checkpointed in ``<workspace>/checkpoints/server.ckpt`` (a restarted server resumes it)
+    unless ``app.state.live_checkpoint`` is False (``livecart demo``'s show replay)."""
     h = getattr(app.state, "live_hub", None)
     if h is None:
         ws = app.state.workspace
-        h = app.state.live_hub = LiveHub(ws, starting_stock=partial(latest_saved, ws))
+        keep = getattr(app.state, "live_checkpoint", True)
+        h = app.state.live_hub = LiveHub(
+            ws,
+            starting_stock=partial(latest_saved, ws),
+            checkpoint=ws.path / "checkpoints" / "server.ckpt" if keep else None,
+        )
     return h
 
 
@@ -46,9 +53,12 @@ def start_sources(app: FastAPI, sources: list[Source], persist: bool = True) -> 
     """Run live sources (e.g. TikTok LIVE rooms, ``livecart serve --tiktok``) in the app's hub,
     so their sessions also take the signed ingest's batches (order webhooks). Close the hub
     when the server stops. ``persist`` off: shown, never written (``livecart demo``'s replay)."""
+    if not persist:
+        app.state.live_checkpoint = False
     h = app_hub(app)
-    for src in sources:
-        h.start(src, persist=persist)
+    for i, src in enumerate(sources):
+        key = f"{type(src).__name__}:{getattr(src, 'session_id', i)}" if persist else None
+        h.start(src, persist=persist, key=key)
     return h
 
 
