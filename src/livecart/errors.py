@@ -7,6 +7,8 @@
     ├── ImportRejected             a file failed validation; nothing was written
     │                              (``.problems`` lists every Problem: file, row, column, message)
     ├── MissingRateError           money could not be converted: no FX rate for that day
+    ├── FitError                   a model cannot be fitted on these data (too few, or no
+    │                              convergence); the message says why and what to do
     └── EventError                 a live event that cannot be read (bad JSON, unknown type)
 
 Each interface maps these in one place: the CLI prints one line and exits 1, the web layer
@@ -36,6 +38,10 @@ class UnknownKindError(LivecartError):
 
 class MissingRateError(LivecartError):
     """No FX rate for a currency pair on a day: never silently 1.0."""
+
+
+class FitError(LivecartError):
+    """A statistical model cannot be fitted on the data given, or its fit did not converge."""
 
 
 class EventError(LivecartError):
