@@ -18,6 +18,7 @@ add_command_modules(
     "stock",
     "plan",
     "sources",
+    "hosts",
 )
 
 

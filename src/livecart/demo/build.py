@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from livecart.demo import buyers as buyers_mod
+from livecart.demo import hosting, room, tables, videos
 from livecart.demo import plans as plans_mod
-from livecart.demo import room, tables, videos
 from livecart.demo.world import BRAND, DAYS, MARKETS, START, World, make_world
 from livecart.errors import WorkspaceError
 from livecart.ingest import import_frame
@@ -31,6 +31,7 @@ from livecart.store.workspace import DB_FILE
 
 Progress = Callable[[str, float], None]
 TRUTH_FILE = "truth.json"
+AVAILABILITY_FILE = "host_availability.csv"  # the roster's input, as a brand would keep it
 CHUNK = 25  # sessions simulated and written together
 
 
@@ -102,6 +103,7 @@ def _build_into(tmp: Path, seed: int, scale: float, report: Progress) -> dict[st
         sess_truth = _write_sessions(ws, w, plans, report)
         _write_videos(ws, w, [tests, warm], report)
         write(ws, "inventory", _inventory(w, plans))
+        hosting.availability(w).to_csv(tmp / AVAILABILITY_FILE, index=False)
         meta = {
             "seed": seed,
             "scale": scale,
@@ -169,6 +171,8 @@ def _one_session(w: World, p: plans_mod.SessionPlan, out: dict[str, list]) -> di
         "push": log.push,
         "views_plan": p.views_plan,
         "xu_m": p.xu_m,
+        "host_form": p.host_form,
+        "demand": p.demand,
         "expected_entries_60": p.expected_entries_60,
         "expected_orders_60": p.expected_orders_60,
         "ads": ads_truth,
@@ -274,6 +278,7 @@ def _truth(w: World, meta: dict[str, Any], sessions: list[dict[str, Any]]) -> di
         "meta": meta,
         "products": w.truth,
         "hosts": hosts,
+        "hosting": hosting.hosting_truth(w),
         "live": {
             "rates": plans_mod.LIVE,
             "stay_minutes": dict(zip(plans_mod.SOURCES, plans_mod.STAY_MIN.tolist(), strict=True)),

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from scipy.signal import lfilter
 
+from livecart.demo import hosting
 from livecart.demo.world import DAYS, MARKETS, START, World, round_price
 
 SOURCES = ("foryou", "follows", "video", "ads", "search", "other")
@@ -91,6 +92,8 @@ class SessionPlan:
     views_plan: float
     xu_m: float
     sku_names: list[str] = field(default_factory=list)
+    host_form: float = 1.0  # the host's CTOR multiplier on this live (hosting.host_form)
+    demand: float = 1.0  # For You multiplier of the market, weekday and local hour
 
     @property
     def start_ms(self) -> int:
@@ -206,7 +209,14 @@ def _plan(w: World, rng: np.random.Generator, i: int, m: int, start: dt.datetime
     pre, spend, closing_from = _spend(budget * split / usd, minutes, cur)
     heat = float(np.exp(rng.normal(-(LIVE["heat_sd"] ** 2) / 2, LIVE["heat_sd"])))
     buzz = np.exp(rng.normal(-(LIVE["buzz_sd"] ** 2) / 2, LIVE["buzz_sd"], len(skus)))
-    rate = _traffic(w, rng, m, room, minutes, pre.sum() * usd, spend * usd, host != room)
+    demand = hosting.demand_multiplier(w.seed, m, start.astimezone(ZoneInfo(MARKETS[m][3])))
+    # A store live run by a professional host gets the store's For You promotion (x1.5, as the
+    # simulator always had it); an influencer's own room gets reach that grows with followers.
+    if host == room:
+        reach = hosting.reach_multiplier(w.followers[room]) if _is_influencer(w, host) else 1.0
+    else:
+        reach = hosting.REACH["hosted_store_live"]
+    rate = _traffic(w, rng, m, room, minutes, pre.sum() * usd, spend * usd, demand * reach)
     p = SessionPlan(
         i,
         f"L{i + 1:04d}",
@@ -237,11 +247,22 @@ def _plan(w: World, rng: np.random.Generator, i: int, m: int, start: dt.datetime
         0.0,
     )
     p.sku_names = [w.sku_ids[j] for j in skus]
+    p.demand = demand
+    p.host_form = hosting.host_form(w.seed, i, _kind(w, host))
     _conversion(w, p)
     p.stock = np.maximum(
         5, np.round(p.expected_units * np.exp(rng.normal(0.35, 0.45, len(skus))))
     ).astype(np.int64)
     return p
+
+
+def _kind(w: World, cid: str) -> str:
+    kinds = w.creators.loc[w.creators["creator_id"] == cid, "kind"]
+    return str(kinds.iloc[0]) if len(kinds) else "pro_host"
+
+
+def _is_influencer(w: World, cid: str) -> bool:
+    return _kind(w, cid) == "influencer"
 
 
 def _usd_rate(w: World, m: int, when: dt.datetime) -> float:
@@ -274,14 +295,14 @@ def _traffic(
     minutes: int,
     pre_usd: float,
     spend_usd: np.ndarray,
-    influencer: bool,
+    foryou_multiplier: float,
 ) -> np.ndarray:
     t = np.arange(minutes)
     fy = (
         LIVE["foryou_per_min"]
         * MARKETS[m][6]
         * np.exp(rng.normal(0, LIVE["foryou_sd"]))
-        * (1.5 if influencer else 1.0)
+        * foryou_multiplier
     )
     foryou = fy * np.minimum(1.0, 0.5 + t / 20) * np.exp(-t / 600)
     reach = w.followers[room] * LIVE["follower_reach"] * np.exp(rng.normal(0, 0.3))
@@ -337,7 +358,7 @@ def _conversion(w: World, p: SessionPlan) -> None:
     stay = views * XU["minutes_per_view"] / max(float(online.sum()), 1e-9)
     p.click = LIVE["click_hazard"] * (w.ctr[js, m] / bench_ctr) * p.buzz * xu**k * stay
     p.ctor = np.minimum(
-        0.6, LIVE["ctor"] * (w.ctor[js, m] / bench_ctor) * skill * aff * xu ** (1 - k)
+        0.6, LIVE["ctor"] * (w.ctor[js, m] / bench_ctor) * skill * aff * p.host_form * xu ** (1 - k)
     )
     per_min = online[:, None] * pin_weights(p) * p.click[None, :] * p.ctor[None, :]
     p.expected_units = per_min.sum(0) * (1 + LIVE["extra_units_mean"])

@@ -18,7 +18,7 @@ from livecart.selection.rank import (
     top_k_probability,
     winners,
 )
-from livecart.selection.score import score_workspace
+from livecart.selection.score import fit_table, product_fit, score_workspace
 
 __all__ = [
     "GOALS",
@@ -27,7 +27,9 @@ __all__ = [
     "allocate_tests",
     "cells_from_frames",
     "check_market",
+    "fit_table",
     "load_cells",
+    "product_fit",
     "rank_products",
     "score_workspace",
     "split_evidence",

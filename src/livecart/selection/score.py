@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
+from livecart.errors import LivecartError
 from livecart.selection.evidence import load_cells
 from livecart.selection.fit import FitModel, FitRules
 from livecart.store import Workspace
@@ -13,3 +17,23 @@ def score_workspace(ws: Workspace, rules: FitRules | None = None) -> FitModel:
     category prior, a wide interval and the verdict "no tests"."""
     cells, videos = load_cells(ws)
     return FitModel(rules).fit(cells, videos)
+
+
+def product_fit(ws: Workspace) -> pd.DataFrame:
+    """Each SKU x market's view-to-order rate against its category's benchmark (posterior
+    means, no draws): the products' own pull, which the host model takes as an input. Empty
+    when the workspace has no products or markets."""
+    try:
+        cells, videos = load_cells(ws)
+    except LivecartError:
+        return pd.DataFrame({"sku_id": [], "market": [], "fit": []})
+    return fit_table(FitModel().fit(cells, videos, draw=False))
+
+
+def fit_table(model: FitModel) -> pd.DataFrame:
+    means = model.posterior_means()
+    bench = model.cells_["benchmark_vto"].to_numpy()
+    fit = means["vto_mean"].to_numpy() / np.where(bench > 0, bench, np.nan)
+    return pd.DataFrame(
+        {"sku_id": means["sku_id"], "market": means["market"], "fit": np.nan_to_num(fit, nan=1.0)}
+    )

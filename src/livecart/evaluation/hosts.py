@@ -1,0 +1,218 @@
+"""How well the host model works, against the demo simulator's hidden truth on held-out seeds
+(behind `livecart hosts evaluate`).
+
+For each seed the demo's lives are simulated (no workspace), the host model is fitted, and:
+
+- **recovery**: every host x category with lives, the estimated conversion effect against the
+  true ``log(skill x affinity)``, both centred on the category's mean over those hosts:
+  Spearman rank correlation, the share of 80% intervals that cover the truth, and the RMSE
+  against unpooled per-host means (the mean covariate-adjusted log ratio of each host x
+  category's lives, no pooling);
+- **decisions**: for two past lives per market used as templates (line-up, length, budget,
+  slot), the recommended host (highest expected contribution) against "most followers" and
+  "highest past GMV per live" (USD), scored by the simulator's true expected contribution under
+  each candidate: regret = best candidate's true contribution minus the chosen one's (USD per
+  decision); paired per-seed differences (rule minus model) with their standard errors;
+- **roster**: the expected GMV of the CP-SAT roster of the seed's professional hosts against a
+  greedy rule, and the solver's status.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from livecart.evaluation import hosts_data as hd
+from livecart.hosts.compare import PlannedLive, compare_hosts
+from livecart.hosts.performance import PSEUDO, HostModel, _conv_features
+
+
+@dataclass
+class HostsEvaluation:
+    seeds: int
+    scale: float
+    spearman: float
+    coverage_80: float
+    rmse: float
+    rmse_unpooled: float
+    error_reduction_pct: float
+    regret: dict[str, float]
+    regret_diff: dict[str, dict[str, float | None]]
+    roster_gain_pct: float | None
+    roster_status: str | None
+    decisions: int
+    per_seed: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def evaluate_hosts(
+    seeds: int = 20, first_seed: int = 2000, scale: float = 1.0, roster: bool = True
+) -> HostsEvaluation:
+    t0 = time.perf_counter()
+    roster = roster and importlib.util.find_spec("livecart.hosts.roster") is not None
+    per_seed = []
+    for seed in range(first_seed, first_seed + seeds):
+        b = hd.simulate_business(seed, scale)
+        model = HostModel().fit(b.history)
+        r = recovery(b, model)
+        r.update(decisions(b, model))
+        if roster:
+            r.update(roster_check(b, model))
+        r["seed"] = seed
+        per_seed.append(r)
+    df = pd.DataFrame(per_seed)
+    rmse, raw = float(df["rmse"].mean()), float(df["rmse_unpooled"].mean())
+    regret = {k: float(df[f"regret_{k}"].mean()) for k in ("model", "followers", "past_gmv")}
+    diffs = {}
+    for k in ("followers", "past_gmv"):
+        d = df[f"regret_{k}"] - df["regret_model"]
+        se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None
+        diffs[k] = {"mean": float(d.mean()), "se": se}
+    gain = float(df["roster_gain_pct"].mean()) if roster else None
+    status = _worst_status(df["roster_status"]) if roster else None
+    return HostsEvaluation(
+        seeds=seeds,
+        scale=scale,
+        spearman=float(df["spearman"].mean()),
+        coverage_80=float(df["coverage_80"].mean()),
+        rmse=rmse,
+        rmse_unpooled=raw,
+        error_reduction_pct=100 * (1 - rmse / raw),
+        regret=regret,
+        regret_diff=diffs,
+        roster_gain_pct=gain,
+        roster_status=status,
+        decisions=int(df["decisions"].sum()),
+        per_seed=per_seed,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _worst_status(s: pd.Series) -> str:
+    return "OPTIMAL" if (s == "OPTIMAL").all() else ", ".join(sorted(set(s)))
+
+
+def true_effects(b: hd.SimulatedBusiness, hosts: list[str], cats: list[str]) -> np.ndarray:
+    w = b.world
+    t = np.array([np.log(w.skill[h] * w.affinity[h][c]) for h, c in zip(hosts, cats, strict=True)])
+    return _centre(t, cats)
+
+
+def _centre(v: np.ndarray, cats: list[str]) -> np.ndarray:
+    out = v.astype(float).copy()
+    cat = np.asarray(cats)
+    for c in set(cats):
+        out[cat == c] -= out[cat == c].mean()
+    return out
+
+
+def recovery(b: hd.SimulatedBusiness, model: HostModel) -> dict[str, float]:
+    cells = model.cells_[["host_id", "category"]].drop_duplicates()
+    cells = cells.sort_values(["category", "host_id"])
+    hosts, cats = list(cells["host_id"]), list(cells["category"])
+    est, cov = model.effects(hosts, cats, centre=True)
+    sd = np.sqrt(np.diag(cov))
+    truth = true_effects(b, hosts, cats)
+    raw = _centre(unpooled(model, hosts, cats), cats)
+    return {
+        "spearman": float(stats.spearmanr(est, truth)[0]),
+        "coverage_80": float(np.mean(np.abs(est - truth) <= model.z * sd)),
+        "rmse": float(np.sqrt(np.mean((est - truth) ** 2))),
+        "rmse_unpooled": float(np.sqrt(np.mean((raw - truth) ** 2))),
+        "pairs": len(hosts),
+    }
+
+
+def unpooled(model: HostModel, hosts: list[str], cats: list[str]) -> np.ndarray:
+    """Each host x category's mean log ratio after the covariates (market, views, length,
+    line-up size), with no pooling: what a per-host average says."""
+    c = model.cells_
+    x = _conv_features(c, model.markets_, model.cats_).reindex(
+        columns=model.conv_.columns, fill_value=0.0
+    )
+    keep = [i for i, col in enumerate(model.conv_.columns) if not col.startswith(("k_", "c_"))]
+    fixed = x.to_numpy()[:, keep] @ model.conv_.fit.beta[keep]
+    y = np.log((c["units"] + PSEUDO) / c["exposure"]) - fixed
+    means = y.groupby([c["host_id"], c["category"]]).mean()
+    return np.array([means.get((h, k), np.nan) for h, k in zip(hosts, cats, strict=True)])
+
+
+def decisions(b: hd.SimulatedBusiness, model: HostModel, per_market: int = 2) -> dict[str, float]:
+    w = b.world
+    s = b.history.sessions.set_index("session_id")
+    usd = {p.session_id: p.usd for p in b.plans}
+    past = (s["gmv"] * s.index.map(usd)).groupby(s["host_id"]).mean()
+    regrets: dict[str, list[float]] = {"model": [], "followers": [], "past_gmv": []}
+    for code in sorted(s["market"].unique()):
+        templates = [p for p in b.plans if p.market_code == code][-per_market:]
+        cands = hd.candidates_of(w, code)
+        if len(cands) < 2:
+            continue
+        for p in templates:
+            truth = {}
+            for h in cands:
+                gmv, cogs = hd.true_gmv_usd(w, p, h)
+                fee, com = hd.fee_usd(w, h)
+                truth[h] = gmv * (1 - com) - cogs - fee
+            best = max(truth.values())
+            picks = {
+                "model": _model_pick(model, b, p, cands),
+                "followers": max(cands, key=lambda h: w.followers[h]),
+                "past_gmv": max(cands, key=lambda h: past.get(h, 0.0)),
+            }
+            for k, h in picks.items():
+                regrets[k].append(best - truth[h])
+    out = {f"regret_{k}": float(np.mean(v)) for k, v in regrets.items()}
+    out["decisions"] = len(regrets["model"])
+    return out
+
+
+def _model_pick(model: HostModel, b: hd.SimulatedBusiness, p, cands: list[str]) -> str:
+    w = b.world
+    local = p.planned_start.astimezone(__import__("zoneinfo").ZoneInfo(hd.MARKETS[p.market][3]))
+    fit = model.history_.lines.drop_duplicates(["sku_id", "market"]).set_index(
+        ["sku_id", "market"]
+    )["fit"]
+    lineup = pd.DataFrame(
+        {
+            "sku_id": p.sku_names,
+            "category": w.products["category"].to_numpy()[p.skus],
+            "price": p.price,
+            "fit": [fit.get((s, p.market_code), 1.0) for s in p.sku_names],
+            "unit_cost": w.products["unit_cost"].to_numpy()[p.skus] / p.usd,
+        }
+    )
+    room = hd.store_room(w, p.market_code)
+    live = PlannedLive(
+        p.market_code,
+        p.currency,
+        local.weekday(),
+        local.hour,
+        float(p.minutes),
+        float(p.pre_spend.sum() + p.spend.sum()),
+        lineup,
+        room,
+        float(w.followers[room]),
+    )
+    c = w.creators.set_index("creator_id").loc[cands].reset_index()
+    c = c.assign(fee=c["fee"] / p.usd)  # fees are in USD; the live's money is local
+    return str(compare_hosts(model, live, c).winner)
+
+
+def roster_check(b: hd.SimulatedBusiness, model: HostModel) -> dict[str, Any]:
+    from livecart.hosts.roster import demo_roster_request, greedy_roster, solve_roster
+
+    req = demo_roster_request(b, model)
+    opt = solve_roster(req, time_limit=10.0)
+    greedy = greedy_roster(req)
+    gain = 100 * (opt.objective / greedy.objective - 1) if greedy.objective > 0 else 0.0
+    return {"roster_gain_pct": float(gain), "roster_status": opt.status}

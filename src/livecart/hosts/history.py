@@ -1,0 +1,137 @@
+"""Past lives as the host model reads them: one row per live (who hosted, in which room, market,
+local weekday and hour, length, views, ad spend) and one row per live x line-up SKU (units sold
+live, pinned minutes, price, the product's own fit from the product-testing model).
+
+``load_history(ws)`` reads a workspace; the evaluation builds the same frames straight from the
+simulator (``livecart.evaluation.hosts``), so the model never knows where its data came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from livecart.store import Workspace
+
+HOST_KINDS = ("koc", "influencer", "pro_host", "store_account")
+NO_FIT = pd.DataFrame({"sku_id": pd.Series([], dtype=str), "market": pd.Series([], dtype=str),
+                       "fit": pd.Series([], dtype=float)})
+BROWSE_SHARE = 0.25  # unpinned products still sell a little while another is pinned
+
+
+@dataclass
+class HostHistory:
+    sessions: pd.DataFrame
+    lines: pd.DataFrame
+    creators: pd.DataFrame
+    markets: pd.DataFrame  # market, currency, timezone
+
+    @property
+    def empty(self) -> bool:
+        return self.sessions.empty
+
+
+def load_history(ws: Workspace, product_fit: pd.DataFrame | None = None) -> HostHistory:
+    """The workspace's lives, line-ups and creators. ``product_fit`` (sku_id, market, fit) is the
+    product-testing model's estimate of each product's own pull against its category's
+    benchmark (``livecart.selection.product_fit``); without it every product counts as
+    typical (fit 1)."""
+    creators = load_creators(ws)
+    markets = ws.query("SELECT market, currency, timezone FROM markets ORDER BY market")
+    s = ws.query(
+        "SELECT s.session_id, s.room, s.host_ids, s.market, s.currency, "
+        "coalesce(s.actual_start, s.planned_start) AS start, "
+        "date_diff('second', coalesce(s.actual_start, s.planned_start), "
+        "coalesce(s.actual_end, s.planned_end)) / 60.0 AS minutes, "
+        "s.views, s.avg_view_seconds, s.gmv, coalesce(a.spend, 0) AS ad_spend "
+        "FROM sessions s LEFT JOIN (SELECT session_id, sum(spend) AS spend FROM ad_spend "
+        "GROUP BY session_id) a USING (session_id) ORDER BY start, session_id"
+    )
+    lines = ws.query(
+        "SELECT sp.session_id, sp.sku_id, coalesce(p.category, 'other') AS category, "
+        "sp.pinned_minutes, sp.price, sp.stockout_minute, coalesce(o.units, 0) AS units "
+        "FROM session_products sp LEFT JOIN products p USING (sku_id) "
+        "LEFT JOIN (SELECT session_id, sku_id, sum(quantity) AS units FROM orders "
+        "WHERE channel = 'live' GROUP BY session_id, sku_id) o USING (session_id, sku_id)"
+    )
+    fit = product_fit if product_fit is not None else NO_FIT
+    return history_from_frames(s, lines, creators, markets, fit)
+
+
+def load_creators(ws: Workspace) -> pd.DataFrame:
+    c = ws.query(
+        "SELECT creator_id, coalesce(name, creator_id) AS name, kind, markets, categories, "
+        "coalesce(followers, 0) AS followers, coalesce(fee, 0) AS fee, "
+        "coalesce(commission_rate, 0) AS commission_rate, currency FROM creators "
+        "ORDER BY creator_id"
+    )
+    c["followers"] = pd.to_numeric(c["followers"]).fillna(0).astype(float)
+    c["fee"] = pd.to_numeric(c["fee"]).fillna(0).astype(float)
+    c["commission_rate"] = pd.to_numeric(c["commission_rate"]).fillna(0).astype(float)
+    return c
+
+
+def history_from_frames(
+    sessions: pd.DataFrame,
+    lines: pd.DataFrame,
+    creators: pd.DataFrame,
+    markets: pd.DataFrame,
+    product_fit: pd.DataFrame,
+) -> HostHistory:
+    """Normalise raw frames: first host of ``host_ids`` (else the room), host kind and the room's
+    followers, market-local weekday and hour, line-up size, product fit per line."""
+    s = sessions.copy()
+    kind = dict(zip(creators["creator_id"], creators["kind"], strict=True))
+    followers = dict(zip(creators["creator_id"], creators["followers"], strict=True))
+    hosts = s.get("host_ids", pd.Series([None] * len(s), index=s.index))
+    first = hosts.fillna("").astype(str).str.split(",").str[0].str.strip()
+    room = s["room"].fillna("").astype(str)
+    s["host_id"] = np.where(first != "", first, room)
+    s["room"] = np.where(room != "", room, s["host_id"])
+    s["host_kind"] = s["host_id"].map(kind).fillna("pro_host")
+    s["room_followers"] = s["room"].map(followers).fillna(0).astype(float)
+    for c in ("views", "avg_view_seconds", "gmv", "ad_spend", "minutes"):
+        s[c] = pd.to_numeric(s.get(c), errors="coerce").astype(float)
+    s["minutes"] = s["minutes"].fillna(s["minutes"].median()).clip(lower=1)
+    s = s[s["views"].notna() & (s["views"] > 0)].copy()
+    tz = dict(zip(markets["market"], markets["timezone"], strict=True))
+    s["weekday"], s["hour"] = _local_slot(s, tz)
+    ln = lines[lines["session_id"].isin(s["session_id"])].copy()
+    ln["units"] = pd.to_numeric(ln["units"]).fillna(0).astype(float)
+    ln["pinned_minutes"] = pd.to_numeric(ln["pinned_minutes"]).fillna(0).astype(float)
+    ln["price"] = pd.to_numeric(ln["price"]).astype(float)
+    ln = ln.merge(s[["session_id", "market", "minutes"]], on="session_id", how="left")
+    ln = ln.merge(product_fit, on=["sku_id", "market"], how="left")
+    ln["fit"] = ln["fit"].fillna(1.0).clip(lower=1e-3)
+    n = ln.groupby("session_id")["sku_id"].transform("count")
+    ln["exposure"] = ln["fit"] * (
+        ln["pinned_minutes"] + BROWSE_SHARE * (ln["minutes"] - ln["pinned_minutes"]) / n.clip(2)
+    ).clip(lower=0.5)
+    s["n_products"] = s["session_id"].map(ln.groupby("session_id").size()).fillna(0)
+    return HostHistory(s.reset_index(drop=True), ln.reset_index(drop=True), creators, markets)
+
+
+def _local_slot(s: pd.DataFrame, tz: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    wd, hr = np.zeros(len(s), int), np.zeros(len(s), int)
+    starts = pd.to_datetime(s["start"])
+    for i, (t, m) in enumerate(zip(starts, s["market"], strict=True)):
+        if pd.isna(t):
+            wd[i], hr[i] = 0, 20
+            continue
+        local = t.tz_localize("UTC").tz_convert(ZoneInfo(tz.get(m, "UTC")))
+        wd[i], hr[i] = local.weekday(), local.hour
+    return wd, hr
+
+
+def category_cells(h: HostHistory) -> pd.DataFrame:
+    """One row per live x category in its line-up: units sold, exposure (pinned-minute-weighted
+    product fit) and the exposure-weighted price."""
+    ln = h.lines.assign(pe=h.lines["price"] * h.lines["exposure"])
+    g = ln.groupby(["session_id", "category"], as_index=False).agg(
+        units=("units", "sum"), exposure=("exposure", "sum"), pe=("pe", "sum")
+    )
+    g["price"] = g["pe"] / g["exposure"]
+    return g.drop(columns="pe").merge(h.sessions, on="session_id", how="inner")

@@ -1,0 +1,184 @@
+"""The host model on a workspace: fit it, rank hosts, and compare candidates for a planned live
+(fees converted to the live's currency with the workspace's FX table)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from livecart.errors import LivecartError
+from livecart.hosts.compare import Comparison, PlannedLive, compare_hosts
+from livecart.hosts.history import load_history
+from livecart.hosts.performance import HostModel
+from livecart.store import Workspace
+
+CANDIDATE_KINDS = ("influencer", "pro_host", "store_account")
+
+
+def fit_workspace(
+    ws: Workspace, product_fit: pd.DataFrame | None = None, interval: float = 0.8
+) -> HostModel:
+    """Fit the host model on every live the workspace holds; ``product_fit`` is the
+    product-testing model's fit per SKU x market (``livecart.selection.product_fit(ws)``)."""
+    return HostModel(interval).fit(load_history(ws, product_fit))
+
+
+def rank_hosts(
+    model: HostModel, market: str | None = None, category: str | None = None
+) -> pd.DataFrame:
+    """Hosts by conversion effect (per category), with intervals; ``market`` keeps hosts who
+    serve it (or hosted there)."""
+    s = model.summary()
+    if category is not None:
+        if category not in set(s["category"]):
+            raise LivecartError(
+                f"unknown category {category!r}: lives here sell {', '.join(model.cats_)}"
+            )
+        s = s[s["category"] == category]
+    if market is not None:
+        serve = _serves(model, market)
+        s = s[s["host_id"].isin(serve)]
+    s = s.sort_values(["category", "effect"], ascending=[True, False], ignore_index=True)
+    s["rank"] = s.groupby("category").cumcount() + 1
+    return s
+
+
+def _serves(model: HostModel, market: str) -> set[str]:
+    c = model.creators_
+    mk = c["markets"].fillna("").astype(str).str.split(",")
+    out = {h for h, m in zip(c.index, mk, strict=True) if market in [x.strip() for x in m]}
+    hosted = model.history_.sessions
+    return out | set(hosted.loc[hosted["market"] == market, "host_id"])
+
+
+def compare_for_plan(
+    ws: Workspace,
+    model: HostModel,
+    market: str,
+    start_local: dt.datetime,
+    ad_budget: float,
+    *,
+    minutes: float = 120,
+    skus: list[str] | None = None,
+    categories: list[str] | None = None,
+    hosts: list[str] | None = None,
+    fee_budget: float | None = None,
+) -> Comparison:
+    """Compare candidate hosts for a live in ``market`` starting at ``start_local`` (market
+    time). The line-up is ``skus``, else the market's usual line-up in ``categories`` (its most
+    sold products live). ``hosts`` limits the candidates (default: every influencer, pro host
+    and store account serving the market); ``fee_budget`` (live currency) drops hosts whose fee
+    is above it, and says so."""
+    m = ws.query("SELECT currency, timezone FROM markets WHERE market = ?", [market])
+    if m.empty:
+        raise LivecartError(f"unknown market {market!r}: import it in the markets file first")
+    cur, tz = str(m["currency"].iloc[0]), str(m["timezone"].iloc[0])
+    local = start_local if start_local.tzinfo else start_local.replace(tzinfo=ZoneInfo(tz))
+    lineup = _lineup(ws, model, market, skus, categories)
+    c = _candidates(ws, model, market, hosts, cur, local.date())
+    notes: list[str] = []
+    if c.empty:
+        raise LivecartError(
+            f"no host serves {market}: add one to the creators file (kind influencer, pro_host "
+            f"or store_account, markets {market})"
+        )
+    if fee_budget is not None:
+        over = c[c["fee"] > fee_budget]
+        c = c[c["fee"] <= fee_budget]
+        infl = over[over["kind"] == "influencer"]
+        if len(infl) and not (c["kind"] == "influencer").any():
+            notes.append(
+                f"no influencer fits a fee budget of {fee_budget:,.0f} {cur}: the cheapest "
+                f"({infl.sort_values('fee')['creator_id'].iloc[0]}) asks "
+                f"{infl['fee'].min():,.0f} {cur}"
+            )
+        elif len(over):
+            notes.append(
+                f"left out for a fee above {fee_budget:,.0f} {cur}: "
+                + ", ".join(over["creator_id"].head(8))
+            )
+        if c.empty:
+            return Comparison(pd.DataFrame(), None, notes[0] if notes else "", notes)
+    store = _store_room(model, market)
+    live = PlannedLive(
+        market,
+        cur,
+        local.weekday(),
+        local.hour,
+        float(minutes),
+        float(ad_budget),
+        lineup,
+        store,
+        float(model.creators_.at[store, "followers"]) if store else 0.0,
+    )
+    out = compare_hosts(model, live, c.reset_index(drop=True))
+    out.notes = notes + out.notes
+    no_lives = [h for h in out.rows["host_id"] if h not in set(model.history_.sessions["host_id"])]
+    if no_lives:
+        out.notes.append(
+            "no lives yet (estimate from their kind, wide interval): " + ", ".join(no_lives[:8])
+        )
+    return out
+
+
+def _store_room(model: HostModel, market: str) -> str | None:
+    c = model.creators_
+    stores = c[c["kind"] == "store_account"]
+    for h, mk in zip(stores.index, stores["markets"].fillna(""), strict=True):
+        if market in str(mk).split(","):
+            return str(h)
+    return None
+
+
+def _candidates(ws, model, market, hosts, cur, day) -> pd.DataFrame:
+    c = model.creators_.reset_index()
+    if hosts:
+        unknown = [h for h in hosts if h not in set(c["creator_id"])]
+        if unknown:
+            raise LivecartError(
+                f"unknown host {', '.join(unknown)}: import it as a creator first "
+                f"(`livecart hosts rank DIR --market {market}` lists the hosts)"
+            )
+        c = c[c["creator_id"].isin(hosts)]
+    else:
+        c = c[c["kind"].isin(CANDIDATE_KINDS) & c["creator_id"].isin(_serves(model, market))]
+    fx = ws.fx_table()
+    fees = []
+    for fee, fcur in zip(c["fee"], c["currency"].fillna(cur), strict=True):
+        fees.append(float(fee) * (fx.rate(str(fcur), cur, day) if fee else 1.0))
+    return c.assign(fee=fees)[["creator_id", "kind", "followers", "fee", "commission_rate"]]
+
+
+def _lineup(ws, model, market, skus, categories) -> pd.DataFrame:
+    lines = model.history_.lines
+    cost = ws.query("SELECT sku_id, unit_cost, price AS list_price FROM products")
+    ln = lines[lines["market"] == market]
+    if skus:
+        known = ws.query("SELECT sku_id, category FROM products")
+        bad = [s for s in skus if s not in set(known["sku_id"])]
+        if bad:
+            raise LivecartError(f"unknown SKU {', '.join(bad)}: see `livecart products rank DIR`")
+        pick = known[known["sku_id"].isin(skus)]
+    else:
+        top = ln.groupby(["sku_id", "category"], as_index=False)["units"].sum()
+        if categories:
+            top = top[top["category"].isin(categories)]
+        pick = top.sort_values("units", ascending=False).head(12)[["sku_id", "category"]]
+    if pick.empty:
+        raise LivecartError(
+            f"no line-up for {market}: pass --sku (or categories the market has sold live)"
+        )
+    price = ln.groupby("sku_id")["price"].median()
+    fit = ln.groupby("sku_id")["fit"].median()
+    out = pick.merge(cost, on="sku_id", how="left")
+    out["price"] = out["sku_id"].map(price)
+    # Products never sold live here: list price scaled as the market's live prices are.
+    ratio = (out["price"] / out["list_price"]).median()
+    out["price"] = out["price"].fillna(out["list_price"] * (ratio if np.isfinite(ratio) else 1))
+    out["fit"] = out["sku_id"].map(fit).fillna(1.0)
+    scale = out["price"] / out["list_price"]
+    out["unit_cost"] = (out["unit_cost"] * scale).fillna(0.3 * out["price"])
+    return out[["sku_id", "category", "price", "fit", "unit_cost"]]

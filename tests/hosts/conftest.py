@@ -1,0 +1,14 @@
+"""Host-model fixtures: the evaluation on held-out seeds (computed once per test session)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def hosts_eval():
+    """Three held-out seeds (7100-7102, never used while developing) at the demo's full scale:
+    the host model needs the lives of a whole demo to have a few per host."""
+    from livecart.evaluation.hosts import evaluate_hosts
+
+    return evaluate_hosts(seeds=3, first_seed=7100, scale=1.0, roster=False)

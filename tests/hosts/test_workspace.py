@@ -1,0 +1,110 @@
+"""The host model on a demo workspace: ranks, edge cases, comparison, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from livecart.store import Workspace
+from tests.conftest import invoke
+
+
+@pytest.fixture(scope="module")
+def model(demo_path):
+    from livecart.hosts import fit_workspace
+    from livecart.selection import product_fit
+
+    with Workspace.open(demo_path, read_only=True) as ws:
+        return fit_workspace(ws, product_fit(ws))
+
+
+def test_host_with_no_lives_gets_its_kinds_mean_and_a_wider_interval(model):
+    s = model.summary()
+    hosted = s[s["lives"] >= 3]
+    none = s[(s["lives"] == 0) & s["kind"].isin(["pro_host", "influencer"])]
+    assert len(none) and len(hosted)
+    width = (s["effect_hi"] - s["effect_lo"]).groupby(s["lives"] == 0).median()
+    assert width[True] > width[False]
+    assert none[["effect", "effect_lo", "effect_hi"]].notna().all().all()
+
+
+def test_rank_cli_prints_every_host_category_with_an_interval(cli, demo_path):
+    r = invoke(cli, "hosts", "rank", demo_path, "--market", "US", "--json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    assert rows and all(x["effect_lo"] <= x["effect"] <= x["effect_hi"] for x in rows)
+    assert {x["category"] for x in rows} == set(model_categories(rows))
+
+
+def model_categories(rows):
+    return {x["category"] for x in rows}
+
+
+def test_compare_says_when_no_influencer_fits_the_fee_budget(cli, demo_path):
+    r = invoke(
+        cli,
+        "hosts",
+        "compare",
+        demo_path,
+        "--market",
+        "US",
+        "--start",
+        "2027-03-01 20:00",
+        "--budget",
+        "1500",
+        "--fee-budget",
+        "500",
+        "--json",
+    )
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert any("no influencer fits a fee budget of 500" in n for n in out["notes"])
+    assert all(c["kind"] != "influencer" for c in out["candidates"])
+    assert out["winner"] and out["reason"]
+
+
+def test_compare_rows_carry_cost_contribution_and_p_best(cli, demo_path):
+    r = invoke(
+        cli,
+        "hosts",
+        "compare",
+        demo_path,
+        "--market",
+        "US",
+        "--start",
+        "2027-03-01 20:00",
+        "--budget",
+        "1500",
+        "--json",
+    )
+    out = json.loads(r.output)
+    c = out["candidates"]
+    assert len(c) >= 2
+    assert abs(sum(x["p_best"] for x in c) - 1) < 0.02
+    for x in c:
+        assert x["gmv_lo"] <= x["gmv"] <= x["gmv_hi"] * 1.5
+        assert x["cost"] >= x["fee"]
+    assert c[0]["contribution"] == max(x["contribution"] for x in c)
+
+
+def test_compare_rejects_an_unknown_market_with_what_to_do(cli, demo_path):
+    from livecart.cli import app
+    from livecart.errors import LivecartError
+
+    with pytest.raises(LivecartError, match="unknown market 'XX'"):
+        cli.invoke(
+            app,
+            [
+                "hosts",
+                "compare",
+                str(demo_path),
+                "--market",
+                "XX",
+                "--start",
+                "2027-03-01 20:00",
+                "--budget",
+                "100",
+            ],
+            catch_exceptions=False,
+        )
