@@ -19,6 +19,7 @@ For each seed the demo's lives are simulated (no workspace), the host model is f
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import time
 from dataclasses import asdict, dataclass, field
@@ -208,8 +209,24 @@ def _model_pick(model: HostModel, b: hd.SimulatedBusiness, p, cands: list[str]) 
     return str(compare_hosts(model, live, c).winner)
 
 
+def demo_roster_request(b: hd.SimulatedBusiness, model: HostModel):
+    """The week after the demo's history: every market, slots at 12:00, 19:00 and 21:00 local
+    (two hours), the professional hosts' availability as the demo build writes it."""
+    from livecart.demo.hosting import availability
+    from livecart.demo.world import DAYS, START
+    from livecart.hosts.slots import build_request
+
+    w = b.world
+    zones = dict(zip(w.markets["market"], w.markets["timezone"], strict=True))
+    usd = {p.market_code: p.usd for p in b.plans}
+    end = (START + dt.timedelta(days=DAYS)).date()
+    week = end + dt.timedelta(days=(7 - end.weekday()) % 7)
+    avail = availability(w).astype(str)
+    return build_request(model, zones, week, lambda m: usd.get(m, 1.0), availability=avail)
+
+
 def roster_check(b: hd.SimulatedBusiness, model: HostModel) -> dict[str, Any]:
-    from livecart.hosts.roster import demo_roster_request, greedy_roster, solve_roster
+    from livecart.hosts.roster import greedy_roster, solve_roster
 
     req = demo_roster_request(b, model)
     opt = solve_roster(req, time_limit=10.0)

@@ -17,8 +17,13 @@ import pandas as pd
 from livecart.store import Workspace
 
 HOST_KINDS = ("koc", "influencer", "pro_host", "store_account")
-NO_FIT = pd.DataFrame({"sku_id": pd.Series([], dtype=str), "market": pd.Series([], dtype=str),
-                       "fit": pd.Series([], dtype=float)})
+NO_FIT = pd.DataFrame(
+    {
+        "sku_id": pd.Series([], dtype=str),
+        "market": pd.Series([], dtype=str),
+        "fit": pd.Series([], dtype=float),
+    }
+)
 BROWSE_SHARE = 0.25  # unpinned products still sell a little while another is pinned
 
 

@@ -163,34 +163,28 @@ class HostModel:
         var = np.einsum("ij,jk,ik->i", lm, d.fit.cov, lm) + extra + d.fit.sigma2_resid[0]
         return mean, var
 
-    def slot_effects(self, market: str, weekday: int, hour: int) -> tuple[float, float]:
-        """Log views effect of a market's weekday and local hour (fixed + random), and its
-        variance: the slot demand the roster uses."""
+    def slot_effects(self, keys: list[tuple[str, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Log views effects of (market, weekday, local hour) slots (fixed weekday and hour
+        effects plus the market's own weekday and hour deviations), and their variances: the
+        slot demand the roster uses."""
         d = self.views_
-        f = pd.DataFrame(
-            {
-                "market": [market],
-                "host_kind": ["pro_host"],
-                "room_followers": [0.0],
-                "ad_spend": [0.0],
-                "minutes": [1.0],
-                "weekday": [weekday],
-                "hour": [hour],
-            }
+        f = pd.DataFrame(keys, columns=["market", "weekday", "hour"]).assign(
+            host_kind="pro_host", room_followers=0.0, ad_spend=0.0, minutes=1.0
         )
         x = _views_features(f, self.markets_).reindex(columns=d.columns, fill_value=0.0)
         keep = [i for i, c in enumerate(d.columns) if c.startswith(("wd_", "hr_"))]
-        lm = np.zeros(len(d.fit.beta) + len(d.fit.u))
-        lm[keep] = x.to_numpy()[0, keep]
-        extra = 0.0
-        for k, key in ((1, f"{market}|{weekday}"), (2, f"{market}|{hour}")):
-            j = d.levels[k].get(key)
-            if j is None:
-                extra += d.fit.sigma2[k]
-            else:
-                lm[d.fit.n_fixed + d.fit.block(k).start + j] = 1.0
-        mean = float(lm @ np.r_[d.fit.beta, d.fit.u])
-        return mean, float(lm @ d.fit.cov @ lm + extra)
+        lm = np.zeros((len(f), len(d.fit.beta) + len(d.fit.u)))
+        lm[:, keep] = x.to_numpy()[:, keep]
+        extra = np.zeros(len(f))
+        for i, (m, wd, hr) in enumerate(keys):
+            for k, key in ((1, f"{m}|{wd}"), (2, f"{m}|{hr}")):
+                j = d.levels[k].get(key)
+                if j is None:
+                    extra[i] += d.fit.sigma2[k]
+                else:
+                    lm[i, d.fit.n_fixed + d.fit.block(k).start + j] = 1.0
+        mean = lm @ np.r_[d.fit.beta, d.fit.u]
+        return mean, np.einsum("ij,jk,ik->i", lm, d.fit.cov, lm) + extra
 
     # -- conversion ---------------------------------------------------------------------------
     def _fit_conversion(self, cells: pd.DataFrame) -> None:

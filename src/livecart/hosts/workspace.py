@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -182,3 +183,53 @@ def _lineup(ws, model, market, skus, categories) -> pd.DataFrame:
     scale = out["price"] / out["list_price"]
     out["unit_cost"] = (out["unit_cost"] * scale).fillna(0.3 * out["price"])
     return out[["sku_id", "category", "price", "fit", "unit_cost"]]
+
+
+def roster_for_workspace(
+    ws: Workspace,
+    model: HostModel,
+    week_start: dt.date,
+    *,
+    hours: tuple[float, ...] = (12, 19, 21),
+    minutes: int = 120,
+    rest_hours: float = 1.0,
+    require_all: bool = False,
+    markets: list[str] | None = None,
+    availability: Path | None = None,
+    time_limit: float = 10.0,
+):
+    """The week's store-live roster from ``week_start`` (a Monday is usual). Availability comes
+    from ``availability`` or the workspace's ``host_availability.csv``; without either every
+    professional host is available all week. Values are in the reporting currency."""
+    from livecart.hosts.roster import greedy_roster, solve_roster
+    from livecart.hosts.slots import build_request, read_availability
+
+    m = ws.query("SELECT market, currency, timezone FROM markets ORDER BY market")
+    if markets:
+        unknown = sorted(set(markets) - set(m["market"]))
+        if unknown:
+            raise LivecartError(
+                f"unknown market {', '.join(unknown)}: the workspace has {', '.join(m['market'])}"
+            )
+        m = m[m["market"].isin(markets)]
+    zones = dict(zip(m["market"], m["timezone"], strict=True))
+    cur = dict(zip(m["market"], m["currency"], strict=True))
+    rep = ws.settings.reporting_currency
+    fx = ws.fx_table()
+    path = availability or (ws.path / "host_availability.csv")
+    avail = None
+    if availability is not None or path.exists():
+        avail = read_availability(path, set(model.creators_.index))
+    req = build_request(
+        model,
+        zones,
+        week_start,
+        lambda mk: fx.rate(cur[mk], rep, week_start),
+        availability=avail,
+        hours=hours,
+        minutes=minutes,
+        rest_hours=rest_hours,
+        require_all=require_all,
+        currency=rep,
+    )
+    return req, solve_roster(req, time_limit=time_limit), greedy_roster(req)

@@ -1,0 +1,183 @@
+"""A roster request from what the workspace knows: the week's slots per market (local hours),
+the professional hosts' availability (``host_availability.csv`` or everyone, always), and each
+host x slot's expected GMV from the host model:
+
+    value[h, s] = base[m] * exp(e * slot[m, weekday, hour]) * exp(fit[h, m])
+
+``base[m]``: the market's median live GMV per minute (reporting currency) times the slot's
+length; ``slot``: the traffic model's weekday and local-hour effects (slot demand), raised to
+``e``, the conversion model's elasticity of units to views; ``fit[h, m]``: the host's
+conversion effect averaged over the market's category mix (units sold live), against the
+average roster host.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from livecart.errors import LivecartError
+from livecart.hosts.performance import HostModel
+from livecart.hosts.roster import RosterHost, RosterRequest, Slot
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+AVAILABILITY_COLUMNS = ("host_id", "weekday", "from", "to")
+
+
+def week_slots(
+    zones: dict[str, str], week_start: dt.date, hours: tuple[float, ...], minutes: int
+) -> list[Slot]:
+    out = []
+    for m, tz in sorted(zones.items()):
+        for d in range(7):
+            day = week_start + dt.timedelta(days=d)
+            for h in hours:
+                hh, mm = int(h), int(round((h - int(h)) * 60))
+                start = dt.datetime(day.year, day.month, day.day, hh, mm, tzinfo=ZoneInfo(tz))
+                out.append(Slot(m, tz, start, minutes))
+    return out
+
+
+def read_availability(path: Path, known: set[str]) -> pd.DataFrame:
+    """Availability rows (host_id, weekday, from, to, optional markets, max_hours_day,
+    max_hours_week); a bad row is an error naming the file, row and column."""
+    a = pd.read_csv(path, dtype=str).fillna("")
+    missing = [c for c in AVAILABILITY_COLUMNS if c not in a.columns]
+    if missing:
+        raise LivecartError(
+            f"{path}: missing column {', '.join(missing)} (expected host_id, weekday, from, to, "
+            "and optionally markets, max_hours_day, max_hours_week)"
+        )
+    for n, r in enumerate(a.itertuples(index=False), start=2):
+        if r.host_id not in known:
+            raise LivecartError(f"{path}, row {n}, column host_id: unknown host {r.host_id!r}")
+        if str(r.weekday).lower()[:3] not in WEEKDAYS:
+            raise LivecartError(f"{path}, row {n}, column weekday: {r.weekday!r} is not mon-sun")
+        for col in ("from", "to"):
+            try:
+                _hours(getattr(a, col).iloc[n - 2])
+            except ValueError:
+                raise LivecartError(
+                    f"{path}, row {n}, column {col}: {getattr(a, col).iloc[n - 2]!r} is not HH:MM"
+                ) from None
+    return a
+
+
+def _hours(text: str) -> float:
+    h, m = str(text).split(":")
+    v = int(h) + int(m) / 60
+    if not 0 <= v <= 24:
+        raise ValueError(text)
+    return v
+
+
+def roster_hosts(
+    creators: pd.DataFrame, zones: dict[str, str], availability: pd.DataFrame | None
+) -> list[RosterHost]:
+    """Professional hosts with their availability (all day, every day, the markets in the
+    creators table, 8 hours a day and 40 a week when no availability is given)."""
+    c = creators[creators["kind"] == "pro_host"]
+    out = []
+    for cid, mk in zip(c["creator_id"], c["markets"].fillna(""), strict=True):
+        markets = [x.strip() for x in str(mk).split(",") if x.strip() in zones]
+        rows = None if availability is None else availability[availability["host_id"] == cid]
+        if rows is not None and len(rows) == 0:
+            continue  # listed nowhere in the availability file: not available this week
+        windows = {d: (0.0, 24.0) for d in range(7)}
+        per_day, per_week = 8.0, 40.0
+        if rows is not None:
+            windows = {
+                WEEKDAYS.index(str(r["weekday"]).lower()[:3]): (_hours(r["from"]), _hours(r["to"]))
+                for _, r in rows.iterrows()
+            }
+            if "markets" in rows and str(rows["markets"].iloc[0]):
+                markets = [x.strip() for x in str(rows["markets"].iloc[0]).split(",")]
+            per_day = float(rows.get("max_hours_day", pd.Series(["8"])).iloc[0] or 8)
+            per_week = float(rows.get("max_hours_week", pd.Series(["40"])).iloc[0] or 40)
+        if not markets:
+            continue
+        out.append(
+            RosterHost(cid, markets, zones.get(markets[0], "UTC"), windows, per_day, per_week)
+        )
+    return out
+
+
+def slot_values(
+    model: HostModel,
+    hosts: list[RosterHost],
+    slots: list[Slot],
+    to_reporting: Callable[[str], float],
+) -> np.ndarray:
+    """(hosts, slots) expected GMV in the reporting currency; ``to_reporting(market)`` converts
+    one unit of the market's currency."""
+    s = model.history_.sessions
+    per_min = (s["gmv"] / s["minutes"]).groupby(s["market"]).median()
+    overall = float(per_min.median()) if len(per_min) else 0.0
+    cells = model.cells_
+    mix = cells.groupby(["market", "category"])["units"].sum()
+    e = 1.0 + _views_slope(model)
+    value = np.zeros((len(hosts), len(slots)))
+    fit = _host_fit(model, hosts, sorted({sl.market for sl in slots}), mix)
+    keys = sorted({(sl.market, sl.start_local.weekday(), sl.start_local.hour) for sl in slots})
+    effects, _var = model.slot_effects(keys)
+    cache = dict(zip(keys, effects, strict=True))
+    for j, sl in enumerate(slots):
+        key = (sl.market, sl.start_local.weekday(), sl.start_local.hour)
+        base = float(per_min.get(sl.market, np.nan))
+        base = base * to_reporting(sl.market) if np.isfinite(base) else overall
+        for i in range(len(hosts)):
+            value[i, j] = base * sl.minutes * np.exp(e * cache[key] + fit[i].get(sl.market, 0.0))
+    return value
+
+
+def _views_slope(model: HostModel) -> float:
+    cols = model.conv_.columns
+    return float(model.conv_.fit.beta[cols.index("log_views")]) if "log_views" in cols else 0.0
+
+
+def _host_fit(model, hosts, markets, mix) -> list[dict[str, float]]:
+    out: list[dict[str, float]] = [{} for _ in hosts]
+    ids = [h.host_id for h in hosts]
+    for m in markets:
+        share = mix.get(m, pd.Series(dtype=float))
+        if share.empty:
+            continue
+        share = share / share.sum()
+        total = np.zeros(len(ids))
+        for cat, w in share.items():
+            eff, _cov = model.effects(ids, [cat] * len(ids))
+            total += w * eff
+        total -= total.mean()
+        for i in range(len(ids)):
+            out[i][m] = float(total[i])
+    return out
+
+
+def build_request(
+    model: HostModel,
+    zones: dict[str, str],
+    week_start: dt.date,
+    to_reporting: Callable[[str], float],
+    *,
+    availability: pd.DataFrame | None = None,
+    hours: tuple[float, ...] = (12, 19, 21),
+    minutes: int = 120,
+    rest_hours: float = 1.0,
+    require_all: bool = False,
+    currency: str = "USD",
+) -> RosterRequest:
+    creators = model.creators_.reset_index()
+    hosts = roster_hosts(creators, zones, availability)
+    if not hosts:
+        raise LivecartError(
+            "no professional host to roster: add creators of kind pro_host (with the markets "
+            "they serve), or list them in the availability file"
+        )
+    slots = week_slots(zones, week_start, hours, minutes)
+    value = slot_values(model, hosts, slots, to_reporting)
+    return RosterRequest(hosts, slots, value, rest_hours, require_all, currency)
