@@ -14,6 +14,7 @@ import uvicorn
 
 import livecart
 from livecart.demo import session_events
+from livecart.model.events import MINUTE_METRICS
 from livecart.web import create_app
 from livecart.web.pages import PAGES
 from livecart.web.pages.live import PAGE
@@ -59,6 +60,11 @@ def test_replay_through_the_api_serves_the_view_and_its_event_stream(tmp_path):
         assert [s["session_id"] for s in c.get("/api/live").json()] == ["S9"]
         html = c.get("/live/S9").text
         assert 'id="live-gmv"' in html and f"{want_gmv:,.2f}" in html
+        for m in MINUTE_METRICS:  # the room's counts, one row per metric of the table
+            if m.source is None:
+                assert f'data-metric="{m.name}"' in html and f"<td>{m.label}</td>" in html
+        likes = sum(e.count or 1 for e in ev if e.type == "like")
+        assert f'data-metric="likes" data-digits="0">{likes:,}</td>' in html
         assert "S9" in c.get("/live").text
         with c.stream("GET", "/api/live/S9/events") as s:
             first = next(line for line in s.iter_lines() if line.startswith("data: "))

@@ -10,24 +10,11 @@ import pytest
 
 from livecart.live import Monitor, ReplaySource, minute_frame, sku_table, totals
 from livecart.live.engine import columns as C
-from livecart.model.events import Event
+from livecart.model.events import MINUTE_METRICS, Event
 from tests.live.synth import T0, expected, synth_session
 from tests.live.test_wire import assert_same
 
-METRICS = (
-    "entries",
-    "comments",
-    "likes",
-    "shares",
-    "new_followers",
-    "product_impressions",
-    "product_clicks",
-    "orders",
-    "units",
-    "gmv",
-    "traffic_foryou",
-    "traffic_ads",
-)
+METRICS = [m.name for m in MINUTE_METRICS]  # every one; 0 where no event adds to it
 
 
 def assert_matches(mon: Monitor, events: list[Event]) -> None:

@@ -108,3 +108,64 @@ def parse_event(line: str | bytes) -> Event:
     if not isinstance(d, dict):
         raise EventError("a JSON event must be an object")
     return event_from_dict(d)
+
+
+# --- the per-minute metrics of a live ------------------------------------------------------------
+# How an event adds to its metric:
+ONE = "one"  # 1 per event
+COUNT = "count"  # the event's ``count`` (1 when absent): likes, gifts and impressions come batched
+QUANTITY = "quantity"  # an order's units
+VALUE = "quantity x price"  # an order's GMV, in the session's currency
+AMOUNT = "amount"  # an ad spend's amount, in the session's currency
+
+
+@dataclass(frozen=True)
+class MinuteMetric:
+    """One per-minute number of a live: a column of ``live_minutes``, a column of the monitor's
+    minute rows, a key of its totals. Only sums are kept; every ratio (CTR, CTOR, GPM, AOV) is
+    computed from them when read (METRICS.md)."""
+
+    name: str
+    event: str  # the event type that adds to it
+    adds: str  # how each such event adds: ONE, COUNT, QUANTITY, VALUE or AMOUNT
+    label: str  # how a person reads it
+    money: bool = False  # shown in the session's currency (else a whole count)
+    source: str | None = None  # joins from this entry source only (the traffic_* metrics)
+    running: bool = False  # also shown as a running total (the monitor's ``cum_*`` columns)
+    per_product: bool = False  # also summed per SKU (the product table)
+
+
+MINUTE_METRICS: tuple[MinuteMetric, ...] = (
+    MinuteMetric("entries", "join", ONE, "room entries", running=True),
+    MinuteMetric("exits", "leave", ONE, "room exits"),
+    MinuteMetric("comments", "comment", ONE, "comments"),
+    MinuteMetric("likes", "like", COUNT, "likes"),
+    MinuteMetric("shares", "share", ONE, "shares"),
+    MinuteMetric("new_followers", "follow", ONE, "new followers"),
+    MinuteMetric("fan_club_joins", "fan_club_join", ONE, "fan-club joins"),
+    MinuteMetric("gifts", "gift", COUNT, "gifts"),
+    MinuteMetric(
+        "product_impressions",
+        "product_impression",
+        COUNT,
+        "product impressions",
+        running=True,
+        per_product=True,
+    ),
+    MinuteMetric(
+        "product_clicks", "product_click", ONE, "product clicks", running=True, per_product=True
+    ),
+    MinuteMetric("add_to_carts", "add_to_cart", ONE, "add-to-carts", per_product=True),
+    MinuteMetric("orders", "order", ONE, "SKU orders", running=True, per_product=True),
+    MinuteMetric("units", "order", QUANTITY, "units sold", running=True, per_product=True),
+    MinuteMetric("gmv", "order", VALUE, "GMV", money=True, running=True, per_product=True),
+    MinuteMetric("ad_spend", "ad_spend", AMOUNT, "LIVE ads spend", money=True, running=True),
+    *(
+        MinuteMetric(f"traffic_{s}", "join", ONE, f"entries from {s}", source=s)
+        for s in JOIN_SOURCES
+    ),
+)
+"""Every per-minute metric, in the order of the monitor's minute rows. The engine folds events
+into them, the KPIs and the dashboard show them, the tests check them, all from this table."""
+
+MINUTE_METRIC = {m.name: m for m in MINUTE_METRICS}

@@ -17,38 +17,37 @@ import numpy as np
 
 from livecart.live.engine import columns as C
 from livecart.live.engine.state import DROP_REASONS, MAX_MINUTES, NM, SKU_METRICS, SUMMED, M
+from livecart.model.events import AMOUNT, COUNT, MINUTE_METRICS, ONE, QUANTITY, VALUE
 
 _T = C.TYPE_CODE
-_PRIMARY = {  # event type -> summed metric it adds to
-    "join": "entries",
-    "leave": "exits",
-    "comment": "comments",
-    "like": "likes",
-    "share": "shares",
-    "follow": "new_followers",
-    "fan_club_join": "fan_club_joins",
-    "gift": "gifts",
-    "product_impression": "product_impressions",
-    "product_click": "product_clicks",
-    "add_to_cart": "add_to_carts",
-    "order": "orders",
-    "ad_spend": "ad_spend",
+# The fold (_fold) adds each event to the metric of its type (model.events.MINUTE_METRICS):
+# 1 per event, its count (COUNTED), or an ad spend's amount; an order's units and GMV and a
+# join's entry source it adds by name. A metric the table adds another way needs the kernel too.
+_BY_NAME = {
+    "units": ("order", QUANTITY),
+    "gmv": ("order", VALUE),
+    **{f"traffic_{s}": ("join", ONE) for s in C.JOIN_SOURCES},
 }
-PRIMARY_METRIC = np.full(len(_T), -1, dtype=np.int64)
-for _t, _m in _PRIMARY.items():
-    PRIMARY_METRIC[_T[_t]] = M[_m]
+PRIMARY_METRIC = np.full(len(_T), -1, dtype=np.int64)  # event type -> metric, or -1
 COUNTED = np.zeros(len(_T), dtype=np.bool_)  # weight = count (default 1)
-for _t in ("like", "gift", "product_impression"):
-    COUNTED[_T[_t]] = True
 SKU_METRIC = np.full(len(_T), -1, dtype=np.int64)  # event type -> column of the SKU totals
-for _t, _i in (("product_impression", 0), ("product_click", 1), ("add_to_cart", 2), ("order", 3)):
-    SKU_METRIC[_T[_t]] = _i
+for _m in MINUTE_METRICS:
+    if _m.name in _BY_NAME:
+        assert _BY_NAME[_m.name] == (_m.event, _m.adds), f"_fold adds {_m.name} otherwise"
+        continue
+    assert _m.adds in (ONE, COUNT) or (_m.event, _m.adds) == ("ad_spend", AMOUNT), _m
+    assert PRIMARY_METRIC[_T[_m.event]] < 0, f"{_m.event} would add to two metrics"
+    PRIMARY_METRIC[_T[_m.event]] = M[_m.name]
+    COUNTED[_T[_m.event]] = _m.adds == COUNT
+    if _m.per_product:
+        SKU_METRIC[_T[_m.event]] = SKU_METRICS.index(_m.name)
 assert SKU_METRICS[4:] == ("units", "gmv")
 
 E_ORDER, E_AD, E_END, E_JOIN = _T["order"], _T["ad_spend"], _T["live_end"], _T["join"]
 E_VIEWERS, E_STOCK, E_IMPR = _T["viewers"], _T["stock"], _T["product_impression"]
 N_SOURCES = len(C.JOIN_SOURCES)
 TRAFFIC0 = M["traffic_" + C.JOIN_SOURCES[0]]
+assert [M[f"traffic_{s}"] for s in C.JOIN_SOURCES] == list(range(TRAFFIC0, TRAFFIC0 + N_SOURCES))
 D_BEFORE, D_LONG = DROP_REASONS.index("before_start"), DROP_REASONS.index("too_long")
 D_LATE, D_DUP = DROP_REASONS.index("late"), DROP_REASONS.index("duplicate")
 D_CURRENCY = DROP_REASONS.index("currency")

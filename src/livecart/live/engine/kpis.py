@@ -15,26 +15,12 @@ import numpy as np
 import pandas as pd
 
 from livecart.live.engine.state import METRICS, SKU_METRICS, SUMMED, M, SessionState
-from livecart.model.events import JOIN_SOURCES
+from livecart.model.events import MINUTE_METRIC, MINUTE_METRICS
 from livecart.model.schema import LIVE_MINUTES
 
-COUNT_KPIS = (
-    "entries",
-    "exits",
-    "comments",
-    "likes",
-    "shares",
-    "new_followers",
-    "fan_club_joins",
-    "gifts",
-    "product_impressions",
-    "product_clicks",
-    "add_to_carts",
-    "orders",
-    "units",
-    "gmv",
-    "ad_spend",
-)
+COUNTS = tuple(m.name for m in MINUTE_METRICS if m.source is None)  # the headline sums
+TRAFFIC = tuple(m.name for m in MINUTE_METRICS if m.source is not None)  # entries by source
+RUNNING = tuple(m.name for m in MINUTE_METRICS if m.running)  # shown with a cum_* total too
 
 
 def ratio(num: Any, den: Any) -> Any:
@@ -65,8 +51,7 @@ def minute_arrays(st: SessionState, ctr_denominator: str = "product_impressions"
     n = st.n_minutes
     a = st.minutes[:n]
     f: dict[str, Any] = {"minute": np.arange(n)}
-    f.update({name: a[:, M[name]] for name in COUNT_KPIS})
-    f.update({f"traffic_{s}": a[:, M[f"traffic_{s}"]] for s in JOIN_SOURCES})
+    f.update({name: a[:, M[name]] for name in COUNTS + TRAFFIC})
     has = a[:, M["viewers_n"]] > 0
     # the viewer count holds until the next snapshot: carry it into minutes without one
     last = pd.Series(np.where(has, a[:, M["viewers_last"]], np.nan)).ffill().fillna(0)
@@ -76,15 +61,7 @@ def minute_arrays(st: SessionState, ctr_denominator: str = "product_impressions"
         has, ratio(a[:, M["viewers_sum"]], a[:, M["viewers_n"]]), f["viewers_last"]
     )
     add_ratios(f, ctr_denominator)
-    for c in (
-        "gmv",
-        "orders",
-        "units",
-        "entries",
-        "product_clicks",
-        "product_impressions",
-        "ad_spend",
-    ):
+    for c in RUNNING:
         f[f"cum_{c}"] = np.cumsum(f[c])
     return f
 
@@ -92,7 +69,7 @@ def minute_arrays(st: SessionState, ctr_denominator: str = "product_impressions"
 def totals(st: SessionState, ctr_denominator: str = "product_impressions") -> dict[str, Any]:
     """Running totals of the whole session so far, with its ratios."""
     a = st.minutes[: st.n_minutes]
-    t: dict[str, Any] = {k: float(a[:, M[k]].sum()) for k in COUNT_KPIS}
+    t: dict[str, Any] = {k: float(a[:, M[k]].sum()) for k in COUNTS}
     n_snap = a[:, M["viewers_n"]].sum()
     t["viewers_peak"] = float(a[:, M["viewers_peak"]].max()) if st.n_minutes else 0.0
     t["viewers_avg"] = ratio(a[:, M["viewers_sum"]].sum(), n_snap) if n_snap else 0.0
@@ -158,7 +135,7 @@ def live_minutes_rows(st: SessionState) -> pd.DataFrame:
             cols[c] = np.round(f[src]).astype("int64")
         elif c == "currency":
             cols[c] = np.full(len(minute), st.currency, dtype=object)
-        elif c in ("gmv", "ad_spend"):
+        elif c in MINUTE_METRIC and MINUTE_METRIC[c].money:
             cols[c] = np.round(f[c], 6)
         else:
             cols[c] = np.round(f[c]).astype("int64")

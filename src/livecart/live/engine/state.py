@@ -1,6 +1,7 @@
 """Per-session state of the monitor: its clock, counters of what was dropped and why, and (read
 through the monitor's Aggregates) a (minute x metric) array of summed numerators and
-denominators and per-SKU totals and stock.
+denominators (the metrics of ``model.events.MINUTE_METRICS``, then the viewer snapshots' sum,
+count, peak and last) and per-SKU totals and stock.
 
 Only sums (and the viewer peak and last snapshot) are stored; every ratio (CTR, CTOR, GPM, AOV) is
 computed when it is read, from summed numerators and denominators (METRICS.md)."""
@@ -12,33 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from livecart.model.events import JOIN_SOURCES
+from livecart.model.events import MINUTE_METRICS
 
-SUMMED = (
-    "entries",
-    "exits",
-    "comments",
-    "likes",
-    "shares",
-    "new_followers",
-    "fan_club_joins",
-    "gifts",
-    "product_impressions",
-    "product_clicks",
-    "add_to_carts",
-    "orders",
-    "units",
-    "gmv",
-    "ad_spend",
-    *(f"traffic_{s}" for s in JOIN_SOURCES),
-    "viewers_sum",
-    "viewers_n",
-)
+SUMMED = (*(m.name for m in MINUTE_METRICS), "viewers_sum", "viewers_n")
 VIEWER_COLS = ("viewers_peak", "viewers_last", "viewers_last_ts")
 METRICS = SUMMED + VIEWER_COLS
 M = {name: i for i, name in enumerate(METRICS)}
 NM = len(METRICS)
-SKU_METRICS = ("product_impressions", "product_clicks", "add_to_carts", "orders", "units", "gmv")
+SKU_METRICS = tuple(m.name for m in MINUTE_METRICS if m.per_product)
 MAX_MINUTES = 24 * 60  # a live longer than a day is a broken start time, not a live
 
 DROP_REASONS = ("late", "duplicate", "before_start", "too_long", "currency", "no_start")

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from livecart.errors import LivecartError
 from livecart.live import LiveHub, Source
+from livecart.model.events import MINUTE_METRICS
 from livecart.stock import latest_saved
 from livecart.web.deps import workspace
 from livecart.web.page import Page
@@ -81,7 +82,12 @@ def page_live_session(request: Request, session_id: str) -> Response:
         request,
         "live_session.html",
         # "</" escaped so that no value can close the script element
-        {"title": f"Live {session_id}", "v": view, "initial": _script_json(view)},
+        {
+            "title": f"Live {session_id}",
+            "v": view,
+            "initial": _script_json(view),
+            "counts": [m for m in MINUTE_METRICS if m.source is None],
+        },
     )
 
 
