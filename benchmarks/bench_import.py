@@ -102,18 +102,30 @@ def run_livecart(csv: Path, work: Path) -> dict[str, float]:
         ticks[0] += 1
 
     marks = _mark_phases(ws)
+    c0 = _cpu()
     t0 = time.perf_counter()
     r = import_file(ws, "orders", csv, progress=progress, timezone="America/Los_Angeles")
-    secs = time.perf_counter() - t0
+    end = time.perf_counter()
+    cpu = _cpu() - c0
     assert r.rows_written == ws.count("orders")
     ws.close()
+    stream_end, checks_end = marks.pop("streaming_done"), marks.pop("checks_done")
+    phases = (stream_end - t0, checks_end - stream_end, end - checks_end)
     return {
         "rows": r.rows_written,
-        "seconds": secs,
+        "seconds": end - t0,
+        "cpu_seconds": cpu,
+        "phase_seconds": phases,
         "progress_calls": ticks[0],
         **marks,
         "peak_rss_mb": _peak_mb(),
     }
+
+
+def _cpu() -> float:
+    """CPU seconds of this process, every thread (DuckDB's and the converters')."""
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
 
 
 def _peak_mb() -> float:
@@ -131,10 +143,12 @@ def _mark_phases(ws) -> dict[str, float]:
 
     def finish_marked(self):
         marks["streaming_peak_mb"] = _peak_mb()
+        marks["streaming_done"] = time.perf_counter()
         return finish(self)
 
     def upsert_marked(*args):
         marks["checks_peak_mb"] = _peak_mb()
+        marks["checks_done"] = time.perf_counter()
         return upsert(*args)
 
     stage.Stage.finish = finish_marked
@@ -146,14 +160,17 @@ def run_duckdb(csv: Path, work: Path) -> dict[str, float]:
     import duckdb
 
     con = duckdb.connect(str(work / "duck.duckdb"))
+    c0 = _cpu()
     t0 = time.perf_counter()
     con.execute(f"CREATE TABLE orders AS SELECT * FROM read_csv('{csv}')")
     secs = time.perf_counter() - t0
+    cpu = _cpu() - c0
     n = con.execute("SELECT count(*) FROM orders").fetchone()[0]
     con.close()
     return {
         "rows": n,
         "seconds": secs,
+        "cpu_seconds": cpu,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -188,6 +205,8 @@ def measure(rows: int) -> None:
             f"rows/s  peak RSS {lc['peak_rss_mb']:6.0f} MB  ({lc['progress_calls']} progress "
             f"updates)"
         )
+        s, c, u = lc["phase_seconds"]
+        print(f"    phases: read, validate, stage {s:.2f} s; checks {c:.2f} s; upsert {u:.2f} s")
         print(
             f"    peak RSS when each phase ends: streaming (read, validate, stage) "
             f"{lc['streaming_peak_mb']:.0f} MB, whole-file checks {lc['checks_peak_mb']:.0f} MB,"
@@ -196,6 +215,10 @@ def measure(rows: int) -> None:
         print(
             f"  duckdb read_csv      : {dk['seconds']:6.2f} s  {rows / dk['seconds']:>10,.0f} "
             f"rows/s  peak RSS {dk['peak_rss_mb']:6.0f} MB"
+        )
+        print(
+            f"  CPU seconds (all threads): livecart {lc['cpu_seconds']:.2f}, "
+            f"duckdb {dk['cpu_seconds']:.2f}"
         )
         print(f"  ratio livecart/duckdb: {lc['seconds'] / dk['seconds']:.2f}x the time")
 

@@ -230,3 +230,27 @@ def test_import_refuses_non_finite_numbers_naming_row_and_column(shop, tmp_path,
     e = rejected(shop, "orders", f)
     assert where(e) == {(3, "unit_price")}
     assert len(e.problems) == 1 and "number" in e.problems[0].message
+
+
+def test_batches_converted_in_threads_report_what_one_thread_reports(shop, tmp_path, monkeypatch):
+    # Small CSV blocks make many batches; bad values, a ragged row and a late explanation-like
+    # row spread over them. Problems, their order, the limit and the total match a one-thread run.
+    from livecart.ingest import importer, sources
+
+    monkeypatch.setattr(sources, "CSV_BLOCK", 2048)
+    lines = []
+    for i in range(3000):
+        qty = "x" if i % 9 == 5 else ("-2" if i % 13 == 7 else "1")
+        when = "31/02/2024 10:00" if i % 17 == 11 else "2024-03-01"
+        lines.append(f"O{i},{SKU1},{qty},{when}\n" if i != 10 else f"O{i},{SKU1}\n")
+    f = write(tmp_path / "o.csv", "order_id,sku_id,quantity,created_at\n" + "".join(lines))
+    found = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(importer, "CONVERT_THREADS", threads)
+        e = rejected(shop, "orders", f)
+        found[threads] = ([(p.row, p.column, p.message) for p in e.problems], e.truncated)
+    assert found[1] == found[3]
+    problems, truncated = found[3]
+    assert truncated and len(problems) == shop.settings.import_problem_limit
+    assert max(r for r, _, _ in problems) < 1000  # the first problems of the file, in order
+    assert counts(shop)["orders"] == 0

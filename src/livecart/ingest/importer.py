@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import time
 import zoneinfo
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +39,8 @@ from livecart.model.schema import kind as get_kind
 from livecart.store import Workspace, staging_folder
 
 Progress = Callable[[int, int | None], None]
+# batches converted at once (each ~2 MB of CSV); more cores than this rarely help the upsert
+CONVERT_THREADS = max(1, min(4, os.cpu_count() or 1))
 # fills columns a file leaves out: (typed batch, raw batch, problem log) -> typed batch
 Derive = Callable[[pa.Table, pa.Table, ProblemLog], pa.Table]
 
@@ -242,19 +247,47 @@ def _stage_rows(
     derive: Derive | None,
     ratios: RatioCheck,
 ) -> None:
-    """Read, convert and stage every batch; problems the reader meets join the log."""
-    try:
-        with contextlib.closing(src.read(wanted, progress)) as batches:
-            for table, rows in batches:
-                typed = batcher.convert(table, rows)
-                raw = table.slice(table.num_rows - typed.num_rows)  # less any explanation row
-                if derive:
-                    typed = derive(typed, raw, log)
-                stage.append(typed)
-                if ratios.positions:
-                    ratios.check(raw, typed)
-    except FileProblem as e:
-        log.add(e.problem.row, e.problem.column, e.problem.message)
+    """Read, convert and stage every batch; problems the reader meets join the log.
+
+    Batches are converted in worker threads (Arrow compute runs without the GIL) while this
+    thread reads ahead and stages; each batch keeps its own problem log, taken in file order,
+    so the problems, their order and the limit are those of a one-batch-at-a-time run."""
+
+    def convert(table: pa.Table, rows: pa.Array) -> tuple[pa.Table, pa.Table, ProblemLog]:
+        own = ProblemLog(log.file, log.limit)
+        typed = batcher.convert(table, rows, own)
+        raw = table.slice(table.num_rows - typed.num_rows)  # less any explanation row
+        if derive:
+            typed = derive(typed, raw, own)
+        return typed, raw, own
+
+    def take(typed: pa.Table, raw: pa.Table, own: ProblemLog) -> None:
+        log.absorb(own)
+        stage.append(typed)
+        if ratios.positions:
+            ratios.check(raw, typed)
+
+    unreadable: FileProblem | None = None
+    with (
+        contextlib.closing(src.read(wanted, progress)) as batches,
+        ThreadPoolExecutor(CONVERT_THREADS, thread_name_prefix="livecart-import") as pool,
+    ):
+        pending: deque[Future] = deque()
+        try:
+            for i, (table, rows) in enumerate(batches):
+                if i == 0:  # the first batch alone: it may hold an explanation row
+                    take(*convert(table, rows))
+                    continue
+                pending.append(pool.submit(convert, table, rows))
+                while len(pending) > CONVERT_THREADS:  # bounded: memory stays flat
+                    take(*pending.popleft().result())
+        except FileProblem as e:  # the batches before it still report their problems
+            unreadable = e
+        while pending:
+            take(*pending.popleft().result())
+    if unreadable is not None:
+        p = unreadable.problem
+        log.add(p.row, p.column, p.message)
     log.extend(src.problems)
 
 

@@ -34,6 +34,14 @@ class ProblemLog:
         if self.room:
             self.problems.append(Problem(self.file, int(row), column, message))
 
+    def absorb(self, other: ProblemLog) -> None:
+        """Take another log's problems after this one's, as if they had been added here: a
+        batch converted on its own (in a worker thread) keeps the file's order and limit."""
+        for p in other.problems:
+            if self.room:
+                self.problems.append(p)
+        self.total += other.total
+
     def extend(self, problems: list[Problem]) -> None:
         for p in problems:
             self.add(p.row, p.column, p.message)

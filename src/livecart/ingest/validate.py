@@ -66,7 +66,9 @@ class Batcher:
     description_row: int | None = None  # the row skipped as an explanation row, if any
     _first: bool = True
 
-    def convert(self, table: pa.Table, rows: pa.Array) -> pa.Table:
+    def convert(self, table: pa.Table, rows: pa.Array, log: ProblemLog | None = None) -> pa.Table:
+        """The batch as typed columns; its problems go to ``log`` (default: the file's log)."""
+        log = self.log if log is None else log
         if self._first:
             self._first = False
             if table.num_rows and looks_like_description(self, table):
@@ -75,18 +77,18 @@ class Batcher:
         cols: dict[str, pa.Array] = {}
         money_codes: pa.Array | None = None
         for col in self.kind.columns:
-            values, codes = self._column(col, table, rows)
+            values, codes = self._column(col, table, rows, log)
             cols[col.name] = values
             if codes is not None and money_codes is None:
                 money_codes = codes
         if money_codes is not None and "currency" in cols:
             cols["currency"] = pc.coalesce(cols["currency"], money_codes)
-        self._check_rows(cols, rows)
+        self._check_rows(cols, rows, log)
         cols[ROW] = rows
         return pa.table(cols)
 
     def _column(
-        self, col: Column, table: pa.Table, rows: pa.Array
+        self, col: Column, table: pa.Table, rows: pa.Array, log: ProblemLog
     ) -> tuple[pa.Array, pa.Array | None]:
         n = table.num_rows
         if col.name not in self.cmap.sources:
@@ -98,19 +100,19 @@ class Batcher:
         pos, header = self.cmap.sources[col.name]
         given = table.column(f"c{pos}").combine_chunks()
         p = parse(col, given, self.timezone)
-        self.log.add_mask(p.bad, rows, header, given, f"{{value!r}} is not {TYPE_WORDS[col.type]}")
+        log.add_mask(p.bad, rows, header, given, f"{{value!r}} is not {TYPE_WORDS[col.type]}")
         values = normalise(col, p.values)
-        check_value(self.log, col, header, values, given, p.bad, rows)
+        check_value(log, col, header, values, given, p.bad, rows)
         return values, p.currency
 
-    def _check_rows(self, cols: dict[str, pa.Array], rows: pa.Array) -> None:
+    def _check_rows(self, cols: dict[str, pa.Array], rows: pa.Array, log: ProblemLog) -> None:
         for a, op, b in self.kind.checks:
             if a not in self.cmap.sources or b not in self.cmap.sources:
                 continue
             wrong = pc.invert(OPS[op](cols[a], cols[b]))
             words = {">": "after", ">=": "at or after", "<": "before", "<=": "at or before"}[op]
             msg = f"{a} ({{value}}) must be {words} {b}"
-            self.log.add_mask(wrong, rows, self.cmap.file_column(a), cols[a], msg)
+            log.add_mask(wrong, rows, self.cmap.file_column(a), cols[a], msg)
 
 
 def parse(col: Column, given: pa.Array, timezone: str | None) -> Parsed:

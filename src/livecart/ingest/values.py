@@ -17,6 +17,7 @@ Accepted text:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,16 +94,33 @@ def parse_number(arr: pa.Array, *, percent: bool = False) -> Parsed:
         vals = pc.cast(arr, pa.float64())
         return Parsed(vals, _no_bad(arr))
     text = clean_text(arr)
-    if _all_match(text, _PLAIN_NUMBER):
+    # One pass over the column a common case needs; the first value rules out the others.
+    first = _first_value(text)
+    if _first_matches(first, _PLAIN_NUMBER) and _all_match(text, _PLAIN_NUMBER):
         return Parsed(pc.cast(text, pa.float64()), _no_bad(arr))
-    if _all_match(text, _COMMON_MONEY):  # fast path for "$1,299.00" and "USD 12.99"
+    if _first_matches(first, _COMMON_MONEY) and _all_match(text, _COMMON_MONEY):
+        # fast path for "$1,299.00" and "USD 12.99"
+        if not pc.any(pc.match_substring_regex(text, r"^[A-Z]")).as_py():
+            # only "$" (at most one, first) and group commas to drop: literal replaces
+            plain = pc.replace_substring(pc.replace_substring(text, ",", ""), "$", "")
+            return Parsed(pc.cast(plain, pa.float64()), _no_bad(arr))
         vals = pc.cast(pc.replace_substring_regex(text, r"^[A-Z]{3} ?|^\$|,", ""), pa.float64())
-        code = None
-        if pc.any(pc.match_substring_regex(text, r"^[A-Z]")).as_py():
-            code = pc.struct_field(pc.extract_regex(text, r"^(?P<c>[A-Z]{3})?"), "c")
-            code = pc.if_else(pc.equal(code, ""), pa.scalar(None, pa.string()), code)
+        code = pc.struct_field(pc.extract_regex(text, r"^(?P<c>[A-Z]{3})?"), "c")
+        code = pc.if_else(pc.equal(code, ""), pa.scalar(None, pa.string()), code)
         return Parsed(vals, _no_bad(arr), code)
     return _parse_number_text(text, percent)
+
+
+def _first_value(text: pa.Array) -> str | None:
+    present = pc.drop_null(text.slice(0, 64))
+    if not len(present):
+        present = pc.drop_null(text)
+    return present[0].as_py() if len(present) else None
+
+
+def _first_matches(value: str | None, pattern: str) -> bool:
+    """False only when the column's first value does not match: then neither can all."""
+    return value is None or re.search(pattern, value) is not None
 
 
 def _all_match(text: pa.Array, pattern: str) -> bool:
@@ -257,12 +275,22 @@ def _parse_slash(text: pa.Array, slash: pa.Array) -> pa.Array:
         if not pc.any(pc.and_(slash, pc.is_null(out))).as_py():
             break
     # strptime rolls 31/02 over into March: keep only values whose day and month read back
-    dm = pc.extract_regex(text, r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/")
-    same = pc.and_(
-        pc.equal(pc.cast(pc.struct_field(dm, "d"), pa.int64()), pc.day(out)),
-        pc.equal(pc.cast(pc.struct_field(dm, "m"), pa.int64()), pc.month(out)),
-    )
+    day, month = _day_month(text, slash)
+    same = pc.and_(pc.equal(day, pc.day(out)), pc.equal(month, pc.month(out)))
     return pc.if_else(pc.fill_null(same, False), out, pa.scalar(None, pa.timestamp("us")))
+
+
+def _day_month(text: pa.Array, slash: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The DD and MM a DD/MM/YYYY text writes: by position when every such value has two-digit
+    day and month (the exports' form), else by pattern."""
+    sub = pc.if_else(slash, text, pa.scalar(None, pa.string()))
+    try:  # "1/" or "3/" in a slice (a one-digit day or month) does not cast
+        day = pc.cast(pc.utf8_slice_codeunits(sub, 0, 2), pa.int64())
+        return day, pc.cast(pc.utf8_slice_codeunits(sub, 3, 5), pa.int64())
+    except pa.ArrowInvalid:
+        dm = pc.extract_regex(text, r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/")
+        d, m = pc.struct_field(dm, "d"), pc.struct_field(dm, "m")
+        return pc.cast(d, pa.int64()), pc.cast(m, pa.int64())
 
 
 def _parse_iso(text: pa.Array, mask: pa.Array, utc: bool) -> pa.Array:

@@ -137,8 +137,10 @@ class Workspace:
                         f'DELETE FROM "{k.name}" t USING (SELECT DISTINCT {keys} FROM {src}) s '
                         f"WHERE {on}"
                     )
-                n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
-                con.execute(f'INSERT INTO "{k.name}" ({cols}) SELECT {cols} FROM {src}')
+                # INSERT returns the rows it wrote: no second pass over the source to count them
+                n = con.execute(
+                    f'INSERT INTO "{k.name}" ({cols}) SELECT {cols} FROM {src}'
+                ).fetchone()[0]
             finally:
                 if src == "_upsert_src":
                     # after a failed statement DuckDB refuses even this until the rollback;
