@@ -19,6 +19,7 @@ add_command_modules(
     "plan",
     "sources",
     "hosts",
+    "users",
 )
 
 

@@ -18,10 +18,12 @@ from livecart.errors import LivecartError
 from livecart.owner import new_token
 from livecart.store import Workspace
 from livecart.web import errors
+from livecart.web.jobs import JobBook
 from livecart.web.page import Page
 from livecart.web.pages import PAGES, system
 from livecart.web.render import HERE, render
 from livecart.web.security import HOW_TO_SET, TokenGuard, is_loopback, own_auth_rules
+from livecart.web.team import accept_write
 
 DESCRIPTION = """The livecart REST API and dashboard for one workspace.
 
@@ -78,10 +80,12 @@ def create_app(
     app.state.workspace = ws
     app.state.commands = commands
     app.state.local_token = new_token()  # advertised to local CLI clients (livecart.owner)
+    app.state.host, app.state.api_token = host, token
+    app.state.jobs = JobBook()
     all_pages = pages if pages is not None else PAGES
     app.state.nav = [p for p in all_pages if p.nav]
     rules = own_auth_rules(spec for p in all_pages for spec in p.own_auth)
-    app.add_middleware(TokenGuard, host=host, token=token, own_auth=rules)
+    app.add_middleware(TokenGuard, host=host, token=token, own_auth=rules, accept=accept_write(app))
     errors.install(app)
     app.include_router(system.router)
     for page in all_pages:

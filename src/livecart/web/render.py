@@ -39,7 +39,16 @@ def local_time(t: dt.datetime | None, tz: str) -> str:
 
 
 TEMPLATES.env.filters.update(money=money, count=count, hours=hours, day=day)
-TEMPLATES.env.globals.update(local_time=local_time)
+
+
+def csrf(request: Request) -> str:
+    """The CSRF token of this browser session, for ``<meta name="csrf-token">``."""
+    from livecart.web.team import COOKIE, csrf_token
+
+    return csrf_token(request.app, request.cookies.get(COOKIE, ""))
+
+
+TEMPLATES.env.globals.update(local_time=local_time, csrf=csrf)
 
 
 def render(

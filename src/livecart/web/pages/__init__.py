@@ -4,7 +4,19 @@ a ``PAGE = Page(...)`` and put ``PAGE`` in this list (replacing its placeholder)
 from __future__ import annotations
 
 from livecart.web.page import Page
-from livecart.web.pages import ads, commands, ingest, live, overview, plans, products, stock
+from livecart.web.pages import (
+    ads,
+    commands,
+    imports,
+    ingest,
+    jobs,
+    live,
+    overview,
+    plans,
+    products,
+    stock,
+    team,
+)
 
 PAGES: list[Page] = [
     overview.PAGE,
@@ -25,6 +37,9 @@ PAGES: list[Page] = [
         "viewer to follower to fan-club member to repeat buyer; fan lifetime value",
     ),
     plans.PAGE,
+    imports.PAGE,
     ingest.PAGE,
     commands.PAGE,
+    jobs.PAGE,
+    team.PAGE,
 ]

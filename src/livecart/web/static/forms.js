@@ -1,0 +1,114 @@
+// livecart dashboard forms: each <form data-api="/api/..."> is sent with fetch and the page's
+// CSRF token; a background job's progress is shown in a bar with a Cancel button, and errors
+// (an import's every problem with file, row and column) are shown beside the form.
+(function () {
+  "use strict";
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function el(tag, attrs, text) {
+    const e = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function report(form) {
+    let r = form.querySelector(".report");
+    if (!r) { r = el("div", { class: "report", role: "status", "aria-live": "polite" }); form.appendChild(r); }
+    r.innerHTML = "";
+    return r;
+  }
+
+  function showError(box, body) {
+    box.appendChild(el("p", { class: "alert error" }, "error: " + (body.detail || body.error || "refused")));
+    if (body.problems && body.problems.length) {
+      const t = el("table", { class: "data problems" });
+      const head = t.insertRow();
+      ["file", "row", "column", "problem"].forEach((h) => head.appendChild(el("th", {}, h)));
+      body.problems.forEach((p) => {
+        const tr = t.insertRow();
+        [p.file, p.row, p.column, p.message].forEach((v) => tr.insertCell().textContent = v);
+      });
+      box.appendChild(t);
+      if (body.fix) box.appendChild(el("p", { class: "muted" }, body.fix));
+    }
+  }
+
+  function showResult(form, box, result) {
+    const done = form.dataset.done;
+    if (result && result.summary) box.appendChild(el("p", { class: "ok" }, result.summary));
+    (result && result.notes || []).forEach((n) => box.appendChild(el("p", { class: "muted" }, "note: " + n)));
+    if (done && result) {
+      const href = done.replace(/\{(\w+)\}/g, (_, k) => encodeURIComponent(result[k]));
+      const a = el("a", { href: href, class: "next" }, form.dataset.doneText || "open");
+      box.appendChild(a);
+      if (form.dataset.follow !== undefined) window.location.href = href;
+    } else if (!result || !result.summary) {
+      box.appendChild(el("p", { class: "ok" }, form.dataset.okText || "done"));
+    }
+  }
+
+  async function follow(form, box, job) {
+    const bar = el("progress", { max: "1", value: "0", "aria-label": "progress" });
+    const label = el("span", { class: "muted" }, job.action + "…");
+    const cancel = el("button", { type: "button", class: "cancel" }, "Cancel");
+    cancel.onclick = () => fetch("/api/jobs/" + job.id + "/cancel", { method: "POST", headers: { "X-CSRF-Token": csrf() } });
+    const line = el("div", { class: "job" });
+    line.append(bar, " ", label, " ", cancel);
+    box.appendChild(line);
+    for (;;) {
+      const r = await fetch("/api/jobs/" + job.id);
+      job = await r.json();
+      if (job.total) { bar.max = job.total; bar.value = job.done; } else { bar.removeAttribute("value"); }
+      if (job.message) label.textContent = job.message;
+      if (job.status !== "running") break;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    line.remove();
+    if (job.status === "done") showResult(form, box, job.result);
+    else showError(box, job.error || { detail: job.status });
+  }
+
+  async function submit(form, ev) {
+    ev.preventDefault();
+    const box = report(form);
+    const method = (form.dataset.method || "POST").toUpperCase();
+    const headers = { "X-CSRF-Token": csrf() };
+    let body;
+    if (form.enctype === "multipart/form-data") {
+      body = new FormData(form);
+    } else {
+      const data = {};
+      new FormData(form).forEach((v, k) => {
+        if (v === "") return;
+        const input = form.elements[k];
+        const kind = input && input.dataset ? input.dataset.type : "";
+        if (kind === "list") data[k] = String(v).split(",").map((x) => x.trim()).filter(Boolean);
+        else if (kind === "number") data[k] = Number(v);
+        else if (kind === "bool") data[k] = true;
+        else data[k] = v;
+      });
+      body = JSON.stringify(data);
+      headers["Content-Type"] = "application/json";
+    }
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    try {
+      const r = await fetch(form.dataset.api, { method, headers, body });
+      const text = await r.text();
+      let out; try { out = JSON.parse(text); } catch (e) { out = { detail: text }; }
+      if (!r.ok) {
+        if (Array.isArray(out.detail)) out = { detail: out.detail.map((d) => (d.loc || []).slice(1).join(".") + ": " + d.msg).join("; ") };
+        showError(box, out);
+      } else if (out && out.id && out.status) await follow(form, box, out);
+      else showResult(form, box, out);
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  document.addEventListener("submit", (ev) => {
+    const form = ev.target;
+    if (form instanceof HTMLFormElement && form.dataset.api) submit(form, ev);
+  });
+})();
