@@ -14,7 +14,7 @@ import pytest
 
 import livecart
 from livecart.errors import LivecartError
-from livecart.live import LiveRun, ReplaySource, checkpoint_path, load_checkpoint
+from livecart.live import Alert, LiveRun, ReplaySource, checkpoint_path, load_checkpoint, open_run
 from tests.live.synth import synth_session
 
 
@@ -161,4 +161,29 @@ def test_a_rewritten_file_of_the_same_size_is_refused(recording, tmp_path):
     os.utime(recording, ns=(time.time_ns(), time.time_ns() + 10**9))
     with pytest.raises(LivecartError, match="rewritten"):
         LiveRun(ws, ReplaySource(recording), checkpoint=ckpt)
+    ws.close()
+
+
+def test_open_run_checkpoints_under_its_name_resumes_and_fresh_starts_over(recording, tmp_path):
+    ws = livecart.init(tmp_path / "ws")
+    source = ReplaySource(recording, batch_bytes=20_000)
+    first = open_run(ws, source, name="rec", save_every_s=0)
+    assert first.checkpoint == checkpoint_path(ws.path, "rec") and not first.resumed
+    first.run()
+    assert first.checkpoint.exists()
+    again = open_run(ws, source, name="rec")
+    assert again.resumed and again.position == first.position
+    over = open_run(ws, source, name="rec", fresh=True)
+    assert not over.resumed and over.position is None and not over.checkpoint.exists()
+    assert open_run(ws, source).checkpoint is None  # no name: no checkpoint
+    ws.close()
+
+
+def test_open_run_posts_alerts_to_its_webhook_and_reports_what_failed(recording, tmp_path):
+    ws = livecart.init(tmp_path / "ws")
+    run = open_run(ws, ReplaySource(recording), webhook="http://127.0.0.1:9/hook")
+    assert [type(s).__name__ for s in run.sinks] == ["WebhookSink"]
+    run.sinks[0](Alert("a1", "S1", "stockout", "SKU1", 3, "SKU1 sells out", "restock"))
+    failed = run.close_sinks()
+    assert len(failed) == 1 and "127.0.0.1:9/hook" in failed[0]
     ws.close()

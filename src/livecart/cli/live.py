@@ -4,7 +4,6 @@ and `livecart live evaluate` (the nowcast against the naive baseline on held-out
 from __future__ import annotations
 
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +13,12 @@ from rich.live import Live
 from rich.table import Table
 
 from livecart.cli.app import app, console, err_console, print_json
-from livecart.cli.compiling import ensure_kernels
+from livecart.cli.running import finish_run, start_run
 from livecart.errors import LivecartError
 from livecart.live import (
     AlertRules,
     LiveRun,
     ReplaySource,
-    WebhookSink,
-    checkpoint_path,
     evaluate_nowcast,
     load_history,
     snapshot,
@@ -29,7 +26,6 @@ from livecart.live import (
 )
 from livecart.live.history import split_newest
 from livecart.live.targets import load_plan
-from livecart.stock import latest_saved
 from livecart.store import Workspace
 
 live_app = typer.Typer(help="Live monitor tools: evaluate the nowcast.", no_args_is_help=True)
@@ -100,30 +96,24 @@ def monitor(
             planned_stock=planned_stock,
         )
         return
-    ensure_kernels()
-    ckpt = checkpoint_path(directory, replay.stem)
-    if fresh:
-        ckpt.unlink(missing_ok=True)
     with Workspace.open(directory) as ws:
-        sinks = [WebhookSink(webhook)] if webhook else []
-        run = LiveRun(
+        run = start_run(
             ws,
             ReplaySource(replay, speed=speed),
-            checkpoint=ckpt,
+            name=replay.stem,
+            fresh=fresh,
+            webhook=webhook,
             rules=rules,
             plan=targets,
-            sinks=sinks,
-            starting_stock=partial(latest_saved, ws) if planned_stock else None,
+            planned_stock=planned_stock,
         )
-        if run.resumed:
-            err_console.print(f"resuming from the checkpoint {ckpt} (--fresh starts over)")
         if view and not as_json:
             with Live(console=console, refresh_per_second=4) as live:
                 run.run(on_update=_throttled(lambda r: live.update(render(r)), 0.25))
                 live.update(render(run))
         else:
             run.run()
-        close_sinks(sinks)
+        finish_run(run)
         if as_json:
             print_json(
                 [
@@ -142,14 +132,6 @@ def monitor(
             f"[yellow]{run.monitor.malformed_count} malformed events skipped[/yellow]"
             f", first: {run.monitor.malformed[0].reason}"
         )
-
-
-def close_sinks(sinks: list) -> None:
-    """Deliver what is queued, then say which webhook posts failed."""
-    for s in sinks:
-        s.close()
-        for e in s.errors:
-            err_console.print(f"[yellow]webhook failed:[/yellow] {e}")
 
 
 def _throttled(fn, seconds: float):

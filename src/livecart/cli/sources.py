@@ -5,16 +5,14 @@ room). The signed HTTP ingest is a route of `livecart serve`; see docs/sources.m
 from __future__ import annotations
 
 import socket
-from functools import partial
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from livecart.cli.app import app, console, print_json
-from livecart.cli.compiling import ensure_kernels
-from livecart.live import AlertRules, LiveRun, Plan, WebhookSink, checkpoint_path, snapshot
-from livecart.stock import latest_saved
+from livecart.cli.running import finish_run, run_until_stopped, start_run
+from livecart.live import AlertRules, LiveRun, Plan, snapshot
 from livecart.store import Workspace
 
 
@@ -77,10 +75,8 @@ def run_redis_worker(
     planned_stock: bool = True,
     claim_idle: float = 60.0,
 ) -> None:
-    from livecart.cli.live import close_sinks
     from livecart.live.sources.redis_stream import RedisSource, connect
 
-    ensure_kernels()
     name = name or socket.gethostname()
     src = RedisSource(
         connect(redis_url),
@@ -90,26 +86,19 @@ def run_redis_worker(
         idle_stop_s=idle_stop or None,
         claim_idle_s=claim_idle or None,
     )
-    ckpt = checkpoint_path(directory, f"redis-{group}-{name}")
-    if fresh:
-        ckpt.unlink(missing_ok=True)
-    sinks = [WebhookSink(webhook)] if webhook else []
     with Workspace.open(directory) as ws:
-        run = LiveRun(
+        run = start_run(
             ws,
             src,
-            checkpoint=ckpt,
+            name=f"redis-{group}-{name}",
+            fresh=fresh,
+            webhook=webhook,
             rules=rules or AlertRules(),
             plan=plan,
-            sinks=sinks,
-            starting_stock=partial(latest_saved, ws) if planned_stock else None,
+            planned_stock=planned_stock,
         )
-        try:
-            run.run()
-        except KeyboardInterrupt:
-            with run.lock:
-                run.save()
-        close_sinks(sinks)
+        run_until_stopped(run)
+        finish_run(run)
         _report(run, as_json)
 
 
@@ -129,20 +118,9 @@ def tiktok(
     src = TikTokSource(
         user, session, market=market, currency=currency, planned_minutes=planned_minutes
     )
-    ensure_kernels()
     with Workspace.open(directory) as ws:
-        run = LiveRun(
-            ws,
-            src,
-            checkpoint=checkpoint_path(directory, f"tiktok-{session}"),
-            starting_stock=partial(latest_saved, ws),
-        )
-        try:
-            run.run()
-        except KeyboardInterrupt:
-            src.close()
-            with run.lock:
-                run.save()
+        run = start_run(ws, src, name=f"tiktok-{session}")
+        run_until_stopped(run, on_stop=src.close)
         _report(run, as_json)
 
 

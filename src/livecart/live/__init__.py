@@ -16,7 +16,7 @@ from livecart.live.history import History, load_history
 from livecart.live.hub import LiveHub
 from livecart.live.nowcast import Nowcaster, baseline
 from livecart.live.nowcast import evaluate as evaluate_nowcast
-from livecart.live.runner import LiveRun
+from livecart.live.runner import LiveRun, open_run
 from livecart.live.sources import Batch, ReplaySource, Source
 from livecart.live.targets import Plan, plan_from_history, plan_from_targets
 
@@ -42,6 +42,7 @@ __all__ = [
     "load_checkpoint",
     "load_history",
     "minute_frame",
+    "open_run",
     "plan_from_history",
     "plan_from_targets",
     "save_checkpoint",

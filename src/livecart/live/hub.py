@@ -19,7 +19,7 @@ from livecart.live.alerts import AlertBook, AlertRules
 from livecart.live.checkpoint import load_checkpoint, save_checkpoint
 from livecart.live.engine.kpis import snapshot
 from livecart.live.engine.monitor import Monitor
-from livecart.live.runner import LiveRun
+from livecart.live.runner import LiveRun, open_run
 from livecart.live.sources import ReplaySource, Source
 from livecart.live.targets import GOLDEN_HOUR
 from livecart.store import Workspace
@@ -66,7 +66,7 @@ class LiveHub:
         off its sessions are shown but never written into the workspace (a demo replay).
         ``key`` names the run in the hub's checkpoint: it resumes from the position saved
         under that key."""
-        run = LiveRun(
+        run = open_run(
             self.ws,
             source,
             persist=persist,

@@ -19,8 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from livecart.live.alerts import Alert, AlertBook, AlertRules, evaluate
-from livecart.live.checkpoint import check_source, load_checkpoint, save_checkpoint
+from livecart.live.alerts import Alert, AlertBook, AlertRules, WebhookSink, evaluate
+from livecart.live.checkpoint import (
+    check_source,
+    checkpoint_path,
+    load_checkpoint,
+    save_checkpoint,
+)
 from livecart.live.engine.kpis import live_minutes_rows, snapshot, totals
 from livecart.live.engine.monitor import Monitor
 from livecart.live.engine.state import SessionState
@@ -31,6 +36,32 @@ from livecart.live.targets import GOLDEN_HOUR, Plan, plan_from_history
 from livecart.store import Workspace
 
 REFRESH_SLICE_S = 0.02  # within-minute alert refreshes run in slices of about this long
+
+
+def open_run(
+    ws: Workspace,
+    source: Source,
+    *,
+    name: str | None = None,
+    fresh: bool = False,
+    webhook: str = "",
+    **fields: Any,
+) -> LiveRun:
+    """The one way to set up a monitor run of ``source`` into ``ws`` (the CLI's monitor, worker
+    and tiktok commands and the server's hub all start theirs here).
+
+    ``name``: checkpoint the run as ``checkpoints/monitor-NAME.ckpt`` in the workspace and resume
+    from that file when it exists (``run.resumed``); ``fresh`` deletes it first, to start over.
+    ``webhook``: POST each new alert there as JSON (``run.close_sinks()`` delivers the last).
+    ``fields``: any other ``LiveRun`` field: rules, plan, starting_stock, persist, or the
+    monitor, alert book and lock a hub's runs share."""
+    checkpoint = None
+    if name is not None:
+        checkpoint = checkpoint_path(ws.path, name)
+        if fresh:
+            checkpoint.unlink(missing_ok=True)
+    sinks = [*fields.pop("sinks", []), *([WebhookSink(webhook)] if webhook else [])]
+    return LiveRun(ws, source, checkpoint=checkpoint, sinks=sinks, **fields)
 
 
 @dataclass
@@ -99,6 +130,16 @@ class LiveRun:
         with self.lock:
             self.save()
             self.finished = True  # to the end of the source, or stopped (see self.stop)
+
+    def close_sinks(self) -> list[str]:
+        """Deliver what the alert sinks still hold (webhook posts); returns what failed."""
+        failed: list[str] = []
+        for sink in self.sinks:
+            close = getattr(sink, "close", None)
+            if close is not None:
+                close()
+                failed += getattr(sink, "errors", [])
+        return failed
 
     def save(self) -> None:
         """Write touched sessions into the workspace (unless ``persist`` is off), then
