@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -34,6 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from report import result
 
 N_SKUS = 500
 MEMORY_LIMIT = ""  # e.g. "256MB": caps DuckDB's buffer pool (it spills to disk beyond it)
@@ -175,6 +177,59 @@ def run_duckdb(csv: Path, work: Path) -> dict[str, float]:
     }
 
 
+def _livecart_exe() -> list[str]:
+    exe = Path(sys.executable).parent / "livecart"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "livecart"]
+
+
+def _process(cmd: list[str]) -> dict[str, float]:
+    """Wall seconds, CPU seconds and peak RSS of one whole process (its own rusage)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"{cmd[:3]} failed: {proc.stderr.read().decode()[-2000:]}")
+    proc.stderr.close()
+    return {
+        "seconds": wall,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+DUCKDB_PROCESS = (
+    "import duckdb, sys\n"
+    "con = duckdb.connect(sys.argv[2])\n"
+    "con.execute(f\"CREATE TABLE orders AS SELECT * FROM read_csv('{sys.argv[1]}')\")\n"
+)
+
+
+def whole_processes(csv: Path, tmp: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """What a person waits for: `livecart import DIR orders FILE` as a process, against a
+    Python process that loads the file with DuckDB's read_csv into a table."""
+    ws = tmp / "cli-ws"
+    subprocess.run([*_livecart_exe(), "init", str(ws)], check=True, capture_output=True)
+    setup = (
+        "import sys, pandas as pd, livecart\n"
+        "from livecart.ingest import import_frame\n"
+        "ws = livecart.open(sys.argv[1])\n"
+        "import_frame(ws, 'markets', pd.DataFrame({'market': ['US'], 'currency': ['USD'], "
+        "'timezone': ['America/Los_Angeles']}))\n"
+        f"import_frame(ws, 'products', pd.DataFrame({{'sku_id': [f'SKU{{i:05d}}' for i in "
+        f"range({N_SKUS})], 'category': 'beauty_personal_care', 'currency': 'USD'}}))\n"
+        "ws.close()\n"
+    )
+    subprocess.run([sys.executable, "-c", setup, str(ws)], check=True)
+    lc = _process(
+        [*_livecart_exe(), "import", str(ws), "orders", str(csv), "--timezone",
+         "America/Los_Angeles"]
+    )  # fmt: skip
+    dk = _process([sys.executable, "-c", DUCKDB_PROCESS, str(csv), str(tmp / "cli-duck.duckdb")])
+    return lc, dk
+
+
 def child(which: str, csv: str, work: str, limit: str) -> None:
     global MEMORY_LIMIT
     MEMORY_LIMIT = limit
@@ -221,6 +276,21 @@ def measure(rows: int) -> None:
             f"duckdb {dk['cpu_seconds']:.2f}"
         )
         print(f"  ratio livecart/duckdb: {lc['seconds'] / dk['seconds']:.2f}x the time")
+        cl, cd = whole_processes(csv, Path(tmp))
+        print(
+            f"  whole processes: `livecart import` {cl['seconds']:.2f} s ({cl['cpu_seconds']:.2f}"
+            f" CPU-s, peak RSS {cl['peak_rss_mb']:.0f} MB); python + DuckDB read_csv "
+            f"{cd['seconds']:.2f} s ({cd['cpu_seconds']:.2f} CPU-s)"
+        )
+        speed = cd["seconds"] / cl["seconds"]
+        print(f"  livecart at {speed:.2f}x DuckDB read_csv's speed (target 0.5x or more)")
+        result(
+            f"`livecart import` of a {rows:,}-row orders CSV (validated, atomic), whole process",
+            f"{rows / cl['seconds'] / 1000:,.0f}k rows/s, {cl['seconds']:.1f} s, "
+            f"peak {cl['peak_rss_mb']:.0f} MB",
+            f"DuckDB `read_csv` into a table, {cd['seconds']:.1f} s",
+            f"{speed:.2f}x its speed",
+        )
 
 
 def main() -> None:

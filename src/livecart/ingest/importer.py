@@ -20,8 +20,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from livecart.errors import ImportRejected, Problem
@@ -37,6 +37,9 @@ from livecart.ingest.values import parse_timestamp
 from livecart.model.schema import Kind
 from livecart.model.schema import kind as get_kind
 from livecart.store import Workspace, staging_folder
+
+if TYPE_CHECKING:  # pandas loads only for a frame import, not for a file
+    import pandas as pd
 
 Progress = Callable[[int, int | None], None]
 # batches converted at once (each ~2 MB of CSV); more cores than this rarely help the upsert
@@ -151,6 +154,8 @@ def _check_timezone(file: str, timezone: str | None) -> None:
 def _frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
     """pandas -> Arrow; object columns of mixed types become text (the parsers read text).
     Zone-aware times become naive UTC first (pyarrow's own conversion warns under pandas 3)."""
+    import pandas as pd
+
     aware = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
     if aware:
         frame = frame.assign(

@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -245,7 +244,7 @@ def parse_timestamp(arr: pa.Array, timezone: str | None = None) -> Parsed:
     ``timezone`` (IANA) when given, else UTC."""
     if pa.types.is_timestamp(arr.type):
         if arr.type.tz is None and timezone:
-            vals = _localise(pd.Series(arr.to_pandas()), timezone)
+            vals = _localise(arr, timezone)
         else:  # aware values hold UTC instants underneath; naive ones are UTC already
             vals = pc.cast(arr, pa.timestamp("us"))
         return Parsed(vals, _no_bad(arr))
@@ -257,7 +256,7 @@ def parse_timestamp(arr: pa.Array, timezone: str | None = None) -> Parsed:
     iso = pc.and_(pc.is_valid(text), pc.invert(pc.or_(slash, offset)))
     naive = pc.if_else(slash, _parse_slash(text, slash), _parse_iso(text, iso, False))
     if timezone:
-        naive = _localise(pd.Series(naive.to_pandas()), timezone)
+        naive = _localise(naive, timezone)
     vals = pc.if_else(offset, _parse_iso(text, offset, True), naive)
     return Parsed(vals, _bad(text, vals))
 
@@ -297,6 +296,8 @@ def _parse_iso(text: pa.Array, mask: pa.Array, utc: bool) -> pa.Array:
     """ISO 8601 through pandas for the rows in ``mask``; naive UTC out."""
     if not pc.any(mask).as_py():
         return pa.nulls(len(text), pa.timestamp("us"))
+    import pandas as pd  # loaded only when a file has ISO 8601 text
+
     sub = pc.if_else(mask, text, pa.scalar(None, pa.string()))
     s = pd.to_datetime(
         pd.Series(sub.to_pandas(), dtype=object), format="ISO8601", utc=utc, errors="coerce"
@@ -306,10 +307,13 @@ def _parse_iso(text: pa.Array, mask: pa.Array, utc: bool) -> pa.Array:
     return pa.array(s.astype("datetime64[us]"), pa.timestamp("us"), from_pandas=True)
 
 
-def _localise(s: pd.Series, timezone: str) -> pa.Array:
+def _localise(naive: pa.Array, timezone: str) -> pa.Array:
     """Local wall-clock times in ``timezone`` -> naive UTC. In the repeated hour when clocks go
-    back the first (summer-time) reading is taken; times skipped when clocks go forward move on."""
-    s = pd.to_datetime(s)
+    back the first (summer-time) reading is taken; times skipped when clocks go forward move on.
+    (pandas, not Arrow's assume_timezone: Arrow's zone rules differ after 2037.)"""
+    import pandas as pd
+
+    s = pd.to_datetime(pd.Series(naive.to_pandas()))
     local = s.dt.tz_localize(
         timezone, ambiguous=pd.Series(True, index=s.index).to_numpy(), nonexistent="shift_forward"
     )
