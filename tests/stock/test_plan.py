@@ -11,9 +11,16 @@ import pandas as pd
 import pytest
 
 import livecart
-from livecart.stock import StockPlanError, plan_stock, planned_stock, save_plan
+from livecart.stock import (
+    StockPlanError,
+    compare,
+    latest_saved,
+    plan_stock,
+    planned_stock,
+    replan,
+    save_plan,
+)
 from livecart.stock.po import purchase_order_csv
-from livecart.stock.replan import compare, latest_saved, replan
 
 
 @pytest.fixture(scope="module")

@@ -124,7 +124,7 @@ def stock_for(ws: Workspace, session_id: str | None, skus: list[str]) -> tuple[d
     if not session_id:
         return {}, "no stock plan yet: link the plan to a session to size stock with livecart stock"
     try:
-        from livecart.stock.plan import planned_stock
+        from livecart.stock import planned_stock
     except ImportError:
         return {}, "no stock plan yet: the stock module is not available"
     try:

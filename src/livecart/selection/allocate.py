@@ -18,27 +18,11 @@ import pandas as pd
 from scipy import special
 
 from livecart.errors import LivecartError
-from livecart.selection.fit import FitModel
+from livecart.selection.fit import FitModel, log_vto_moments
 
 # Which decisions the next videos should settle: each market's top k (default: it found the
 # true top products with fewer videos in simulation), the winner verdicts, or both.
 GOALS = ("top_k", "winners", "both")
-
-
-def _moments(a1, b1, a2, b2) -> tuple[np.ndarray, np.ndarray]:
-    m = (
-        special.digamma(a1)
-        - special.digamma(a1 + b1)
-        + special.digamma(a2)
-        - special.digamma(a2 + b2)
-    )
-    v = (
-        special.zeta(2, a1)
-        - special.zeta(2, a1 + b1)
-        + special.zeta(2, a2)
-        - special.zeta(2, a2 + b2)
-    )
-    return m, v
 
 
 def allocate_tests(
@@ -66,7 +50,7 @@ def allocate_tests(
     out = c[["sku_id", "market", "product_name", "n_videos", "views"]].copy()
     out["videos"], out["for_top_k"], out["for_winner"] = got, why_top, why_win
     a1, b1, a2, b2 = (c[x].to_numpy() for x in ("a_ctr", "b_ctr", "a_ctor", "b_ctor"))
-    m, v = _moments(a1, b1, a2, b2)
+    m, v = log_vto_moments(a1, b1, a2, b2)
     out["p_beat"] = _p_above(m, v, np.log(c["bar_vto"].to_numpy()))
     out = out[out["videos"] > 0].sort_values(
         ["videos", "market", "sku_id"], ascending=[False, True, True]
@@ -88,11 +72,11 @@ def _thompson(model: FitModel, c: pd.DataFrame, n: int, k: int, seed: int, goal:
     groups = [np.flatnonzero(market == mk) for mk in np.unique(market)]
     vv = model.typical_video_views_
     got, why_top, why_win = (np.zeros(len(c), int) for _ in range(3))
-    m0, _ = _moments(a1, b1, a2, b2)
+    m0, _ = log_vto_moments(a1, b1, a2, b2)
     now_top = _top_mask(m0 + logp, groups, k)
     now_win = m0 > log_bar
     for _ in range(n):
-        m, v = _moments(a1, b1, a2, b2)
+        m, v = log_vto_moments(a1, b1, a2, b2)
         draw = m + np.sqrt(v) * rng.standard_normal(len(m))
         flip_top = _top_mask(draw + logp, groups, k) != now_top
         flip_win = (draw > log_bar) != now_win

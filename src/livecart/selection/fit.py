@@ -236,8 +236,10 @@ class FitModel:
         return out
 
 
-def _p_above(a1, b1, a2, b2, bar) -> np.ndarray:
-    """P(CTR x CTOR > bar) with log CTR and log CTOR approximated as normals."""
+def log_vto_moments(a1, b1, a2, b2) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of log CTR + log CTOR (log view-to-order) for independent
+    CTR ~ Beta(a1, b1) and CTOR ~ Beta(a2, b2): E log X = digamma(a) - digamma(a + b) and
+    Var log X = trigamma(a) - trigamma(a + b) for X ~ Beta(a, b)."""
     m = (
         special.digamma(a1)
         - special.digamma(a1 + b1)
@@ -251,6 +253,12 @@ def _p_above(a1, b1, a2, b2, bar) -> np.ndarray:
         + special.zeta(2, a2)
         - special.zeta(2, a2 + b2)
     )
+    return m, v
+
+
+def _p_above(a1, b1, a2, b2, bar) -> np.ndarray:
+    """P(CTR x CTOR > bar) with log CTR and log CTOR approximated as normals."""
+    m, v = log_vto_moments(a1, b1, a2, b2)
     return stats.norm.sf((np.log(bar) - m) / np.sqrt(v))
 
 

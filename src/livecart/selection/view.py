@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from livecart.selection.charts import evidence_chart, interval_chart
 from livecart.selection.evidence import check_market, load_videos
-from livecart.selection.fit import FitModel
+from livecart.selection.fit import FitModel, log_vto_moments
 from livecart.selection.rank import rank_products, split_evidence
 from livecart.selection.score import score_workspace
 from livecart.selection.stages import stage_board, stage_log
@@ -44,18 +44,8 @@ def evidence_history(
     b2 = row["b_ctor"] - (row["clicks"] - row["orders"]) / d2
     A1, B1 = a1 + k1 / d1, b1 + (n1 - k1) / d1
     A2, B2 = a2 + k2 / d2, b2 + (k1 - k2) / d2
-    m = (
-        special.digamma(A1)
-        - special.digamma(A1 + B1)
-        + special.digamma(A2)
-        - special.digamma(A2 + B2)
-    )
-    sd = np.sqrt(
-        special.zeta(2, A1)
-        - special.zeta(2, A1 + B1)
-        + special.zeta(2, A2)
-        - special.zeta(2, A2 + B2)
-    )
+    m, var = log_vto_moments(A1, B1, A2, B2)
+    sd = np.sqrt(var)
     z = stats.norm.ppf(0.5 + model.rules.interval / 2)
     scale = 1000 * float(row["price"])
     return pd.DataFrame(

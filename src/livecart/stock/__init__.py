@@ -19,16 +19,21 @@ from livecart.stock.newsvendor import (
     expected_cost,
     optimal_level,
 )
-from livecart.stock.plan import PlanLine, StockPlan, StockPlanError, plan_stock, planned_stock
 from livecart.stock.po import purchase_order, purchase_order_csv
 from livecart.stock.replan import (
     PlanMove,
     Replan,
     compare,
-    latest_saved,
     replan,
-    save_plan,
     saved_moves,
+)
+from livecart.stock.saved import latest_saved, planned_stock, save_plan, saved_plans
+from livecart.stock.sizing import (
+    PlanLine,
+    StockPlan,
+    StockPlanError,
+    plan_stock,
+    sessions_to_plan,
 )
 
 __all__ = [
@@ -54,6 +59,8 @@ __all__ = [
     "purchase_order_csv",
     "replan",
     "save_plan",
+    "saved_plans",
+    "sessions_to_plan",
     "saved_moves",
     "unit_costs",
 ]

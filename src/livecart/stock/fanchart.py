@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from livecart.stock.plan import StockPlan
+from livecart.stock.sizing import StockPlan
 
 BANDS = (
     ("p05", "p95", "90% interval", 0.18),

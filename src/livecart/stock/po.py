@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from livecart.stock.plan import StockPlan
+from livecart.stock.sizing import StockPlan
 
 PO_COLUMNS = (
     "session_id",

@@ -1,23 +1,20 @@
-"""Re-planning as warm-up days pass: plans saved with their time, how each SKU's forecast and
-order moved between plans, and which moves are big enough to act on.
-
-Saved plans live in the workspace table ``stock_plan_lines`` (a numbered migration in
-``livecart.store.migrations`` creates it).
+"""Re-planning as warm-up days pass: how each SKU's forecast and order moved between plans (made
+now for earlier days, or saved earlier: ``livecart.stock.saved``), and which moves are big enough
+to act on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pandas as pd
 from pydantic import BaseModel, Field
 
 from livecart.stock.forecast import DemandForecaster
-from livecart.stock.plan import StockPlan, _session_rows, plan_stock
+from livecart.stock.saved import saved_plans
+from livecart.stock.sizing import StockPlan, plan_inputs, plan_stock
 from livecart.store import Workspace
 
-TABLE = "stock_plan_lines"
 ACT_UNITS = 5  # an order move smaller than this many units is not worth a phone call
 ACT_SHARE = 0.2  # nor one smaller than this share of the earlier order
 
@@ -45,48 +42,6 @@ class Replan(BaseModel):
     session_id: str
     steps: list[PlanStep]
     moves: list[PlanMove] = Field(description="from the first step to the last")
-
-
-def save_plan(ws: Workspace, plan: StockPlan) -> str:
-    """Store a plan's lines; returns its id."""
-    pid = uuid.uuid4().hex[:12]
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = [
-        (
-            pid,
-            plan.session_id,
-            plan.as_of.replace(tzinfo=None),
-            now,
-            ln.sku_id,
-            ln.p10,
-            ln.p50,
-            ln.p90,
-            ln.target,
-            ln.order_qty,
-            plan.budget,
-            plan.capacity,
-        )
-        for ln in plan.lines
-    ]
-    with ws.transaction() as con:
-        con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    return pid
-
-
-def saved_plans(ws: Workspace, session_id: str) -> pd.DataFrame:
-    """Every saved plan line of a session, oldest plan first."""
-    return ws.query(
-        f"SELECT * FROM {TABLE} WHERE session_id = ? ORDER BY saved_at, sku_id", [session_id]
-    )
-
-
-def latest_saved(ws: Workspace, session_id: str) -> dict[str, int]:
-    """The latest saved plan's stock per SKU, or {} when none was saved."""
-    df = saved_plans(ws, session_id)
-    if df.empty:
-        return {}
-    last = df[df["saved_at"] == df["saved_at"].max()]
-    return {str(s): int(t) for s, t in zip(last["sku_id"], last["target"], strict=True)}
 
 
 def _step(plan: StockPlan) -> PlanStep:
@@ -134,7 +89,7 @@ def replan(
 ) -> Replan:
     """Plans made ``days_before`` the live's planned start (each seeing only the warm-ups
     posted by then), and how the last moved from the first."""
-    _target, past, start, _when = _session_rows(ws, session_id, None)  # checks the session
+    _target, past, start, _when = plan_inputs(ws, session_id, None)  # checks the session
     f = DemandForecaster(seed=kw.pop("seed", 0)).fit(past)  # the past does not move: fit once
     steps = []
     for d in sorted(days_before, reverse=True):

@@ -41,26 +41,7 @@ from livecart.live.engine.tokens import (
 
 
 @nb.njit(cache=True, nogil=True)
-def _object(
-    p,
-    i,
-    n,
-    row,
-    cap,
-    keys,
-    kind,
-    slot,
-    types,
-    sources,
-    out_id,
-    out_ts,
-    out_etype,
-    out_source,
-    out_nums,
-    span,
-    keys2,
-    guess,
-):
+def _object(p, i, n, row, cap, spec, outs):
     """The object at p[i] == '{' into row ``row``: (index past its '}', mask of the fields
     seen), or (-1, 0) when the line must take the careful path.
 
@@ -69,6 +50,8 @@ def _object(
     there last time, after the same key in an event of the same type, are kept in ``guess``: when
     the text matches them byte for byte (and no more white space follows) it means what it
     meant then, and it is skipped in three word compares."""
+    keys, kind, slot, types, sources = spec[0], spec[1], spec[2], spec[3], spec[4]
+    out_id, out_ts, out_etype, out_source, out_nums, _codes, span, keys2, guess = outs
     glen, gkey, gword = guess
     i += 1
     seen = 0
@@ -265,26 +248,7 @@ def _lines(p, i, n, cap, rows, nu, ns, used, spec, outs, store):
                     for r in range(rows, filled):
                         out_nums[s * cap + r] = np.nan
             out_source[rows] = no_source
-            e, seen = _object(
-                p,
-                i,
-                n,
-                rows,
-                cap,
-                keys,
-                kind,
-                slot,
-                types,
-                sources,
-                out_id,
-                out_ts,
-                out_etype,
-                out_source,
-                out_nums,
-                span,
-                keys2,
-                guess,
-            )
+            e, seen = _object(p, i, n, rows, cap, spec, outs)
             if e >= 0 and (seen & base) == base:
                 e = skip_blanks(p, e, n)
                 if e >= n or p[e] == 10 or p[e] == 13:

@@ -281,29 +281,23 @@ def read_name(p, i: int, n: int, names) -> tuple[int, int]:
     return -1, i
 
 
+# per UTF-8 lead byte: how many continuation bytes follow (0: not a lead byte) and the range
+# the first of them must be in (narrower after E0, ED, F0 and F4: no overlong forms, surrogates
+# or code points past U+10FFFF, as Python refuses them)
+_UTF8_NEED = np.zeros(256, dtype=np.int64)
+_UTF8_NEED[0xC2:0xE0], _UTF8_NEED[0xE0:0xF0], _UTF8_NEED[0xF0:0xF5] = 1, 2, 3
+_UTF8_LO = np.full(256, 0x80, dtype=np.int64)
+_UTF8_LO[0xE0], _UTF8_LO[0xF0] = 0xA0, 0x90
+_UTF8_HI = np.full(256, 0xBF, dtype=np.int64)
+_UTF8_HI[0xED], _UTF8_HI[0xF4] = 0x9F, 0x8F
+
+
 @nb.njit(cache=True, nogil=True)
 def _utf8_len(p, i: int, n: int) -> int:
-    """Length of the well-formed UTF-8 sequence at p[i] (>= 0x80), 0 if there is none
-    (overlong forms, surrogates and code points past U+10FFFF are refused, as Python does)."""
+    """Length of the well-formed UTF-8 sequence at p[i] (>= 0x80), 0 if there is none."""
     c = p[i]
-    lo, hi = 0x80, 0xBF
-    if 0xC2 <= c <= 0xDF:
-        need = 1
-    elif 0xE0 <= c <= 0xEF:
-        need = 2
-        if c == 0xE0:
-            lo = 0xA0
-        elif c == 0xED:
-            hi = 0x9F
-    elif 0xF0 <= c <= 0xF4:
-        need = 3
-        if c == 0xF0:
-            lo = 0x90
-        elif c == 0xF4:
-            hi = 0x8F
-    else:
-        return 0
-    if i + need >= n or p[i + 1] < lo or p[i + 1] > hi:
+    need = _UTF8_NEED[c]
+    if need == 0 or i + need >= n or p[i + 1] < _UTF8_LO[c] or p[i + 1] > _UTF8_HI[c]:
         return 0
     for k in range(2, need + 1):
         if p[i + k] & 0xC0 != 0x80:

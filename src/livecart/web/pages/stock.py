@@ -8,9 +8,16 @@ import datetime as dt
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from livecart.stock import Replan, StockPlan, plan_stock, planned_stock, replan, save_plan
+from livecart.stock import (
+    Replan,
+    StockPlan,
+    plan_stock,
+    planned_stock,
+    replan,
+    save_plan,
+    sessions_to_plan,
+)
 from livecart.stock.fanchart import fan_chart
-from livecart.stock.plan import sessions_to_plan
 from livecart.stock.po import purchase_order_csv
 from livecart.web.deps import workspace
 from livecart.web.page import Page

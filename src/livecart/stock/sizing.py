@@ -93,7 +93,10 @@ class StockPlan(BaseModel):
         }
 
 
-def _session_rows(ws: Workspace, session_id: str, as_of: dt.datetime | None):
+def plan_inputs(ws: Workspace, session_id: str, as_of: dt.datetime | None):
+    """What a plan of ``session_id`` as of ``as_of`` starts from: the session's line-up rows, the
+    past sessions' rows with known sales, its start, and the time the plan is made (checks that
+    the session exists, has a start and a line-up)."""
     exists = ws.query(
         "SELECT planned_start, actual_start FROM sessions WHERE session_id = ?", [session_id]
     )
@@ -164,7 +167,7 @@ def plan_stock(
     costs = costs or StockCosts()
     if budget is not None and budget < 0 or capacity is not None and capacity < 0:
         raise StockPlanError("budget and capacity must be 0 or more; leave them out for no limit")
-    target, past, start, when = _session_rows(ws, session_id, as_of)
+    target, past, start, when = plan_inputs(ws, session_id, as_of)
     f = forecaster or DemandForecaster(seed=seed).fit(past)
     grid = f.quantiles(target)
     fan = f.quantiles(target, np.array(FAN_LEVELS))
@@ -329,17 +332,6 @@ def _notes(
     if nothing and not plan.budget_binds and not plan.capacity_binds:
         out.append("no order needed beyond stock already there")
     return out
-
-
-def planned_stock(ws: Workspace, session_id: str, **kw) -> dict[str, int]:
-    """Hand-off to the live monitor: the stock to hold per SKU (units) for ``session_id``,
-    from its latest saved plan if there is one, else from a fresh `plan_stock`."""
-    from livecart.stock.replan import latest_saved
-
-    saved = latest_saved(ws, session_id)
-    if saved:
-        return saved
-    return {ln.sku_id: ln.target for ln in plan_stock(ws, session_id, **kw).lines}
 
 
 class SessionChoice(BaseModel):
