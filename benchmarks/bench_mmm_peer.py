@@ -2,7 +2,7 @@
 log GMV + session bootstrap) against PyMC-Marketing fitting the same model to the same data.
 
 Data: the default demo's sessions (seed 42, scale 1.0: 150 sessions), spend per phase in USD,
-attributed GMV drawn as the simulator draws it (`livecart.evaluation.plan.simulated_history`).
+attributed GMV drawn as the simulator draws it (`livecart.evaluation.ads.simulated_history`).
 
 Peer: PyMC-Marketing's Hill saturation (``pymc_marketing.mmm.transformers.hill_function``) inside
 a PyMC model with the same cross-phase carry-over and log-normal noise, sampled with NUTS. The
@@ -37,7 +37,7 @@ import numpy as np
 from scipy.optimize import curve_fit
 
 from livecart.ads import PHASES, Curves, fit_response, optimize_split, simplex_grid, true_optimum
-from livecart.evaluation.plan import simulated_history, true_curves
+from livecart.evaluation.ads import simulated_history, true_curves
 
 PEER = r"""
 import json, sys, time

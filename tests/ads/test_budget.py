@@ -71,7 +71,7 @@ def test_an_infinite_maximum_means_no_cap():
 @pytest.mark.parametrize("budget", [float("inf"), float("nan"), 0.0])
 def test_the_optimizer_refuses_a_budget_that_is_not_a_finite_amount(budget):
     from livecart.ads import fit_response, optimize_split
-    from livecart.evaluation.plan import simulated_history
+    from livecart.evaluation.ads import simulated_history
 
     model = fit_response(simulated_history(3, 0.2), n_boot=2)
     with pytest.raises(LivecartError, match="finite amount above zero"):

@@ -11,7 +11,7 @@ import pytest
 
 import livecart
 from livecart.ads import PHASES, fit_response, optimize_split, phase_history, true_optimum
-from livecart.evaluation.plan import simulated_history, true_curves
+from livecart.evaluation.ads import simulated_history, true_curves
 
 
 @pytest.fixture(scope="module")

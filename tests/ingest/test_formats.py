@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from livecart.errors import ImportRejected
-from livecart.ingest import import_file, sources
+from livecart.ingest import files, import_file
 from tests.ingest.conftest import write
 
 MARKETS = "market,name,currency,timezone\nUS,Étas-Unis café,USD,America/New_York\n"
@@ -37,7 +37,7 @@ def test_non_utf8_file_is_a_clear_error_naming_the_file(ws, tmp_path):
 
 
 def test_non_utf8_bytes_deep_in_a_large_file_are_caught(ws, tmp_path, monkeypatch):
-    monkeypatch.setattr(sources, "CSV_BLOCK", 1 << 12)
+    monkeypatch.setattr(files, "CSV_BLOCK", 1 << 12)
     rows = "".join(f"M{i},n,USD,UTC\n" for i in range(20000))
     f = tmp_path / "m.csv"
     f.write_bytes(
@@ -115,7 +115,7 @@ def test_semicolon_csv_is_read(ws, tmp_path):
 def test_large_csv_streams_in_batches_with_progress_and_right_row_numbers(
     shop, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(sources, "CSV_BLOCK", 1 << 12)  # ~4 KB blocks: many batches
+    monkeypatch.setattr(files, "CSV_BLOCK", 1 << 12)  # ~4 KB blocks: many batches
     n = 5000
     body = "".join(
         f"O{i},1729000000000000001,{'x' if i == n - 3 else 1},2024-03-01\n" for i in range(n)

@@ -235,9 +235,9 @@ def test_import_refuses_non_finite_numbers_naming_row_and_column(shop, tmp_path,
 def test_batches_converted_in_threads_report_what_one_thread_reports(shop, tmp_path, monkeypatch):
     # Small CSV blocks make many batches; bad values, a ragged row and a late explanation-like
     # row spread over them. Problems, their order, the limit and the total match a one-thread run.
-    from livecart.ingest import importer, sources
+    from livecart.ingest import files, importer
 
-    monkeypatch.setattr(sources, "CSV_BLOCK", 2048)
+    monkeypatch.setattr(files, "CSV_BLOCK", 2048)
     lines = []
     for i in range(3000):
         qty = "x" if i % 9 == 5 else ("-2" if i % 13 == 7 else "1")

@@ -47,11 +47,11 @@ def test_a_move_outside_the_lineup_is_refused_naming_the_range(plan_path: Path, 
 
 
 def test_a_lineup_shorter_than_asked_says_how_many_and_why(plan_path: Path, made):
-    from livecart.plan import sources, to_markdown
+    from livecart.plan import neighbours, to_markdown
 
     assert made.lineup_notes == []  # 10 asked, 10 placed: nothing to say
     with livecart.open(plan_path, read_only=True) as ws:
-        c = sources.candidates(ws, "US")
+        c = neighbours.candidates(ws, "US")
         p = create_plan(ws, "US", START, 1500, n_products=60, minutes=900, now=NOW, use_rule=True)
     losers = int((c["verdict"] == "loser").sum())
     assert len(p.lineup) == len(c) - losers < 60

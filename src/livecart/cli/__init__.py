@@ -16,8 +16,8 @@ add_command_modules(
     "live",
     "products",
     "stock",
-    "plan",
-    "sources",
+    "session_plans",
+    "live_sources",
     "hosts",
     "users",
 )

@@ -80,7 +80,7 @@ def monitor(
             raise LivecartError(
                 "--speed paces a --replay; a Redis worker takes events as they are published"
             )
-        from livecart.cli.sources import run_redis_worker
+        from livecart.cli.live_sources import run_redis_worker
 
         run_redis_worker(
             directory,

@@ -27,10 +27,10 @@ import pyarrow as pa
 from livecart.errors import ImportRejected, Problem
 from livecart.ingest.columns import ColumnMap, map_columns
 from livecart.ingest.crosscheck import RatioCheck
+from livecart.ingest.files import FileProblem, Source, frame_source, open_source, sniff
 from livecart.ingest.orders import DISCOUNTS, derive_subtotal, derives_subtotal
 from livecart.ingest.problems import ProblemLog
 from livecart.ingest.sessions import derive_session_ids
-from livecart.ingest.sources import FileProblem, Source, frame_source, open_source, sniff
 from livecart.ingest.stage import Stage
 from livecart.ingest.validate import ROW, Batcher
 from livecart.ingest.values import parse_timestamp

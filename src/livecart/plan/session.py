@@ -22,7 +22,7 @@ from livecart.ads import (
     usd_rate,
 )
 from livecart.errors import LivecartError
-from livecart.plan import sources
+from livecart.plan import neighbours
 from livecart.plan.runofshow import (
     Guidance,
     Slot,
@@ -83,7 +83,7 @@ class SessionPlan(BaseModel):
 
     def monitor_targets(self) -> dict[str, float]:
         """Golden-hour targets as `livecart monitor --plan FILE` reads them."""
-        return {k: v for k, v in self.targets.items() if k in sources.TARGET_KEYS}
+        return {k: v for k, v in self.targets.items() if k in neighbours.TARGET_KEYS}
 
 
 def parse_start(start: str | dt.datetime, tz: str, now: dt.datetime | None, past_ok: bool):
@@ -111,7 +111,7 @@ def parse_start(start: str | dt.datetime, tz: str, now: dt.datetime | None, past
 
 
 def check_hosts(ws: Workspace, hosts: list[str], market: str) -> list[str]:
-    known = sources.known_hosts(ws)
+    known = neighbours.known_hosts(ws)
     notes = []
     for h in hosts:
         row = known[known["creator_id"] == h]
@@ -202,7 +202,7 @@ def create_plan(
 ) -> SessionPlan:
     """Make a session plan. ``budget`` and the phase bounds are in the market's currency;
     ``start`` is the market's local time. Raises LivecartError on input it cannot use."""
-    info = sources.market_info(ws, market)
+    info = neighbours.market_info(ws, market)
     cur, tz = info["currency"], info["timezone"]
     ad = AdSettings(
         budget=budget,
@@ -297,7 +297,7 @@ def plan_ads(
 
 def lineup(ws: Workspace, plan: SessionPlan, skus, n_products: int, enforce: bool) -> None:
     """Fill the plan's line-up and run of show."""
-    c = sources.candidates(ws, plan.market)
+    c = neighbours.candidates(ws, plan.market)
     all_skus = set(ws.query("SELECT sku_id FROM products")["sku_id"])
     c = pick_candidates(c, skus, all_skus)
     n = len(skus) if skus else n_products
@@ -308,7 +308,7 @@ def lineup(ws: Workspace, plan: SessionPlan, skus, n_products: int, enforce: boo
         )
     picks = assign_roles(c, n, plan.guidance)
     plan.lineup_notes = [] if len(picks) >= n else [short_lineup(c, n, len(picks), plan.market)]
-    stock, plan.stock_source = sources.stock_for(ws, plan.session_id, [s for s, _ in picks])
+    stock, plan.stock_source = neighbours.stock_for(ws, plan.session_id, [s for s, _ in picks])
     plan.lineup = build_slots(c, picks, plan.currency, stock)
     reschedule(plan)
     check_plan(plan)
@@ -342,7 +342,7 @@ def refresh_slots(ws: Workspace, plan: SessionPlan, stock: dict | None = None) -
     ``stock`` (default: the stock the slots hold), as `create_plan` builds them; position, pins
     and talking points added by hand are kept. A SKU no longer in the market's candidates
     keeps its slot as it was."""
-    c = sources.candidates(ws, plan.market)
+    c = neighbours.candidates(ws, plan.market)
     known = set(c["sku_id"])
     if stock is None:
         stock = {s.sku_id: s.stock for s in plan.lineup if s.stock is not None}
@@ -364,7 +364,7 @@ def reschedule(plan: SessionPlan) -> None:
 
 def targets(ws: Workspace, plan: SessionPlan) -> dict[str, float]:
     """Golden-hour targets: the market's median first hour, and the plan's golden-hour spend."""
-    h = sources.golden_history(ws, plan.market)
+    h = neighbours.golden_history(ws, plan.market)
     gh = float(sum(plan.budget["per_minute"][:60]))
     keys = ("gmv", "orders", "entries", "session_gmv", "session_orders")
     out = {k: round(h[k], 2) for k in keys if k in h}

@@ -11,7 +11,7 @@ import pandas as pd
 
 from livecart.ads import Windows, check_bounds
 from livecart.errors import LivecartError
-from livecart.plan import sources
+from livecart.plan import neighbours
 from livecart.plan.runofshow import ROLES
 from livecart.plan.session import (
     AdSettings,
@@ -154,9 +154,9 @@ def _apply(ws: Workspace, p: SessionPlan, key: str, v) -> None:
     elif key == "title":
         p.title = v
     elif key == "session_id":
-        sources.check_session(ws, v, p.market)
+        neighbours.check_session(ws, v, p.market)
         p.session_id = v
-        stock, p.stock_source = sources.stock_for(ws, v, [s.sku_id for s in p.lineup])
+        stock, p.stock_source = neighbours.stock_for(ws, v, [s.sku_id for s in p.lineup])
         refresh_slots(ws, p, stock)
     elif key in AD_KEYS:
         s = ad_settings(p)

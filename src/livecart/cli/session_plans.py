@@ -238,7 +238,7 @@ def evaluate_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Fitted curves and optimized split against the demo simulator's truth."""
-    from livecart.evaluation.plan import evaluate
+    from livecart.evaluation.ads import evaluate
 
     r = evaluate(seeds=seeds, scale=scale, future=future)
     if as_json:
