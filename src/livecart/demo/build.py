@@ -100,8 +100,9 @@ def _build_into(tmp: Path, seed: int, scale: float, report: Progress) -> dict[st
         report("short videos", 0.05)
         tests = videos.test_videos(w)
         warm = videos.warmup_videos(w, plans)
-        sess_truth = _write_sessions(ws, w, plans, report)
-        _write_videos(ws, w, [tests, warm], report)
+        joins = buyers_mod.JoinTruth()
+        sess_truth = _write_sessions(ws, w, plans, report, joins)
+        _write_videos(ws, w, [tests, warm], report, joins)
         write(ws, "inventory", _inventory(w, plans))
         hosting.availability(w).to_csv(tmp / AVAILABILITY_FILE, index=False)
         meta = {
@@ -113,6 +114,7 @@ def _build_into(tmp: Path, seed: int, scale: float, report: Progress) -> dict[st
             "end": (START + dt.timedelta(days=DAYS - 1)).date().isoformat(),
         }
         truth = _truth(w, meta, sess_truth)
+        truth["fans_uplift"] = joins.truth()
     finally:
         ws.close()
     (tmp / TRUTH_FILE).write_text(json.dumps(truth, indent=1, default=_json_default))
@@ -128,7 +130,11 @@ def write(ws: Workspace, kind: str, frame: pd.DataFrame) -> None:
 
 
 def _write_sessions(
-    ws: Workspace, w: World, plans: list[plans_mod.SessionPlan], report: Progress
+    ws: Workspace,
+    w: World,
+    plans: list[plans_mod.SessionPlan],
+    report: Progress,
+    joins: buyers_mod.JoinTruth,
 ) -> list[dict[str, Any]]:
     truth: list[dict[str, Any]] = []
     for k in range(0, len(plans), CHUNK):
@@ -144,7 +150,7 @@ def _write_sessions(
             truth.append(_one_session(w, p, out))
         for kind in ("sessions", "live_minutes", "session_products", "ad_spend"):
             write(ws, kind, pd.concat(out[kind], ignore_index=True))
-        _write_buyers(ws, w, pd.concat(out["first"], ignore_index=True), out["orders"], k)
+        _write_buyers(ws, w, pd.concat(out["first"], ignore_index=True), out["orders"], k, joins)
     return truth
 
 
@@ -191,15 +197,26 @@ def _one_session(w: World, p: plans_mod.SessionPlan, out: dict[str, list]) -> di
 
 
 def _write_buyers(
-    ws: Workspace, w: World, first: pd.DataFrame, orders: list[pd.DataFrame], salt: int
+    ws: Workspace,
+    w: World,
+    first: pd.DataFrame,
+    orders: list[pd.DataFrame],
+    salt: int,
+    joins: buyers_mod.JoinTruth,
 ) -> None:
-    """Buyers of a chunk, their first orders and their repeat orders."""
+    """Buyers of a chunk (with the joins at repeat purchases), first and repeat orders."""
+    repeats, first = buyers_mod.repeat_orders(w, first, salt, joins)
     write(ws, "buyers", buyers_mod.buyers_table(first))
-    repeats = buyers_mod.repeat_orders(w, first, salt)
     write(ws, "orders", _finish_orders(w, pd.concat([*orders, repeats], ignore_index=True)))
 
 
-def _write_videos(ws: Workspace, w: World, frames: list[pd.DataFrame], report: Progress) -> None:
+def _write_videos(
+    ws: Workspace,
+    w: World,
+    frames: list[pd.DataFrame],
+    report: Progress,
+    joins: buyers_mod.JoinTruth,
+) -> None:
     report("video orders and repeat buyers", 0.85)
     for i, v in enumerate(frames):
         write(ws, "videos", v)
@@ -221,7 +238,7 @@ def _write_videos(ws: Workspace, w: World, frames: list[pd.DataFrame], report: P
                 "fan_club_joined_at": t.where(fan),
             }
         )
-        _write_buyers(ws, w, first, [lines], 900 + i)
+        _write_buyers(ws, w, first, [lines], 900 + i, joins)
 
 
 def _finish_orders(w: World, o: pd.DataFrame) -> pd.DataFrame:
@@ -302,6 +319,7 @@ def _truth(w: World, meta: dict[str, Any], sessions: list[dict[str, Any]]) -> di
         "bgnbd": buyers_mod.BGNBD,
         "gamma_gamma": buyers_mod.GAMMA_GAMMA,
         "fans": buyers_mod.FANS,
+        "late_join": buyers_mod.LATE_JOIN,
         "video": videos.VIDEO,
         "sessions": sessions,
     }

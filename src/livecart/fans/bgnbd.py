@@ -4,8 +4,10 @@ While alive a buyer purchases at rate ``lambda ~ Gamma(r, alpha)``; after each r
 drops out with probability ``p ~ Beta(a, b)``. Time-invariant covariates ``z`` (here: follower and
 fan-club status) enter as in Fader and Hardie (2007, "Incorporating time-invariant covariates into
 the Pareto/NBD and BG/NBD models"): ``alpha_i = alpha exp(-beta' z)`` scales the purchase rate by
-``exp(beta' z)``, and ``a_i = a exp(gamma_a' z)``, ``b_i = b exp(gamma_b' z)`` move the dropout
-probability (CLVTools ties ``gamma_a = gamma_b``; here they are free). A covariate's dropout
+``exp(beta' z)``; the note also lets covariates scale ``a`` and ``b`` (CLVTools uses one
+coefficient for both). Here only ``b_i = b exp(gamma' z)`` moves: with free coefficients on both,
+``a`` and ``b`` of a small group run off together (a dropout with no heterogeneity) on short
+histories, and moving ``b`` alone already shifts the mean dropout. A covariate's dropout
 multiplier is reported as the ratio of mean dropout probabilities ``E[p | z] / E[p | 0]``.
 
 The likelihood, P(alive) and conditional expectation are equations (6), (A.10) of the paper and
@@ -50,16 +52,16 @@ class BetaGeoModel:
 
         def neg_ll(theta: np.ndarray) -> tuple[float, np.ndarray]:
             ll, grad = _log_likelihood(theta, h, scale, gradient=True)
-            return -float(np.dot(h.weight, ll)) / n, -(h.weight @ grad) / n
+            return -float(np.sum(h.weight * ll)) / n, -np.sum(h.weight[:, None] * grad, axis=0) / n
 
-        start = np.zeros(4 + 3 * k)
+        start = np.zeros(4 + 2 * k)
         alt = start.copy()
         alt[:4] = [np.log(0.3), np.log(3.0), np.log(0.8), np.log(2.5)]
         opt = maximize(neg_ll, [start, alt], model="BG/NBD", jac=True)
         theta = opt.theta.copy()
         theta[1] += np.log(scale)  # alpha back to weeks
         # the likelihood of t_x is a density: back to weeks costs -x log(scale) per buyer
-        ll = opt.log_likelihood * n - float(np.dot(h.weight, h.x)) * np.log(scale)
+        ll = opt.log_likelihood * n - float(np.sum(h.weight * h.x)) * np.log(scale)
         self.optimum_ = Optimum(theta, opt.cov / n, ll)
         self.params_ = dict(zip(self.base, np.exp(theta[:4]).tolist(), strict=True))
         self.coef_ = _coefficients(theta, self.covariates)
@@ -111,8 +113,8 @@ class BetaGeoModel:
         if k == 0:
             return r, alpha, a, b
         z = np.zeros((n, k)) if z is None else np.asarray(z, dtype=float).reshape(-1, k)
-        beta, ga, gb = theta[4 : 4 + k], theta[4 + k : 4 + 2 * k], theta[4 + 2 * k :]
-        return r, alpha * np.exp(-z @ beta), a * np.exp(z @ ga), b * np.exp(z @ gb)
+        beta, gb = theta[4 : 4 + k], theta[4 + k :]
+        return r, alpha * np.exp(-z @ beta), a, b * np.exp(z @ gb)
 
 
 def _log_likelihood(theta: np.ndarray, h: Histories, scale: float, gradient: bool = False):
@@ -124,9 +126,9 @@ def _log_likelihood(theta: np.ndarray, h: Histories, scale: float, gradient: boo
     ones = np.ones_like(x)
     alpha, a, b = alpha * ones, a * ones, b * ones
     if k:
-        beta, ga, gb = theta[4 : 4 + k], theta[4 + k : 4 + 2 * k], theta[4 + 2 * k :]
+        beta, gb = theta[4 : 4 + k], theta[4 + k :]
         alpha = alpha * np.exp(-h.z @ beta)
-        a, b = a * np.exp(h.z @ ga), b * np.exp(h.z @ gb)
+        b = b * np.exp(h.z @ gb)
     log_at, log_ax = np.log(alpha + T), np.log(alpha + t_x)
     base = r * np.log(alpha) + gammaln(r + x) - gammaln(r) - (r + x) * log_at
     stay = betaln(a, b + x) - betaln(a, b)
@@ -152,7 +154,7 @@ def _log_likelihood(theta: np.ndarray, h: Histories, scale: float, gradient: boo
     g_alpha, g_a, g_b = d_alpha * alpha, d_a * a, d_b * b
     cols = [d_r * r, g_alpha, g_a, g_b]
     if k:
-        cols += [-g_alpha[:, None] * h.z, g_a[:, None] * h.z, g_b[:, None] * h.z]
+        cols += [-g_alpha[:, None] * h.z, g_b[:, None] * h.z]
     return ll, np.column_stack(cols)
 
 
@@ -162,9 +164,9 @@ def _coefficients(theta: np.ndarray, names: Sequence[str]) -> dict[str, dict[str
     a, b = np.exp(theta[2:4])
     out = {}
     for i, name in enumerate(names):
-        ai, bi = a * np.exp(theta[4 + k + i]), b * np.exp(theta[4 + 2 * k + i])
+        bi = b * np.exp(theta[4 + k + i])
         out[name] = {
             "rate_mult": float(np.exp(theta[4 + i])),
-            "dropout_mult": float((ai / (ai + bi)) / (a / (a + b))),
+            "dropout_mult": float((a / (a + bi)) / (a / (a + b))),
         }
     return out

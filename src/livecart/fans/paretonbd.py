@@ -44,7 +44,7 @@ class ParetoNBDModel:
         n = h.n_buyers
 
         def neg_ll(theta: np.ndarray) -> float:
-            return -float(np.dot(h.weight, _log_likelihood(theta, h, scale))) / n
+            return -float(np.sum(h.weight * _log_likelihood(theta, h, scale))) / n
 
         start = np.zeros(4 + 2 * k)
         alt = start.copy()
@@ -52,7 +52,7 @@ class ParetoNBDModel:
         opt = maximize(neg_ll, [start, alt], model="Pareto/NBD")
         theta = opt.theta.copy()
         theta[[1, 3]] += np.log(scale)  # alpha and beta back to weeks
-        ll = opt.log_likelihood * n - float(np.dot(h.weight, h.x)) * np.log(scale)
+        ll = opt.log_likelihood * n - float(np.sum(h.weight * h.x)) * np.log(scale)
         self.optimum_ = Optimum(theta, opt.cov / n, ll)
         self.params_ = dict(zip(self.base, np.exp(theta[:4]).tolist(), strict=True))
         self.coef_ = _coefficients(theta, self.covariates)

@@ -1,0 +1,61 @@
+"""Per-buyer histories ``(x, t_x, T)``, mean repeat value and fan status from `Purchases`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from livecart.fans.purchases import Purchases
+
+COVARIATES = ("follower", "fan_club")
+
+
+def buyer_histories(
+    p: Purchases, cutoff_day: int | None = None, *, censor_at_join: bool = False
+) -> pd.DataFrame:
+    """One row per buyer first seen before ``cutoff_day`` (default: the end of the data):
+    ``x`` repeat purchase days, ``t_x`` and ``T`` in weeks, ``m`` mean repeat purchase value,
+    status at entry (``follower`` outside the fan club, ``fan_club``: 1 if joined on the first
+    purchase day) and at the cutoff (``follower_now``, ``fan_club_now``).
+
+    ``censor_at_join`` ends the history of a buyer who joined later on the day she joined, so a
+    model with time-invariant (entry) status sees each history under one status only."""
+    cutoff = p.end_day if cutoff_day is None else cutoff_day
+    b = p.buyers[p.buyers["first_day"] < cutoff].set_index("buyer_id")
+    d = p.days[p.days["day"] < cutoff]
+    d = d[d["buyer_id"].isin(b.index)]
+    first = b["first_day"].reindex(d["buyer_id"]).to_numpy()
+    stop = np.full(len(b), float(cutoff))
+    entry_f = (b["follow_day"] <= b["first_day"]).to_numpy()
+    entry_c = (b["fan_club_day"] <= b["first_day"]).to_numpy()
+    if censor_at_join:
+        late = np.fmin(
+            np.where(entry_f, np.nan, b["follow_day"].to_numpy()),
+            np.where(entry_c, np.nan, b["fan_club_day"].to_numpy()),
+        )
+        late = np.where(late < cutoff, late, np.nan)
+        # the join day's purchase is the last one under the old status
+        stop = np.where(np.isnan(late), stop, late + 1)
+        keep = d["day"].to_numpy() < pd.Series(stop, index=b.index).reindex(d["buyer_id"]).values
+        d = d[keep]
+        first = first[keep]
+    g = d.assign(rel=d["day"].to_numpy() - first, rep=d["day"].to_numpy() > first)
+    agg = g.groupby("buyer_id").agg(n=("day", "size"), last=("rel", "max"))
+    rep_value = g[g["rep"]].groupby("buyer_id")["value"].mean()
+    out = pd.DataFrame(index=b.index)
+    out["market"] = b["market"]
+    out["x"] = agg["n"].reindex(b.index).fillna(1).to_numpy() - 1
+    out["t_x"] = agg["last"].reindex(b.index).fillna(0).to_numpy() / 7
+    out["T"] = (stop - b["first_day"].to_numpy()) / 7
+    out["m"] = rep_value.reindex(b.index)
+    out["first_value"] = (
+        g[~g["rep"]].groupby("buyer_id")["value"].sum().reindex(b.index).to_numpy()
+    )
+    # exclusive statuses: "follower" means a follower outside the fan club
+    out["follower"] = (entry_f & ~entry_c).astype(float)
+    out["fan_club"] = entry_c.astype(float)
+    club_now = (b["fan_club_day"] < cutoff).to_numpy()
+    out["follower_now"] = ((b["follow_day"] < cutoff).to_numpy() & ~club_now).astype(float)
+    out["fan_club_now"] = club_now.astype(float)
+    out["first_day"] = b["first_day"]
+    return out[out["T"] > 0]
