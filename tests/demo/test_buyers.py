@@ -28,16 +28,13 @@ def _neg_loglik(log_params, x, tx, t):
 
 def test_bgnbd_fit_on_non_fans_recovers_the_true_parameters(demo_path):
     t = truth(demo_path)
-    end = f"{t['meta']['end']} 23:59:59.999"
+    from livecart.fans.purchases import load_purchases
+    from livecart.fans.rfm import buyer_histories
+
     with livecart.open(demo_path, read_only=True) as ws:
-        d = ws.query(
-            "SELECT x, date_diff('millisecond', f, l) / 604800000.0 AS tx, "
-            "date_diff('millisecond', f, CAST(? AS TIMESTAMP)) / 604800000.0 AS t FROM ("
-            "  SELECT count(*) - 1 AS x, any_value(b.first_seen_at) AS f, max(o.created_at) AS l"
-            "  FROM buyers b JOIN orders o USING (buyer_id) WHERE b.followed_at IS NULL"
-            "  GROUP BY b.buyer_id)",
-            [end],
-        )
+        h = buyer_histories(load_purchases(ws), censor_at_join=True)
+    # non-followers from the first purchase; a later join ends the history (selection)
+    d = h[(h["follower"] == 0) & (h["fan_club"] == 0)].rename(columns={"t_x": "tx", "T": "t"})
     assert len(d) > 5000
     true = t["bgnbd"]
     start = np.log([1.0, 1.0, 1.0, 1.0])

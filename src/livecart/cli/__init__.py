@@ -20,6 +20,7 @@ add_command_modules(
     "live_sources",
     "hosts",
     "users",
+    "fans",
 )
 
 

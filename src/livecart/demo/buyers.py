@@ -8,13 +8,14 @@ club by the fan-club factor (`FANS`); their dropout probability is ``Beta(a, b_s
 ``b_s = (a + b) / dropout_mult - a`` (the same quantile of the buyer's latent draw), so the mean
 dropout is ``dropout_mult`` times a non-fan's: the BG/NBD covariate form of Fader and Hardie (2007).
 
-Selection (`LATE_JOIN`): at each repeat purchase a non-follower may follow, and a follower (from
-the first purchase) may join the fan club, with a fixed chance; at most one late join a buyer. Heavier buyers buy more often, so they join more often: a plain
-fan-vs-non-fan comparison mixes this selection with the causal multipliers. Given the purchases
-so far the join is a coin flip, so buyers with the same history before the join are a fair
-comparison (what `livecart.fans` uplift assumes). Joins come from their own random stream. The
-true effect on the joiners (expected purchases in the 13 weeks after joining, with and without
-the new status, given each joiner's latent rate and dropout) goes into ``truth.json``.
+Selection (`LATE_JOIN`): at each repeat purchase a non-follower may follow, and a follower (from the
+first purchase) may join the fan club, with a fixed chance; at most one late join a buyer. Heavier
+buyers buy more often, so they join more often: a plain fan-vs-non-fan comparison mixes this
+selection with the causal multipliers. Given the purchases so far the join is a coin flip, so buyers
+with the same history before the join are a fair comparison (what `livecart.fans` uplift assumes).
+Joins come from their own random stream. The true effect on the joiners (expected purchases in the
+13 weeks after joining, with and without the new status, given each joiner's latent rate and
+dropout) goes into ``truth.json``.
 
 The value of each repeat
 order is Gamma-Gamma (Fader and Hardie 2013; Colombo and Jiang 1999): ``z ~ Gamma(p, nu)`` with
@@ -28,7 +29,6 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-
 from scipy import stats
 
 from livecart.demo.world import DAYS, MARKET_CODES, MARKETS, PRICE_DECIMALS, START, World

@@ -48,9 +48,7 @@ def buyer_histories(
     out["t_x"] = agg["last"].reindex(b.index).fillna(0).to_numpy() / 7
     out["T"] = (stop - b["first_day"].to_numpy()) / 7
     out["m"] = rep_value.reindex(b.index)
-    out["first_value"] = (
-        g[~g["rep"]].groupby("buyer_id")["value"].sum().reindex(b.index).to_numpy()
-    )
+    out["first_value"] = g[~g["rep"]].groupby("buyer_id")["value"].sum().reindex(b.index).to_numpy()
     # exclusive statuses: "follower" means a follower outside the fan club
     out["follower"] = (entry_f & ~entry_c).astype(float)
     out["fan_club"] = entry_c.astype(float)
