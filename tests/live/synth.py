@@ -1,13 +1,17 @@
 """Synthetic event streams for the monitor's tests, with their expected per-minute sums computed
-independently (a plain dict loop, not the monitor's code)."""
+independently (a plain dict loop, not the monitor's code); small streams for the alert rules;
+and a history of past sessions for the nowcast and the golden-hour plan."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 
+from livecart.live import Monitor
 from livecart.model.events import Event
+from livecart.model.schema import LIVE_MINUTES, SESSIONS
 
 T0 = 1_764_615_600_000  # 2025-12-01 19:00 UTC
 METRIC_OF_TYPE = {  # event type -> the per-minute count it adds to
@@ -111,3 +115,68 @@ def expected(events: list[Event]) -> dict[tuple[str, int], dict[str, float]]:
         if e.type == "join":
             d[f"traffic_{e.source}"] += 1
     return out
+
+
+def stream(minutes: int, per_minute) -> list[Event]:
+    """live_start, then per minute the events ``per_minute(m, t)`` returns, then a tick that
+    moves the clock into minute ``minutes`` (so all earlier minutes are complete)."""
+    ev = [Event("start", "R", T0, "live_start", planned_minutes=60, currency="USD")]
+    for m in range(minutes):
+        ev += per_minute(m, T0 + m * 60000)
+    ev.append(Event("tick", "R", T0 + minutes * 60000 + 1, "comment"))
+    return ev
+
+
+def state(events: list[Event]):
+    mon = Monitor()
+    mon.feed(events)
+    return mon.sessions["R"]
+
+
+def synth_history(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sessions of 90-180 planned minutes. Per-minute GMV = demand x a shape that peaks after
+    the golden hour x noise, where the later push depends on the first hour (golden-hour
+    effect), so a linear extrapolation of the first minutes is biased and a learned model is
+    not."""
+    rng = np.random.default_rng(seed)
+    rows, sess = [], []
+    t0 = pd.Timestamp("2026-01-01")
+    for i in range(n):
+        planned = int(rng.choice([90, 120, 150, 180]))
+        demand = np.exp(rng.normal(3.0, 0.6))
+        push = np.exp(rng.normal(0, 0.25))
+        m = np.arange(planned)
+        shape = np.where(m < 60, 0.5 + m / 60, 1.5 * push)
+        gmv = demand * shape * np.exp(rng.normal(0, 0.3, planned))
+        orders = rng.poisson(gmv / 20)
+        entries = rng.poisson(demand * 3 * shape)
+        start = t0 + pd.Timedelta(days=i)
+        sid = f"S{i:04d}"
+        sess.append(
+            {
+                "session_id": sid,
+                "market": "US",
+                "room": "main",
+                "planned_start": start,
+                "planned_end": start + pd.Timedelta(minutes=planned),
+                "actual_start": start,
+            }
+        )
+        for k in range(planned):
+            rows.append(
+                {
+                    "session_id": sid,
+                    "minute": k,
+                    "ts": start + pd.Timedelta(minutes=k),
+                    "gmv": gmv[k],
+                    "orders": orders[k],
+                    "entries": entries[k],
+                    "viewers_online": int(entries[k] * 4),
+                    "currency": "USD",
+                }
+            )
+    lm = pd.DataFrame(rows).reindex(columns=LIVE_MINUTES.column_names)
+    for c in LIVE_MINUTES.column_names:
+        if c not in ("session_id", "ts", "currency", "gmv") and lm[c].isna().all():
+            lm[c] = 0
+    return lm, pd.DataFrame(sess).reindex(columns=SESSIONS.column_names)

@@ -11,7 +11,6 @@ from livecart.live import (
     AlertBook,
     AlertRules,
     LiveRun,
-    Monitor,
     ReplaySource,
     WebhookSink,
     evaluate,
@@ -19,23 +18,7 @@ from livecart.live import (
     sku_table,
 )
 from livecart.model.events import Event
-from tests.live.synth import T0
-
-
-def stream(minutes: int, per_minute) -> list[Event]:
-    """live_start, then per minute the events ``per_minute(m, t)`` returns, then a tick that
-    moves the clock into minute ``minutes`` (so all earlier minutes are complete)."""
-    ev = [Event("start", "R", T0, "live_start", planned_minutes=60, currency="USD")]
-    for m in range(minutes):
-        ev += per_minute(m, T0 + m * 60000)
-    ev.append(Event("tick", "R", T0 + minutes * 60000 + 1, "comment"))
-    return ev
-
-
-def state(events: list[Event]):
-    mon = Monitor()
-    mon.feed(events)
-    return mon.sessions["R"]
+from tests.live.synth import T0, state, stream
 
 
 def funnel(imps: int, clicks: int, orders: int):

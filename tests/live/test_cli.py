@@ -120,7 +120,7 @@ def test_tiktok_help_names_the_extra():
 def test_hold_out_split_keeps_the_newest_sessions_for_testing():
     from livecart.errors import LivecartError
     from livecart.live.history import from_frames, split_newest
-    from tests.live.test_nowcast import synth_history
+    from tests.live.synth import synth_history
 
     h = from_frames(*synth_history(10, seed=1))
     train, test = split_newest(h, 0.3)

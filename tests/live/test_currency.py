@@ -15,8 +15,7 @@ from livecart.live.history import from_frames
 from livecart.live.targets import plan_from_history, plan_from_targets
 from livecart.model.events import Event
 from livecart.model.schema import LIVE_MINUTES, SESSIONS
-from tests.live.test_alerts import state, stream
-from tests.live.test_nowcast import synth_history
+from tests.live.synth import state, stream, synth_history
 
 
 def past(specs: list[tuple[str, str, str, float]], minutes: int = 60):

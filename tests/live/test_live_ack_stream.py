@@ -11,8 +11,8 @@ import warnings
 import livecart
 from livecart.web import create_app
 from livecart.web.pages.live import EVERY_S
+from tests.live.dashboard import AUTH, TOKEN, pages, wait_done
 from tests.live.synth import synth_session
-from tests.live.test_live_page import AUTH, TOKEN, pages, wait_done
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*install `httpx2`")

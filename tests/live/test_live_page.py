@@ -16,33 +16,13 @@ import livecart
 from livecart.demo import session_events
 from livecart.model.events import MINUTE_METRICS
 from livecart.web import create_app
-from livecart.web.pages import PAGES
-from livecart.web.pages.live import PAGE
 from tests.browser import chromium_page, free_port
+from tests.live.dashboard import AUTH, TOKEN, pages, wait_done
 from tests.live.synth import synth_session
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*install `httpx2`")
     from fastapi.testclient import TestClient
-
-TOKEN = "t0ken"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def pages():
-    """The page registry: it lists the Live page."""
-    assert PAGE in PAGES
-    return PAGES
-
-
-def wait_done(get, sid: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        r = get(f"/api/live/{sid}")
-        if r.status_code == 200 and not r.json()["running"]:
-            return r.json()
-        time.sleep(0.1)
-    raise AssertionError("replay did not finish")
 
 
 def test_replay_through_the_api_serves_the_view_and_its_event_stream(tmp_path):

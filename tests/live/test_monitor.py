@@ -11,8 +11,8 @@ import pytest
 from livecart.live import Monitor, ReplaySource, minute_frame, sku_table, totals
 from livecart.live.engine import columns as C
 from livecart.model.events import MINUTE_METRICS, Event
+from tests.live.compare import assert_same
 from tests.live.synth import T0, expected, synth_session
-from tests.live.test_wire import assert_same
 
 METRICS = [m.name for m in MINUTE_METRICS]  # every one; 0 where no event adds to it
 

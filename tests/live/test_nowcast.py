@@ -5,63 +5,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import livecart
 from livecart.live import Nowcaster, evaluate_nowcast, plan_from_history
 from livecart.live.history import from_frames
-from livecart.model.schema import LIVE_MINUTES, SESSIONS
 from tests.conftest import invoke
-
-
-def synth_history(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sessions of 90-180 planned minutes. Per-minute GMV = demand x a shape that peaks after
-    the golden hour x noise, where the later push depends on the first hour (golden-hour
-    effect), so a linear extrapolation of the first minutes is biased and a learned model is
-    not."""
-    rng = np.random.default_rng(seed)
-    rows, sess = [], []
-    t0 = pd.Timestamp("2026-01-01")
-    for i in range(n):
-        planned = int(rng.choice([90, 120, 150, 180]))
-        demand = np.exp(rng.normal(3.0, 0.6))
-        push = np.exp(rng.normal(0, 0.25))
-        m = np.arange(planned)
-        shape = np.where(m < 60, 0.5 + m / 60, 1.5 * push)
-        gmv = demand * shape * np.exp(rng.normal(0, 0.3, planned))
-        orders = rng.poisson(gmv / 20)
-        entries = rng.poisson(demand * 3 * shape)
-        start = t0 + pd.Timedelta(days=i)
-        sid = f"S{i:04d}"
-        sess.append(
-            {
-                "session_id": sid,
-                "market": "US",
-                "room": "main",
-                "planned_start": start,
-                "planned_end": start + pd.Timedelta(minutes=planned),
-                "actual_start": start,
-            }
-        )
-        for k in range(planned):
-            rows.append(
-                {
-                    "session_id": sid,
-                    "minute": k,
-                    "ts": start + pd.Timedelta(minutes=k),
-                    "gmv": gmv[k],
-                    "orders": orders[k],
-                    "entries": entries[k],
-                    "viewers_online": int(entries[k] * 4),
-                    "currency": "USD",
-                }
-            )
-    lm = pd.DataFrame(rows).reindex(columns=LIVE_MINUTES.column_names)
-    for c in LIVE_MINUTES.column_names:
-        if c not in ("session_id", "ts", "currency", "gmv") and lm[c].isna().all():
-            lm[c] = 0
-    return lm, pd.DataFrame(sess).reindex(columns=SESSIONS.column_names)
+from tests.live.synth import synth_history
 
 
 def test_nowcast_beats_linear_extrapolation_with_calibrated_80pct_intervals():

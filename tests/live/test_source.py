@@ -16,8 +16,8 @@ from livecart.live import Monitor, ReplaySource
 from livecart.live.engine import columns as C
 from livecart.live.engine.tokens import hash_strings
 from livecart.model.events import EVENT_TYPES
+from tests.live.compare import assert_same
 from tests.live.synth import synth_session
-from tests.live.test_wire import assert_same
 
 
 def test_csv_recording_replays_like_its_json_lines_twin(tmp_path):

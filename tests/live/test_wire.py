@@ -13,26 +13,12 @@ from hypothesis import strategies as st
 from livecart.live.engine import columns as C
 from livecart.live.engine import tokens, wire
 from livecart.model.events import EVENT_FIELDS, EVENT_TYPES, JOIN_SOURCES, Event
+from tests.live.compare import assert_same
 
 STRINGS = {"id", "session_id", "user_id", "text", "sku_id", "order_id", "currency"}
 STRINGS |= {"buyer_id", "phase", "market"}
 COUNTS = ("count", "quantity", "level", "planned_minutes", "diamonds")
 AMOUNTS = ("price", "amount")
-
-
-def assert_same(fast: C.Columns, slow: C.Columns) -> None:
-    """Every array equal bit for bit (NaN payloads and signed zeros included), same dtypes,
-    same malformed reasons in the same order."""
-    for name in C.ARRAY_FIELDS:
-        a, b = getattr(fast, name), getattr(slow, name)
-        assert a.dtype == b.dtype and a.shape == b.shape, name
-        if a.dtype == object:
-            assert repr(a.tolist()) == repr(b.tolist()), name  # types and values
-        elif a.dtype == np.float64:
-            assert a.view(np.uint64).tolist() == b.view(np.uint64).tolist(), name
-        else:
-            assert a.tolist() == b.tolist(), name
-    assert fast.malformed == slow.malformed
 
 
 def assert_parses_like_reference(data: bytes) -> None:

@@ -8,7 +8,7 @@ import json
 import livecart
 from livecart.live import LiveRun, ReplaySource, totals
 from tests.conftest import invoke
-from tests.sources.test_redis import make_events
+from tests.sources.redis_rooms import make_events
 
 
 def test_publish_then_worker_matches_a_direct_replay(cli, tmp_path, redis_url, redis_client):

@@ -15,7 +15,7 @@ import pytest
 import livecart
 from livecart.live import checkpoint_path, load_checkpoint
 from livecart.live.sources.redis_stream import Publisher
-from tests.sources.test_redis import KEYS, make_events, pending, truth
+from tests.sources.redis_rooms import KEYS, make_events, pending, truth
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import pytest
 
 from livecart.live import LiveRun, Monitor
 from livecart.live.sources.redis_stream import Publisher, RedisSource
-from tests.sources.test_redis import (
+from tests.sources.redis_rooms import (
     Crash,
     CrashingSource,
     all_acked,
@@ -103,7 +103,7 @@ def test_worker_claim_idle_takes_a_dead_workers_rooms(cli, ws, redis_client, red
 
     import livecart
     from tests.conftest import invoke
-    from tests.sources.test_redis import KEYS
+    from tests.sources.redis_rooms import KEYS
 
     events = make_events(seed=14, rooms=3, per_room=600)
     Publisher(redis_client).publish(events)

@@ -1,7 +1,7 @@
 """The record kinds a workspace holds: one declaration drives the database tables, the importers'
 validation and column maps, and the documentation (docs/data.md is generated from it).
 
-Conventions (see shared DESIGN.md):
+Conventions:
 - key columns are named the same everywhere: ``market``, ``sku_id``, ``creator_id``, ``video_id``,
   ``session_id``, ``order_id``, ``buyer_id``;
 - money columns sit beside a ``currency`` column (ISO 4217) in the same record;

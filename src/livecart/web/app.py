@@ -32,7 +32,7 @@ every route needs `Authorization: Bearer <api_token>`; write routes always need 
 
 
 def check_bind(host: str, token: str) -> None:
-    """Refuse to serve off loopback without a token (DESIGN.md)."""
+    """Refuse to serve off loopback without a token (docs/web.md, Security)."""
     if not is_loopback(host) and not token:
         raise LivecartError(
             f"refusing to serve on {host} without an API token: every route off loopback "

@@ -1,8 +1,8 @@
-"""Who may call the server (DESIGN.md): bound to a loopback address it serves reads without a
-token; bound to any other address EVERY route needs ``Authorization: Bearer <api_token>``; write
-routes (POST, PUT, PATCH, DELETE) always need it. A route that authenticates callers its own way
-(an HMAC-signed webhook, say) is declared in its Page's ``own_auth`` as ``"POST /api/x/{id}"``
-and must check them itself.
+"""Who may call the server (docs/web.md, Security): bound to a loopback address it serves reads
+without a token; bound to any other address EVERY route needs ``Authorization: Bearer
+<api_token>``; write routes (POST, PUT, PATCH, DELETE) always need it. A route that
+authenticates callers its own way (an HMAC-signed webhook, say) is declared in its Page's
+``own_auth`` as ``"POST /api/x/{id}"`` and must check them itself.
 
 Enforced as plain ASGI middleware so streamed responses (server-sent events) pass untouched.
 """
