@@ -31,7 +31,7 @@ def test_api_plan_is_the_stored_plan_and_unknown_plans_say_what_to_do(client):
     assert got["plan_id"] == p.plan_id and len(got["lineup"]) == len(p.lineup)
     assert p.plan_id in {x["plan_id"] for x in c.get("/api/plans").json()}
     r = c.get("/api/plans/NOPE")
-    assert r.status_code == 400 and "livecart plan list" in r.json()["detail"]
+    assert r.status_code == 404 and "livecart plan list" in r.json()["detail"]
 
 
 def test_api_ads_splits_the_asked_budget_and_refuses_a_negative_one(client):

@@ -82,5 +82,5 @@ def test_api_plan_is_the_core_call_and_page_shows_it(demo_path, sid):
     for ln in core.lines:
         assert f'data-sku="{ln.sku_id}"' in page
     assert csv.status_code == 200 and csv.text.startswith("session_id,sku_id")
-    assert bad.status_code == 400 and "import it first" in bad.json()["detail"]
+    assert bad.status_code == 404 and "import it first" in bad.json()["detail"]
     assert set(planned) == {ln.sku_id for ln in core.lines}

@@ -10,7 +10,7 @@ import json
 import pandas as pd
 
 from livecart.ads import Windows, check_bounds
-from livecart.errors import LivecartError
+from livecart.errors import LivecartError, NotFoundError
 from livecart.plan import neighbours
 from livecart.plan.runofshow import ROLES
 from livecart.plan.session import (
@@ -92,7 +92,7 @@ def load_plan(ws: Workspace, plan_id: str, version: int | None = None) -> Sessio
     if not r.empty:
         return SessionPlan.model_validate(json.loads(r["body"].iloc[0]))
     known = ", ".join(list_plans(ws)["plan_id"].head(10)) or "none yet"
-    raise LivecartError(f"no plan {plan_id!r}: known plans are {known} (see `livecart plan list`)")
+    raise NotFoundError(f"no plan {plan_id!r}: known plans are {known} (see `livecart plan list`)")
 
 
 def plan_for_session(ws: Workspace, session_id: str) -> SessionPlan | None:

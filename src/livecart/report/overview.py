@@ -14,9 +14,10 @@ rate leaves the total empty and says which pair to import: never a silent 1.0.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from livecart.errors import MissingRateError
 from livecart.model.money import FxTable
@@ -73,12 +74,28 @@ class DayGmv(BaseModel):
     gmv_reporting: float | None
 
 
+# a wall-clock time in the market's zone (named beside it), so without a UTC offset: not the
+# JSON Schema "date-time" format, which requires one
+LocalTime = Annotated[
+    dt.datetime | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"},
+                {"type": "null"},
+            ],
+            "description": "local date and time, ISO 8601 without offset",
+        }
+    ),
+]
+
+
 class RecentSession(BaseModel):
     session_id: str
     title: str | None
     market: str
     timezone: str
-    start_local: dt.datetime | None = Field(None, description="actual start, market local time")
+    start_local: LocalTime = Field(None, description="actual start, market local time")
     hours: float | None
     gmv: float | None
     currency: str | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from livecart.errors import LivecartError
+from livecart.errors import LivecartError, NotFoundError
 from livecart.store import Workspace
 
 CELL_KEY = ["sku_id", "market"]
@@ -141,4 +141,4 @@ def check_market(cells: pd.DataFrame, market: str | None) -> None:
     """A clear error for a market the workspace does not have."""
     known = sorted(cells["market"].unique())
     if market is not None and market not in known:
-        raise LivecartError(f"unknown market {market!r}: the workspace has {', '.join(known)}")
+        raise NotFoundError(f"unknown market {market!r}: the workspace has {', '.join(known)}")

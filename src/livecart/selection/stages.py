@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from livecart.errors import LivecartError
+from livecart.errors import ConflictError, NotFoundError
 from livecart.model.clock import utc_now
 from livecart.selection.evidence import check_market
 from livecart.selection.fit import FitModel, FitRules
@@ -282,12 +282,12 @@ def confirm_transition(ws: Workspace, sku_id: str, market: str, by: str = "user"
     for c in board.cells:
         if c.sku_id == sku_id and c.market == market:
             if c.proposed is None:
-                raise LivecartError(
+                raise ConflictError(
                     f"{sku_id} in {market} has no proposed move (it stays "
                     f"{c.stage}); see `livecart products stages DIR`"
                 )
             _record(ws, [c], by)
             return c
-    raise LivecartError(
+    raise NotFoundError(
         f"no product {sku_id!r} in market {market!r}: write SKU@MARKET, e.g. SKU001@US"
     )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from livecart.errors import LivecartError
+from livecart.errors import LivecartError, NotFoundError
 from livecart.model.clock import utc_naive, utc_now
 from livecart.stock.costs import StockCosts, unit_costs
 from livecart.stock.forecast import DemandForecaster
@@ -28,6 +28,10 @@ CAP_Q = 0.995  # stock level used when leftovers cost nothing (fractile 1)
 
 class StockPlanError(LivecartError):
     """A stock plan that cannot be made (unknown session, no line-up)."""
+
+
+class UnknownSessionError(StockPlanError, NotFoundError):
+    """No session of that id in the workspace."""
 
 
 class PlanLine(BaseModel):
@@ -101,7 +105,7 @@ def plan_inputs(ws: Workspace, session_id: str, as_of: dt.datetime | None):
         "SELECT planned_start, actual_start FROM sessions WHERE session_id = ?", [session_id]
     )
     if exists.empty:
-        raise StockPlanError(
+        raise UnknownSessionError(
             f"no session {session_id!r} in the workspace: import it first "
             f"(`livecart import DIR sessions FILE`); `livecart status DIR` lists what it holds"
         )

@@ -41,6 +41,9 @@ class Workspace:
         self.settings = settings
         self._lock = threading.RLock()
         self._in_tx = False
+        # bumped by every committed write of this process (all writes go through
+        # transaction()): results computed from the workspace are cached under it
+        self.data_version = 0
 
     # --- opening -----------------------------------------------------------------------------
     @classmethod
@@ -111,6 +114,7 @@ class Workspace:
             try:
                 yield self.con
                 self.con.execute("COMMIT")
+                self.data_version += 1
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise

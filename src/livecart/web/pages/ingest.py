@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse
 from livecart.live.sources.http_ingest import (
     JOURNAL_NAME,
     MAX_BYTES,
+    MAX_EVENTS,
+    MAX_ID_CHARS,
     IngestJournal,
     IngestRefused,
     JournalSource,
@@ -67,7 +69,29 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-@router.post(ROUTE, tags=["live"])
+BATCH = {
+    "type": "object",
+    "required": ["batch_id", "events"],
+    "properties": {
+        "batch_id": {"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS},
+        "events": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_EVENTS,
+            "items": {"type": "object", "required": ["id", "ts", "type"]},
+        },
+    },
+    "additionalProperties": False,
+}
+
+
+@router.post(
+    ROUTE,
+    tags=["live"],
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": BATCH}}}
+    },
+)
 async def ingest_events(request: Request, session_id: str) -> JSONResponse:
     """Take one signed batch ``{"batch_id": ..., "events": [...]}``. 200 with the batch's
     answer (the same answer again, header ``Idempotent-Replayed: true``, for a retry); 401

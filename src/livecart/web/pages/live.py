@@ -95,6 +95,54 @@ def _script_json(data: dict) -> str:
     return json.dumps(data, allow_nan=False).replace("</", "<\\/")
 
 
+RECORDING = {"type": "string", "pattern": r"\S", "description": "the recording's text"}
+
+
+@router.post(
+    "/api/live/replay",
+    tags=["live"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/plain": {"schema": RECORDING}},
+        }
+    },
+)
+async def api_live_replay(
+    request: Request, speed: float = Query(0.0, ge=0, allow_inf_nan=False)
+) -> dict:
+    """Replay the JSON-lines (or CSV, ``?format=csv``) recording in the request body into a new
+    monitor run. ``speed``: 1 real time, N times faster, 0 as fast as possible."""
+    body = await request.body()
+    if not body.strip():
+        raise HTTPException(422, "send the recording (JSON lines, one event a line) as the body")
+    if len(body) > MAX_UPLOAD:
+        raise HTTPException(
+            413,
+            f"recording over {MAX_UPLOAD >> 20} MB: replay it with "
+            f"`livecart monitor DIR --replay FILE` instead",
+        )
+    ext = ".csv" if request.query_params.get("format") == "csv" else ".jsonl"
+    ws = workspace(request)
+    folder = ws.path / "recordings"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"upload-{uuid.uuid4().hex[:12]}{ext}"
+    path.write_bytes(body)
+    hub(request).replay(path, speed=speed)
+    return {"recording": path.name, "speed": speed}
+
+
+@router.api_route(
+    "/api/live/replay",
+    methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+def api_live_replay_other_methods() -> None:
+    """Only POST replays: other methods get 405 naming it, not the {session_id} route's
+    404 for a session called 'replay'."""
+    raise HTTPException(405, "POST a recording to replay it", headers={"Allow": "POST"})
+
+
 @router.get("/api/live", tags=["live"])
 def api_live_sessions(request: Request) -> list[dict]:
     """Sessions being monitored in this server."""
@@ -131,31 +179,6 @@ async def api_live_stream(request: Request, session_id: str) -> StreamingRespons
     return StreamingResponse(
         stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )
-
-
-@router.post("/api/live/replay", tags=["live"])
-async def api_live_replay(
-    request: Request, speed: float = Query(0.0, ge=0, allow_inf_nan=False)
-) -> dict:
-    """Replay the JSON-lines (or CSV, ``?format=csv``) recording in the request body into a new
-    monitor run. ``speed``: 1 real time, N times faster, 0 as fast as possible."""
-    body = await request.body()
-    if not body.strip():
-        raise HTTPException(422, "send the recording (JSON lines, one event a line) as the body")
-    if len(body) > MAX_UPLOAD:
-        raise HTTPException(
-            413,
-            f"recording over {MAX_UPLOAD >> 20} MB: replay it with "
-            f"`livecart monitor DIR --replay FILE` instead",
-        )
-    ext = ".csv" if request.query_params.get("format") == "csv" else ".jsonl"
-    ws = workspace(request)
-    folder = ws.path / "recordings"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"upload-{uuid.uuid4().hex[:12]}{ext}"
-    path.write_bytes(body)
-    hub(request).replay(path, speed=speed)
-    return {"recording": path.name, "speed": speed}
 
 
 @router.post("/api/live/alerts/{alert_id:path}/ack", tags=["live"])

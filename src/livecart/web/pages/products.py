@@ -5,61 +5,74 @@ mirror `livecart products rank` and `livecart products next`."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from livecart.selection import allocate_tests, check_market, score_workspace
+from livecart.selection.rank import GOALS
 from livecart.selection.stages import confirm_transition
 from livecart.selection.view import products_view, ranking_records
+from livecart.web.cache import cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
 
 router = APIRouter()
+Goal = Literal[tuple(GOALS)]  # type: ignore[valid-type] # the goals the ranking knows
+K = Query(5, ge=1, le=1000, description="how many top products count as the top k")
 
 
 @router.get("/api/products", tags=["products"])
 def api_products(
     request: Request,
     market: str | None = None,
-    k: int = Query(5, ge=1),
-    goal: str = "gpm",
+    k: int = K,
+    goal: Goal = "gpm",
     sku: str | None = None,
 ) -> dict[str, Any]:
     """Ranking, stage board and one product's evidence history for a market."""
-    return products_view(workspace(request), market=market, k=k, goal=goal, sku=sku)
+    ws = workspace(request)
+    view = partial(products_view, ws, market=market, k=k, goal=goal, sku=sku)
+    return cached(request, "products", view, market=market, k=k, goal=goal, sku=sku)
 
 
 @router.get("/api/products/rank", tags=["products"])
 def api_rank(
-    request: Request, market: str | None = None, k: int = Query(5, ge=1), goal: str = "gpm"
+    request: Request, market: str | None = None, k: int = K, goal: Goal = "gpm"
 ) -> list[dict[str, Any]]:
     """Products ranked per market by posterior goal, with intervals, P(beat), P(top k)."""
-    return ranking_records(workspace(request), market=market, k=k, goal=goal)
+    rank = partial(ranking_records, workspace(request), market=market, k=k, goal=goal)
+    return cached(request, "rank", rank, market=market, k=k, goal=goal)
 
 
 @router.get("/api/products/next", tags=["products"])
 def api_next(
     request: Request,
-    videos: int = Query(50, ge=1),
-    k: int = Query(5, ge=1),
+    videos: int = Query(50, ge=1, le=10_000),
+    k: int = K,
     market: list[str] | None = Query(None),
-    seed: int = 0,
+    seed: int = Query(0, ge=0, le=2**32 - 1),
 ) -> list[dict[str, Any]]:
     """How to split ``videos`` new test videos across products and markets, with reasons."""
-    model = score_workspace(workspace(request))
-    for m in market or []:
-        check_market(model.cells_, m)
-    plan = allocate_tests(model, videos, k=k, markets=market, seed=seed)
-    return plan.to_dict("records")
+
+    def compute() -> list[dict[str, Any]]:
+        model = cached(request, "score", partial(score_workspace, workspace(request)))
+        for m in market or []:
+            check_market(model.cells_, m)
+        plan = allocate_tests(model, videos, k=k, markets=market, seed=seed)
+        return plan.to_dict("records")
+
+    return cached(request, "next", compute, videos=videos, k=k, market=market, seed=seed)
 
 
 @router.get("/api/products/stages", tags=["products"])
 def api_stages(request: Request, market: str | None = None) -> dict[str, Any]:
     """The stage board of a market (default: the one with most test videos)."""
-    return products_view(workspace(request), market=market)["board"]
+    view = partial(products_view, workspace(request), market=market)
+    return cached(request, "products", view, market=market, k=5, goal="gpm", sku=None)["board"]
 
 
 @router.post("/api/products/stages/{market}/{sku_id}/confirm", tags=["products"])
@@ -78,7 +91,7 @@ def api_confirm(request: Request, market: str, sku_id: str) -> dict[str, Any]:
 
 @router.get("/products", response_class=HTMLResponse, include_in_schema=False)
 def page_products(
-    request: Request, market: str | None = None, sku: str | None = None, k: int = Query(5, ge=1)
+    request: Request, market: str | None = None, sku: str | None = None, k: int = K
 ) -> Response:
     v = products_view(workspace(request), market=market, k=k, sku=sku)
     return render(request, "products.html", {"title": "Products", "v": v})

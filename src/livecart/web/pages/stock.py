@@ -4,6 +4,7 @@ route calls `livecart.stock` and renders; nothing is decided here."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -19,6 +20,7 @@ from livecart.stock import (
 )
 from livecart.stock.fanchart import fan_chart
 from livecart.stock.po import purchase_order_csv
+from livecart.web.cache import cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
@@ -40,7 +42,24 @@ def api_plan(
     as_of: dt.datetime | None = AS_OF,
 ) -> StockPlan:
     """Demand forecast and stock plan per SKU of a live."""
-    return plan_stock(workspace(request), session_id, budget=budget, capacity=capacity, as_of=as_of)
+    return _plan(request, session_id, budget, capacity, as_of)
+
+
+def _plan(
+    request: Request,
+    session_id: str,
+    budget: float | None,
+    capacity: float | None,
+    as_of: dt.datetime | None = None,
+) -> StockPlan:
+    """The stock plan, cached until the workspace's data, the parameters or the minute
+    change (see livecart.web.cache)."""
+    make = partial(
+        plan_stock, workspace(request), session_id, budget=budget, capacity=capacity, as_of=as_of
+    )
+    return cached(
+        request, "stock", make, session_id=session_id, budget=budget, capacity=capacity, as_of=as_of
+    )
 
 
 @router.post("/api/stock/{session_id}/plans", tags=["stock"])
@@ -51,21 +70,22 @@ def api_save(
     capacity: float | None = CAPACITY,
 ) -> dict[str, str]:
     """Make and store a plan now (re-planning history; the live monitor reads the latest)."""
-    ws = workspace(request)
-    plan = plan_stock(ws, session_id, budget=budget, capacity=capacity)
-    return {"plan_id": save_plan(ws, plan), "session_id": session_id}
+    plan = _plan(request, session_id, budget, capacity)
+    return {"plan_id": save_plan(workspace(request), plan), "session_id": session_id}
 
 
 @router.get("/api/stock/{session_id}/replan", response_model=Replan, tags=["stock"])
 def api_replan(request: Request, session_id: str, budget: float | None = BUDGET) -> Replan:
     """Plans 3, 2, 1 and 0 days before the live, and the SKUs whose order moved enough."""
-    return replan(workspace(request), session_id, budget=budget)
+    make = partial(replan, workspace(request), session_id, budget=budget)
+    return cached(request, "replan", make, session_id=session_id, budget=budget)
 
 
 @router.get("/api/stock/{session_id}/planned", tags=["stock"])
 def api_planned(request: Request, session_id: str) -> dict[str, int]:
     """The stock per SKU the live monitor starts from (latest saved plan, else a fresh one)."""
-    return planned_stock(workspace(request), session_id)
+    make = partial(planned_stock, workspace(request), session_id)
+    return cached(request, "planned", make, session_id=session_id)
 
 
 @router.get(
@@ -78,7 +98,7 @@ def api_po(
     capacity: float | None = CAPACITY,
 ) -> Response:
     """The purchase order as CSV."""
-    plan = plan_stock(workspace(request), session_id, budget=budget, capacity=capacity)
+    plan = _plan(request, session_id, budget, capacity)
     return PlainTextResponse(
         purchase_order_csv(plan),
         media_type="text/csv",
@@ -98,7 +118,7 @@ def page_stock(
     sid = session or default
     if sid is None:
         return render(request, "stock.html", {"title": "Stock", "plan": None, "choices": []})
-    plan = plan_stock(ws, sid, budget=budget, capacity=capacity)
+    plan = _plan(request, sid, budget, capacity)
     return render(
         request,
         "stock.html",

@@ -1,0 +1,62 @@
+"""Results of slow reads (a products ranking, a stock plan: seconds of model fitting), kept
+until their inputs change, so that reading an existing result answers at once.
+
+A result's key is its fingerprint: the route, its parameters, the workspace's
+``data_version`` (bumped by every committed write of the process that owns the workspace; a
+server is that process) and the clock's UTC minute (a plan made "as of now" moves with it).
+Concurrent requests for the same key compute it once. The cache is bounded (least recently
+used results go first)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import Request
+
+T = TypeVar("T")
+SIZE = 128
+
+
+class ResultCache:
+    def __init__(self, size: int = SIZE, clock: Callable[[], float] = time.time) -> None:
+        self.size, self.clock = size, clock
+        self._done: OrderedDict[tuple, Any] = OrderedDict()
+        self._busy: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                self.hits += 1
+                return self._done[key]
+            busy = self._busy.setdefault(key, threading.Lock())
+        with busy:  # one computation per key; the others wait for it
+            with self._lock:
+                if key in self._done:
+                    self.hits += 1
+                    return self._done[key]
+            value = compute()  # an error is not cached: the next request tries again
+            with self._lock:
+                self.misses += 1
+                self._done[key] = value
+                while len(self._done) > self.size:
+                    self._done.popitem(last=False)
+                self._busy.pop(key, None)
+            return value
+
+
+def cached(request: Request, name: str, compute: Callable[[], T], **params: Any) -> T:
+    """``compute()``, or its result for the same route, parameters, workspace data and minute."""
+    state = request.app.state
+    cache = getattr(state, "result_cache", None)
+    if cache is None:
+        cache = state.result_cache = ResultCache()
+    ws = state.workspace
+    key = (name, tuple(sorted((k, repr(v)) for k, v in params.items())), ws.data_version)
+    return cache.get((*key, int(cache.clock() // 60)), compute)
