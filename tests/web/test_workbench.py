@@ -87,7 +87,7 @@ def test_a_bad_upload_lists_every_problem_as_the_cli_does(client, ws_path, cli, 
 
 def test_an_unknown_kind_is_refused_before_upload(client):
     r = client.post("/api/imports/nonsense", files={"file": ("x.csv", b"a\n1\n")}, headers=bearer())
-    assert r.status_code == 422 and "unknown kind" in r.text
+    assert r.status_code == 404 and "unknown kind" in r.text
 
 
 # --- plans and ads ------------------------------------------------------------------------------

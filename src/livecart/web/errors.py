@@ -85,12 +85,33 @@ async def http_error(request: Request, exc: Exception) -> Response:
     API path its detail becomes the ``ErrorBody`` every API error has."""
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=headers)
     if not request.url.path.startswith("/api/"):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
     body = {"error": _phrase(exc.status_code), "detail": str(exc.detail)}
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods the API documents at this path (Starlette's 405 names only the first
+    matching route's); empty for a path outside the API document."""
+    from starlette.routing import compile_path
+
+    app = request.app
+    table = getattr(app.state, "allowed_methods", None)
+    if table is None:
+        table = app.state.allowed_methods = [
+            ("{" not in path, compile_path(path)[0], {m.upper() for m in item})
+            for path, item in app.openapi().get("paths", {}).items()
+        ]
+    found = [(literal, ms) for literal, rx, ms in table if rx.match(request.url.path)]
+    # a literal path (/api/live/replay) is that resource, not the template beside it
+    literal = [ms for is_literal, ms in found if is_literal]
+    methods = set().union(*(literal or [ms for _, ms in found]))
+    return ", ".join(sorted(methods))
 
 
 def _phrase(status: int) -> str:

@@ -38,7 +38,7 @@ def api_import(
     the job; ``GET /api/jobs/{id}`` then holds the report, or the import's every problem with
     file, row and column (nothing written)."""
     if kind not in KINDS:
-        raise HTTPException(422, f"unknown kind {kind!r}: choose {', '.join(KINDS)}")
+        raise HTTPException(404, f"unknown kind {kind!r}: choose {', '.join(KINDS)}")
     ws = workspace(request)
     name = Path(file.filename or "upload").name or "upload"
     folder = Path(tempfile.mkdtemp(prefix=".upload-", dir=ws.path))
