@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from report import result
+
 COUNT_ROWS = (
     "import duckdb, sys\n"
     "con = duckdb.connect(sys.argv[1] + '/livecart.duckdb', read_only=True)\n"
@@ -78,14 +80,18 @@ def main() -> None:
         f"({args.runs} runs each; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
     )
     med = {k: statistics.median(v[0]) for k, v in times.items()}
-    print(
-        f"RESULT cli_help median={med['livecart --help']:.3f}s "
-        f"ratio_vs_python={med['livecart --help'] / med['python -c pass (floor)']:.1f}x"
+    bare, floor = med["python -c pass (floor)"], med["python + duckdb row counts (floor)"]
+    result(
+        "`livecart --help`, whole process (target < 0.5 s)",
+        f"{med['livecart --help']:.2f} s",
+        f"`python -c pass`, {bare:.2f} s",
+        f"{med['livecart --help'] / bare:.1f}x its time",
     )
-    floor = med["python + duckdb row counts (floor)"]
-    print(
-        f"RESULT cli_status median={med['livecart status DIR']:.3f}s "
-        f"ratio_vs_duckdb={med['livecart status DIR'] / floor:.1f}x"
+    result(
+        "`livecart status DIR`, whole process (target < 0.5 s)",
+        f"{med['livecart status DIR']:.2f} s",
+        f"python + duckdb row counts, {floor:.2f} s",
+        f"{med['livecart status DIR'] / floor:.1f}x its time",
     )
 
 

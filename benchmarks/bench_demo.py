@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from report import result
+
 from livecart.demo import build, plans, room, tables
 from livecart.demo.world import make_world
 
@@ -83,6 +85,12 @@ def main() -> None:
     slow = bev / bsecs
     print(f"baseline, Event objects aggregated in Python: {slow:,.0f} events/s")
     print(f"ratio vectorised / per-object baseline: {fast / slow:.1f}x")
+    result(
+        "demo room simulation (events generated and aggregated per minute)",
+        f"{fast / 1e6:.1f}M events/s",
+        f"per-event Python objects, {slow / 1e3:,.0f}k events/s",
+        f"{fast / slow:.0f}x faster",
+    )
     b = bench_build(args.scale)
     print(
         f"build at scale {args.scale}: {b['seconds']:.1f}s, {b['rows']:,} rows "

@@ -24,9 +24,14 @@ import io
 import json
 import os
 import queue
+import shutil
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -34,6 +39,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
+from report import result  # noqa: E402
 
 from livecart.live import Batch, Monitor, totals  # noqa: E402
 from livecart.live.engine import columns as C  # noqa: E402
@@ -290,6 +296,62 @@ def latency_sse(rate: int, seconds: float, rooms: int, watched: int = 5) -> tupl
     return float(np.percentile(a, 50)), float(np.percentile(a, 99)), len(a)
 
 
+DUCKDB_GROUP_BY = (
+    "import duckdb, sys\n"
+    "con = duckdb.connect()\n"
+    "con.execute('SET threads = 1')\n"
+    'con.execute(f"SELECT session_id, (ts - {sys.argv[2]}) // 60000 AS minute, type, count(*),'
+    " sum(count), sum(coalesce(quantity, 0) * coalesce(price, 0)) "
+    "FROM read_ndjson('{sys.argv[1]}', columns = {{'id': 'VARCHAR', 'session_id': 'VARCHAR', "
+    "'ts': 'BIGINT', 'type': 'VARCHAR', 'count': 'BIGINT', 'quantity': 'BIGINT', "
+    "'price': 'DOUBLE', 'sku_id': 'VARCHAR'}}) GROUP BY ALL\").fetchall()\n"
+)
+
+
+def _process(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one whole process (its own rusage)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"{cmd[:3]} failed: {proc.stderr.read().decode()[-2000:]}")
+    proc.stderr.close()
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def end_to_end(n: int, rooms: int) -> None:
+    """What a person runs: `livecart monitor DIR --replay FILE --no-view` as one process (read,
+    parse, fold, alerts, nowcast, per-minute rows written), against one DuckDB thread reading
+    the same JSON lines and grouping them by (session, minute, type) in a process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rec, ws = Path(tmp) / "rec.jsonl", Path(tmp) / "ws"
+        rec.write_bytes(make_lines(n, rooms, seed=3))
+        exe = Path(sys.executable).parent / "livecart"
+        cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "livecart"]
+        subprocess.run([*cli, "init", str(ws)], check=True, capture_output=True)
+        env_one_core = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+        wall, cpu = _process([*env_one_core, *cli, "monitor", str(ws), "--replay", str(rec),
+                              "--no-view", "--fresh"])  # fmt: skip
+        dwall, dcpu = _process([sys.executable, "-c", DUCKDB_GROUP_BY, str(rec), str(T0)])
+    print(
+        f"end to end, `livecart monitor --replay` on {n:,} events over {rooms:,} rooms (one "
+        f"core): wall {wall:.2f} s = {n / wall:,.0f} events/s; CPU {cpu:.2f} s = "
+        f"{n / cpu:,.0f} events per CPU-second"
+    )
+    print(
+        f"DuckDB read_ndjson + GROUP BY (one thread, a process): wall {dwall:.2f} s = "
+        f"{n / dwall:,.0f} events/s; CPU {dcpu:.2f} s"
+    )
+    result(
+        f"`livecart monitor --replay` from a file, {n / 1e6:g}M events over {rooms:,} rooms, "
+        "whole process on one core (target >= 500k events/s)",
+        f"{n / wall / 1e3:,.0f}k events/s ({n / cpu / 1e3:,.0f}k per CPU-s)",
+        f"DuckDB `read_ndjson` + GROUP BY, one thread: {n / dwall / 1e3:,.0f}k events/s",
+        f"{dwall / wall:.2f}x its speed",
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=float, default=10e6)
@@ -304,9 +366,17 @@ def main() -> None:
     ap.add_argument("--latency-seconds", type=float, default=10.0)
     ap.add_argument("--latency-rooms", type=int, default=100)
     ap.add_argument("--latency-only", action="store_true", help="skip the throughput part")
+    ap.add_argument(
+        "--e2e-events", type=float, default=1e6, help="events for the end-to-end CLI run"
+    )
+    ap.add_argument("--e2e-only", action="store_true", help="only the end-to-end CLI run")
     a = ap.parse_args()
     if a.latency_only:
         return latencies(a)
+    print(f"numba kernels loaded in {warm_up():.1f} s (compiled once, cached on disk)")
+    end_to_end(int(a.e2e_events), min(a.rooms, 100))
+    if a.e2e_only:
+        return
     n = int(a.events)
     t = time.perf_counter()
     data = make_lines(n, a.rooms)
@@ -314,7 +384,6 @@ def main() -> None:
         f"generated {n:,} events over {a.rooms:,} rooms ({len(data) / 1e6:,.0f} MB) in "
         f"{time.perf_counter() - t:.0f} s (not timed below)"
     )
-    print(f"numba kernels loaded in {warm_up():.1f} s (compiled once, cached on disk)")
     tm, mon, parse_cpu = run_monitor(data)
     total = sum(s.accepted for s in mon.sessions.values())
     print(
@@ -340,6 +409,13 @@ def main() -> None:
         f"ratios (CPU time): monitor / pandas = {mon_rate / p_rate:.1f}x; the floor is "
         f"{f_rate / mon_rate:.0f}x faster than the monitor"
     )
+    result(
+        f"monitor kernels alone (parse + fold of JSON-lines bytes in memory), {n / 1e6:g}M "
+        f"events over {a.rooms:,} rooms",
+        f"{mon_rate / 1e6:.2f}M events per CPU-s",
+        f"pandas read_json + group-by, {p_rate / 1e3:,.0f}k per CPU-s",
+        f"{mon_rate / p_rate:.1f}x",
+    )
     latencies(a)
 
 
@@ -350,7 +426,17 @@ def latencies(a: argparse.Namespace) -> None:
         f"arrival to recomputed totals in-process: "
         f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
     )
+    result(
+        f"monitor latency in-process at 10k events/s, {a.latency_rooms} rooms: arrival to "
+        "recomputed totals",
+        f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms",
+    )
     p50, p99, k = latency_sse(10_000, a.latency_seconds, a.latency_rooms)
+    result(
+        f"monitor latency at 10k events/s, {a.latency_rooms} rooms: arrival at the server to "
+        "the dashboard's server-sent view",
+        f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms",
+    )
     print(
         f"latency at 10,000 events/s over {a.latency_rooms} rooms, arrival at the server to "
         f"the SSE view that shows the event (5 rooms followed, {k:,} events): "

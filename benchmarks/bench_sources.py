@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from report import result
 
 SECRET = "bench-secret"
 
@@ -232,6 +233,13 @@ def bench_redis(args: argparse.Namespace) -> None:
                     f"{w} worker{'s' if w > 1 else ' '} into the monitor:           "
                     f"{rate:,.0f} ev/s over {n:,} events ({rate / limit:.2f}x the limit)"
                 )
+                result(
+                    f"Redis Streams, {w} monitor worker{'s' if w > 1 else ''} "
+                    f"(target >= 300k events/s per worker)",
+                    f"{rate / 1e3:,.0f}k events/s",
+                    f"`redis-benchmark` XADD, {limit / 1e3:,.0f}k/s",
+                    f"{rate / limit:.2f}x",
+                )
         finally:
             proc.terminate()
             proc.wait()
@@ -301,6 +309,12 @@ def bench_http(args: argparse.Namespace) -> None:
                 t.join()
             wall = time.perf_counter() - t0
             ms = np.array(lat) * 1000
+            result(
+                f"HTTP ingest, {args.clients} loopback clients, batches of {args.batch_size} "
+                f"(target >= 200 batches/s, p99 < 100 ms)",
+                f"{len(lat) / wall:,.0f} batches/s, p50 {np.percentile(ms, 50):.0f} ms, "
+                f"p99 {np.percentile(ms, 99):.0f} ms",
+            )
             print(
                 f"HTTP ingest: {len(lat):,} batches of {args.batch_size} events from "
                 f"{args.clients} clients in {wall:.1f} s: {len(lat) / wall:,.0f} batches/s "
