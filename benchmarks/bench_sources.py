@@ -234,7 +234,7 @@ def bench_redis(args: argparse.Namespace) -> None:
                     f"{rate:,.0f} ev/s over {n:,} events ({rate / limit:.2f}x the limit)"
                 )
                 result(
-                    f"Redis Streams, {w} monitor worker{'s' if w > 1 else ''} "
+                    f"Redis Streams, {w} monitor worker{'s together' if w > 1 else ''} "
                     f"(target >= 300k events/s per worker)",
                     f"{rate / 1e3:,.0f}k events/s",
                     f"`redis-benchmark` XADD, {limit / 1e3:,.0f}k/s",
