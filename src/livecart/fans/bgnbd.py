@@ -20,10 +20,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import hyp2f1
 
 from livecart.errors import FitError
-from livecart.fans.histories import Histories, group_histories
+from livecart.fans.bgnbd_likelihood import GridLikelihood
+from livecart.fans.histories import group_histories
 from livecart.fans.likelihood import Optimum, draws, maximize
 from livecart.fans.summaries import interval_table
 
@@ -50,9 +51,7 @@ class BetaGeoModel:
         scale = float(np.average(h.T, weights=h.weight))
         n = h.n_buyers
 
-        def neg_ll(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            ll, grad = _log_likelihood(theta, h, scale, gradient=True)
-            return -float(np.sum(h.weight * ll)) / n, -np.sum(h.weight[:, None] * grad, axis=0) / n
+        neg_ll = GridLikelihood(h, scale)
 
         start = np.zeros(4 + 2 * k)
         alt = start.copy()
@@ -115,47 +114,6 @@ class BetaGeoModel:
         z = np.zeros((n, k)) if z is None else np.asarray(z, dtype=float).reshape(-1, k)
         beta, gb = theta[4 : 4 + k], theta[4 + k :]
         return r, alpha * np.exp(-z @ beta), a, b * np.exp(z @ gb)
-
-
-def _log_likelihood(theta: np.ndarray, h: Histories, scale: float, gradient: bool = False):
-    """Equation (6) per distinct history, times in units of ``scale`` weeks; with
-    ``gradient`` also its derivatives with respect to ``theta`` (one row per history)."""
-    k = h.z.shape[1]
-    r, alpha, a, b = np.exp(theta[:4])
-    x, t_x, T = h.x, h.t_x / scale, h.T / scale
-    ones = np.ones_like(x)
-    alpha, a, b = alpha * ones, a * ones, b * ones
-    if k:
-        beta, gb = theta[4 : 4 + k], theta[4 + k :]
-        alpha = alpha * np.exp(-h.z @ beta)
-        b = b * np.exp(h.z @ gb)
-    log_at, log_ax = np.log(alpha + T), np.log(alpha + t_x)
-    base = r * np.log(alpha) + gammaln(r + x) - gammaln(r) - (r + x) * log_at
-    stay = betaln(a, b + x) - betaln(a, b)
-    repeat = x > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        drop = betaln(a + 1, b + x - 1) - betaln(a, b) + (r + x) * (log_at - log_ax)
-    drop = np.where(repeat, drop, -np.inf)
-    mix = np.logaddexp(stay, drop)
-    ll = base + mix
-    if not gradient:
-        return ll
-    w_drop = np.exp(drop - mix)
-    w_stay = 1 - w_drop
-    d_r = np.log(alpha) + digamma(r + x) - digamma(r) - log_at + w_drop * (log_at - log_ax)
-    d_alpha = r / alpha - (r + x) / (alpha + T)
-    d_alpha += w_drop * (r + x) * (1 / (alpha + T) - 1 / (alpha + t_x))
-    psi_ab, psi_abx = digamma(a + b), digamma(a + b + x)
-    with np.errstate(invalid="ignore"):
-        psi_b1 = np.where(repeat, digamma(b + x - 1), 0.0)
-    d_a = w_stay * (psi_ab - psi_abx) + w_drop * (1 / a - psi_abx + psi_ab)
-    d_b = w_stay * (digamma(b + x) - psi_abx - digamma(b) + psi_ab)
-    d_b += w_drop * (psi_b1 - psi_abx - digamma(b) + psi_ab)
-    g_alpha, g_a, g_b = d_alpha * alpha, d_a * a, d_b * b
-    cols = [d_r * r, g_alpha, g_a, g_b]
-    if k:
-        cols += [-g_alpha[:, None] * h.z, g_b[:, None] * h.z]
-    return ll, np.column_stack(cols)
 
 
 def _coefficients(theta: np.ndarray, names: Sequence[str]) -> dict[str, dict[str, float]]:

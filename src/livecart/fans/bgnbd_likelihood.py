@@ -1,0 +1,108 @@
+"""The BG/NBD log-likelihood (Fader, Hardie and Lee 2005, equation 6) and its gradient, fast on
+many histories.
+
+Every term of equation (6) depends on one of ``x``, ``T`` or ``t_x`` (and the buyer's covariate
+group), never on a pair of them: ``lgamma(r + x)`` and the beta functions on ``x``,
+``log(alpha + T)`` on ``T``, ``log(alpha + t_x)`` on ``t_x``. So they are computed once per
+distinct value (a few hundred: times are whole days) and gathered per history; the per-history
+work is a handful of additions and one ``logaddexp``. 1 million buyers, ~460,000 distinct
+histories, cost ~20 ms a likelihood-and-gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import betaln, digamma, gammaln
+
+from livecart.fans.histories import Histories
+
+
+class GridLikelihood:
+    """Negative mean log-likelihood and gradient over ``theta = [log r, log alpha, log a, log b,
+    beta (k), gamma_b (k)]``; times divided by ``scale`` weeks for conditioning."""
+
+    def __init__(self, h: Histories, scale: float) -> None:
+        self.k = h.z.shape[1]
+        self.ux, self.xi = np.unique(h.x, return_inverse=True)
+        self.uT, self.Ti = np.unique(h.T / scale, return_inverse=True)
+        self.ut, self.ti = np.unique(h.t_x / scale, return_inverse=True)
+        if self.k:
+            self.uz, self.zi = np.unique(h.z, axis=0, return_inverse=True)
+            self.zi = self.zi.ravel()
+        else:
+            self.uz, self.zi = np.zeros((1, 0)), np.zeros(len(h.x), dtype=np.int64)
+        self.w = h.weight
+        self.n = float(h.weight.sum())
+        self.x = h.x
+        self.repeat = h.x > 0
+        # weighted covariate rows for the coefficient gradients
+        self.wz = h.weight[:, None] * h.z
+
+    def __call__(self, theta: np.ndarray, gradient: bool = True):
+        k = self.k
+        r, alpha0, a, b0 = np.exp(theta[:4])
+        g = self.uz
+        alpha = alpha0 * np.exp(-g @ theta[4 : 4 + k]) if k else np.array([alpha0])
+        b = b0 * np.exp(g @ theta[4 + k :]) if k else np.array([b0])
+        ux = self.ux[:, None]
+        # grids: (distinct x | T | t_x) by covariate group
+        log_at = np.log(alpha[None, :] + self.uT[:, None])
+        log_ax = np.log(alpha[None, :] + self.ut[:, None])
+        stay_g = betaln(a, b[None, :] + ux) - betaln(a, b)[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            drop_g = betaln(a + 1, b[None, :] + ux - 1) - betaln(a, b)[None, :]
+        drop_g = np.where(ux > 0, drop_g, -np.inf)
+        xi, Ti, ti, zi = self.xi, self.Ti, self.ti, self.zi
+        rx = r + self.x
+        if not k:  # one group: plain 1-D gathers are much faster than 2-D ones
+            log_at, log_ax, stay_g, drop_g = (v[:, 0] for v in (log_at, log_ax, stay_g, drop_g))
+            Ti, ti, xi = (Ti,), (ti,), (xi,)
+        else:
+            Ti, ti, xi = (Ti, zi), (ti, zi), (xi, zi)
+        LT, LX = log_at[Ti], log_ax[ti]
+        lga = np.log(alpha)[zi] if k else np.log(alpha0)
+        base = r * lga + (gammaln(r + self.ux) - gammaln(r))[self.xi] - rx * LT
+        stay = stay_g[xi]
+        drop = drop_g[xi] + rx * (LT - LX)
+        mix = np.logaddexp(stay, drop)
+        w = self.w
+        value = -float(np.sum(w * (base + mix))) / self.n
+        if not gradient:
+            return value
+        w_drop = np.exp(drop - mix)
+        w_stay = 1 - w_drop
+        gap = LT - LX
+        d_r = lga + (digamma(r + self.ux) - digamma(r))[self.xi] - LT + w_drop * gap
+        inv_t = 1 / (alpha[None, :] + self.uT[:, None])
+        inv_x = 1 / (alpha[None, :] + self.ut[:, None])
+        if not k:
+            inv_t, inv_x = inv_t[:, 0], inv_x[:, 0]
+        IT, IX = inv_t[Ti], inv_x[ti]
+        d_alpha = r / (alpha[zi] if k else alpha0) - rx * IT + w_drop * rx * (IT - IX)
+        psi_ab = digamma(a + b)[None, :]
+        psi_abx = digamma(a + b[None, :] + ux)
+        with np.errstate(invalid="ignore"):
+            psi_b1 = np.where(ux > 0, digamma(b[None, :] + ux - 1), 0.0)
+        psi_bx = digamma(b[None, :] + ux)
+        psi_b = digamma(b)[None, :]
+        da_stay = psi_ab - psi_abx
+        da_drop = 1 / a - psi_abx + psi_ab
+        db_stay = psi_bx - psi_abx - psi_b + psi_ab
+        db_drop = psi_b1 - psi_abx - psi_b + psi_ab
+        if not k:
+            da_stay, da_drop, db_stay, db_drop = (
+                v[:, 0] for v in (da_stay, da_drop, db_stay, db_drop)
+            )
+        d_a = w_stay * da_stay[xi] + w_drop * da_drop[xi]
+        d_b = w_stay * db_stay[xi] + w_drop * db_drop[xi]
+        g_alpha = d_alpha * (alpha[zi] if k else alpha0)
+        g_b = d_b * (b[zi] if k else b0)
+        grad = [
+            np.sum(w * d_r) * r,
+            np.sum(w * g_alpha),
+            np.sum(w * d_a) * a,
+            np.sum(w * g_b),
+        ]
+        if k:
+            grad += list(-(g_alpha @ self.wz)) + list(g_b @ self.wz)
+        return value, -np.asarray(grad, dtype=float) / self.n
