@@ -1,5 +1,6 @@
 """A real redis-server for the Redis Streams tests, started on a free loopback port with no
-persistence (``--save "" --appendonly no``) and stopped after the tests."""
+persistence (``--save "" --appendonly no``) and stopped after the tests; and an app with the
+signed HTTP ingest route on a fresh workspace (``app_client``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 
 import pytest
+
+from livecart.web import create_app
+from livecart.web.pages import PAGES, ingest
+from tests.sources.ingest_posts import SECRET
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*install `httpx2`")
+    from fastapi.testclient import TestClient
 
 
 def free_port() -> int:
@@ -69,3 +79,22 @@ def redis_client(redis_url):
     c.flushdb()
     yield c
     c.close()
+
+
+@pytest.fixture
+def app_client(ws):
+    ws.settings = ws.settings.updated(ingest_secret=SECRET)
+    clients = []
+
+    def make():
+        c = TestClient(create_app(ws, pages=[*PAGES, ingest.PAGE]))
+        c.__enter__()
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        hub = getattr(c.app.state, "live_hub", None)
+        if hub is not None:
+            hub.close()
+        c.__exit__(None, None, None)

@@ -10,7 +10,6 @@ import warnings
 
 import pytest
 
-from livecart.errors import LivecartError
 from livecart.live.sources.http_ingest import (
     MAX_BYTES,
     IngestJournal,
@@ -23,78 +22,21 @@ from livecart.live.sources.http_ingest import (
 )
 from livecart.web import create_app
 from livecart.web.pages import PAGES, ingest
+from tests.sources.ingest_posts import (
+    SECRET,
+    START,
+    T0,
+    batch,
+    gmv_when,
+    ingest_journal_has,
+    orders,
+    post,
+    view,
+)
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*install `httpx2`")
     from fastapi.testclient import TestClient
-
-SECRET = "whsec-test"
-T0 = 1_764_615_600_000
-
-
-def batch(bid: str, events: list[dict]) -> bytes:
-    return json.dumps({"batch_id": bid, "events": events}).encode()
-
-
-def orders(n: int, start: int = 0) -> list[dict]:
-    return [
-        {
-            "id": f"o{i}",
-            "ts": T0 + 1000 * i,
-            "type": "order",
-            "order_id": f"O{i}",
-            "sku_id": "SKU1",
-            "quantity": 2,
-            "price": 10.0,
-            "currency": "USD",
-        }
-        for i in range(start, start + n)
-    ]
-
-
-START = [{"id": "start", "ts": T0, "type": "live_start", "currency": "USD"}]
-
-
-@pytest.fixture
-def app_client(ws):
-    ws.settings = ws.settings.updated(ingest_secret=SECRET)
-    clients = []
-
-    def make():
-        c = TestClient(create_app(ws, pages=[*PAGES, ingest.PAGE]))
-        c.__enter__()
-        clients.append(c)
-        return c
-
-    yield make
-    for c in clients:
-        hub = getattr(c.app.state, "live_hub", None)
-        if hub is not None:
-            hub.close()
-        c.__exit__(None, None, None)
-
-
-def post(c, body: bytes, sid: str = "S1", headers: dict | None = None):
-    h = signed_headers(SECRET, body) if headers is None else headers
-    return c.post(f"/api/sessions/{sid}/events", content=body, headers=h)
-
-
-def gmv_when(c, sid: str, want: float, timeout: float = 10.0) -> float:
-    """The monitored GMV once it reaches ``want`` (the run follows the journal in a thread)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = view(c, sid)
-        got = None if got is None else got["totals"]["gmv"]
-        if got == want or time.monotonic() > deadline:
-            return got
-        time.sleep(0.05)
-
-
-def view(c, sid: str) -> dict | None:
-    try:
-        return c.app.state.live_hub.view(sid)
-    except (LivecartError, AttributeError):
-        return None
 
 
 def test_signed_batches_reach_the_monitor_and_a_retry_counts_once(app_client):
@@ -124,11 +66,6 @@ def test_unsigned_forged_and_replayed_batches_are_refused(app_client):
     r = post(c, body, headers=old)
     assert r.status_code == 401 and "tolerance" in r.json()["detail"]
     assert not ingest_journal_has(c, "b1")
-
-
-def ingest_journal_has(c, bid: str) -> bool:
-    j = getattr(c.app.state, "ingest_journal", None)
-    return j is not None and bid in j._index
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,7 @@ from livecart.live.sources.http_ingest import (
     parse_batch,
 )
 from livecart.live.sources.replay import ReplaySource
-from tests.sources import test_http_ingest
-from tests.sources.test_http_ingest import (
+from tests.sources.ingest_posts import (
     START,
     T0,
     batch,
@@ -30,8 +29,6 @@ from tests.sources.test_http_ingest import (
     post,
     view,
 )
-
-app_client = test_http_ingest.app_client  # the same fixture: a fresh app on a fresh workspace
 
 
 def raw_batch(bid: str, event_json: bytes) -> bytes:

@@ -18,7 +18,7 @@ from livecart.live.sources.http_ingest import signed_headers
 from livecart.web import create_app
 from livecart.web.pages.live import start_sources
 from tests.conftest import invoke
-from tests.sources.test_http_ingest import SECRET, batch
+from tests.sources.ingest_posts import SECRET, batch
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*install `httpx2`")
