@@ -8,7 +8,7 @@ they share is the one described under the table), keeps their full output in
 the machine, the date and the load average during the run.
 
     python benchmarks/readme_table.py                    # every script (~10 minutes)
-    python benchmarks/readme_table.py --only cli import  # some; the other rows are dropped
+    python benchmarks/readme_table.py --only cli import  # some; others kept from last-run.txt
     python benchmarks/readme_table.py --from benchmarks/last-run.txt   # no new run
 """
 
@@ -50,15 +50,29 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def run(names: list[str]) -> str:
+def sections(log: str) -> dict[str, str]:
+    """A saved run's output by script name (the text after each ``### name:`` line)."""
+    parts = re.split(r"^### ", log, flags=re.M)[1:]
+    return {p.split(":", 1)[0]: "### " + p for p in parts}
+
+
+def run(names: list[str], keep: dict[str, str]) -> str:
+    """Run ``names``; the other scripts' sections come from ``keep`` (an earlier run)."""
     out = []
-    for name in names:
+    for name in PLAN:
+        if name not in names:
+            if name in keep:
+                out.append(keep[name].rstrip("\n"))
+            continue
         cmd = [sys.executable, str(HERE / PLAN[name][0]), *PLAN[name][1:]]
         load0 = os.getloadavg()[0]
         print(f"running {' '.join(cmd[1:])} ...", flush=True)
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent)
         load1 = os.getloadavg()[0]
-        out.append(f"### {name}: {' '.join(PLAN[name])} (load average {load0:.1f} -> {load1:.1f})")
+        when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        out.append(
+            f"### {name}: {' '.join(PLAN[name])} (load average {load0:.1f} -> {load1:.1f}, {when})"
+        )
         out.append(
             p.stdout + (f"\n[exit {p.returncode}]\n{p.stderr[-3000:]}" if p.returncode else "")
         )
@@ -68,6 +82,9 @@ def run(names: list[str]) -> str:
 
 def table(log: str) -> str:
     stamp = log.splitlines()[0].lstrip("# ")
+    dates = sorted(set(re.findall(r"^### .*, (\d{4}-\d\d-\d\d \d\d:\d\d UTC)\)$", log, re.M)))
+    if len(dates) > 1:  # some scripts kept from an earlier run
+        stamp += f" (scripts run between {dates[0]} and {dates[-1]})"
     loads = [float(x) for x in re.findall(r"load average ([\d.]+) -> ([\d.]+)", log) for x in x]
     cores = os.cpu_count() or 1
     rows = [json.loads(m) for m in re.findall(r"^RESULT (\{.*\})$", log, flags=re.M)]
@@ -95,7 +112,8 @@ def main() -> None:
     if a.source:
         log = a.source.read_text()
     else:
-        log = run(a.only or list(PLAN))
+        kept = sections(LOG.read_text()) if a.only and LOG.exists() else {}
+        log = run(a.only or list(PLAN), kept)
         LOG.write_text(log)
     text = README.read_text()
     if START not in text or END not in text:

@@ -17,6 +17,7 @@ listing read from source equals the one Typer builds after importing everything.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,7 @@ def _is_app_call(node: ast.expr, attr: str) -> bool:
     )
 
 
+@functools.cache
 def read_module(module: str) -> list[CommandEntry] | None:
     """The commands `livecart.cli.<module>` registers on `app`, in Typer's listing order
     (commands first, then sub-apps), read from its source; None if the source is missing or
@@ -183,6 +185,14 @@ def _listing() -> tuple[dict[str, CommandEntry], list[str]]:
 _read: dict[tuple[str, ...], tuple[dict[str, CommandEntry], list[str]]] = {}
 
 
+def _module_of(name: str) -> str | None:
+    """The registered module whose source declares command ``name``, if any."""
+    for module in _modules:
+        if any(e.name == name for e in read_module(module) or []):
+            return module
+    return None
+
+
 class LazyGroup(TyperGroup):
     """The top-level `livecart` group: lists every command module's commands from their source
     and imports a module when one of its commands is resolved."""
@@ -217,9 +227,9 @@ class LazyGroup(TyperGroup):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else None
         if name is not None and name not in self.commands:
-            entry = _listing()[0].get(name)
-            for module in [entry.module] if entry else _modules:
-                self._load_module(module)
+            module = _module_of(name)  # reads sources only up to the one that has it
+            for m in [module] if module else list(_modules):
+                self._load_module(m)
         return super().resolve_command(ctx, args)
 
 
