@@ -7,10 +7,10 @@
     ├── ImportRejected             a file failed validation; nothing was written
     │                              (``.problems`` lists every Problem: file, row, column, message)
     ├── MissingRateError           money could not be converted: no FX rate for that day
-    ├── FitError                   a model cannot be fitted on these data (too few, or no
-    │                              convergence); the message says why and what to do
     ├── NotFoundError              no such session, plan, market or product in the workspace
     ├── ConflictError              the request does not fit the current state (nothing to confirm)
+    │   └── FitError               a model cannot be fitted on these data (too few, or no
+    │                              convergence); the message says why and what to do
     └── EventError                 a live event that cannot be read (bad JSON, unknown type)
 
 Each interface maps these in one place: the CLI prints one line and exits 1, the web layer
@@ -42,16 +42,17 @@ class MissingRateError(LivecartError):
     """No FX rate for a currency pair on a day: never silently 1.0."""
 
 
-class FitError(LivecartError):
-    """A statistical model cannot be fitted on the data given, or its fit did not converge."""
-
-
 class NotFoundError(LivecartError):
     """The workspace has no such thing (session, plan, market, product): the web answers 404."""
 
 
 class ConflictError(LivecartError):
     """The request does not fit the workspace's current state: the web answers 409."""
+
+
+class FitError(ConflictError):
+    """A statistical model cannot be fitted on the data given, or its fit did not converge
+    (the workspace's data do not support it yet: 409 on the web)."""
 
 
 class EventError(LivecartError):

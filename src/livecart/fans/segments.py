@@ -21,7 +21,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from livecart.errors import LivecartError
+from livecart.errors import ConflictError, LivecartError
 from livecart.fans.value import ValueModel, segment_value
 
 TIKTOK_MIN_ROWS = 1000
@@ -36,7 +36,7 @@ ACTIONS = {
 SEGMENTS = tuple(ACTIONS)
 
 
-class SegmentTooSmall(LivecartError):
+class SegmentTooSmall(ConflictError):
     """A segment below the platform's minimum audience size."""
 
 

@@ -7,6 +7,7 @@ from livecart.web.page import Page
 from livecart.web.pages import (
     ads,
     commands,
+    fans,
     imports,
     ingest,
     jobs,
@@ -30,12 +31,7 @@ PAGES: list[Page] = [
     stock.PAGE,
     live.PAGE,
     ads.PAGE,
-    Page(
-        "fans",
-        "Fans",
-        "/fans",
-        "viewer to follower to fan-club member to repeat buyer; fan lifetime value",
-    ),
+    fans.PAGE,
     plans.PAGE,
     imports.PAGE,
     ingest.PAGE,

@@ -1,0 +1,104 @@
+"""Fans: the private-domain funnel, value by segment, what a fan is worth and P(alive), and
+their REST twins. Every route calls `livecart.fans` and renders; nothing is decided here."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from livecart.fans.overview import FansOverview, fans_overview
+from livecart.fans.segments import SEGMENTS
+from livecart.web.cache import cached
+from livecart.web.deps import workspace
+from livecart.web.page import Page
+from livecart.web.render import render
+
+router = APIRouter()
+BY = Query("market", pattern="^(live|host|market)$", description="live, host or market")
+
+
+def _overview(request: Request, by: str) -> FansOverview:
+    make = partial(fans_overview, workspace(request), by)
+    return cached(request, "fans", make, by=by)
+
+
+@router.get("/api/fans", response_model=FansOverview, tags=["fans"])
+def api_fans(request: Request, by: str = BY) -> FansOverview:
+    """Funnel, segments with value (80% intervals), fan uplift (naive and adjusted), P(alive)
+    histogram and model parameters."""
+    return _overview(request, by)
+
+
+@router.get("/api/fans/segments/{segment}/export", response_class=PlainTextResponse, tags=["fans"])
+def api_export(
+    request: Request,
+    segment: Literal[SEGMENTS],  # type: ignore[valid-type]
+    format: Literal["crm", "tiktok"] = "crm",
+) -> Response:
+    """A segment as a CRM CSV or a TikTok Ads customer file (below 1,000 rows: 409, reason)."""
+    from livecart.fans.purchases import load_purchases
+    from livecart.fans.segments import assign_segments, crm_csv, tiktok_audience
+    from livecart.fans.value import fit_value
+
+    p = load_purchases(workspace(request))
+    vm = cached(request, "fans-value", partial(fit_value, p, n_draws=30))
+    segs = assign_segments(vm, p.end_day)
+    text = (tiktok_audience if format == "tiktok" else crm_csv)(vm, segs, segment)
+    return PlainTextResponse(
+        text,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{segment}-{format}.csv"'},
+    )
+
+
+@router.get("/fans", response_class=HTMLResponse, include_in_schema=False)
+def page_fans(request: Request, by: str = BY) -> Response:
+    from livecart.fans.charts import bar_chart, histogram
+
+    o = _overview(request, by)
+    stages = [
+        ("viewers", "viewers"),
+        ("new followers", "new_followers"),
+        ("fan-club joins", "fan_club_joins"),
+        ("first purchases", "first_purchases"),
+    ]
+    funnel_rows = [
+        (lab, float(sum(getattr(r, k) for r in o.funnel)), None, None) for lab, k in stages
+    ]
+    value_rows = [(s.segment, s.value or 0.0, s.value_lo, s.value_hi) for s in o.segments]
+    uplift_rows = []
+    for u in o.uplift:
+        uplift_rows += [
+            (f"{u.kind}: naive", 100 * u.naive, 100 * u.naive_lo, 100 * u.naive_hi),
+            (f"{u.kind}: adjusted", 100 * u.adjusted, 100 * u.adjusted_lo, 100 * u.adjusted_hi),
+        ]
+    charts = {
+        "funnel": bar_chart(funnel_rows, "Funnel, all lives", unit="people"),
+        "value": bar_chart(
+            value_rows, "Expected value by segment", unit=f"{o.currency}, 80% interval"
+        ),
+        "uplift": bar_chart(
+            uplift_rows,
+            "Fan uplift",
+            unit="% more purchases after joining, 80% interval",
+            fmt="{:+.0f}%",
+        )
+        if uplift_rows
+        else "",
+        "alive": histogram(
+            [(i + 0.5) / 10 for i, c in enumerate(o.p_alive_histogram) for _ in range(c)]
+        ),
+    }
+    return render(request, "fans.html", {"title": "Fans", "o": o, "charts": charts, "by": by})
+
+
+PAGE = Page(
+    "fans",
+    "Fans",
+    "/fans",
+    "viewer to follower to fan-club member to repeat buyer; fan lifetime value",
+    router=router,
+)
