@@ -35,6 +35,8 @@ PLAN = {
                 "--latency-seconds", "5"],
     "sources": ["bench_sources.py", "--events", "100000", "--seconds", "15"],
     "demo": ["bench_demo.py"],
+    "api_reads": ["bench_api_reads.py", "--runs", "5"],
+    "faults": ["bench_faults.py", "--stops", "3", "--kills", "5"],
 }  # fmt: skip
 
 

@@ -8,61 +8,14 @@ from __future__ import annotations
 
 import random
 import signal
-import threading
 import time
-import urllib.error
 
 import pytest
 
 import livecart
-from tests.web.served import Served
+from tests.web.served import Sender, Served
 
 KILLS = 3
-T0 = int(time.time() * 1000) - 600_000
-
-
-def batch_events(k: int) -> list[dict]:
-    """Batch ``k``: two orders (2 units at 5.0 each) and a like of 3."""
-    out = [
-        {
-            "id": f"o{k}-{j}",
-            "ts": T0 + 1000 * k,
-            "type": "order",
-            "order_id": f"O{k}-{j}",
-            "sku_id": "SKU1",
-            "quantity": 2,
-            "price": 5.0,
-            "currency": "USD",
-        }
-        for j in range(2)
-    ]
-    return [*out, {"id": f"l{k}", "ts": T0 + 1000 * k, "type": "like", "count": 3}]
-
-
-class Sender(threading.Thread):
-    """Posts batch after batch; a batch is retried until 200 (the server may be down)."""
-
-    def __init__(self, server: Served) -> None:
-        super().__init__(daemon=True)
-        self.server, self.next, self.accepted = server, 0, 0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        start = [{"id": "start", "ts": T0, "type": "live_start", "currency": "USD"}]
-        while not self._post("start", start):
-            time.sleep(0.05)
-        while not self.stop.is_set():
-            if self._post(f"b{self.next}", batch_events(self.next)):
-                self.next += 1
-                self.accepted += 1
-            else:
-                time.sleep(0.05)
-
-    def _post(self, bid: str, events: list[dict]) -> bool:
-        try:
-            return self.server.post_batch("S1", bid, events, timeout=5) == 200
-        except (OSError, urllib.error.URLError):
-            return False  # killed mid-request: unknown outcome, so the same batch again
 
 
 @pytest.mark.slow
