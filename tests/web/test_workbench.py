@@ -106,7 +106,7 @@ def test_plan_create_edit_and_export_through_the_api_match_the_cli(client, ws_pa
     entries = [e for e in audit_log(ws_path) if e["target"] == plan_id]
     assert [e["action"] for e in entries] == ["plan edit", "plan create"]
     assert entries[0]["before"]["title"] == "api plan" and entries[0]["after"]["title"] == "renamed"
-    assert entries[0]["who"] == "api-token"
+    assert entries[0]["who"] == "api"
 
 
 def test_a_bad_plan_is_refused_with_the_field_named(client):
@@ -236,3 +236,23 @@ def test_users_add_prints_a_token_once_and_lists_the_member(ws_path, cli):
     assert invoke(cli, "users", "list", str(ws_path)).stdout.split() == ["ana", "admin"]
     with pytest.raises(LivecartError, match="unknown role"):
         invoke(cli, "users", "add", str(ws_path), "bob", "--role", "boss")
+
+
+def test_a_past_demo_live_replays_from_the_live_page_on_a_plain_server(ws_path):
+    with TestClient(create_app(ws_path, api_token="")) as c:
+        page = c.get("/live")
+        assert 'id="replay-past"' in page.text
+        token = re.search(r'csrf-token" content="(\w+)"', page.text).group(1)
+        r = c.post("/api/live/replays/L0001", params={"speed": 0}, headers={"X-CSRF-Token": token})
+        assert r.status_code == 200 and r.json()["page"] == "/live/L0001"
+        deadline = time.monotonic() + 60
+        while not any(s["session_id"] == "L0001" for s in c.get("/api/live").json()):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    assert audit_log(ws_path)[0]["action"] == "replay"
+
+
+def test_replaying_a_past_live_needs_the_demos_events(sample_path):
+    with TestClient(create_app(sample_path, api_token=TOKEN)) as c:
+        r = c.post("/api/live/replays/S1", headers=bearer())
+    assert r.status_code == 422 and "recording" in r.json()["detail"]

@@ -3,7 +3,7 @@
 A caller is, in this order:
 
 - ``Authorization: Bearer <token>`` of a team member: that member (API clients, scripts);
-- ``Authorization: Bearer <api_token>`` of the server: ``api-token``, an admin;
+- ``Authorization: Bearer <api_token>`` of the server: ``api``, an admin;
 - the dashboard's session cookie (set by ``/login`` with a member's token): that member;
 - on a loopback server whose workspace has no team yet: ``local``, an admin (the person at this
   machine; a plain `livecart serve` works from the browser);
@@ -29,7 +29,7 @@ from livecart.web.security import is_loopback
 
 COOKIE = "livecart_session"
 CSRF_HEADER = "x-csrf-token"
-API = User("api-token", "admin")
+API = User("api", "admin")
 LOCAL = User("local", "admin")
 ANONYMOUS = User("anonymous", "viewer")
 

@@ -15,6 +15,7 @@ from livecart.web.pages import (
     overview,
     plans,
     products,
+    replays,
     stock,
     team,
 )
@@ -37,5 +38,6 @@ PAGES: list[Page] = [
     ingest.PAGE,
     commands.PAGE,
     jobs.PAGE,
+    replays.PAGE,
     team.PAGE,
 ]

@@ -8,17 +8,19 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from livecart.selection import allocate_tests, check_market, score_workspace
 from livecart.selection.rank import GOALS
 from livecart.selection.stages import confirm_transition
 from livecart.selection.view import products_view, ranking_records
+from livecart.store.team import User, record
 from livecart.web.cache import cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
+from livecart.web.team import require
 
 router = APIRouter()
 Goal = Literal[tuple(GOALS)]  # type: ignore[valid-type] # the goals the ranking knows
@@ -76,10 +78,14 @@ def api_stages(request: Request, market: str | None = None) -> dict[str, Any]:
 
 
 @router.post("/api/products/stages/{market}/{sku_id}/confirm", tags=["products"])
-def api_confirm(request: Request, market: str, sku_id: str) -> dict[str, Any]:
-    """Confirm the proposed stage move of one product in one market (needs the API token, as
-    every write route does); the move is logged with its reason and evidence."""
-    cell = confirm_transition(workspace(request), sku_id, market, by="api")
+def api_confirm(
+    request: Request, market: str, sku_id: str, user: User = Depends(require("operator"))
+) -> dict[str, Any]:
+    """Confirm the proposed stage move of one product in one market (an operator's write);
+    the move is logged with its reason and evidence, and in the audit log."""
+    ws = workspace(request)
+    cell = confirm_transition(ws, sku_id, market, by=user.name)
+    record(ws.path, user.name, "stage confirm", f"{sku_id}@{market}", cell.stage, cell.proposed)
     return {
         "sku_id": cell.sku_id,
         "market": cell.market,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from livecart.stock import (
@@ -20,10 +20,12 @@ from livecart.stock import (
 )
 from livecart.stock.fanchart import fan_chart
 from livecart.stock.po import purchase_order_csv
+from livecart.store.team import User, record
 from livecart.web.cache import cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
+from livecart.web.team import require
 
 router = APIRouter()
 BUDGET = Query(
@@ -68,8 +70,15 @@ def api_save(
     session_id: str,
     budget: float | None = BUDGET,
     capacity: float | None = CAPACITY,
+    user: User = Depends(require("operator")),
 ) -> dict[str, str]:
     """Make and store a plan now (re-planning history; the live monitor reads the latest)."""
+    ws = workspace(request)
+    plan = plan_stock(ws, session_id, budget=budget, capacity=capacity)
+    plan_id = save_plan(ws, plan)
+    after = {"plan_id": plan_id, "order_units": plan.totals.get("order_qty")}
+    record(ws.path, user.name, "stock plan save", session_id, None, after)
+    return {"plan_id": plan_id, "session_id": session_id}
     plan = _plan(request, session_id, budget, capacity)
     return {"plan_id": save_plan(workspace(request), plan), "session_id": session_id}
 

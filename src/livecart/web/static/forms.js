@@ -75,7 +75,9 @@
     const method = (form.dataset.method || "POST").toUpperCase();
     const headers = { "X-CSRF-Token": csrf() };
     let body;
-    if (form.enctype === "multipart/form-data") {
+    if (form.dataset.raw) {
+      body = form.elements[form.dataset.raw].files[0];  // the file itself is the body
+    } else if (form.enctype === "multipart/form-data") {
       body = new FormData(form);
     } else {
       const data = {};
