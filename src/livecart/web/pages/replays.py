@@ -19,7 +19,13 @@ router = APIRouter()
 def api_replay_past(
     request: Request,
     session_id: str,
-    speed: float = Query(30.0, ge=0, le=10_000, description="N x real time, 0 as fast as possible"),
+    speed: float = Query(
+        30.0,
+        ge=0,
+        le=10_000,
+        allow_inf_nan=False,
+        description="N x real time, 0 as fast as possible",
+    ),
     user: User = Depends(require("operator")),
 ) -> dict:
     """Replay a past demo live into this server's monitor at ``speed``; its page is
