@@ -255,4 +255,4 @@ def test_a_past_demo_live_replays_from_the_live_page_on_a_plain_server(ws_path):
 def test_replaying_a_past_live_needs_the_demos_events(sample_path):
     with TestClient(create_app(sample_path, api_token=TOKEN)) as c:
         r = c.post("/api/live/replays/S1", headers=bearer())
-    assert r.status_code == 422 and "recording" in r.json()["detail"]
+    assert r.status_code == 404 and "recording" in r.json()["detail"]

@@ -35,8 +35,8 @@ def api_replay_past(
 
     ws = workspace(request)
     if not (ws.path / "truth.json").exists():
-        raise HTTPException(
-            422,
+        raise HTTPException(  # 404: no recorded events of this live here
+            404,
             "only the demo keeps the events of past lives: upload a recording instead "
             "(`livecart demo-events` writes one; POST it to /api/live/replay)",
         )
