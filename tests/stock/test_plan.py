@@ -180,11 +180,12 @@ def test_replanning_sees_warm_ups_arrive_and_flags_big_moves(demo_path, late_ses
         r = replan(ws, late_session, (3, 0))
     assert len(r.steps) == 2 and r.steps[0].as_of < r.steps[1].as_of
     assert r.steps[0].p50 != r.steps[1].p50  # the warm-ups (12-72 h before) moved the forecast
+    # the documented rule (replan.compare): from ACT_UNITS (5) units, a start or stop or a 20% move
     for m in r.moves:
         d = abs(m.order_now - m.order_before)
         assert m.act == (
-            ((m.order_before == 0) != (m.order_now == 0))
-            or (d >= 5 and d >= 0.2 * max(m.order_before, 1))
+            d >= 5
+            and (((m.order_before == 0) != (m.order_now == 0)) or d >= 0.2 * max(m.order_before, 1))
         )
 
 
