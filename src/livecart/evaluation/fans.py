@@ -9,8 +9,8 @@ For each held-out seed a demo workspace is built and read the way a shop's would
   uplift of following, beside the simulator's true effect on the joiners; ``coverage_80`` is the
   share of seeds whose adjusted 80% interval holds the truth; the fan club under ``by_kind``;
 - ``holdout_error``: the last 13 weeks held out (the demo spans 26 weeks, so a 39-week holdout
-  as in Fader, Hardie and Lee is checked on CDNOW in the tests): aggregate repeat purchase days
-  of buyers first seen before the cutoff, predicted / actual - 1.
+  as in Fader, Hardie and Lee is checked on CDNOW in the tests): aggregate repeat orders of
+  buyers first seen before the cutoff, predicted / actual - 1.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def score_workspace(path: Path) -> dict[str, Any]:
 
 
 def holdout_error(p) -> float:
-    """Fit on data before the last 13 weeks; predicted / actual repeat purchase days - 1."""
+    """Fit on data before the last 13 weeks; predicted / actual repeat orders - 1."""
     cut = p.end_day - HOLDOUT_WEEKS * 7
     cal = buyer_histories(p, cut, censor_at_join=True)
     bg = BetaGeoModel(covariates=COVARIATES).fit(
@@ -81,7 +81,8 @@ def holdout_error(p) -> float:
     now = buyer_histories(p, cut)
     zn = now[[f"{c}_now" for c in COVARIATES]].to_numpy()
     pred = bg.expected_purchases(HOLDOUT_WEEKS, now["x"], now["t_x"], now["T"], zn).sum()
-    d = p.days[(p.days["day"] >= cut) & p.days["buyer_id"].isin(now.index)]
+    o = p.orders
+    d = o[(o["t"] >= cut) & o["buyer_id"].isin(now.index)]
     return float(pred / len(d) - 1)
 
 

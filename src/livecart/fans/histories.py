@@ -57,10 +57,13 @@ def group_histories(x, t_x, T, z=None) -> Histories:
 
 
 def _whole_day_groups(x, t_x, T, z) -> Histories | None:
-    """One int64 key per history when times are whole days and z is 0/1 (one sort instead of a
+    """One int64 key per history when times are whole hours and z is 0/1 (one sort instead of a
     lexsort over columns); None when that does not apply."""
-    td, Td = np.rint(t_x * 7), np.rint(T * 7)
-    if z.shape[1] > 8 or not (np.array_equal(td, t_x * 7) and np.array_equal(Td, T * 7)):
+    td, Td = np.rint(t_x * 168), np.rint(T * 168)
+    if z.shape[1] > 8 or not (
+        np.allclose(td, t_x * 168, rtol=0, atol=1e-6)
+        and np.allclose(Td, T * 168, rtol=0, atol=1e-6)
+    ):
         return None
     if z.size and not np.isin(z, (0.0, 1.0)).all():
         return None

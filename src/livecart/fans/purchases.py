@@ -16,7 +16,8 @@ from livecart.errors import FitError, MissingRateError
 from livecart.store import Workspace
 
 _ORDERS_SQL = """
-    SELECT o.buyer_id, CAST(coalesce(o.paid_at, o.created_at) AS DATE) AS day,
+    SELECT o.buyer_id, o.order_id, min(coalesce(o.paid_at, o.created_at)) AS ts,
+           CAST(min(coalesce(o.paid_at, o.created_at)) AS DATE) AS day,
            coalesce(o.currency, m.currency) AS currency,
            coalesce(o.market, b.market, '') AS market,
            sum(coalesce(o.order_amount, o.subtotal, 0)) AS amount
@@ -27,7 +28,8 @@ _ORDERS_SQL = """
       AND NOT (lower(coalesce(o.status, '')) LIKE '%cancel%'
                OR lower(coalesce(o.cancel_return_type, '')) LIKE '%cancel%')
       AND lower(coalesce(o.status, '')) NOT IN ('unpaid', 'awaiting payment', 'pending')
-    GROUP BY ALL
+    GROUP BY o.buyer_id, o.order_id, coalesce(o.currency, m.currency),
+             coalesce(o.market, b.market, '')
 """
 
 
@@ -35,7 +37,9 @@ _ORDERS_SQL = """
 class Purchases:
     """``days``: buyer_id, day (int, days since ``origin``), value (reporting currency).
     ``buyers``: buyer_id, market, first_day, follow_day, fan_club_day (float, NaN if never),
-    ``has_follow_data`` False when the workspace has no buyers table rows at all."""
+    ``has_follow_data`` False when the workspace has no buyers table rows at all.
+    ``orders``: buyer_id, t (days since ``origin``, exact), value: one row per order, what the
+    models read (collapsing a heavy buyer's orders into days would bias her rate down)."""
 
     days: pd.DataFrame
     buyers: pd.DataFrame
@@ -44,6 +48,7 @@ class Purchases:
     currency: str
     has_follow_data: bool
     notes: tuple[str, ...] = ()
+    orders: pd.DataFrame | None = None
 
 
 def load_purchases(ws: Workspace) -> Purchases:
@@ -60,24 +65,28 @@ def load_purchases(ws: Workspace) -> Purchases:
         value=("value", "sum"), market=("market", "first")
     )
     days = days.rename(columns={"d": "day"})
+    t = (pd.to_datetime(raw["ts"]) - origin).dt.total_seconds().to_numpy() / 86400
+    orders = pd.DataFrame({"buyer_id": raw["buyer_id"], "t": t, "value": raw["value"]})
     meta = ws.query("SELECT buyer_id, market, followed_at, fan_club_joined_at FROM buyers")
     first = days.groupby("buyer_id", as_index=False).agg(
         first_day=("day", "min"), order_market=("market", "first")
     )
     buyers = first.merge(meta, on="buyer_id", how="left")
     buyers["market"] = buyers["market"].fillna(buyers.pop("order_market"))
-    for col, out in (("followed_at", "follow_day"), ("fan_club_joined_at", "fan_club_day")):
-        t = pd.to_datetime(buyers.pop(col))
-        buyers[out] = (t.dt.normalize() - origin).dt.days.astype(float)
+    for col, out in (("followed_at", "follow"), ("fan_club_joined_at", "fan_club")):
+        when = pd.to_datetime(buyers.pop(col))
+        buyers[f"{out}_day"] = (when.dt.normalize() - origin).dt.days.astype(float)
+        buyers[f"{out}_t"] = (when - origin).dt.total_seconds() / 86400
     # a fan-club member follows the account
-    buyers["follow_day"] = buyers["follow_day"].fillna(buyers["fan_club_day"])
+    for unit in ("day", "t"):
+        buyers[f"follow_{unit}"] = buyers[f"follow_{unit}"].fillna(buyers[f"fan_club_{unit}"])
     if meta.empty:
         notes.append(
             "no buyers table: follower and fan-club status unknown, every buyer counted as a "
             "non-follower (import buyers with followed_at / fan_club_joined_at to use them)"
         )
     end_day = int(days["day"].max()) + 1
-    return Purchases(days, buyers, origin, end_day, rc, not meta.empty, tuple(notes))
+    return Purchases(days, buyers, origin, end_day, rc, not meta.empty, tuple(notes), orders)
 
 
 def _to_reporting(raw: pd.DataFrame, ws: Workspace, quote: str) -> tuple[np.ndarray, list[str]]:

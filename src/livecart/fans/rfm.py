@@ -14,39 +14,46 @@ def buyer_histories(
     p: Purchases, cutoff_day: int | None = None, *, censor_at_join: bool = False
 ) -> pd.DataFrame:
     """One row per buyer first seen before ``cutoff_day`` (default: the end of the data):
-    ``x`` repeat purchase days, ``t_x`` and ``T`` in weeks, ``m`` mean repeat purchase value,
+    ``x`` repeat orders (repeat purchase days when only days are known), ``t_x`` and ``T`` in
+    weeks (whole hours), ``m`` mean repeat order value,
     status at entry (``follower`` outside the fan club, ``fan_club``: 1 if joined on the first
     purchase day) and at the cutoff (``follower_now``, ``fan_club_now``).
 
-    ``censor_at_join`` ends the history of a buyer who joined later on the day she joined, so a
+    ``censor_at_join`` ends the history of a buyer who joined later at the time she joined, so a
     model with time-invariant (entry) status sees each history under one status only."""
     cutoff = p.end_day if cutoff_day is None else cutoff_day
     b = p.buyers[p.buyers["first_day"] < cutoff].set_index("buyer_id")
-    d = p.days[p.days["day"] < cutoff]
-    d = d[d["buyer_id"].isin(b.index)]
-    first = b["first_day"].reindex(d["buyer_id"]).to_numpy()
+    exact = p.orders is not None and "follow_t" in b
+    if exact:  # one row per order at its exact time (days since origin)
+        d = p.orders.rename(columns={"t": "time"})
+        first_time = d.groupby("buyer_id")["time"].min().reindex(b.index).to_numpy()
+        join_f, join_c = b["follow_t"].to_numpy(), b["fan_club_t"].to_numpy()
+    else:  # whole days only
+        d = p.days.assign(time=p.days["day"].astype(float))
+        first_time = b["first_day"].to_numpy(float)
+        join_f, join_c = b["follow_day"].to_numpy() + 1, b["fan_club_day"].to_numpy() + 1
+    d = d[(d["time"] < cutoff) & d["buyer_id"].isin(b.index)]
+    first = pd.Series(first_time, index=b.index).reindex(d["buyer_id"]).to_numpy()
     stop = np.full(len(b), float(cutoff))
     entry_f = (b["follow_day"] <= b["first_day"]).to_numpy()
     entry_c = (b["fan_club_day"] <= b["first_day"]).to_numpy()
     if censor_at_join:
-        late = np.fmin(
-            np.where(entry_f, np.nan, b["follow_day"].to_numpy()),
-            np.where(entry_c, np.nan, b["fan_club_day"].to_numpy()),
-        )
-        late = np.where(late < cutoff, late, np.nan)
-        # the join day's purchase is the last one under the old status
-        stop = np.where(np.isnan(late), stop, late + 1)
-        keep = d["day"].to_numpy() < pd.Series(stop, index=b.index).reindex(d["buyer_id"]).values
+        # the purchase she joined at is the last one under the old status
+        late = np.fmin(np.where(entry_f, np.nan, join_f), np.where(entry_c, np.nan, join_c))
+        stop = np.where(late < cutoff, late, stop)
+        keep = d["time"].to_numpy() <= pd.Series(stop, index=b.index).reindex(d["buyer_id"]).values
         d = d[keep]
         first = first[keep]
-    g = d.assign(rel=d["day"].to_numpy() - first, rep=d["day"].to_numpy() > first)
-    agg = g.groupby("buyer_id").agg(n=("day", "size"), last=("rel", "max"))
+    g = d.assign(rel=d["time"].to_numpy() - first, rep=d["time"].to_numpy() > first)
+    agg = g.groupby("buyer_id").agg(n=("time", "size"), last=("rel", "max"))
     rep_value = g[g["rep"]].groupby("buyer_id")["value"].mean()
     out = pd.DataFrame(index=b.index)
     out["market"] = b["market"]
     out["x"] = agg["n"].reindex(b.index).fillna(1).to_numpy() - 1
-    out["t_x"] = agg["last"].reindex(b.index).fillna(0).to_numpy() / 7
-    out["T"] = (stop - b["first_day"].to_numpy()) / 7
+    # whole hours, in weeks: identical histories group, nothing of substance is lost
+    out["t_x"] = np.rint(agg["last"].reindex(b.index).fillna(0).to_numpy() * 24) / 168
+    out["T"] = np.rint((stop - first_time) * 24) / 168
+    out["t_x"] = np.minimum(out["t_x"], out["T"])
     out["m"] = rep_value.reindex(b.index)
     out["first_value"] = g[~g["rep"]].groupby("buyer_id")["value"].sum().reindex(b.index).to_numpy()
     # exclusive statuses: "follower" means a follower outside the fan club
