@@ -59,7 +59,8 @@ def test_bgnbd_predictions_agree_with_lifetimes_to_1e_3(cdnow, bg, peer_bg):
 def test_paretonbd_reproduces_lifetimes_fit_and_predictions(cdnow):
     x, t_x, T = cdnow
     ours = ParetoNBDModel().fit(x, t_x, T)
-    peer = lifetimes.ParetoNBDFitter().fit(x, t_x, T)
+    # lifetimes draws random starting values unless given some: fixed for a repeatable peer fit
+    peer = lifetimes.ParetoNBDFitter().fit(x, t_x, T, initial_params=[1.0, 1.0, 1.0, 1.0])
     for name in ("r", "alpha", "s", "beta"):
         assert ours.params_[name] == pytest.approx(peer.params_[name], rel=1e-3), name
     # Fader and Hardie (2005 note) report LL = -9595.0 for the Pareto/NBD on CDNOW
