@@ -35,3 +35,25 @@ def test_non_finite_query_numbers_are_refused_with_422_on_every_route(make_clien
         r = c.request(method, url, params={name: bad}, headers={"Authorization": f"Bearer {TOKEN}"})
         assert r.status_code == 422, (method, path, name, r.text)
         assert "finite" in r.text, (method, path, name, r.text)
+
+
+@pytest.mark.parametrize("bad", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_non_finite_numbers_in_json_bodies_are_refused_with_422(make_client, bad):
+    """`roas_floor: Infinity` passed `ge=0` and reached the split; every JSON body to the API is
+    checked, naming where the number is."""
+    c = make_client(api_token=TOKEN)
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    body = b'{"budget": 100, "objective": "roas", "roas_floor": %s}' % bad
+    r = c.post("/api/ads/split", content=body, headers=auth)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "roas_floor" and "finite" in r.json()["detail"]
+    nested = b'{"market": "US", "budget": 10, "min_spend": [0, 0, %s]}' % bad
+    r = c.post("/api/plans", content=nested, headers=auth)
+    assert r.status_code == 422 and r.json()["field"] == "min_spend[2]", r.text
+
+
+def test_finite_json_bodies_pass_through_unchanged(make_client):
+    c = make_client(api_token=TOKEN)
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    r = c.post("/api/ads/split", content=b'{"budget": 0}', headers=auth)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "budget"]

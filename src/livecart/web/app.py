@@ -18,6 +18,7 @@ from livecart.errors import LivecartError
 from livecart.owner import new_token
 from livecart.store import Workspace
 from livecart.web import errors
+from livecart.web.finite import FiniteJson
 from livecart.web.jobs import JobBook
 from livecart.web.page import Page
 from livecart.web.pages import PAGES, system
@@ -85,6 +86,7 @@ def create_app(
     all_pages = pages if pages is not None else PAGES
     app.state.nav = [p for p in all_pages if p.nav]
     rules = own_auth_rules(spec for p in all_pages for spec in p.own_auth)
+    app.add_middleware(FiniteJson, skip=rules)
     app.add_middleware(TokenGuard, host=host, token=token, own_auth=rules, accept=accept_write(app))
     errors.install(app)
     app.include_router(system.router)
