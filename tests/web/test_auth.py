@@ -1,5 +1,6 @@
-"""Auth rules (DESIGN.md): loopback reads need no token; off loopback every route needs the
-bearer token; write routes always need it; refusals say what to do; errors map in one place."""
+"""Auth rules (docs/web.md, Security): loopback reads need no token; off loopback every route
+needs the bearer token; write routes always need it; refusals say what to do; errors map in one
+place."""
 
 from __future__ import annotations
 

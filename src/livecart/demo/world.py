@@ -67,7 +67,8 @@ CATALOGUE: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
 )
 
 # Base rates of a product with fit 0 (the category benchmark), per category. Assumptions: no source
-# publishes typical TikTok video CTR or CTOR (METRICS.md), so these are set to plausible values.
+# publishes typical TikTok video CTR or CTOR (docs/metrics.md), so these are set to plausible
+# values.
 VIDEO_CTR = {CATS[0]: 0.018, CATS[1]: 0.012}  # product clicks per video view
 VIDEO_CTOR = {CATS[0]: 0.060, CATS[1]: 0.045}  # orders per product click
 MARKET_RATE = {"US": 1.0, "UK": 0.9, "ID": 1.15, "TH": 1.05, "MY": 0.95, "PH": 1.1}

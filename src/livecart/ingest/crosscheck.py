@@ -1,10 +1,10 @@
 """Cross-checks of the ratio columns in a Seller Center LIVE list export.
 
 livecart never stores ratios (AOV, GPM, CTR, CTOR, rates): it recomputes them from summed
-numerators and denominators (METRICS.md). The export's own ratio columns are still useful as a
+numerators and denominators (docs/metrics.md). The export's own ratio columns are still useful as a
 check that the counts were read right, so each is recomputed per row and compared. A mismatch is
 a note in the import result, not a problem: TikTok's definitions vary (CTR over product
-impressions or over views), so either denominator is accepted where METRICS.md names both.
+impressions or over views), so either denominator is accepted where docs/metrics.md names both.
 """
 
 from __future__ import annotations

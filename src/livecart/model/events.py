@@ -123,7 +123,7 @@ AMOUNT = "amount"  # an ad spend's amount, in the session's currency
 class MinuteMetric:
     """One per-minute number of a live: a column of ``live_minutes``, a column of the monitor's
     minute rows, a key of its totals. Only sums are kept; every ratio (CTR, CTOR, GPM, AOV) is
-    computed from them when read (METRICS.md)."""
+    computed from them when read (docs/metrics.md)."""
 
     name: str
     event: str  # the event type that adds to it

@@ -1,7 +1,7 @@
 """The workspace overview: headline numbers and GMV by day, for the dashboard's first page, its
 JSON twin ``/api/overview`` and notebooks alike.
 
-GMV variant (see METRICS.md): TikTok's "GMV" is payment-based and keeps orders cancelled or
+GMV variant (see docs/metrics.md): TikTok's "GMV" is payment-based and keeps orders cancelled or
 refunded later. The overview shows **net paid GMV**: the sum of order lines' ``subtotal`` (after
 seller and platform discounts) over lines that are neither cancelled (``status`` or
 ``cancel_return_type`` says cancel) nor unpaid, dated by paid time (created time when a line has

@@ -50,7 +50,7 @@ NUMERIC = (
     "position_share",
 )
 # Units sold per SKU per live hour at the line-up's typical exposure, by category: an assumption
-# used only with no history (no public benchmark exists; METRICS.md). Wide on purpose.
+# used only with no history (no public benchmark exists; docs/metrics.md). Wide on purpose.
 PRIOR = {"default": {"units_per_hour": 8.0, "log_sd": 1.0}}
 PRIOR_CLICK_CONVERSION = 0.6  # warm-up clicks -> live units, used only by the prior
 

@@ -1,7 +1,7 @@
 """Reading the monitor's state: per-minute KPIs, running totals, the product table with stock
 left and stock-out estimate, and the rows the workspace's ``live_minutes`` table stores.
 
-Ratios follow METRICS.md, always from summed numerators and denominators:
+Ratios follow docs/metrics.md, always from summed numerators and denominators:
 CTR = product clicks / product impressions (or / entries, ``ctr_denominator="entries"``, the
 variant TikTok's API text uses); CTOR = SKU orders / product clicks; GPM = GMV per 1,000 entries
 (watch GPM); AOV = GMV / SKU orders.

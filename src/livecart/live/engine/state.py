@@ -4,7 +4,7 @@ denominators (the metrics of ``model.events.MINUTE_METRICS``, then the viewer sn
 count, peak and last) and per-SKU totals and stock.
 
 Only sums (and the viewer peak and last snapshot) are stored; every ratio (CTR, CTOR, GPM, AOV) is
-computed when it is read, from summed numerators and denominators (METRICS.md)."""
+computed when it is read, from summed numerators and denominators (docs/metrics.md)."""
 
 from __future__ import annotations
 
