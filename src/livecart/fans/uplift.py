@@ -16,6 +16,10 @@ reports it), so the difference in the after-window is the difference in differen
 ``purchases in the W weeks after joining / matched counterfactual - 1`` over all joins with a
 full window (the effect on those who joined). Intervals: Poisson bootstrap over buyers.
 
+Events are orders at their exact times when the workspace has them (joins are snapped to the
+order they were made at, within an hour), else purchase days. Counting days would hide part of
+the selection: a heavy buyer's day with two orders gives two chances to join.
+
 The identifying assumption: given the behaviour before, joining is as good as random (no
 selection on what is not in the purchase history). The demo simulator satisfies it; a real shop
 may not exactly, so read the adjusted figure as the effect net of the selection the history
@@ -108,25 +112,54 @@ def fan_uplift(
     )
 
 
+def _exact(p: Purchases) -> bool:
+    return p.orders is not None and "follow_t" in p.buyers
+
+
 def _status_days(p: Purchases, kind: str) -> pd.DataFrame:
     b = p.buyers.reset_index(drop=True)
+    unit = "t" if _exact(p) else "day"
+    col = KINDS[kind].replace("_day", f"_{unit}")
     return pd.DataFrame(
         {
             "buyer_id": b["buyer_id"],
             "b": np.arange(len(b)),
-            "first": b["first_day"].to_numpy(),
-            "join": b[KINDS[kind]].to_numpy(),
-            "follow": b["follow_day"].to_numpy(),
+            "first": b["first_day"].to_numpy(float),
+            "join": b[col].to_numpy(),
+            "follow": b[f"follow_{unit}"].to_numpy(),
         }
     )
+
+
+def _snap(d: pd.DataFrame, when: np.ndarray) -> np.ndarray:
+    """A join time moved to the order it was made at (the buyer's last order up to an hour
+    before it), so "joined at this order" is an equality; other join times are kept."""
+    t, b = d["day"].to_numpy(), d["b"].to_numpy()
+    at = (when >= t) & (when - t <= 1 / 24)
+    # the last qualifying order of each buyer: the next row is another buyer or does not qualify
+    nxt_same = np.r_[b[1:] == b[:-1], False]
+    nxt_at = np.r_[at[1:], False]
+    last = at & ~(nxt_same & nxt_at)
+    snapped = pd.Series(t[last], index=b[last])
+    snapped = snapped[~snapped.index.duplicated(keep="last")]
+    out = when.copy()
+    has = pd.Series(b).map(snapped).to_numpy(float)
+    return np.where(np.isnan(has), out, has)
 
 
 def _events(p: Purchases, kind: str, w: int) -> pd.DataFrame:
     """One row per eligible purchase day: the joiners' join days and the controls' purchase
     days, with the before-behaviour cell and purchases in the windows before and after."""
     s = _status_days(p, kind)
-    d = p.days[["buyer_id", "day"]].merge(s, on="buyer_id")
-    d = d.sort_values(["b", "day"]).reset_index(drop=True)
+    if _exact(p):
+        d = p.orders[["buyer_id", "t"]].rename(columns={"t": "day"}).merge(s, on="buyer_id")
+        d = d.sort_values(["b", "day"]).reset_index(drop=True)
+        d["first"] = d.groupby("b")["day"].transform("min")
+        d["join"] = _snap(d, d["join"].to_numpy())
+        d["follow"] = _snap(d, d["follow"].to_numpy())
+    else:
+        d = p.days[["buyer_id", "day"]].merge(s, on="buyer_id")
+        d = d.sort_values(["b", "day"]).reset_index(drop=True)
     d["k"] = d.groupby("b").cumcount() + 1
     d["prev"] = d.groupby("b")["day"].shift(1)
     after = _count_in(d, w, ahead=True)
@@ -214,9 +247,9 @@ def _adjusted(ev: dict[str, np.ndarray], wt: np.ndarray) -> tuple[float, int, fl
 def _buyer_rates(p: Purchases, kind: str) -> pd.DataFrame:
     """Repeat purchase days per week of each eligible buyer and whether she is a fan now."""
     s = _status_days(p, kind)
-    n = p.days.groupby("buyer_id").size().rename("n")
+    n = (p.orders if _exact(p) else p.days).groupby("buyer_id").size().rename("n")
     s = s.merge(n, left_on="buyer_id", right_index=True)
-    weeks = (p.end_day - s["first"]) / 7
+    weeks = (p.end_day - s["first"] - 0.5) / 7
     eligible = s["follow"].notna() if kind == "fan_club" else np.ones(len(s), bool)
     s = s[eligible & (weeks > 0)]
     return pd.DataFrame(
