@@ -132,3 +132,16 @@ def test_cli_segments_json_and_export_refusal(cli, demo_path, tmp_path):
     if small["buyers"] < 1000:
         with pytest.raises(SegmentTooSmall, match="1,000"):
             invoke(cli, "fans", "export", demo_path, small["segment"], "--out", tmp_path / "a")
+
+
+def test_funnel_by_week_is_the_trend_in_time_order_with_intervals(demo_path, purchases):
+    from livecart.fans.funnel import funnel
+
+    with livecart.open(demo_path, read_only=True) as ws:
+        f = funnel(ws, purchases, "week")
+        by_market = funnel(ws, purchases, "market")
+    assert list(f.index) == sorted(f.index) and len(f) > 10
+    assert f["viewers"].sum() == by_market["viewers"].sum()
+    ok = f["repeat_90_rate"].notna()
+    assert (f.loc[ok, "repeat_90_rate_lo"] <= f.loc[ok, "repeat_90_rate"]).all()
+    assert (f.loc[ok, "repeat_90_rate"] <= f.loc[ok, "repeat_90_rate_hi"]).all()

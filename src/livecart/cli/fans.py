@@ -28,12 +28,13 @@ def _load(directory: Path):
 @fans_app.command("funnel")
 def funnel_cmd(
     directory: Path = typer.Argument(..., help="workspace folder"),
-    by: str = typer.Option("live", "--by", help="live, host or market"),
-    top: int = typer.Option(15, "--top", help="rows to show (most new followers per 1,000)"),
+    by: str = typer.Option("live", "--by", help="live, host, market or week (the trend)"),
+    top: int = typer.Option(30, "--top", help="rows to show (most new followers per 1,000)"),
     as_json: bool = typer.Option(False, "--json", help="print every row as JSON"),
 ) -> None:
     """Viewers -> new followers -> fan-club joins -> first purchase -> repeat within 30/90 days,
-    with 80% Wilson intervals; sorted by new followers per 1,000 viewers."""
+    with 80% Wilson intervals; sorted by new followers per 1,000 viewers (by week: in time
+    order, the trend)."""
     from livecart.fans.funnel import funnel
 
     ws, p = _load(directory)

@@ -1,4 +1,4 @@
-"""The private-domain funnel per live, host or market: viewers -> new followers -> fan-club
+"""The private-domain funnel per live, host, market or week (the trend): viewers -> new followers -> fan-club
 joins -> first purchases -> repeat within 30 and 90 days, with Wilson 80% intervals on rates.
 
 Viewers are the live's views (room entries); followers and fan-club joins are summed from its
@@ -15,7 +15,7 @@ from scipy import stats
 from livecart.fans.purchases import Purchases
 from livecart.store import Workspace
 
-BY = {"live": "session_id", "host": "host", "market": "market"}
+BY = {"live": "session_id", "host": "host", "market": "market", "week": "week"}
 
 
 def wilson(k, n, level: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
@@ -56,6 +56,7 @@ def funnel(ws: Workspace, p: Purchases, by: str = "live") -> pd.DataFrame:
     s = s.merge(per, left_on="session_id", right_index=True, how="left").fillna(
         {c: 0 for c in per.columns}
     )
+    s["week"] = pd.to_datetime(s["day"]).dt.to_period("W-SUN").dt.start_time.dt.date.astype(str)
     cols = ["viewers", "new_followers", "fan_club_joins", "first_purchases"]
     cols += ["eligible_30", "repeat_30", "eligible_90", "repeat_90"]
     g = s.groupby(BY[by])[cols].sum() if by != "live" else s.set_index("session_id")[cols]
@@ -71,6 +72,8 @@ def funnel(ws: Workspace, p: Purchases, by: str = "live") -> pd.DataFrame:
             out[name] = g[k] / g[n]
         out[f"{name}_lo"], out[f"{name}_hi"] = wilson(g[k], g[n])
     out["fans_per_1000_viewers"] = 1000 * g["new_followers"] / g["viewers"].where(g["viewers"] > 0)
+    if by == "week":  # the trend: in time order
+        return out.sort_index()
     return out.sort_values("fans_per_1000_viewers", ascending=False)
 
 

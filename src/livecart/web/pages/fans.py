@@ -17,7 +17,7 @@ from livecart.web.page import Page
 from livecart.web.render import render
 
 router = APIRouter()
-BY = Query("market", pattern="^(live|host|market)$", description="live, host or market")
+BY = Query("market", pattern="^(live|host|market|week)$", description="live, host, market or week")
 
 
 def _overview(request: Request, by: str) -> FansOverview:
