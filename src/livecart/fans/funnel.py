@@ -1,5 +1,6 @@
-"""The private-domain funnel per live, host, market or week (the trend): viewers -> new followers -> fan-club
-joins -> first purchases -> repeat within 30 and 90 days, with Wilson 80% intervals on rates.
+"""The private-domain funnel per live, host, market or week (the trend): viewers -> new
+followers -> fan-club joins -> first purchases -> repeat within 30 and 90 days, with Wilson 80%
+intervals on rates.
 
 Viewers are the live's views (room entries); followers and fan-club joins are summed from its
 minutes; first purchases are buyers whose first purchase day was in that live; a repeat is
