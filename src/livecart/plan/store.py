@@ -27,6 +27,14 @@ from livecart.plan.session import (
 from livecart.store import Workspace
 
 
+def _local(plan: SessionPlan) -> dt.datetime:
+    """The plan's start in its market's time: the date and hour its people call the live by."""
+    from zoneinfo import ZoneInfo
+
+    start = plan.start_utc if plan.start_utc.tzinfo else plan.start_utc.replace(tzinfo=dt.UTC)
+    return start.astimezone(ZoneInfo(plan.timezone))
+
+
 def save_plan(ws: Workspace, plan: SessionPlan, change: str = "created") -> SessionPlan:
     """Store ``plan`` (giving it an id on first save) as a new version. The id is chosen inside
     the write transaction (which holds the workspace's lock), so two saves at once cannot both
@@ -38,7 +46,7 @@ def save_plan(ws: Workspace, plan: SessionPlan, change: str = "created") -> Sess
     try:
         with ws.transaction() as con:
             if new:
-                plan.plan_id = _free_id(con, f"{plan.market}-{plan.start_utc:%Y%m%d-%H%M}")
+                plan.plan_id = _free_id(con, f"{plan.market}-{_local(plan):%Y%m%d-%H%M}")
                 plan.version = 1
             else:
                 plan.version += 1
