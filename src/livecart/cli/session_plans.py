@@ -46,7 +46,11 @@ def create(
     market: str = typer.Option(..., help="market code, e.g. US"),
     start: str = typer.Option(..., help="start in the market's local time, 'YYYY-MM-DD HH:MM'"),
     budget: float = typer.Option(..., help="ad budget for the session, market currency"),
-    host: list[str] = typer.Option([], help="host creator id (repeat for several)"),
+    host: list[str] = typer.Option(
+        [],
+        help="host creator id (repeat for several); without it the host with the highest "
+        "expected contribution is proposed (`livecart hosts compare` shows why)",
+    ),
     minutes: int = typer.Option(120, help="length of the live"),
     sku: list[str] = typer.Option([], help="SKU for the line-up (repeat); default: picked"),
     products: int = typer.Option(10, help="line-up size when SKUs are picked"),

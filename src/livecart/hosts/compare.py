@@ -43,6 +43,11 @@ class Comparison:
     winner: str | None
     reason: str
     notes: list[str] = field(default_factory=list)
+    draws: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # contribution
+
+    def p_better(self, a: str, b: str) -> float:
+        """P(a's expected contribution > b's) over the joint parameter draws."""
+        return float(np.mean(self.draws[a] > self.draws[b]))
 
     def as_dict(self) -> dict:
         return {
@@ -116,7 +121,8 @@ def compare_hosts(
     rows["roi"] = np.where(rows["cost"] > 0, rows["contribution"] / rows["cost"], np.nan)
     rows = rows.sort_values("contribution", ascending=False, ignore_index=True)
     winner = str(rows["host_id"].iloc[0])
-    return Comparison(rows, winner, explain(rows), notes)
+    draws = dict(zip(c["creator_id"], contrib, strict=True))
+    return Comparison(rows, winner, explain(rows), notes, draws)
 
 
 def _units_money(model, live, c, views_draw, views_noise, rng):

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from livecart.errors import ImportRejected, Problem
+from livecart.errors import ImportRejected, LivecartError, Problem
 from livecart.ingest.columns import ColumnMap, map_columns
+from livecart.ingest.creators import INFLUENCER_FOLLOWERS, derive_kind
 from livecart.ingest.crosscheck import RatioCheck
 from livecart.ingest.files import FileProblem, Source, frame_source, open_source, sniff
 from livecart.ingest.orders import DISCOUNTS, derive_subtotal, derives_subtotal
@@ -305,6 +306,13 @@ def _derivation(
         defaults["session_id"] = "?"  # placeholder: replaced per row
         notes.append("no session id column: ids derived from room, start time and title")
         return lambda typed, raw, log: derive_session_ids(typed, _written_start(raw, cmap))
+    if k.name == "creators" and "kind" not in cmap.sources:
+        defaults["kind"] = "koc"  # placeholder: replaced per row
+        notes.append(
+            f"no kind column: creators with {INFLUENCER_FOLLOWERS:,}+ followers are influencers, "
+            "the others KOCs"
+        )
+        return lambda typed, raw, log: derive_kind(typed)
     if k.name == "orders" and derives_subtotal(cmap):
         notes.append("no subtotal column: subtotal = quantity x unit_price - discounts")
         return lambda typed, raw, log: _with_subtotal(typed, cmap, log)
@@ -337,7 +345,10 @@ def _written_start(raw: pa.Table, cmap: ColumnMap) -> pa.Array | None:
 def _defaults(
     ws: Workspace, k: Kind, cmap: ColumnMap, market: str | None
 ) -> tuple[dict[str, str], list[str]]:
-    """A file without a market column takes ``market=`` or the workspace's only market."""
+    """A file without a market column takes ``market=`` or the workspace's only market; a
+    creator list without markets or currency takes ``market=`` and its currency."""
+    if k.name == "creators" and market:
+        return _creator_defaults(ws, cmap, market)
     if "market" not in k.column_names or "market" in cmap.sources:
         return {}, []
     if market:
@@ -350,8 +361,26 @@ def _defaults(
     return {}, []
 
 
+def _creator_defaults(
+    ws: Workspace, cmap: ColumnMap, market: str
+) -> tuple[dict[str, str], list[str]]:
+    cur = ws.query("SELECT currency FROM markets WHERE market = ?", [market])["currency"]
+    if cur.empty:
+        raise LivecartError(f"unknown market {market!r}: import it in the markets file first")
+    defaults, notes = {}, []
+    if "markets" not in cmap.sources:
+        defaults["markets"] = market
+        notes.append(f"no markets column: every creator serves {market}")
+    if "currency" not in cmap.sources:
+        defaults["currency"] = str(cur.iloc[0])
+        notes.append(f"no currency column: fees and GMV are in {cur.iloc[0]} ({market})")
+    return defaults, notes
+
+
 def _missing_message(k: Kind, name: str) -> str:  # names every header that would do
     col = k.column(name)
     names = ", ".join(repr(n) for n in (col.name, *col.aliases))
     extra = " (or pass --market; the workspace has several markets)" if name == "market" else ""
+    if k.name == "creators" and name in ("currency", "markets"):
+        extra = " (or pass --market: the list's market and its currency)"
     return f"required column {name!r} is missing: add a column named {names}{extra}"

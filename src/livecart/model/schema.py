@@ -132,26 +132,60 @@ PRODUCTS = Kind(
 
 CREATORS = Kind(
     "creators",
-    "Creators and hosts: KOCs, influencers, professional hosts, store accounts.",
+    "Creators and hosts: KOCs, influencers, professional hosts, store accounts; accepts "
+    "creator lists as TikTok Shop Affiliate Center and third-party tools export them.",
     key=("creator_id",),
+    aliases_note="A creator list without kind takes `influencer` for 100,000 followers or more and "
+    "`koc` below; without markets or currency, pass `--market` (the list's market and its "
+    "currency).",
     columns=(
-        _c("creator_id", "str", "creator id (TikTok handle or your own id)", required=True),
-        _c("name", "str", "display name"),
+        _c(
+            "creator_id",
+            "str",
+            "creator id (TikTok handle or your own id)",
+            required=True,
+            aliases=("Creator handle", "Creator username", "Handle", "Username", "Creator ID"),
+        ),
+        _c("name", "str", "display name", aliases=("Creator name", "Nickname", "Display name")),
         _c(
             "kind",
             "str",
             "koc, influencer, pro_host or store_account",
             required=True,
             choices=CREATOR_KINDS,
+            aliases=("Creator type", "Type"),
         ),
-        _c("markets", "str", "markets served, comma separated"),
-        _c("categories", "str", "categories, comma separated"),
-        _count("followers", "followers"),
-        _money("fee", "fixed fee per video or live"),
-        _c("commission_rate", "float", "commission on GMV, 0 to 1", min=0, max=1),
-        CURRENCY,
+        _c("markets", "str", "markets served, comma separated", aliases=("Country", "Region")),
+        _c(
+            "categories",
+            "str",
+            "categories, comma separated",
+            aliases=("Categories", "Category", "Product categories", "Main category"),
+        ),
+        _count("followers", "followers", "Followers", "Follower count", "Followers count"),
+        _money("fee", "fixed fee per video or live", "Fee", "Flat fee", "Fixed fee", "Rate"),
+        _c(
+            "commission_rate",
+            "float",
+            "commission on GMV, 0 to 1 (15% is read as 0.15)",
+            min=0,
+            max=1,
+            aliases=("Commission rate", "Commission", "Avg. commission rate"),
+        ),
+        _money(
+            "gmv", "GMV the creator sold (as the export reports it)", "GMV", "Creator GMV", "Sales"
+        ),
+        _count("items_sold", "items the creator sold", "Items sold", "Units sold", "Sold"),
+        _c(
+            "currency",
+            "str",
+            "ISO 4217 code of every money column in the row",
+            required=True,
+            aliases=("Currency",),
+        ),
     ),
 )
+
 
 VIDEOS = Kind(
     "videos",

@@ -199,9 +199,12 @@ def create_plan(
     now: dt.datetime | None = None,
     seed: int = 0,
     n_boot: int = 100,
+    advise: bool = True,
 ) -> SessionPlan:
-    """Make a session plan. ``budget`` and the phase bounds are in the market's currency;
-    ``start`` is the market's local time. Raises LivecartError on input it cannot use."""
+    """Make a session plan. Without ``hosts`` (and with ``advise``) the host with the highest
+    expected contribution is proposed; with hosts, a clearly better one is noted. ``budget``
+    and the phase bounds are in the market's currency; ``start`` is the market's local time.
+    Raises LivecartError on input it cannot use."""
     info = neighbours.market_info(ws, market)
     cur, tz = info["currency"], info["timezone"]
     ad = AdSettings(
@@ -240,6 +243,10 @@ def create_plan(
         notes=notes,
     )
     lineup(ws, plan, skus, n_products, enforce_guidance)
+    if advise:
+        from livecart.plan.hostadvice import advise_host
+
+        advise_host(ws, plan, budget)
     plan.targets = targets(ws, plan)
     plan.target_notes = target_notes(plan)
     return plan

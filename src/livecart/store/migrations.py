@@ -135,9 +135,17 @@ def _m002_plans_and_logs(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _m003_creator_sales(con: duckdb.DuckDBPyConnection) -> None:
+    """Creator lists from Affiliate Center and third-party tools carry the creator's GMV and
+    items sold (#12)."""
+    con.execute('ALTER TABLE "creators" ADD COLUMN IF NOT EXISTS "gmv" DOUBLE')
+    con.execute('ALTER TABLE "creators" ADD COLUMN IF NOT EXISTS "items_sold" BIGINT')
+
+
 MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
     _m001_initial,
     _m002_plans_and_logs,
+    _m003_creator_sales,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,6 +8,7 @@ from livecart.web.pages import (
     ads,
     commands,
     fans,
+    hosts,
     imports,
     ingest,
     jobs,
@@ -23,12 +24,7 @@ from livecart.web.pages import (
 PAGES: list[Page] = [
     overview.PAGE,
     products.PAGE,
-    Page(
-        "hosts",
-        "Hosts",
-        "/hosts",
-        "creator roster, host x product fit, influencer or professional host, host schedule",
-    ),
+    hosts.PAGE,
     stock.PAGE,
     live.PAGE,
     ads.PAGE,

@@ -1,0 +1,204 @@
+"""Hosts: skill per host and category with 80% intervals, the host x category heatmap, the
+influencer-or-professional-host comparison for a coming live, and the store-live roster as a
+week calendar. The page and ``/api/hosts`` come from the same core call
+(``livecart.hosts.view.hosts_view``); ``/api/hosts/rank``, ``/api/hosts/compare`` and
+``/api/hosts/roster`` mirror `livecart hosts rank|compare|roster`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from livecart.errors import LivecartError
+from livecart.web.deps import workspace
+from livecart.web.page import Page
+from livecart.web.render import render
+
+router = APIRouter()
+
+
+class HostSkill(BaseModel):
+    host_id: str
+    name: str
+    kind: str
+    category: str
+    rank: int
+    lives: int
+    lives_in_category: int
+    effect: float
+    effect_lo: float
+    effect_hi: float
+    multiplier: float
+    traffic_effect: float
+    traffic_lo: float
+    traffic_hi: float
+    followers: int
+
+
+class Candidate(BaseModel):
+    host_id: str
+    kind: str
+    followers: int
+    views: float
+    gmv: float
+    gmv_lo: float
+    gmv_hi: float
+    fee: float
+    commission_rate: float
+    cost: float
+    contribution: float
+    contribution_lo: float
+    contribution_hi: float
+    p_best: float
+    roi: float | None
+    currency: str
+
+
+class ComparisonOut(BaseModel):
+    winner: str | None
+    reason: str
+    notes: list[str]
+    candidates: list[Candidate]
+
+
+class Shift(BaseModel):
+    host_id: str
+    market: str
+    weekday: str
+    start_local: str
+    end_local: str
+    timezone: str
+    start_utc: str
+    end_utc: str
+    expected_gmv: float
+    currency: str
+
+
+class RosterOut(BaseModel):
+    status: str
+    gap: float
+    expected_gmv: float
+    greedy_gmv: float
+    gain_over_greedy_pct: float | None
+    notes: list[str]
+    shifts: list[Shift]
+
+
+def _model(request: Request):
+    from livecart.hosts import fit_workspace
+    from livecart.selection import product_fit
+
+    ws = workspace(request)
+    return ws, fit_workspace(ws, product_fit(ws))
+
+
+@router.get("/api/hosts", tags=["hosts"])
+def api_hosts(
+    request: Request, market: str | None = None, category: str | None = None
+) -> dict[str, Any]:
+    """Everything the Hosts page shows for a market (charts as inline SVG)."""
+    from livecart.hosts.view import hosts_view
+
+    ws, model = _model(request)
+    return hosts_view(ws, model, market=market, category=category)
+
+
+@router.get("/api/hosts/rank", tags=["hosts"], response_model=list[HostSkill])
+def api_rank(
+    request: Request, market: str | None = None, category: str | None = None
+) -> list[dict[str, Any]]:
+    """Hosts by conversion effect per category, with 80% intervals and traffic effect."""
+    from livecart.hosts import rank_hosts
+    from livecart.hosts.view import _records
+
+    _ws, model = _model(request)
+    return _records(rank_hosts(model, market=market, category=category))
+
+
+@router.get("/api/hosts/compare", tags=["hosts"], response_model=ComparisonOut)
+def api_compare(
+    request: Request,
+    market: str,
+    start: str = Query(..., description='local start, "YYYY-MM-DD HH:MM"'),
+    budget: float = Query(..., ge=0),
+    minutes: int = Query(120, ge=1),
+    sku: list[str] | None = Query(None),
+    host: list[str] | None = Query(None),
+    fee_budget: float | None = Query(None, ge=0),
+) -> dict[str, Any]:
+    """Candidates for a coming live: expected GMV (80%), cost, contribution, ROI, P(best)."""
+    from livecart.hosts import compare_for_plan
+    from livecart.hosts.view import _records
+
+    try:
+        when = dt.datetime.strptime(start, "%Y-%m-%d %H:%M")
+    except ValueError as e:
+        raise LivecartError(f'start {start!r} is not "YYYY-MM-DD HH:MM" (local time)') from e
+    ws, model = _model(request)
+    out = compare_for_plan(
+        ws,
+        model,
+        market,
+        when,
+        budget,
+        minutes=minutes,
+        skus=sku,
+        hosts=host,
+        fee_budget=fee_budget,
+    )
+    return {**out.as_dict(), "candidates": _records(out.rows)}
+
+
+@router.get("/api/hosts/roster", tags=["hosts"], response_model=RosterOut)
+def api_roster(
+    request: Request,
+    week: str = Query(..., description="first day, YYYY-MM-DD"),
+    rest: float = Query(1.0, ge=0),
+    require_all: bool = False,
+) -> dict[str, Any]:
+    """The week's store-live roster (CP-SAT) with its status and the greedy rule's GMV."""
+    from livecart.hosts.view import _records
+    from livecart.hosts.workspace import roster_for_workspace
+
+    try:
+        day = dt.date.fromisoformat(week)
+    except ValueError as e:
+        raise LivecartError(f"week {week!r} is not YYYY-MM-DD") from e
+    ws, model = _model(request)
+    _req, opt, greedy = roster_for_workspace(
+        ws, model, day, rest_hours=rest, require_all=require_all, time_limit=5.0
+    )
+    gain = 100 * (opt.objective / greedy.objective - 1) if greedy.objective > 0 else None
+    return {
+        "status": opt.status,
+        "gap": opt.gap,
+        "expected_gmv": opt.objective,
+        "greedy_gmv": greedy.objective,
+        "gain_over_greedy_pct": gain,
+        "notes": opt.notes,
+        "shifts": _records(opt.assignments),
+    }
+
+
+@router.get("/hosts", response_class=HTMLResponse, include_in_schema=False)
+def page_hosts(
+    request: Request, market: str | None = None, category: str | None = None
+) -> Response:
+    from livecart.hosts.view import hosts_view
+
+    ws, model = _model(request)
+    v = hosts_view(ws, model, market=market, category=category)
+    return render(request, "hosts.html", {"title": "Hosts", "v": v})
+
+
+PAGE = Page(
+    "hosts",
+    "Hosts",
+    "/hosts",
+    "creator roster, host x product fit, influencer or professional host, host schedule",
+    router=router,
+)

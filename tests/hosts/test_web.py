@@ -1,0 +1,65 @@
+"""The Hosts page and its API on a demo workspace, through FastAPI's TestClient."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*install `httpx2`")
+    from fastapi.testclient import TestClient
+
+from livecart.web import create_app  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client(demo_path: Path):
+    with TestClient(create_app(demo_path)) as c:
+        yield c
+
+
+def test_hosts_page_draws_skill_heatmap_comparison_and_week_calendar(client):
+    r = client.get("/hosts?market=US")
+    assert r.status_code == 200
+    html = r.text
+    assert 'class="skill"' in html and 'class="heatmap"' in html  # inline SVG charts
+    assert html.count("<rect") >= 4  # heatmap cells
+    assert 'id="comparison"' in html and "P(best)" in html
+    assert 'class="calendar"' in html and html.count('class="shift"') > 0
+    assert "placeholder" not in html.lower()
+
+
+def test_rank_api_returns_intervals_around_every_estimate(client):
+    r = client.get("/api/hosts/rank", params={"market": "US"})
+    assert r.status_code == 200
+    rows = r.json()
+    assert rows and all(x["effect_lo"] <= x["effect"] <= x["effect_hi"] for x in rows)
+
+
+def test_compare_api_budget_too_small_for_influencers_is_a_note(client):
+    r = client.get(
+        "/api/hosts/compare",
+        params={"market": "US", "start": "2027-03-01 20:00", "budget": 1000, "fee_budget": 100},
+    )
+    assert r.status_code == 200
+    out = r.json()
+    assert any("no influencer fits" in n for n in out["notes"])
+    assert all(c["kind"] != "influencer" for c in out["candidates"])
+
+
+def test_roster_api_reports_status_and_greedy_baseline(client):
+    r = client.get("/api/hosts/roster", params={"week": "2026-11-16"})
+    assert r.status_code == 200
+    out = r.json()
+    assert out["status"] in ("OPTIMAL", "FEASIBLE")
+    assert out["expected_gmv"] >= out["greedy_gmv"] - 1e-6
+    assert len({(s["market"], s["start_utc"]) for s in out["shifts"]}) == len(out["shifts"])
+
+
+def test_unknown_market_is_a_400_that_says_what_to_do(client):
+    r = client.get(
+        "/api/hosts/compare", params={"market": "XX", "start": "2027-03-01 20:00", "budget": 10}
+    )
+    assert r.status_code == 400 and "unknown market" in r.json()["detail"]
