@@ -37,6 +37,7 @@ PLAN = {
     "demo": ["bench_demo.py"],
     "api_reads": ["bench_api_reads.py", "--runs", "5"],
     "faults": ["bench_faults.py", "--stops", "3", "--kills", "5"],
+    "roster": ["bench_roster.py"],
 }  # fmt: skip
 
 
