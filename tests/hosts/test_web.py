@@ -58,8 +58,8 @@ def test_roster_api_reports_status_and_greedy_baseline(client):
     assert len({(s["market"], s["start_utc"]) for s in out["shifts"]}) == len(out["shifts"])
 
 
-def test_unknown_market_is_a_400_that_says_what_to_do(client):
+def test_unknown_market_is_a_404_that_says_what_to_do(client):
     r = client.get(
         "/api/hosts/compare", params={"market": "XX", "start": "2027-03-01 20:00", "budget": 10}
     )
-    assert r.status_code == 400 and "unknown market" in r.json()["detail"]
+    assert r.status_code == 404 and "unknown market" in r.json()["detail"]

@@ -29,14 +29,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from livecart.errors import LivecartError
+from livecart.errors import ConflictError
 from livecart.hosts.history import HOST_KINDS, HostHistory, category_cells
 from livecart.hosts.mixed import Block, MixedFit, fit_mixed, full_rank_columns
 
 PSEUDO = 0.5
 
 
-class NoLivesError(LivecartError):
+class NoLivesError(ConflictError):
     """The workspace has no lives with views to learn hosts from."""
 
 

@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from livecart.errors import LivecartError
+from livecart.errors import ConflictError
 
 
-class RosterInfeasible(LivecartError):
+class RosterInfeasible(ConflictError):
     """A roster request that no assignment can meet; the message names the constraint."""
 
 

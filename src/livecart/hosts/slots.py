@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from livecart.errors import LivecartError
+from livecart.errors import ConflictError, LivecartError
 from livecart.hosts.performance import HostModel
 from livecart.hosts.roster import RosterHost, RosterRequest, Slot
 
@@ -174,7 +174,7 @@ def build_request(
     creators = model.creators_.reset_index()
     hosts = roster_hosts(creators, zones, availability)
     if not hosts:
-        raise LivecartError(
+        raise ConflictError(
             "no professional host to roster: add creators of kind pro_host (with the markets "
             "they serve), or list them in the availability file"
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from livecart.errors import LivecartError
+from livecart.errors import LivecartError, NotFoundError
 from livecart.hosts.charts import heatmap, skill_chart
 from livecart.hosts.performance import HostModel
 from livecart.hosts.workspace import compare_for_plan, rank_hosts, roster_for_workspace
@@ -42,7 +42,7 @@ def hosts_view(
     markets = sorted(model.history_.sessions["market"].unique())
     market = market or (markets[0] if markets else None)
     if market not in markets:
-        raise LivecartError(f"unknown market {market!r}: lives here ran in {', '.join(markets)}")
+        raise NotFoundError(f"unknown market {market!r}: lives here ran in {', '.join(markets)}")
     cats = model.cats_
     category = category or cats[0]
     ranked = rank_hosts(model, market=market)

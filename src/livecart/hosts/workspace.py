@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from livecart.errors import LivecartError
+from livecart.errors import ConflictError, NotFoundError
 from livecart.hosts.compare import Comparison, PlannedLive, compare_hosts
 from livecart.hosts.history import load_history
 from livecart.hosts.performance import HostModel
@@ -35,7 +35,7 @@ def rank_hosts(
     s = model.summary()
     if category is not None:
         if category not in set(s["category"]):
-            raise LivecartError(
+            raise NotFoundError(
                 f"unknown category {category!r}: lives here sell {', '.join(model.cats_)}"
             )
         s = s[s["category"] == category]
@@ -75,14 +75,15 @@ def compare_for_plan(
     is above it, and says so."""
     m = ws.query("SELECT currency, timezone FROM markets WHERE market = ?", [market])
     if m.empty:
-        raise LivecartError(f"unknown market {market!r}: import it in the markets file first")
+        raise NotFoundError(f"unknown market {market!r}: import it in the markets file first")
     cur, tz = str(m["currency"].iloc[0]), str(m["timezone"].iloc[0])
-    local = start_local if start_local.tzinfo else start_local.replace(tzinfo=ZoneInfo(tz))
+    zone = ZoneInfo(tz)
+    local = start_local.astimezone(zone) if start_local.tzinfo else start_local.replace(tzinfo=zone)
     lineup = _lineup(ws, model, market, skus, categories)
     c = _candidates(ws, model, market, hosts, cur, local.date())
     notes: list[str] = []
     if c.empty:
-        raise LivecartError(
+        raise ConflictError(
             f"no host serves {market}: add one to the creators file (kind influencer, pro_host "
             f"or store_account, markets {market})"
         )
@@ -139,7 +140,7 @@ def _candidates(ws, model, market, hosts, cur, day) -> pd.DataFrame:
     if hosts:
         unknown = [h for h in hosts if h not in set(c["creator_id"])]
         if unknown:
-            raise LivecartError(
+            raise NotFoundError(
                 f"unknown host {', '.join(unknown)}: import it as a creator first "
                 f"(`livecart hosts rank DIR --market {market}` lists the hosts)"
             )
@@ -161,7 +162,7 @@ def _lineup(ws, model, market, skus, categories) -> pd.DataFrame:
         known = ws.query("SELECT sku_id, category FROM products")
         bad = [s for s in skus if s not in set(known["sku_id"])]
         if bad:
-            raise LivecartError(f"unknown SKU {', '.join(bad)}: see `livecart products rank DIR`")
+            raise NotFoundError(f"unknown SKU {', '.join(bad)}: see `livecart products rank DIR`")
         pick = known[known["sku_id"].isin(skus)]
     else:
         top = ln.groupby(["sku_id", "category"], as_index=False)["units"].sum()
@@ -169,7 +170,7 @@ def _lineup(ws, model, market, skus, categories) -> pd.DataFrame:
             top = top[top["category"].isin(categories)]
         pick = top.sort_values("units", ascending=False).head(12)[["sku_id", "category"]]
     if pick.empty:
-        raise LivecartError(
+        raise ConflictError(
             f"no line-up for {market}: pass --sku (or categories the market has sold live)"
         )
     price = ln.groupby("sku_id")["price"].median()
@@ -208,7 +209,7 @@ def roster_for_workspace(
     if markets:
         unknown = sorted(set(markets) - set(m["market"]))
         if unknown:
-            raise LivecartError(
+            raise NotFoundError(
                 f"unknown market {', '.join(unknown)}: the workspace has {', '.join(m['market'])}"
             )
         m = m[m["market"].isin(markets)]

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from livecart.errors import LivecartError
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
@@ -123,7 +122,9 @@ def api_rank(
 def api_compare(
     request: Request,
     market: str,
-    start: str = Query(..., description='local start, "YYYY-MM-DD HH:MM"'),
+    start: dt.datetime = Query(
+        ..., description="start, the market's local time unless an offset is given"
+    ),
     budget: float = Query(..., ge=0),
     minutes: int = Query(120, ge=1),
     sku: list[str] | None = Query(None),
@@ -134,16 +135,12 @@ def api_compare(
     from livecart.hosts import compare_for_plan
     from livecart.hosts.view import _records
 
-    try:
-        when = dt.datetime.strptime(start, "%Y-%m-%d %H:%M")
-    except ValueError as e:
-        raise LivecartError(f'start {start!r} is not "YYYY-MM-DD HH:MM" (local time)') from e
     ws, model = _model(request)
     out = compare_for_plan(
         ws,
         model,
         market,
-        when,
+        start,
         budget,
         minutes=minutes,
         skus=sku,
@@ -156,7 +153,7 @@ def api_compare(
 @router.get("/api/hosts/roster", tags=["hosts"], response_model=RosterOut)
 def api_roster(
     request: Request,
-    week: str = Query(..., description="first day, YYYY-MM-DD"),
+    week: dt.date = Query(..., description="first day of the week"),
     rest: float = Query(1.0, ge=0),
     require_all: bool = False,
 ) -> dict[str, Any]:
@@ -164,13 +161,9 @@ def api_roster(
     from livecart.hosts.view import _records
     from livecart.hosts.workspace import roster_for_workspace
 
-    try:
-        day = dt.date.fromisoformat(week)
-    except ValueError as e:
-        raise LivecartError(f"week {week!r} is not YYYY-MM-DD") from e
     ws, model = _model(request)
     _req, opt, greedy = roster_for_workspace(
-        ws, model, day, rest_hours=rest, require_all=require_all, time_limit=5.0
+        ws, model, week, rest_hours=rest, require_all=require_all, time_limit=5.0
     )
     gain = 100 * (opt.objective / greedy.objective - 1) if greedy.objective > 0 else None
     return {
