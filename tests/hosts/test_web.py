@@ -63,3 +63,14 @@ def test_unknown_market_is_a_404_that_says_what_to_do(client):
         "/api/hosts/compare", params={"market": "XX", "start": "2027-03-01 20:00", "budget": 10}
     )
     assert r.status_code == 404 and "unknown market" in r.json()["detail"]
+
+
+def test_hosts_page_on_a_workspace_without_lives_says_what_to_import(tmp_path):
+    import livecart
+
+    livecart.init(tmp_path / "empty").close()
+    with TestClient(create_app(tmp_path / "empty")) as c:
+        r = c.get("/hosts")
+        assert r.status_code == 200 and "No lives to learn hosts from yet" in r.text
+        assert "livecart import" in r.text
+        assert c.get("/api/hosts/rank").status_code == 409

@@ -109,7 +109,10 @@ def history_from_frames(
     ln["pinned_minutes"] = pd.to_numeric(ln["pinned_minutes"]).fillna(0).astype(float)
     ln["price"] = pd.to_numeric(ln["price"]).astype(float)
     ln = ln.merge(s[["session_id", "market", "minutes"]], on="session_id", how="left")
-    ln = ln.merge(product_fit, on=["sku_id", "market"], how="left")
+    fit = product_fit.astype({"sku_id": object, "market": object})
+    ln = ln.astype({"sku_id": object, "market": object}).merge(
+        fit, on=["sku_id", "market"], how="left"
+    )
     ln["fit"] = ln["fit"].fillna(1.0).clip(lower=1e-3)
     n = ln.groupby("session_id")["sku_id"].transform("count")
     ln["exposure"] = ln["fit"] * (

@@ -26,7 +26,13 @@ def product_fit(ws: Workspace) -> pd.DataFrame:
     try:
         cells, videos = load_cells(ws)
     except LivecartError:
-        return pd.DataFrame({"sku_id": [], "market": [], "fit": []})
+        return pd.DataFrame(
+            {
+                "sku_id": pd.Series([], dtype=object),
+                "market": pd.Series([], dtype=object),
+                "fit": pd.Series([], dtype=float),
+            }
+        )
     return fit_table(FitModel().fit(cells, videos, draw=False))
 
 

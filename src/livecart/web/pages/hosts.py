@@ -181,9 +181,13 @@ def api_roster(
 def page_hosts(
     request: Request, market: str | None = None, category: str | None = None
 ) -> Response:
+    from livecart.hosts import NoLivesError
     from livecart.hosts.view import hosts_view
 
-    ws, model = _model(request)
+    try:
+        ws, model = _model(request)
+    except NoLivesError as e:  # nothing to learn hosts from yet: say how to get there
+        return render(request, "hosts.html", {"title": "Hosts", "v": None, "empty": str(e)})
     v = hosts_view(ws, model, market=market, category=category)
     return render(request, "hosts.html", {"title": "Hosts", "v": v})
 
