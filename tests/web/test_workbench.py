@@ -256,3 +256,63 @@ def test_replaying_a_past_live_needs_the_demos_events(sample_path):
     with TestClient(create_app(sample_path, api_token=TOKEN)) as c:
         r = c.post("/api/live/replays/S1", headers=bearer())
     assert r.status_code == 404 and "recording" in r.json()["detail"]
+
+
+def _replayed_totals(c: TestClient, sid: str, speed: float = 0, writes=None) -> dict:
+    """Replay demo live ``sid`` into the app at ``speed``; run ``writes`` meanwhile; the
+    session's totals once the run ends."""
+    token = re.search(r'csrf-token" content="(\w+)"', c.get("/live").text).group(1)
+    r = c.post(f"/api/live/replays/{sid}", params={"speed": speed}, headers={"X-CSRF-Token": token})
+    assert r.status_code == 200, r.text
+    started = time.monotonic()
+    if writes:
+        writes()
+    deadline = time.monotonic() + 300
+    while True:
+        view = c.get(f"/api/live/{sid}")
+        if view.status_code == 200 and not view.json()["running"]:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    print(f"replay of {sid} took {time.monotonic() - started:.1f} s")
+    return view.json()["totals"]
+
+
+@pytest.mark.slow
+def test_imports_and_plan_edits_during_a_replay_lose_and_double_count_no_event(demo_path, tmp_path):
+    """Ten writes through the API (imports and plan edits) while the server replays a live
+    paced for 10,000 events a second (357k events in ~9 s here: faster, the source skips quiet
+    gaps): the live's totals equal those of the same replay run alone as fast as possible."""
+    for name in ("quiet", "busy"):
+        shutil.copytree(demo_path, tmp_path / name)
+    with TestClient(create_app(tmp_path / "quiet", api_token=TOKEN)) as c:
+        quiet = _replayed_totals(c, "L0002")
+    lines = (tmp_path / "quiet" / "replays" / "L0002.jsonl").read_text().splitlines()
+    first, last = json.loads(lines[0])["ts"], json.loads(lines[-1])["ts"]
+    speed = 10_000 * (last - first) / 1000 / len(lines)  # x real time for 10k events/s
+    with TestClient(create_app(tmp_path / "busy", api_token=TOKEN)) as c:
+        body = {"market": "US", "start": "2027-01-10 19:00", "budget": 900}
+        plan = finished(c, c.post("/api/plans", json=body, headers=bearer()))["result"]["plan_id"]
+        done: list[int] = []
+        overlap: list[bool] = []
+
+        def writes() -> None:
+            for i in range(5):
+                extra = f"Z{i},Zland {i},USD,UTC\n"
+                upload = {
+                    "file": (f"m{i}.csv", (FIXTURES / "markets.csv").read_bytes() + extra.encode())
+                }
+                job = finished(c, c.post("/api/imports/markets", files=upload, headers=bearer()))
+                assert job["status"] == "done", job["error"]
+                r = c.patch(f"/api/plans/{plan}", json={"title": f"edit {i}"}, headers=bearer())
+                assert r.status_code == 200, r.text
+                done.append(i)
+            after = c.get("/api/live/L0002")
+            overlap.append(after.status_code == 200 and after.json()["running"])
+
+        busy = _replayed_totals(c, "L0002", speed, writes)
+        running = c.get("/api/live/L0002").json()
+    assert len(done) == 5  # ten writes: five imports, five plan edits
+    assert not running["running"]
+    assert overlap == [True]  # the replay was still running when the tenth write was done
+    assert busy == quiet and busy["orders"] > 0
