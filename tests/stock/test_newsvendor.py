@@ -134,3 +134,14 @@ def test_allocation_never_breaks_a_limit_nor_drops_stock_already_there(spec, bud
         assert spent <= budget + 1e-6
     if capacity is not None and have.sum() <= capacity:
         assert a.levels.sum() <= capacity + 1e-6
+
+
+def test_whole_units_never_round_past_the_capacity():
+    """Regression: levels that fit the capacity as fractions (2 x 58.6 <= 117.5) were rounded up
+    past it (118 units in 117.5)."""
+    m = 40.552  # unconstrained level m (1 + z / 3) = 58.6 at the fractile 5 / 5.5
+    items = [Item(NormalDemand(m, m / 3), 5.0, 0.5), Item(NormalDemand(m, m / 3), 5.0, 0.5)]
+    cont = allocate(items, capacity=None).levels
+    capacity = float(np.floor(cont.sum())) + 0.5  # room for the fractions, not for both rounded up
+    a = allocate(items, capacity=capacity, integer=True)
+    assert a.levels.sum() <= capacity

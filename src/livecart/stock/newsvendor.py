@@ -194,9 +194,13 @@ def _whole_units(
     items: list[Item], q: np.ndarray, budget: float | None, capacity: float | None, bound: bool
 ) -> np.ndarray:
     have = np.array([it.have for it in items])
-    q = np.maximum(np.floor(q + 1e-9) if bound else np.round(q), have)
-    if not bound:
-        return q
+    if not bound:  # rounding the unconstrained levels may still break a limit by a unit
+        rounded = np.maximum(np.round(q), have)
+        over_budget = budget is not None and _spend(items, rounded) > budget + 1e-9
+        space = sum(it.space * x for it, x in zip(items, rounded, strict=True))
+        if not over_budget and (capacity is None or space <= capacity + 1e-9):
+            return rounded
+    q = np.maximum(np.floor(q + 1e-9), have)
     money = np.inf if budget is None else budget - _spend(items, q)
     room = (
         np.inf
