@@ -249,6 +249,9 @@ def test_a_past_demo_live_replays_from_the_live_page_on_a_plain_server(ws_path):
         while not any(s["session_id"] == "L0001" for s in c.get("/api/live").json()):
             assert time.monotonic() < deadline
             time.sleep(0.1)
+        while c.get("/api/live/L0001").json()["running"]:  # let it finish before the app stops
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
     assert audit_log(ws_path)[0]["action"] == "replay"
 
 
