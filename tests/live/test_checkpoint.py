@@ -14,8 +14,17 @@ import pytest
 
 import livecart
 from livecart.errors import LivecartError
-from livecart.live import Alert, LiveRun, ReplaySource, checkpoint_path, load_checkpoint, open_run
-from tests.live.synth import synth_session
+from livecart.live import (
+    Alert,
+    LiveRun,
+    ReplaySource,
+    checkpoint_path,
+    live_minutes_rows,
+    load_checkpoint,
+    open_run,
+)
+from livecart.model.events import Event
+from tests.live.synth import T0, synth_session
 
 
 @pytest.fixture
@@ -188,3 +197,41 @@ def test_open_run_posts_alerts_to_its_webhook_and_reports_what_failed(recording,
     failed = run.close_sinks()
     assert len(failed) == 1 and "127.0.0.1:9/hook" in failed[0]
     ws.close()
+
+
+def test_saves_write_only_changed_minutes_and_the_rows_equal_a_whole_rewrite(tmp_path):
+    """Each save writes the minutes that changed since the last one (from the first changed
+    minute to the newest: a viewer count carries on into later minutes without a snapshot). A
+    late viewer snapshot for minute 12, arriving after minute 14's first save, must reach rows 12
+    to 14, which have no snapshot of their own; the rows in the workspace must equal the session's
+    whole rows rebuilt from the final state."""
+    ev = [
+        e
+        for e in synth_session("S1", minutes=30, seed=4)
+        if not (e.type == "viewers" and 10 <= (e.ts - T0) // 60000 <= 14)
+    ]
+    late = Event("S1-late", "S1", T0 + 12 * 60000 + 30000, "viewers", count=777)
+    at = next(i for i, e in enumerate(ev) if e.ts >= T0 + 14 * 60000 + 10000)
+    ev.insert(at, late)  # arrives in minute 14: within the 120 s lateness
+    path = tmp_path / "late.jsonl"
+    path.write_text("".join(e.to_json() + "\n" for e in ev))
+    ws = livecart.init(tmp_path / "w")
+    run = LiveRun(ws, ReplaySource(path, batch_bytes=3_000), save_every_s=0)
+    written: list[int] = []
+    upsert = ws.upsert
+
+    def counting_upsert(kind_name, data):
+        if kind_name == "live_minutes":
+            written.append(len(data))
+        return upsert(kind_name, data)
+
+    ws.upsert = counting_upsert
+    run.run()
+    st = run.monitor.sessions["S1"]
+    assert st.dropped.get("late", 0) == 0
+    rows = minutes_of(ws)
+    assert (rows.loc[rows["minute"].between(12, 14), "viewers_online"] == 777).all()
+    whole = live_minutes_rows(st).drop(columns=["ts"])
+    pd.testing.assert_frame_equal(rows, whole, check_dtype=False)
+    assert len(written) > 10 and max(written[1:]) <= 4  # a few minutes per save, not all 30
+    assert sum(written) < 3 * len(whole)

@@ -1,10 +1,12 @@
 """A monitor run: one source into one Monitor, with alerts, nowcast, checkpoints and the
 per-minute results written into the workspace (so a finished live becomes history).
 
-Order of a save: the touched sessions' minutes are upserted into the workspace first, then the
-checkpoint (state + source position) replaces the old one. Killed between the two, the restart
-re-applies the same events from the older checkpoint and re-writes the same rows (upserts by key),
-so the totals come out exact either way.
+Order of a save: the touched sessions' minutes are upserted into the workspace first (only the
+minutes that changed since the run last wrote them, in one transaction with the sessions' totals),
+then the checkpoint (state + source position) replaces the old one. Killed between the two, the
+restart re-applies the same events from the older checkpoint and re-writes the same rows (upserts
+by key; a resumed run's first save writes its sessions whole), so the totals come out exact either
+way.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from livecart.live.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from livecart.live.engine.kpis import live_minutes_rows, snapshot, totals
+from livecart.live.engine.kpis import live_minutes_columns, snapshot, totals
 from livecart.live.engine.monitor import Monitor
 from livecart.live.engine.state import SessionState
 from livecart.live.history import History, load_history
@@ -100,6 +102,9 @@ class LiveRun:
         self._past: History | None = None  # see _history
         self._rooms: dict[str, list] | None = None  # see _where
         self._dirty: set[str] = set()
+        # per session, what this run last wrote of it: start, currency and its minute sums (not
+        # checkpointed: a resumed run rewrites its sessions' minutes whole at its first save)
+        self._written: dict[str, tuple[int, str | None, np.ndarray]] = {}
         self._evaluated: dict[str, tuple[int, float]] = {}  # session: (minute, wall time)
         self._refresh_free_at = 0.0
         saved = load_checkpoint(self.checkpoint) if self.checkpoint else None
@@ -196,10 +201,31 @@ class LiveRun:
         return True
 
     def _write_sessions(self, sids: list[str]) -> None:
-        frames = [live_minutes_rows(self.monitor.sessions[s]) for s in sids]
+        """Upsert the sessions' totals and their minutes that changed since this run last
+        wrote them, in one transaction."""
+        states = [self.monitor.sessions[s] for s in sids]
+        parts = [live_minutes_columns(st, self._first_changed(st)) for st in states]
+        rows = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in parts[0]})
         with self.ws.transaction():
-            self._upsert_sessions([self.monitor.sessions[s] for s in sids])
-            self.ws.upsert("live_minutes", pd.concat(frames, ignore_index=True))
+            self._upsert_sessions(states)
+            if len(rows):
+                self.ws.upsert("live_minutes", rows)
+        for st in states:
+            n = st.n_minutes
+            self._written[st.session_id] = (st.start_ts, st.currency, st.minutes[:n].copy())
+
+    def _first_changed(self, st: SessionState) -> int:
+        """The first minute whose row differs from what this run last wrote (each row's
+        viewers carry on into the minutes after it, so every later row is written again too).
+        0 when this run has not written the session yet: after a restart from a checkpoint the
+        first save writes its sessions whole."""
+        written = self._written.get(st.session_id)
+        if written is None or written[:2] != (st.start_ts, st.currency):
+            return 0
+        old, now = written[2], st.minutes[: st.n_minutes]
+        k = min(len(old), len(now))
+        moved = np.flatnonzero((old[:k] != now[:k]).any(axis=1))
+        return int(moved[0]) if len(moved) else k
 
     def _seed_stock(self, touched: set[str]) -> None:
         """Give each SKU of a new session its planned stock as the level at the start, once
@@ -221,7 +247,10 @@ class LiveRun:
 
     def _upsert_sessions(self, states: list[SessionState]) -> None:
         """Keep the sessions table's rows (planned times, room...) and refresh the totals."""
-        old = self.ws.table("sessions").set_index("session_id")
+        old = self.ws.query(
+            "SELECT * FROM sessions WHERE list_contains(?, session_id)",
+            [[st.session_id for st in states]],
+        ).set_index("session_id")
         rows = []
         for st in states:
             t = totals(st)

@@ -52,11 +52,7 @@ def minute_arrays(st: SessionState, ctr_denominator: str = "product_impressions"
     a = st.minutes[:n]
     f: dict[str, Any] = {"minute": np.arange(n)}
     f.update({name: a[:, M[name]] for name in COUNTS + TRAFFIC})
-    has = a[:, M["viewers_n"]] > 0
-    # the viewer count holds until the next snapshot: carry it into minutes without one
-    last = pd.Series(np.where(has, a[:, M["viewers_last"]], np.nan)).ffill().fillna(0)
-    f["viewers_last"] = last.to_numpy()
-    f["viewers_peak"] = np.where(has, a[:, M["viewers_peak"]], f["viewers_last"])
+    f["viewers_last"], f["viewers_peak"], has = _viewers(a)
     f["viewers_avg"] = np.where(
         has, ratio(a[:, M["viewers_sum"]], a[:, M["viewers_n"]]), f["viewers_last"]
     )
@@ -117,29 +113,47 @@ def sku_rows(st: SessionState, window: int = 10) -> list[dict[str, Any]]:
     return rows
 
 
-def live_minutes_rows(st: SessionState) -> pd.DataFrame:
-    """The session's minutes as rows of the workspace's ``live_minutes`` kind (built as arrays
-    and framed once: a save writes every touched session)."""
-    f = minute_arrays(st)
-    minute = f["minute"].astype("int64")
-    cols: dict[str, Any] = {}
+def _viewers(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Viewers online at each minute's end and the minute's peak, from the minute rows ``a``;
+    the viewer count holds until the next snapshot, so minutes without one carry it (0 before
+    the first). Also which minutes had a snapshot."""
+    has = a[:, M["viewers_n"]] > 0
+    at = np.maximum.accumulate(np.where(has, np.arange(len(a)), -1))  # the latest snapshot
+    last = np.where(at >= 0, a[np.maximum(at, 0), M["viewers_last"]], 0.0)
+    return last, np.where(has, a[:, M["viewers_peak"]], last), has
+
+
+def live_minutes_columns(st: SessionState, first: int = 0) -> dict[str, np.ndarray]:
+    """The columns of the session's ``live_minutes`` rows from minute ``first`` to the newest,
+    as arrays (a save writes only the minutes that changed since the last one, of every touched
+    session, framed once)."""
+    a = st.minutes[: st.n_minutes]
+    viewers_online, viewers_peak, _ = _viewers(a)
+    a, minute = a[first:], np.arange(first, st.n_minutes, dtype="int64")
+    cols: dict[str, np.ndarray] = {}
     for c in LIVE_MINUTES.column_names:
         if c == "session_id":
             cols[c] = np.full(len(minute), st.session_id, dtype=object)
         elif c == "minute":
             cols[c] = minute
         elif c == "ts":
-            cols[c] = pd.to_datetime(st.start_ts + 60000 * minute, unit="ms")
+            ms = (st.start_ts + 60000 * minute).astype("datetime64[ms]")
+            cols[c] = ms.astype("datetime64[ns]")
         elif c in ("viewers_online", "viewers_peak"):
-            src = "viewers_last" if c == "viewers_online" else c
-            cols[c] = np.round(f[src]).astype("int64")
+            v = viewers_online if c == "viewers_online" else viewers_peak
+            cols[c] = np.round(v[first:]).astype("int64")
         elif c == "currency":
             cols[c] = np.full(len(minute), st.currency, dtype=object)
         elif c in MINUTE_METRIC and MINUTE_METRIC[c].money:
-            cols[c] = np.round(f[c], 6)
+            cols[c] = np.round(a[:, M[c]], 6)
         else:
-            cols[c] = np.round(f[c]).astype("int64")
-    return pd.DataFrame(cols)
+            cols[c] = np.round(a[:, M[c]]).astype("int64")
+    return cols
+
+
+def live_minutes_rows(st: SessionState) -> pd.DataFrame:
+    """The session's minutes as rows of the workspace's ``live_minutes`` kind."""
+    return pd.DataFrame(live_minutes_columns(st))
 
 
 def _clean(v: Any) -> Any:
@@ -174,6 +188,7 @@ def snapshot(st: SessionState) -> dict[str, Any]:
 __all__ = [
     "METRICS",
     "SUMMED",
+    "live_minutes_columns",
     "live_minutes_rows",
     "minute_frame",
     "ratio",
