@@ -64,12 +64,15 @@ class GridLikelihood:
         base = r * lga + (gammaln(r + self.ux) - gammaln(r))[self.xi] - rx * LT
         stay = stay_g[xi]
         drop = drop_g[xi] + rx * (LT - LX)
-        mix = np.logaddexp(stay, drop)
+        # logaddexp(stay, drop) and the dropout branch's share from one exp and one log1p
+        gap_sd = drop - stay
+        e = np.exp(-np.abs(gap_sd))
+        mix = np.maximum(stay, drop) + np.log1p(e)
         w = self.w
         value = -float(np.sum(w * (base + mix))) / self.n
         if not gradient:
             return value
-        w_drop = np.exp(drop - mix)
+        w_drop = np.where(gap_sd > 0, 1.0, e) / (1 + e)
         w_stay = 1 - w_drop
         gap = LT - LX
         d_r = lga + (digamma(r + self.ux) - digamma(r))[self.xi] - LT + w_drop * gap
