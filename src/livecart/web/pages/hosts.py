@@ -125,11 +125,11 @@ def api_compare(
     start: dt.datetime = Query(
         ..., description="start, the market's local time unless an offset is given"
     ),
-    budget: float = Query(..., ge=0),
+    budget: float = Query(..., ge=0, allow_inf_nan=False),
     minutes: int = Query(120, ge=1),
     sku: list[str] | None = Query(None),
     host: list[str] | None = Query(None),
-    fee_budget: float | None = Query(None, ge=0),
+    fee_budget: float | None = Query(None, ge=0, allow_inf_nan=False),
 ) -> dict[str, Any]:
     """Candidates for a coming live: expected GMV (80%), cost, contribution, ROI, P(best)."""
     from livecart.hosts import compare_for_plan
@@ -154,7 +154,7 @@ def api_compare(
 def api_roster(
     request: Request,
     week: dt.date = Query(..., description="first day of the week"),
-    rest: float = Query(1.0, ge=0),
+    rest: float = Query(1.0, ge=0, allow_inf_nan=False),
     require_all: bool = False,
 ) -> dict[str, Any]:
     """The week's store-live roster (CP-SAT) with its status and the greedy rule's GMV."""
