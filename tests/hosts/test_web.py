@@ -74,3 +74,31 @@ def test_hosts_page_on_a_workspace_without_lives_says_what_to_import(tmp_path):
         assert r.status_code == 200 and "No lives to learn hosts from yet" in r.text
         assert "livecart import" in r.text
         assert c.get("/api/hosts/rank").status_code == 409
+
+
+def test_hosts_routes_fit_the_host_model_once_until_a_write(client, monkeypatch):
+    """A second identical request (page or API) is the stored result: the host model is not
+    fitted again; a committed write to the workspace makes the next request fit anew."""
+    from livecart.web.cache import ResultCache
+    from livecart.web.pages import hosts as page
+
+    fits = []
+    real = page.fit_hosts
+
+    def counting(ws):
+        fits.append(1)
+        return real(ws)
+
+    monkeypatch.setattr(page, "fit_hosts", counting)
+    # a fresh cache on a stopped clock: no other test's result, no minute boundary mid-test
+    monkeypatch.setattr(client.app.state, "result_cache", ResultCache(clock=lambda: 0.0), False)
+    ws = client.app.state.workspace
+    for _ in range(2):
+        assert client.get("/api/hosts/rank", params={"market": "US"}).status_code == 200
+        assert client.get("/hosts?market=US").status_code == 200
+        assert client.get("/api/hosts", params={"market": "US"}).status_code == 200
+    assert len(fits) == 1
+    with ws.transaction() as con:
+        con.execute("CREATE TEMP TABLE touched_hosts_again AS SELECT 1 AS x")
+    assert client.get("/api/hosts/rank", params={"market": "US"}).status_code == 200
+    assert len(fits) == 2

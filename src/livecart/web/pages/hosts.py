@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from livecart.web.cache import cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
@@ -87,12 +88,29 @@ class RosterOut(BaseModel):
     shifts: list[Shift]
 
 
-def _model(request: Request):
+def fit_hosts(ws):
+    """The host model on the workspace's lives (seconds: the product fit and the host fit)."""
     from livecart.hosts import fit_workspace
     from livecart.selection import product_fit
 
+    return fit_workspace(ws, product_fit(ws))
+
+
+def _model(request: Request):
+    """The workspace and its host model, fitted once per data version (web/cache.py): every
+    hosts route shares it; a write to the workspace fits it anew. A failed fit (no lives yet)
+    is not cached."""
     ws = workspace(request)
-    return ws, fit_workspace(ws, product_fit(ws))
+    return ws, cached(request, "hosts-model", lambda: fit_hosts(ws))
+
+
+def _view(request: Request, market: str | None, category: str | None) -> dict[str, Any]:
+    """What the Hosts page shows (it solves the week's roster too), cached like the model."""
+    from livecart.hosts.view import hosts_view
+
+    ws, model = _model(request)
+    make = lambda: hosts_view(ws, model, market=market, category=category)  # noqa: E731
+    return cached(request, "hosts-view", make, market=market, category=category)
 
 
 @router.get("/api/hosts", tags=["hosts"])
@@ -100,10 +118,7 @@ def api_hosts(
     request: Request, market: str | None = None, category: str | None = None
 ) -> dict[str, Any]:
     """Everything the Hosts page shows for a market (charts as inline SVG)."""
-    from livecart.hosts.view import hosts_view
-
-    ws, model = _model(request)
-    return hosts_view(ws, model, market=market, category=category)
+    return _view(request, market, category)
 
 
 @router.get("/api/hosts/rank", tags=["hosts"], response_model=list[HostSkill])
@@ -182,13 +197,11 @@ def page_hosts(
     request: Request, market: str | None = None, category: str | None = None
 ) -> Response:
     from livecart.hosts import NoLivesError
-    from livecart.hosts.view import hosts_view
 
     try:
-        ws, model = _model(request)
+        v = _view(request, market, category)
     except NoLivesError as e:  # nothing to learn hosts from yet: say how to get there
         return render(request, "hosts.html", {"title": "Hosts", "v": None, "empty": str(e)})
-    v = hosts_view(ws, model, market=market, category=category)
     return render(request, "hosts.html", {"title": "Hosts", "v": v})
 
 
