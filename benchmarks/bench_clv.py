@@ -44,6 +44,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--peer-n", type=int, default=0, help="lifetimes sample size (0: same n)")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="fits per side on the sample; the fastest counts"
+    )
     args = ap.parse_args()
     x, t_x, T = simulate(args.n)
     t0 = time.process_time()
@@ -59,16 +62,26 @@ def main() -> None:
         print("lifetimes not installed (pip install lifetimes==0.11.3): no ratio")
         return
     xs, txs, Ts = x[:k], t_x[:k], T[:k]
-    t0 = time.process_time()
-    ours_k = BetaGeoModel().fit(xs, txs, Ts)
-    ours_k_s = time.process_time() - t0
-    t0 = time.process_time()
-    peer = BetaGeoFitter().fit(xs, txs, Ts)
-    peer_s = time.process_time() - t0
-    print(f"on the same {k:,} buyers: livecart {ours_k_s:.2f} CPU-s, lifetimes {peer_s:.2f} CPU-s")
+    # the fastest of a few fits per side: a 0.2 s fit on a loaded machine is noisy
+    ours_k, ours_k_s = _fastest(lambda: BetaGeoModel().fit(xs, txs, Ts), args.repeat)
+    peer, peer_s = _fastest(lambda: BetaGeoFitter().fit(xs, txs, Ts), args.repeat)
+    print(
+        f"on the same {k:,} buyers (fastest of {args.repeat}): livecart {ours_k_s:.2f} CPU-s, "
+        f"lifetimes {peer_s:.2f} CPU-s"
+    )
     print(f"  livecart {_fmt(ours_k.params_)}")
     print(f"  lifetimes {_fmt(peer.params_.to_dict())}")
     print(f"RESULT bgnbd_fit_1m_cpu_s={ours:.2f} speedup_vs_lifetimes={peer_s / ours_k_s:.1f}x")
+
+
+def _fastest(fit, repeat: int):
+    best = None
+    for _ in range(max(repeat, 1)):
+        t0 = time.process_time()
+        model = fit()
+        spent = time.process_time() - t0
+        best = spent if best is None else min(best, spent)
+    return model, best
 
 
 def _fmt(params: dict) -> str:
