@@ -59,7 +59,10 @@ def maximize(
             f"{model}: a parameter ran to the edge of its range ({_fmt(theta)}); the data "
             "do not pin the model down (too few repeat buyers, or no variation)"
         )
-    hess = hessian_from_gradient(neg_ll, theta) if jac else hessian(neg_ll, theta)
+    if jac:  # forward differences from the gradient at the optimum: k evaluations, not 2k
+        hess = hessian_from_gradient(neg_ll, theta, gradient_at_x=best.jac)
+    else:
+        hess = hessian(neg_ll, theta)
     try:
         cov = np.linalg.inv(hess)
         np.linalg.cholesky(cov)
@@ -92,14 +95,20 @@ def hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4) ->
     return out
 
 
-def hessian_from_gradient(f: Callable, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """Central differences of an analytic gradient (``f`` returns ``(value, gradient)``)."""
+def hessian_from_gradient(
+    f: Callable, x: np.ndarray, h: float = 1e-5, gradient_at_x: np.ndarray | None = None
+) -> np.ndarray:
+    """Differences of an analytic gradient (``f`` returns ``(value, gradient)``): central, or
+    forward from ``gradient_at_x`` (half the evaluations, error of order ``h``)."""
     k = len(x)
     out = np.empty((k, k))
     for i in range(k):
         step = np.zeros(k)
         step[i] = h
-        out[i] = (f(x + step)[1] - f(x - step)[1]) / (2 * h)
+        if gradient_at_x is None:
+            out[i] = (f(x + step)[1] - f(x - step)[1]) / (2 * h)
+        else:
+            out[i] = (f(x + step)[1] - gradient_at_x) / h
     return (out + out.T) / 2
 
 
