@@ -37,8 +37,55 @@ class GridLikelihood:
         self.repeat = h.x > 0
         # weighted covariate rows for the coefficient gradients
         self.wz = h.weight[:, None] * h.z
+        # buyers per distinct x: terms that depend on x alone are summed as grid @ weight
+        self.wx = np.bincount(self.xi, weights=h.weight, minlength=len(self.ux))
 
     def __call__(self, theta: np.ndarray, gradient: bool = True):
+        return self._one_group(theta, gradient) if not self.k else self._general(theta, gradient)
+
+    def _one_group(self, theta: np.ndarray, gradient: bool):
+        """No covariates: the x-only terms of the value and of the r, a and b gradients are
+        summed over the distinct-x grid (weights per x) instead of gathered per history."""
+        r, alpha, a, b = np.exp(theta[:4])
+        ux, xi, w, n = self.ux, self.xi, self.w, self.n
+        LT = np.log(alpha + self.uT)[self.Ti]
+        LX = np.log(alpha + self.ut)[self.ti]
+        stay_g = betaln(a, b + ux) - betaln(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            drop_g = np.where(ux > 0, betaln(a + 1, b + ux - 1) - betaln(a, b), -np.inf)
+        rx = r + self.x
+        gap = LT - LX
+        stay = stay_g[xi]
+        drop = drop_g[xi] + rx * gap
+        gap_sd = drop - stay
+        e = np.exp(-np.abs(gap_sd))
+        mix = np.maximum(stay, drop) + np.log1p(e)
+        lga = np.log(alpha)
+        wx = self.wx
+        total = r * lga * n + wx @ (gammaln(r + ux) - gammaln(r)) - np.sum(w * rx * LT)
+        value = -float(total + np.sum(w * mix)) / n
+        if not gradient:
+            return value
+        ww_drop = w * (np.where(gap_sd > 0, 1.0, e) / (1 + e))
+        wd = np.bincount(xi, weights=ww_drop, minlength=len(ux))
+        d_r = n * lga + wx @ (digamma(r + ux) - digamma(r)) - np.sum(w * LT) + ww_drop @ gap
+        IT = (1 / (alpha + self.uT))[self.Ti]
+        IX = (1 / (alpha + self.ut))[self.ti]
+        d_alpha = n * r / alpha - np.sum(w * rx * IT) + np.sum(ww_drop * rx * (IT - IX))
+        psi_ab, psi_abx = digamma(a + b), digamma(a + b + ux)
+        with np.errstate(invalid="ignore"):
+            psi_b1 = np.where(ux > 0, digamma(b + ux - 1), 0.0)
+        psi_bx, psi_b = digamma(b + ux), digamma(b)
+        da_stay = psi_ab - psi_abx
+        da_drop = 1 / a - psi_abx + psi_ab
+        db_stay = psi_bx - psi_abx - psi_b + psi_ab
+        db_drop = psi_b1 - psi_abx - psi_b + psi_ab
+        d_a = wx @ da_stay + wd @ (da_drop - da_stay)
+        d_b = wx @ db_stay + wd @ (db_drop - db_stay)
+        grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
+        return value, -grad / n
+
+    def _general(self, theta: np.ndarray, gradient: bool):
         k = self.k
         r, alpha0, a, b0 = np.exp(theta[:4])
         g = self.uz
