@@ -150,3 +150,19 @@ def test_one_session_fed_by_two_sources_at_once_adds_up(tmp_path):
     assert view["totals"]["orders"] == len(orders) > 0
     assert view["totals"]["gmv"] == pytest.approx(sum(e.quantity * e.price for e in orders))
     assert view["totals"]["entries"] == sum(e.type == "join" for e in ev)
+
+
+def test_app_shutdown_stops_a_running_replay_before_closing_its_workspace(tmp_path):
+    """Leaving the app while a slow replay still runs stops the run (it saves on its way out)
+    before the workspace closes: no 'connection is busy' from a run writing into a closed
+    workspace, and the thread is gone."""
+    ev = synth_session("S8", minutes=30, seed=3)
+    body = "".join(e.to_json() + "\n" for e in ev).encode()
+    livecart.init(tmp_path / "ws").close()
+    with TestClient(create_app(tmp_path / "ws", api_token=TOKEN, pages=pages())) as c:
+        r = c.post("/api/live/replay?speed=1", content=body, headers=AUTH)  # 30 minutes long
+        assert r.status_code == 200, r.text
+        hub = c.app.state.live_hub
+        assert any(t.is_alive() for t in hub._threads)
+    assert not any(t.is_alive() for t in hub._threads)
+    assert all(run.error is None for run in hub.runs)

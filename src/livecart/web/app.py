@@ -65,8 +65,11 @@ def create_app(
         raise
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        hub = getattr(app.state, "live_hub", None)
+        if hub is not None:  # runs stop and save before their workspace closes
+            hub.close()
         if owned:
             ws.close()
 
