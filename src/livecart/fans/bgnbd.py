@@ -22,9 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import hyp2f1
 
-from livecart.errors import FitError
 from livecart.fans.bgnbd_likelihood import GridLikelihood
-from livecart.fans.histories import group_histories
+from livecart.fans.histories import histories_to_fit
 from livecart.fans.likelihood import Optimum, draws, maximize
 from livecart.fans.summaries import interval_table
 
@@ -39,15 +38,8 @@ class BetaGeoModel:
 
     # ---------------------------------------------------------------- fit
     def fit(self, x, t_x, T, z=None) -> BetaGeoModel:
-        h = group_histories(x, t_x, T, z)
+        h = histories_to_fit("BG/NBD", self.covariates, x, t_x, T, z)
         k = len(self.covariates)
-        if h.z.shape[1] != k:
-            raise ValueError(f"z has {h.z.shape[1]} columns; expected {k} ({self.covariates})")
-        if not np.any(h.x > 0):
-            raise FitError(
-                "BG/NBD: no buyer has a repeat purchase yet, so repeat behaviour cannot be "
-                "estimated; wait for repeat orders (or import older orders)"
-            )
         scale = float(np.average(h.T, weights=h.weight))
         n = h.n_buyers
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from livecart.errors import FitError
+
 
 @dataclass(frozen=True)
 class Histories:
@@ -54,6 +56,21 @@ def group_histories(x, t_x, T, z=None) -> Histories:
     weight = np.diff(np.append(first, n)).astype(float)
     u = stacked[first]
     return Histories(u[:, 0], u[:, 1], u[:, 2], u[:, 3:], weight, inverse)
+
+
+def histories_to_fit(model: str, covariates: tuple[str, ...], x, t_x, T, z=None) -> Histories:
+    """`group_histories` for a repeat-purchase model's fit: ``z`` must have one column per
+    covariate, and at least one buyer a repeat purchase (else `FitError` saying what to do)."""
+    h = group_histories(x, t_x, T, z)
+    k = len(covariates)
+    if h.z.shape[1] != k:
+        raise ValueError(f"z has {h.z.shape[1]} columns; expected {k} ({covariates})")
+    if not np.any(h.x > 0):
+        raise FitError(
+            f"{model}: no buyer has a repeat purchase yet, so repeat behaviour cannot be "
+            "estimated; wait for repeat orders (or import older orders)"
+        )
+    return h
 
 
 def _whole_day_groups(x, t_x, T, z) -> Histories | None:

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, hyp2f1
 
-from livecart.errors import FitError
-from livecart.fans.histories import Histories, group_histories
+from livecart.fans.histories import Histories, histories_to_fit
 from livecart.fans.likelihood import Optimum, draws, maximize
 from livecart.fans.summaries import interval_table
 
@@ -31,15 +30,8 @@ class ParetoNBDModel:
         self.covariates = tuple(covariates)
 
     def fit(self, x, t_x, T, z=None) -> ParetoNBDModel:
-        h = group_histories(x, t_x, T, z)
+        h = histories_to_fit("Pareto/NBD", self.covariates, x, t_x, T, z)
         k = len(self.covariates)
-        if h.z.shape[1] != k:
-            raise ValueError(f"z has {h.z.shape[1]} columns; expected {k} ({self.covariates})")
-        if not np.any(h.x > 0):
-            raise FitError(
-                "Pareto/NBD: no buyer has a repeat purchase yet, so repeat behaviour cannot be "
-                "estimated; wait for repeat orders (or import older orders)"
-            )
         scale = float(np.average(h.T, weights=h.weight))
         n = h.n_buyers
 
