@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from livecart.web.security import send_json
+
 WRITE = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -52,25 +54,13 @@ class FiniteJson:
         where = _where(body)
         if where is None:
             return await self.app(scope, _replay(chunks, None, receive), send)
-        out = json.dumps(
-            {
-                "error": "invalid_number",
-                "detail": f"{where}: not a finite number (NaN and infinity are refused)",
-                "fix": "send finite numbers only",
-                "field": where,
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 422,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(out)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": out})
+        out = {
+            "error": "invalid_number",
+            "detail": f"{where}: not a finite number (NaN and infinity are refused)",
+            "fix": "send finite numbers only",
+            "field": where,
+        }
+        await send_json(send, 422, out)
 
     def _applies(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope.get("method", "") not in WRITE:

@@ -14,6 +14,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -96,19 +97,8 @@ class TokenGuard:
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":
             return await send({"type": "websocket.close", "code": 1008})
-        body = json.dumps(unauthorized_body(self.host, bool(self.token), write)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b'Bearer realm="livecart"'),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        body = unauthorized_body(self.host, bool(self.token), write)
+        await send_json(send, 401, body, [(b"www-authenticate", b'Bearer realm="livecart"')])
 
     def _ok(self, scope: Scope) -> bool:
         if not self.token:
@@ -168,23 +158,21 @@ class HostGuard:
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":
             return await send({"type": "websocket.close", "code": 1008})
-        body = json.dumps(
-            {
-                "error": "bad_host",
-                "detail": f"this server does not answer to the host name "
-                f"{raw.decode('latin-1')[:100]!r} (a guard against DNS rebinding)",
-                "fix": f"open {self.shown}, or add the name to the setting allowed_hosts "
-                "(LIVECART_ALLOWED_HOSTS, comma-separated) and restart `livecart serve`",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 400,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        body = {
+            "error": "bad_host",
+            "detail": f"this server does not answer to the host name "
+            f"{raw.decode('latin-1')[:100]!r} (a guard against DNS rebinding)",
+            "fix": f"open {self.shown}, or add the name to the setting allowed_hosts "
+            "(LIVECART_ALLOWED_HOSTS, comma-separated) and restart `livecart serve`",
+        }
+        await send_json(send, 400, body)
+
+
+async def send_json(
+    send: Send, status: int, body: dict[str, Any], headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    """Answer an HTTP request from ASGI middleware with a JSON body (a refusal before the app)."""
+    raw = json.dumps(body).encode()
+    start = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": [*start, *headers]})
+    await send({"type": "http.response.body", "body": raw})
