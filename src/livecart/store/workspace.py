@@ -41,6 +41,11 @@ class Workspace:
         self.settings = settings
         self._lock = threading.RLock()
         self._in_tx = False
+        # readers' cursors are made from this idle connection under their own lock, never from
+        # `con` while another thread writes through it (two threads in one DuckDB connection
+        # crashed the process: a reader's cursor() during a live run's INSERT)
+        self._cursor_root = con.cursor()
+        self._cursor_lock = threading.Lock()
         # bumped by every committed write of this process (all writes go through
         # transaction()): results computed from the workspace are cached under it
         self.data_version = 0
@@ -93,6 +98,7 @@ class Workspace:
         return cls(p, con, settings)
 
     def close(self) -> None:
+        self._cursor_root.close()
         self.con.close()
 
     def __enter__(self) -> Workspace:
@@ -186,7 +192,8 @@ class Workspace:
     # --- reading -----------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for reading from another thread (the web server's request handlers)."""
-        return self.con.cursor()
+        with self._cursor_lock:
+            return self._cursor_root.cursor()
 
     def table(self, kind_name: str) -> pd.DataFrame:
         """One record kind as a pandas DataFrame."""
