@@ -193,4 +193,9 @@ def evaluate_cmd(
         f"follow uplift: naive {u['naive']:+.0%}, adjusted {u['adjusted']:+.0%}, true "
         f"{u['true']:+.0%}, 80% coverage {u['coverage_80']:.0%}"
     )
-    console.print(f"holdout error {r['holdout_error']:+.1%}")
+    h = r["holdout"]
+    console.print(
+        f"39-week holdout error {r['holdout_error']:+.1%} with the joins still to come "
+        f"({h['39_weeks.status_at_cutoff']:+.1%} with status fixed at the cutoff); "
+        f"demo's last 13 weeks {h['demo_13_weeks.with_joins']:+.1%}"
+    )

@@ -118,6 +118,24 @@ def repeat_orders(
     return _lines(w, rng, first.iloc[who], created, z_usd, salt), first
 
 
+def repeat_times(
+    seed: int, first_weeks: np.ndarray, status: np.ndarray, end_weeks: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The buyers' process alone, for holdouts longer than the demo: repeat purchase times
+    (weeks since the demo's start) of buyers first seen at ``first_weeks`` with entry
+    ``status`` (0 none, 1 follower, 2 fan club), up to ``end_weeks``, with the same BG/NBD,
+    multipliers and late joins as `repeat_orders` (own streams, so the demo's draws are
+    untouched). Returns who, when, and per late join (event index, new status)."""
+    rng = np.random.default_rng([seed, 7, 7800])
+    late = np.random.default_rng([seed, 7, 7800, 13])
+    n = len(first_weeks)
+    lam = rng.gamma(BGNBD["r"], 1 / BGNBD["alpha"], n)
+    buyers = _Latent(lam, _dropout_table(rng.random(n)), np.asarray(status, np.int64).copy())
+    first = np.asarray(first_weeks, float)
+    who, when, joined = _bgnbd_times(rng, late, buyers, end_weeks - first, None)
+    return who, first[who] + when, joined
+
+
 class _Latent:
     """Each buyer's latent rate, dropout by status, and current status."""
 

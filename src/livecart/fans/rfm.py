@@ -17,7 +17,9 @@ def buyer_histories(
     ``x`` repeat orders (repeat purchase days when only days are known), ``t_x`` and ``T`` in
     weeks (whole hours), ``m`` mean repeat order value,
     status at entry (``follower`` outside the fan club, ``fan_club``: 1 if joined on the first
-    purchase day) and at the cutoff (``follower_now``, ``fan_club_now``).
+    purchase day) and at the cutoff (``follower_now``, ``fan_club_now``); ``follow_w`` and
+    ``club_w``: weeks from the first purchase to a later follow / fan-club join before the
+    cutoff (NaN if none).
 
     ``censor_at_join`` ends the history of a buyer who joined later at the time she joined, so a
     model with time-invariant (entry) status sees each history under one status only."""
@@ -62,5 +64,8 @@ def buyer_histories(
     club_now = (b["fan_club_day"] < cutoff).to_numpy()
     out["follower_now"] = ((b["follow_day"] < cutoff).to_numpy() & ~club_now).astype(float)
     out["fan_club_now"] = club_now.astype(float)
+    for col, when, entry in (("follow_w", join_f, entry_f), ("club_w", join_c, entry_c)):
+        w = np.where(entry | ~(when < cutoff), np.nan, (when - first_time) / 7)
+        out[col] = np.clip(w, 0, None)
     out["first_day"] = b["first_day"]
     return out[out["T"] > 0]
