@@ -153,3 +153,17 @@ def test_39_week_holdout_within_5_percent_once_the_joins_to_come_are_forecast(he
     assert abs(held_out["holdout_error"]) < 0.05, h
     # status fixed at the cutoff misses the joins during the holdout (measured -7% to -10%)
     assert h["status_at_cutoff"] < h["with_joins"] - 0.03, h
+
+
+def test_funnel_by_product_shares_each_lives_audience_and_keeps_the_totals(demo_path, purchases):
+    from livecart.fans.funnel import funnel
+
+    with livecart.open(demo_path, read_only=True) as ws:
+        by_product = funnel(ws, purchases, "product")
+        by_live = funnel(ws, purchases, "live")
+        n_skus = ws.query("SELECT count(DISTINCT sku_id) AS n FROM session_products")["n"][0]
+    assert len(by_product) == n_skus
+    for col in ("viewers", "new_followers", "fan_club_joins", "first_purchases", "repeat_90"):
+        assert by_product[col].sum() == pytest.approx(by_live[col].sum(), rel=1e-9), col
+    ok = by_product["repeat_30_rate"].notna()
+    assert (by_product.loc[ok, "repeat_30_rate_lo"] <= by_product.loc[ok, "repeat_30_rate"]).all()

@@ -28,7 +28,11 @@ def _load(directory: Path):
 @fans_app.command("funnel")
 def funnel_cmd(
     directory: Path = typer.Argument(..., help="workspace folder"),
-    by: str = typer.Option("live", "--by", help="live, host, market or week (the trend)"),
+    by: str = typer.Option(
+        "live",
+        "--by",
+        help="live, host, product (audience shared by pinned minutes), market or week (the trend)",
+    ),
     top: int = typer.Option(30, "--top", help="rows to show (most new followers per 1,000)"),
     as_json: bool = typer.Option(False, "--json", help="print every row as JSON"),
 ) -> None:

@@ -1,10 +1,14 @@
-"""The private-domain funnel per live, host, market or week (the trend): viewers -> new
-followers -> fan-club joins -> first purchases -> repeat within 30 and 90 days, with Wilson 80%
-intervals on rates.
+"""The private-domain funnel per live, host, product, market or week (the trend): viewers ->
+new followers -> fan-club joins -> first purchases -> repeat within 30 and 90 days, with Wilson
+80% intervals on rates.
 
 Viewers are the live's views (room entries); followers and fan-club joins are summed from its
 minutes; first purchases are buyers whose first purchase day was in that live; a repeat is
 another purchase day within 30 (90) days, counted only for buyers whose window has ended.
+By product, a live's viewers, followers and fan-club joins are shared among the products on its
+shelf by their pinned minutes (equally where none were pinned): an attribution, since a viewer
+who follows is not tied to a product; first purchases are the buyers whose first order in a
+live was that product.
 """
 
 from __future__ import annotations
@@ -16,7 +20,20 @@ from scipy import stats
 from livecart.fans.purchases import Purchases
 from livecart.store import Workspace
 
-BY = {"live": "session_id", "host": "host", "market": "market", "week": "week"}
+BY = {
+    "live": "session_id",
+    "host": "host",
+    "product": "sku_id",
+    "market": "market",
+    "week": "week",
+}
+_SHARES_SQL = """
+    SELECT session_id, sku_id,
+           CASE WHEN sum(coalesce(pinned_minutes, 0)) OVER w > 0
+                THEN coalesce(pinned_minutes, 0) / sum(coalesce(pinned_minutes, 0)) OVER w
+                ELSE 1.0 / count(*) OVER w END AS share
+    FROM session_products WINDOW w AS (PARTITION BY session_id)
+"""
 
 
 def wilson(k, n, level: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
@@ -42,11 +59,16 @@ def funnel(ws: Workspace, p: Purchases, by: str = "live") -> pd.DataFrame:
         "  GROUP BY 1) m USING (session_id)"
     )
     first = ws.query(
-        "SELECT buyer_id, arg_min(session_id, created_at) AS session_id FROM orders "
+        "SELECT buyer_id, arg_min(session_id, created_at) AS session_id, "
+        "arg_min(sku_id, created_at) AS sku_id FROM orders "
         "WHERE buyer_id IS NOT NULL GROUP BY 1"
     )
     rep = _repeats(p)
     first = first.merge(rep, left_on="buyer_id", right_index=True, how="left")
+    if by == "product":
+        s = _by_product(ws, s, first)
+        g = s.groupby("sku_id")[_COUNTS].sum()
+        return _rates(g).sort_values("fans_per_1000_viewers", ascending=False)
     per = first.groupby("session_id").agg(
         first_purchases=("buyer_id", "size"),
         eligible_30=("eligible_30", "sum"),
@@ -58,9 +80,37 @@ def funnel(ws: Workspace, p: Purchases, by: str = "live") -> pd.DataFrame:
         {c: 0 for c in per.columns}
     )
     s["week"] = pd.to_datetime(s["day"]).dt.to_period("W-SUN").dt.start_time.dt.date.astype(str)
-    cols = ["viewers", "new_followers", "fan_club_joins", "first_purchases"]
-    cols += ["eligible_30", "repeat_30", "eligible_90", "repeat_90"]
-    g = s.groupby(BY[by])[cols].sum() if by != "live" else s.set_index("session_id")[cols]
+    g = s.groupby(BY[by])[_COUNTS].sum() if by != "live" else s.set_index("session_id")[_COUNTS]
+    out = _rates(g)
+    if by == "week":  # the trend: in time order
+        return out.sort_index()
+    return out.sort_values("fans_per_1000_viewers", ascending=False)
+
+
+_COUNTS = ["viewers", "new_followers", "fan_club_joins", "first_purchases"]
+_COUNTS += ["eligible_30", "repeat_30", "eligible_90", "repeat_90"]
+
+
+def _by_product(ws: Workspace, s: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
+    """One row per live and product: the live's audience counts times the product's share, and
+    the first purchases in that live of that product."""
+    shares = ws.query(_SHARES_SQL)
+    audience = ["viewers", "new_followers", "fan_club_joins"]
+    rows = shares.merge(s[["session_id", *audience]], on="session_id")
+    rows[audience] = rows[audience].mul(rows["share"], axis=0)
+    buys = (
+        first[first["session_id"].notna()]
+        .groupby(["session_id", "sku_id"])
+        .agg(
+            first_purchases=("buyer_id", "size"),
+            **{c: (c, "sum") for c in _COUNTS[4:]},
+        )
+    )
+    rows = rows.merge(buys, left_on=["session_id", "sku_id"], right_index=True, how="outer")
+    return rows.fillna({c: 0 for c in _COUNTS})
+
+
+def _rates(g: pd.DataFrame) -> pd.DataFrame:
     out = g.copy()
     for k, n, name in (
         ("new_followers", "viewers", "follow_rate"),
@@ -73,9 +123,7 @@ def funnel(ws: Workspace, p: Purchases, by: str = "live") -> pd.DataFrame:
             out[name] = g[k] / g[n]
         out[f"{name}_lo"], out[f"{name}_hi"] = wilson(g[k], g[n])
     out["fans_per_1000_viewers"] = 1000 * g["new_followers"] / g["viewers"].where(g["viewers"] > 0)
-    if by == "week":  # the trend: in time order
-        return out.sort_index()
-    return out.sort_values("fans_per_1000_viewers", ascending=False)
+    return out
 
 
 def _repeats(p: Purchases) -> pd.DataFrame:

@@ -17,7 +17,11 @@ from livecart.web.page import Page
 from livecart.web.render import render
 
 router = APIRouter()
-BY = Query("market", pattern="^(live|host|market|week)$", description="live, host, market or week")
+BY = Query(
+    "market",
+    pattern="^(live|host|product|market|week)$",
+    description="live, host, product, market or week",
+)
 
 
 def _overview(request: Request, by: str) -> FansOverview:
