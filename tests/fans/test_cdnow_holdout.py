@@ -12,6 +12,12 @@ tracking as a chart, not a printed total we could check here) but only 1,664 of 
 holdout's (-11.6%): on CDNOW the BG/NBD under-forecasts the holdout period itself, and the
 conditional sum over the holdout (1,653) agrees with `lifetimes` to 1e-3 per buyer
 (test_models_reference.py), so the gap is the model's, not a counting or formula slip.
+Where histories are drawn from the BG/NBD itself the same forecast lands within 2%
+(test_holdout.py). On CDNOW the Pareto/NBD falls as short (-11.5%), and by quarter the
+conditional forecast is 634, 537, 482 against 731, 656, 495 counted: the shortfall sits in
+October 1997 to March 1998 (-13%, -18%; the holidays and the new year), the spring quarter is
+within 3%. Both models assume a stationary purchase rate; CDNOW's cohort buys more in the
+season than its first nine months promised.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from livecart.fans import BetaGeoModel
+from livecart.fans import BetaGeoModel, ParetoNBDModel
 
 datasets = pytest.importorskip("lifetimes.datasets")
 
@@ -70,3 +76,16 @@ def test_cumulative_repeat_transactions_track_to_week_78_within_5_percent(log, f
     # the calibration half tracks within 2%: the shortfall builds in the holdout
     calibrated = expected_by((CUT - START).days / 7 + 1 / 7)
     assert abs(calibrated / 2457 - 1) < 0.02
+
+
+def test_holdout_shortfall_is_seasonal_and_shared_by_the_pareto_nbd(log, fitted):
+    model, (x, t_x, T) = fitted
+    counted = log[log["repeat"] & (log["date"] > CUT)].groupby(log["date"].dt.quarter).size()
+    assert counted.loc[[4, 1, 2]].tolist() == [731, 656, 495]
+    ends = [(pd.Timestamp(d) - CUT).days / 7 for d in ("1997-12-31", "1998-03-31", "1998-06-30")]
+    cum = [float(model.expected_purchases(t, x, t_x, T).sum()) for t in ends]
+    by_quarter = np.diff([0.0, *cum]) / counted.loc[[4, 1, 2]].to_numpy() - 1
+    # holidays and new year short by more than 10%; the spring quarter within 5%
+    assert by_quarter[0] < -0.10 and by_quarter[1] < -0.10 and abs(by_quarter[2]) < 0.05
+    pareto = ParetoNBDModel().fit(x, t_x, T).expected_purchases(ends[-1], x, t_x, T).sum()
+    assert pareto / 1882 - 1 == pytest.approx(cum[-1] / 1882 - 1, abs=0.02)

@@ -60,11 +60,12 @@ def test_naive_uplift_is_biased_and_adjusted_is_near_the_truth(held_out):
     assert abs(u["adjusted"] - u["true"]) < abs(u["naive"] - u["true"]) / 5
 
 
-def test_follower_and_fan_club_multipliers_recovered_within_15_percent(held_out):
+def test_bgnbd_gamma_gamma_and_multipliers_recovered_within_15_percent(held_out):
     e = held_out["param_error"]
-    for k in ("follower.rate_mult", "fan_club.rate_mult", "follower.dropout_mult"):
-        assert abs(e[k]) < 0.15, (k, e[k])
-    for k in ("p", "q", "r"):
+    names = {"r", "alpha", "a", "b", "p", "q", "gamma"}
+    names |= {f"{c}.{k}" for c in ("follower", "fan_club") for k in ("rate_mult", "dropout_mult")}
+    assert set(e) == names
+    for k in sorted(names):  # the tolerance; measured within 10.3% (gamma) on this seed
         assert abs(e[k]) < 0.15, (k, e[k])
 
 

@@ -4,7 +4,8 @@ For each held-out seed a demo workspace is built and read the way a shop's would
 - ``param_error``: relative error of the BG/NBD parameters (r, alpha, a, b) and of the follower
   and fan-club multipliers on purchase rate and mean dropout (fitted on histories that end at a
   late join, status from the first purchase), and of the Gamma-Gamma parameters (p, q, gamma;
-  fitted on US buyers, whose order values are the simulator's USD draws);
+  fitted on every repeat buyer, mean order values divided by the market's price level, which
+  gives back the simulator's draws in USD at US prices);
 - ``uplift``: naive (fans' vs non-fans' repeat purchase rate) and adjusted (matched before/after)
   uplift of following, beside the simulator's true effect on the joiners; ``coverage_80`` is the
   share of seeds whose adjusted 80% interval holds the truth; the fan club under ``by_kind``;
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from livecart.demo import build
+from livecart.demo.world import MARKETS
 from livecart.evaluation.fans_holdout import holdout, holdout_39_weeks
 from livecart.fans.bgnbd import BetaGeoModel
 from livecart.fans.gammagamma import GammaGammaModel
@@ -54,8 +56,10 @@ def score_workspace(path: Path, seed: int = 0) -> dict[str, Any]:
         for key in ("rate_mult", "dropout_mult"):
             err[f"{cov}.{key}"] = bg.coef_[cov][key] / truth["fans"][cov][key] - 1
     full = buyer_histories(p)
-    us = full[(full["market"] == "US") & (full["x"] > 0) & full["m"].notna()]
-    gg = GammaGammaModel().fit(us["x"], us["m"])
+    rep = full[(full["x"] > 0) & full["m"].notna()]
+    # back to USD at US prices, the scale the simulator draws order values on
+    level = rep["market"].map({m[0]: m[5] for m in MARKETS})
+    gg = GammaGammaModel().fit(rep["x"], rep["m"] / level)
     for k in ("p", "q", "gamma"):
         err[k] = gg.params_[k] / truth["gamma_gamma"][k] - 1
     uplift = {}
