@@ -190,7 +190,7 @@ def test_replanning_sees_warm_ups_arrive_and_flags_big_moves(demo_path, late_ses
 
 
 def test_compare_flags_a_started_order():
-    from livecart.stock.replan import PlanStep
+    from livecart.stock.replanning import PlanStep
 
     t = dt.datetime(2026, 1, 1)
     a = PlanStep(

@@ -24,9 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from livecart.live.engine.kpis import minute_arrays, sku_rows
+from livecart.live.engine.kpis import alert_inputs, sku_rows, stockout_eta
 from livecart.live.engine.state import SessionState
 from livecart.live.targets import GOLDEN_HOUR, Plan
+
+STOCK_WINDOW = 10  # minutes of sales a SKU's stock-out estimate runs at
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,7 @@ def evaluate(st: SessionState, plan: Plan | None, rules: AlertRules) -> list[Ale
     if plan is not None and plan.currency and st.currency and plan.currency != st.currency:
         plan = None
     out = _stockouts(st, rules)
-    k = max(st.current_minute(), 0)
-    done = {c: v[:k] for c, v in minute_arrays(st).items()}  # completed minutes only
+    done = alert_inputs(st, st.current_minute())  # completed minutes only
     if plan is not None:
         out += _rate_low(
             st,
@@ -107,7 +108,10 @@ def _alert(st: SessionState, rule: str, subject: str, message: str, action: str)
 
 
 def _stockouts(st: SessionState, rules: AlertRules) -> list[Alert]:
-    skus = sku_rows(st)
+    v = st.sku_view(STOCK_WINDOW)
+    if not (stockout_eta(v["stock_left"], v["units_per_minute"]) <= rules.stockout_minutes).any():
+        return []  # the usual case, found without a row per SKU
+    skus = sku_rows(st, STOCK_WINDOW)
     soon = [r for r in skus if r["stockout_eta_minutes"] <= rules.stockout_minutes]
     gone = {r["sku_id"] for r in soon}
     # the best seller with stock (or stock unknown) among the others; ties: first in id order
@@ -141,33 +145,37 @@ def _rate_low(
     label: str,
     action: str,
 ) -> list[Alert]:
-    run = 0
-    for m in range(len(done["minute"]) - 1, -1, -1):
-        q = plan.at("rate", metric, m)
-        if q is None or done[den][m] < min_den:
-            continue
-        if done[metric][m] < q[0]:
-            run += 1
-            if run >= rules.rate_minutes:
-                return [
-                    _alert(
-                        st,
-                        f"{metric}_low",
-                        "",
-                        f"{label} {done[metric][-1]:.1%} "
-                        f"below plan ({q[0]:.1%} lower line, {q[1]:.1%} median) for "
-                        f"{run} minutes",
-                        action,
-                    )
-                ]
-        else:
-            return []
-    return []
+    """Alert when the minute's rate was below the plan's lower line in the newest
+    ``rate_minutes`` judged minutes (within the plan's horizon, enough ``den`` to judge)."""
+    lines = plan.rate.get(metric)
+    k = len(done[metric])
+    if lines is None or k == 0:
+        return []
+    q = np.full((3, k), np.nan)
+    w = min(k, lines.shape[1])
+    q[:, :w] = lines[:, :w]  # no target beyond the plan's horizon
+    judged = np.flatnonzero(~np.isnan(q).any(axis=0) & (done[den] >= min_den))[::-1]
+    low = done[metric][judged] < q[0, judged]  # newest first; NaN is not low
+    run = int(np.argmin(low)) if not low.all() else len(low)
+    if run < rules.rate_minutes:
+        return []
+    lo, mid = q[0, judged[rules.rate_minutes - 1]], q[1, judged[rules.rate_minutes - 1]]
+    return [
+        _alert(
+            st,
+            f"{metric}_low",
+            "",
+            f"{label} {done[metric][-1]:.1%} "
+            f"below plan ({lo:.1%} lower line, {mid:.1%} median) for "
+            f"{rules.rate_minutes} minutes",
+            action,
+        )
+    ]
 
 
 def _viewers_drop(st: SessionState, done, rules: AlertRules) -> list[Alert]:
     k = rules.viewer_drop_minutes
-    if len(done["minute"]) < k + 1:
+    if len(done["viewers_last"]) < k + 1:
         return []
     peak = float(done["viewers_peak"][:GOLDEN_HOUR].max())
     recent = done["viewers_last"][-k:]
@@ -187,11 +195,11 @@ def _viewers_drop(st: SessionState, done, rules: AlertRules) -> list[Alert]:
 
 
 def _pacing(st: SessionState, done, plan: Plan, rules: AlertRules) -> list[Alert]:
-    m = len(done["minute"]) - 1
+    m = len(done["viewers_last"]) - 1
     q = plan.at("cum", "ad_spend", m)
     if m + 1 < rules.pacing_after_minutes or q is None or q[1] <= 0:
         return []
-    spent = float(done["cum_ad_spend"][m])
+    spent = done["ad_spend_so_far"]
     off = spent / q[1] - 1
     if abs(off) <= rules.pacing_tolerance:
         return []

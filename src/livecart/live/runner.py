@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from livecart.live.alerts import Alert, AlertBook, AlertRules, WebhookSink, evaluate
 from livecart.live.checkpoint import (
@@ -35,8 +35,27 @@ from livecart.live.history import History, load_history
 from livecart.live.nowcast import Nowcaster
 from livecart.live.sources.base import Source
 from livecart.live.targets import GOLDEN_HOUR, Plan, plan_from_history
+from livecart.model.schema import SESSIONS
 from livecart.store import Workspace
 
+# the sessions table's totals columns: the monitor's total, its Python and its Arrow type
+SESSION_TOTALS = {
+    "gmv": ("gmv", float, pa.float64()),
+    "orders": ("orders", int, pa.int64()),
+    "items_sold": ("units", int, pa.int64()),
+    "views": ("entries", int, pa.int64()),
+    **{
+        c: (c, int, pa.int64())
+        for c in (
+            "product_impressions",
+            "product_clicks",
+            "new_followers",
+            "comments",
+            "shares",
+            "likes",
+        )
+    },
+}
 REFRESH_SLICE_S = 0.02  # within-minute alert refreshes run in slices of about this long
 
 
@@ -100,6 +119,7 @@ class LiveRun:
         self._plans: dict[str, Plan | None] = {}
         self._nowcast: Nowcaster | None = None
         self._past: History | None = None  # see _history
+        self._past_cut: tuple[int, History] | None = None  # (sessions monitored, the history cut)
         self._rooms: dict[str, list] | None = None  # see _where
         self._dirty: set[str] = set()
         # per session, what this run last wrote of it: start, currency and its minute sums (not
@@ -118,8 +138,7 @@ class LiveRun:
         last_save = time.monotonic()
         for batch in self.source.batches(self.position):
             with self.lock:
-                self.monitor.feed_columns(batch.events)
-                touched = set(pd.unique(batch.events.session_id)) & set(self.monitor.sessions)
+                touched = self.monitor.feed_columns(batch.events) & self.monitor.sessions.keys()
                 self._dirty |= touched
                 self._seed_stock(touched)
                 self._alert(touched)
@@ -205,7 +224,7 @@ class LiveRun:
         wrote them, in one transaction."""
         states = [self.monitor.sessions[s] for s in sids]
         parts = [live_minutes_columns(st, self._first_changed(st)) for st in states]
-        rows = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in parts[0]})
+        rows = pa.table({c: np.concatenate([p[c] for p in parts]) for c in parts[0]})
         with self.ws.transaction():
             self._upsert_sessions(states)
             if len(rows):
@@ -246,38 +265,42 @@ class LiveRun:
         return identity() if identity is not None else None
 
     def _upsert_sessions(self, states: list[SessionState]) -> None:
-        """Keep the sessions table's rows (planned times, room...) and refresh the totals."""
-        old = self.ws.query(
-            "SELECT * FROM sessions WHERE list_contains(?, session_id)",
-            [[st.session_id for st in states]],
-        ).set_index("session_id")
-        rows = []
-        for st in states:
-            t = totals(st)
-            r = old.loc[st.session_id].to_dict() if st.session_id in old.index else {}
-            r.update(
-                session_id=st.session_id,
-                market=r.get("market") or st.market,
-                actual_start=pd.Timestamp(st.start_ts, unit="ms"),
-                gmv=t["gmv"],
-                orders=int(t["orders"]),
-                items_sold=int(t["units"]),
-                views=int(t["entries"]),
-                product_impressions=int(t["product_impressions"]),
-                product_clicks=int(t["product_clicks"]),
-                new_followers=int(t["new_followers"]),
-                comments=int(t["comments"]),
-                shares=int(t["shares"]),
-                likes=int(t["likes"]),
-                currency=r.get("currency") or st.currency,
-            )
-            if st.end_ts is not None:
-                r["actual_end"] = pd.Timestamp(st.end_ts, unit="ms")
-            rows.append(r)
-        from livecart.model.schema import SESSIONS
-
-        frame = pd.DataFrame(rows).reindex(columns=SESSIONS.column_names)
-        self.ws.upsert("sessions", frame)
+        """Refresh the sessions' totals and actual times in the sessions table, keeping what
+        else its rows hold (room, title, planned times...): one merge in SQL for all of them."""
+        ts = [totals(st) for st in states]
+        new = pa.table(
+            {
+                "session_id": [st.session_id for st in states],
+                "market": [st.market for st in states],
+                "currency": [st.currency for st in states],
+                "actual_start": pa.array([st.start_ts for st in states], pa.timestamp("ms")),
+                "actual_end": pa.array([st.end_ts for st in states], pa.timestamp("ms")),
+                **{
+                    column: pa.array([cast(t[metric]) for t in ts], kind)
+                    for column, (metric, cast, kind) in SESSION_TOTALS.items()
+                },
+            }
+        )
+        picked = []
+        for c in SESSIONS.column_names:
+            if c in ("market", "currency"):  # the table's own, else what the events said
+                picked.append(f"coalesce(nullif(o.{c}, ''), n.{c}) AS {c}")
+            elif c == "actual_end":  # until the live ends, whatever the table holds
+                picked.append(f"coalesce(n.{c}, o.{c}) AS {c}")
+            elif c in new.column_names:
+                picked.append(f"n.{c}")
+            else:
+                picked.append(f"o.{c}")
+        with self.ws.transaction() as con:
+            con.register("_live_totals", new)
+            try:
+                rows = con.sql(
+                    f"SELECT {', '.join(picked)} FROM _live_totals n "
+                    f"LEFT JOIN sessions o USING (session_id)"
+                ).to_arrow_table()
+            finally:
+                con.unregister("_live_totals")
+            self.ws.upsert("sessions", rows)
 
     # --- plan, nowcast, alerts ----------------------------------------------------------------
     def plan_for(self, session_id: str) -> Plan | None:
@@ -321,8 +344,11 @@ class LiveRun:
         are cut from it); sessions this run monitors are not history, even once saved."""
         if self._past is None:
             self._past = load_history(self.ws)
-        live = self._past.meta["session_id"].isin(list(self.monitor.sessions))
-        return self._past.subset(~live.to_numpy(dtype=bool))
+        n_live = len(self.monitor.sessions)  # sessions are only ever added
+        if self._past_cut is None or self._past_cut[0] != n_live:
+            live = self._past.meta["session_id"].isin(list(self.monitor.sessions))
+            self._past_cut = (n_live, self._past.subset(~live.to_numpy(dtype=bool)))
+        return self._past_cut[1]
 
     def _where(self, session_id: str) -> tuple[str | None, str | None, str | None]:
         """Room, market and currency: the sessions table's (read once per run, as the history

@@ -6,61 +6,55 @@ with calibrated intervals, and a newsvendor stock plan under a budget and a ware
     planned_stock(ws, "L0042")                       # {sku_id: units}: the live monitor's stock
 
 docs/stock.md describes the model, the plan and every field.
+
+The names below load on first use (PEP 562): the live monitor reads saved plans
+(``latest_saved``) on every start and must not wait for the forecaster's SciPy (about 1 s).
 """
 
-from livecart.stock.costs import StockCosts, unit_costs
-from livecart.stock.forecast import DemandForecaster
-from livecart.stock.newsvendor import (
-    Item,
-    NormalDemand,
-    SampleDemand,
-    allocate,
-    critical_fractile,
-    expected_cost,
-    optimal_level,
-)
-from livecart.stock.po import purchase_order, purchase_order_csv
-from livecart.stock.replan import (
-    PlanMove,
-    Replan,
-    compare,
-    replan,
-    saved_moves,
-)
-from livecart.stock.saved import latest_saved, planned_stock, save_plan, saved_plans
-from livecart.stock.sizing import (
-    PlanLine,
-    StockPlan,
-    StockPlanError,
-    plan_stock,
-    sessions_to_plan,
-)
+from __future__ import annotations
 
-__all__ = [
-    "DemandForecaster",
-    "Item",
-    "NormalDemand",
-    "PlanLine",
-    "PlanMove",
-    "Replan",
-    "SampleDemand",
-    "StockCosts",
-    "StockPlan",
-    "StockPlanError",
-    "allocate",
-    "compare",
-    "critical_fractile",
-    "expected_cost",
-    "latest_saved",
-    "optimal_level",
-    "plan_stock",
-    "planned_stock",
-    "purchase_order",
-    "purchase_order_csv",
-    "replan",
-    "save_plan",
-    "saved_plans",
-    "sessions_to_plan",
-    "saved_moves",
-    "unit_costs",
-]
+import importlib
+from typing import Any
+
+_WHERE = {  # exported name -> the submodule that defines it
+    "StockCosts": "costs",
+    "unit_costs": "costs",
+    "DemandForecaster": "forecast",
+    "Item": "newsvendor",
+    "NormalDemand": "newsvendor",
+    "SampleDemand": "newsvendor",
+    "allocate": "newsvendor",
+    "critical_fractile": "newsvendor",
+    "expected_cost": "newsvendor",
+    "optimal_level": "newsvendor",
+    "purchase_order": "po",
+    "purchase_order_csv": "po",
+    "PlanMove": "replanning",
+    "Replan": "replanning",
+    "compare": "replanning",
+    "replan": "replanning",
+    "saved_moves": "replanning",
+    "latest_saved": "saved",
+    "planned_stock": "saved",
+    "save_plan": "saved",
+    "saved_plans": "saved",
+    "PlanLine": "sizing",
+    "StockPlan": "sizing",
+    "StockPlanError": "sizing",
+    "plan_stock": "sizing",
+    "sessions_to_plan": "sizing",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from livecart.stock.sizing import StockPlan, plan_stock
 from livecart.store import Workspace
+
+if TYPE_CHECKING:
+    from livecart.stock.sizing import StockPlan
 
 TABLE = "stock_plan_lines"
 
@@ -53,11 +56,16 @@ def saved_plans(ws: Workspace, session_id: str) -> pd.DataFrame:
 
 def latest_saved(ws: Workspace, session_id: str) -> dict[str, int]:
     """The latest saved plan's stock per SKU, or {} when none was saved."""
-    df = saved_plans(ws, session_id)
-    if df.empty:
-        return {}
-    last = df[df["saved_at"] == df["saved_at"].max()]
-    return {str(s): int(t) for s, t in zip(last["sku_id"], last["target"], strict=True)}
+    rows = (
+        ws.cursor()
+        .execute(
+            f"SELECT sku_id, target FROM {TABLE} WHERE session_id = ? "
+            f"QUALIFY saved_at = max(saved_at) OVER () ORDER BY sku_id",
+            [session_id],
+        )
+        .fetchall()
+    )  # the monitor asks for every room it starts: no DataFrame
+    return {str(s): int(t) for s, t in rows}
 
 
 def planned_stock(ws: Workspace, session_id: str, **kw) -> dict[str, int]:
@@ -66,4 +74,6 @@ def planned_stock(ws: Workspace, session_id: str, **kw) -> dict[str, int]:
     saved = latest_saved(ws, session_id)
     if saved:
         return saved
+    from livecart.stock.sizing import plan_stock  # the forecaster (SciPy) only when needed
+
     return {ln.sku_id: ln.target for ln in plan_stock(ws, session_id, **kw).lines}

@@ -95,22 +95,42 @@ def sku_table(st: SessionState, window: int = 10) -> pd.DataFrame:
 def sku_rows(st: SessionState, window: int = 10) -> list[dict[str, Any]]:
     """The rows of ``sku_table`` (without its ratios) as plain dicts, SKUs in id order."""
     v = st.sku_view(window)
+    eta = stockout_eta(v["stock_left"], v["units_per_minute"])
     rows = []
     for i in sorted(range(len(v["sku_id"])), key=v["sku_id"].__getitem__):
         sku_id = v["sku_id"][i]
         r: dict[str, Any] = {"sku_id": sku_id}
         r.update(zip(SKU_METRICS, v["totals"][i], strict=True))
-        left, rate = float(v["stock_left"][i]), float(v["units_per_minute"][i])
-        r["stock_left"] = left
+        r["stock_left"] = float(v["stock_left"][i])
         r["stock_start"] = float(v["stock_start"][i])
-        r["units_per_minute"] = rate
-        if np.isnan(left):
-            r["stockout_eta_minutes"] = np.nan
-        else:
-            r["stockout_eta_minutes"] = 0.0 if left <= 0 else (left / rate if rate else np.inf)
+        r["units_per_minute"] = float(v["units_per_minute"][i])
+        r["stockout_eta_minutes"] = float(eta[i])
         r["pinned"] = sku_id == st.pinned
         rows.append(r)
     return rows
+
+
+def stockout_eta(stock_left: np.ndarray, units_per_minute: np.ndarray) -> np.ndarray:
+    """Minutes until each SKU sells out at its rate: 0 when none is left, inf when it is not
+    selling, NaN when its stock was never counted."""
+    left, rate = np.asarray(stock_left, float), np.asarray(units_per_minute, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eta = np.where(rate != 0, left / np.where(rate != 0, rate, 1.0), np.inf)
+    return np.where(np.isnan(left), np.nan, np.where(left <= 0, 0.0, eta))
+
+
+def alert_inputs(st: SessionState, k: int) -> dict[str, Any]:
+    """What the alert rules read of the first ``k`` (completed) minutes: the funnel counts and
+    their CTR and CTOR, viewers online and peak, and the ad spend so far. The same values as
+    ``minute_arrays`` cut at ``k``, without its other columns (the rules read these for every
+    room at every minute)."""
+    a = st.minutes[: min(max(k, 0), st.n_minutes)]
+    d: dict[str, Any] = {c: a[:, M[c]] for c in ("product_impressions", "product_clicks", "orders")}
+    d["ctr"] = ratio(d["product_clicks"], d["product_impressions"])
+    d["ctor"] = ratio(d["orders"], d["product_clicks"])
+    d["viewers_last"], d["viewers_peak"], _ = _viewers(a)
+    d["ad_spend_so_far"] = float(np.cumsum(a[:, M["ad_spend"]])[-1]) if len(a) else 0.0
+    return d
 
 
 def _viewers(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -187,6 +207,7 @@ def snapshot(st: SessionState) -> dict[str, Any]:
 
 __all__ = [
     "METRICS",
+    "alert_inputs",
     "SUMMED",
     "live_minutes_columns",
     "live_minutes_rows",
@@ -194,5 +215,6 @@ __all__ = [
     "ratio",
     "sku_table",
     "snapshot",
+    "stockout_eta",
     "totals",
 ]

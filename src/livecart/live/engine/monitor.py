@@ -44,22 +44,27 @@ class Monitor:
     def feed_lines(self, data: bytes) -> None:
         self.feed_columns(C.parse_lines(data))
 
-    def feed_columns(self, cols: C.Columns) -> None:
+    def feed_columns(self, cols: C.Columns) -> set[str]:
+        """Fold a batch in; returns the session ids it names (started or not)."""
         self.events_in += len(cols) + len(cols.malformed)
         self._note_malformed(cols.malformed)
         if not len(cols):
-            return
+            return set()
+        named: set[str] = set()
         starts = cols.etype == _T["live_start"]
         if starts.any():
+            named.update(cols.session_id[starts])
             self._start_sessions(cols.take(starts))
             cols = cols.take(~starts)
         codes, uniq = pd.factorize(cols.session_id)
+        named.update(uniq)
         known = np.array([s in self.sessions for s in uniq], dtype=bool)[codes]
         if not known.all():
             self._hold(cols.take(~known))
             self._aggregate(cols.take(known))
         elif len(cols):
             self._aggregate(cols, (codes, uniq))
+        return named
 
     def _note_malformed(self, bad: list[C.Malformed]) -> None:
         self.malformed_count += len(bad)

@@ -21,6 +21,11 @@ from livecart.live.sources.base import Batch
 from livecart.model.events import EVENT_FIELDS
 
 HEAD_BYTES = 64 << 10  # how much of a recording's head its identity hashes
+# An unpaced replay reads chunks this big: per chunk the runner evaluates each touched room's
+# alerts (their minutes all moved on), so small chunks of a fast replay cost more in alerts than
+# in parsing. A paced replay reads chunks of PACED_BATCH_BYTES so that positions come often.
+BATCH_BYTES = 8 << 20
+PACED_BATCH_BYTES = 64 << 10
 
 
 class ReplaySource:
@@ -33,7 +38,7 @@ class ReplaySource:
         self,
         path: str | Path,
         speed: float | None = None,
-        batch_bytes: int = 1 << 20,
+        batch_bytes: int = BATCH_BYTES,
         batch_ms: int = 200,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -45,8 +50,7 @@ class ReplaySource:
                 f"with `livecart demo-events DIR SESSION_ID --out FILE`)"
             )
         self.speed = speed or 0.0
-        # paced replays read smaller chunks so that positions (checkpoints) come often
-        self.batch_bytes = batch_bytes if not speed else min(batch_bytes, 64 << 10)
+        self.batch_bytes = batch_bytes if not speed else min(batch_bytes, PACED_BATCH_BYTES)
         self.batch_ms = batch_ms
         self._sleep, self._clock = sleep, clock
         self.is_csv = self.path.suffix.lower() == ".csv"
