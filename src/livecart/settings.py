@@ -46,6 +46,20 @@ class Settings:
         1.0, "how often the live monitor writes its minutes and checkpoint (seconds of wall time)"
     )
 
+    query_engine: str = _s(
+        "duckdb",
+        "engine the read-side analytics run on: 'duckdb' (embedded) or 'spark' (needs the "
+        "livecart[spark] extra and query_source)",
+    )
+    query_source: str = _s(
+        "",
+        "folder of Parquet files (one <table>.parquet or <table>/ per record kind) the analytics "
+        "read instead of the workspace file (empty: the workspace's DuckDB file)",
+    )
+    spark_master: str = _s(
+        "local[*]", "where Spark runs: 'local[*]' (in this process) or a Spark Connect URL sc://..."
+    )
+
     @classmethod
     def help(cls) -> dict[str, str]:
         return {f.name: f.metadata["help"] for f in fields(cls)}

@@ -15,7 +15,18 @@ from typer.core import TyperGroup
 from livecart.cli.app import app
 from livecart.cli.lazy import LazyGroup, _listing, load_all
 
-HEAVY = ("numba", "scipy", "duckdb", "pandas", "numpy", "pyarrow", "livecart.live", "livecart.demo")
+HEAVY = (
+    "numba",
+    "scipy",
+    "duckdb",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "ibis",
+    "pyspark",
+    "livecart.live",
+    "livecart.demo",
+)
 
 
 def _modules_after(code: str) -> list[str]:

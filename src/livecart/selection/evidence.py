@@ -34,15 +34,11 @@ class NoProductsError(LivecartError):
 
 
 def load_videos(ws: Workspace, purpose: str = "test") -> pd.DataFrame:
-    """The workspace's videos of one purpose (test by default), with null counts read as 0."""
-    v = ws.query(
-        "SELECT video_id, sku_id, market, posted_at, views, product_clicks, orders, gmv, "
-        "currency FROM videos WHERE purpose = ? ORDER BY posted_at, video_id",
-        [purpose],
-    )
-    for c in ("views", "product_clicks", "orders", "gmv"):
-        v[c] = pd.to_numeric(v[c]).fillna(0)
-    return v
+    """The workspace's videos of one purpose (test by default), with null counts read as 0,
+    from the query layer (on the engine the workspace's settings name)."""
+    from livecart.store.query import frame, videos_of
+
+    return frame(ws, videos_of(purpose))
 
 
 def load_catalogue(ws: Workspace) -> tuple[pd.DataFrame, list[str]]:
@@ -74,10 +70,16 @@ def cells_from_frames(
     Adds a ``price`` per cell in the market's currency: the cell's own GMV per order when it has
     orders, otherwise the list price times the market's price level (the median ratio of GMV per
     order to list price among the market's cells with orders), so no FX table is needed."""
-    v = videos.copy()
+    return cells_from_sums(sum_videos(videos), products, markets)
+
+
+def sum_videos(videos: pd.DataFrame) -> pd.DataFrame:
+    """Test videos summed per SKU x market, as the query layer's ``video_cells`` sums a
+    workspace's (the evaluation's simulated videos never pass through a workspace)."""
+    v = videos.sort_values(["posted_at", "video_id"])
     v["views_sq"] = v["views"].astype(float) ** 2
     v["clicks_sq"] = v["product_clicks"].astype(float) ** 2
-    agg = v.groupby(CELL_KEY, as_index=False).agg(
+    return v.groupby(CELL_KEY, as_index=False).agg(
         views=("views", "sum"),
         clicks=("product_clicks", "sum"),
         orders=("orders", "sum"),
@@ -89,6 +91,11 @@ def cells_from_frames(
         first_video=("posted_at", "min"),
         last_video=("posted_at", "max"),
     )
+
+
+def cells_from_sums(agg: pd.DataFrame, products: pd.DataFrame, markets: list[str]) -> pd.DataFrame:
+    """Per-cell video sums (``sum_videos`` or the query layer's ``video_cells``) spread over the
+    full catalogue x markets grid, with a price per cell (see ``cells_from_frames``)."""
     grid = pd.MultiIndex.from_product([products["sku_id"], markets], names=CELL_KEY)
     cells = grid.to_frame(index=False).merge(
         products[["sku_id", "product_name", "variation", "category", "price", "currency"]].rename(
@@ -132,9 +139,11 @@ def _price(cells: pd.DataFrame) -> None:
 def load_cells(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(cells, test videos) of a workspace: every market, because the model's priors pool
     across markets; filter the fitted summary, not the evidence."""
+    from livecart.store.query import frame, video_cells
+
     products, markets = load_catalogue(ws)
     videos = load_videos(ws)
-    return cells_from_frames(videos, products, markets), videos
+    return cells_from_sums(frame(ws, video_cells), products, markets), videos
 
 
 def check_market(cells: pd.DataFrame, market: str | None) -> None:

@@ -1,0 +1,60 @@
+"""The read-side query layer: the computations that feed the models, as Ibis expressions that
+run on DuckDB (the workspace file, or Parquet) or on Spark, chosen by the workspace's settings.
+
+Each expression is a function of ``tables`` (a record kind's name -> its Ibis table) returning
+one Ibis table; ``frame(ws, expression)`` runs it where the settings say and returns pandas.
+This package imports ibis: import it inside the functions that read, not at a module's top, so
+``livecart --help`` and the core's imports stay light.
+"""
+
+from livecart.store.query.engine import (
+    ENGINES,
+    QueryEngine,
+    QueryEngineError,
+    duckdb_engine,
+    engine_for,
+    export_parquet,
+    frame,
+    parquet_engine,
+    spark_engine,
+)
+from livecart.store.query.lives import funnel_sessions, host_lines, host_sessions, session_kpis
+from livecart.store.query.orders import first_purchase_sessions, paid_orders
+from livecart.store.query.videos import product_test_videos, video_cells, videos_of
+
+# every expression the layer holds, by name: the engine-parity test and the benchmark run them all
+EXPRESSIONS = {
+    f.__name__: f
+    for f in (
+        paid_orders,
+        first_purchase_sessions,
+        session_kpis,
+        funnel_sessions,
+        host_sessions,
+        host_lines,
+        product_test_videos,
+        video_cells,
+    )
+}
+
+__all__ = [
+    "ENGINES",
+    "EXPRESSIONS",
+    "QueryEngine",
+    "QueryEngineError",
+    "duckdb_engine",
+    "engine_for",
+    "export_parquet",
+    "frame",
+    "parquet_engine",
+    "spark_engine",
+    "first_purchase_sessions",
+    "funnel_sessions",
+    "host_lines",
+    "host_sessions",
+    "paid_orders",
+    "session_kpis",
+    "product_test_videos",
+    "video_cells",
+    "videos_of",
+]

@@ -1,0 +1,209 @@
+"""Where the read-side expressions run: an Ibis backend and the place its source tables live.
+
+Three set-ups, chosen by the workspace's settings (``query_engine``, ``query_source``,
+``spark_master``):
+
+- DuckDB on the workspace file (the default): a fresh cursor of the workspace's own connection,
+  so a query sees every committed write and never shares a connection with another thread.
+- DuckDB on Parquet: ``query_source`` names a folder holding one ``<table>.parquet`` file (or a
+  ``<table>/`` folder of Parquet files) per record kind: a brand's own lake, read in place.
+- Spark: ``query_engine = "spark"`` with ``spark_master`` ``local[*]`` (an in-process Spark) or a
+  Spark Connect URL ``sc://host:15002``; its tables are read from ``query_source`` (Spark cannot
+  read a DuckDB file; ``export_parquet`` writes a workspace out in the layout above).
+
+The expressions themselves (``livecart.store.query.orders`` and its neighbours) never know which
+one they run on: the models take the same frames either way.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import warnings
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ibis
+import pyarrow as pa
+
+from livecart.errors import LivecartError
+from livecart.model.schema import KINDS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from livecart.store.workspace import Workspace
+
+ENGINES = ("duckdb", "spark")
+Tables = Callable[[str], ibis.Table]
+Expression = Callable[[Tables], ibis.Table]
+
+
+class QueryEngineError(LivecartError):
+    """The query engine set in the settings cannot be started or cannot find its tables."""
+
+
+class QueryEngine:
+    """An Ibis backend and a function from a record kind's name to its table."""
+
+    def __init__(self, name: str, backend: ibis.BaseBackend, tables: Tables) -> None:
+        self.name = name
+        self.backend = backend
+        self._tables = tables
+
+    def table(self, name: str) -> ibis.Table:
+        return self._tables(name)
+
+    def build(self, expression: Expression) -> ibis.Table:
+        return expression(self.table)
+
+    def frame(self, expression: Expression | ibis.Table) -> pd.DataFrame:
+        """Run one expression (a function of the tables, or an expression built from this
+        engine's tables) and return its rows as a pandas DataFrame."""
+        expr = expression if isinstance(expression, ibis.Table) else self.build(expression)
+        if self.name == "spark":  # straight to Arrow: ibis's own path goes through pandas
+            with warnings.catch_warnings():
+                # pyspark leaves its result socket for the garbage collector to close ("will be
+                # automatically closed when garbage-collected"): collect it here, quietly
+                warnings.simplefilter("ignore", ResourceWarning)
+                table = self.backend.raw_sql(self.backend.compile(expr)).toArrow()
+                gc.collect()
+        else:
+            table = self.backend.to_pyarrow(expr)
+        return arrow_to_frame(table)
+
+
+def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
+    """The pandas frame DuckDB's own ``.df()`` makes of the same rows, on every engine: dates
+    as datetimes, timestamps in microseconds (Spark hands back nanoseconds), integer columns
+    with nulls as pandas' nullable integers. (Not ibis's ``execute``: its pandas path trips
+    pandas 3's deprecation of ``future.infer_string``.)"""
+    out = table.to_pandas(date_as_object=False)
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if out[name].dtype.kind == "M":
+            if getattr(out[name].dtype, "tz", None) is not None:  # Spark's zoned TIMESTAMP
+                out[name] = out[name].dt.tz_convert("UTC").dt.tz_localize(None)
+            out[name] = out[name].astype("datetime64[us]")
+        elif pa.types.is_integer(col.type) and col.null_count:
+            out[name] = out[name].astype(f"Int{col.type.bit_width}")
+    return out
+
+
+def duckdb_engine(ws: Workspace) -> QueryEngine:
+    """DuckDB on the workspace's own file, through a new cursor (cheap: no second open)."""
+    backend = ibis.duckdb.from_connection(ws.cursor())
+    return QueryEngine("duckdb", backend, backend.table)
+
+
+def parquet_tables(backend: ibis.BaseBackend, source: str | Path) -> Tables:
+    """Tables read from ``source/<name>.parquet`` or ``source/<name>/*.parquet``, registered
+    once per backend under the kind's name."""
+    root = Path(source)
+    if not root.is_dir():
+        raise QueryEngineError(
+            f"query_source {str(root)!r} is not a folder: point it at a folder of Parquet files, "
+            "one <table>.parquet (or <table>/ folder) per record kind"
+        )
+    read: dict[str, ibis.Table] = {}
+
+    def table(name: str) -> ibis.Table:
+        if name not in read:
+            one, many = root / f"{name}.parquet", root / name
+            if one.is_file():
+                path = str(one)
+            elif many.is_dir() and any(many.glob("*.parquet")):
+                path = str(many / "*.parquet") if backend.name == "duckdb" else str(many)
+            else:
+                raise QueryEngineError(
+                    f"no {name} table under {root}: expected {one.name} or a {name}/ folder of "
+                    f"Parquet files (write a workspace out with livecart.store.query."
+                    f"export_parquet)"
+                )
+            read[name] = backend.read_parquet(path, table_name=f"src_{name}")
+        return read[name]
+
+    return table
+
+
+def parquet_engine(source: str | Path) -> QueryEngine:
+    """DuckDB (in memory) over a folder of Parquet files."""
+    backend = ibis.duckdb.connect()
+    return QueryEngine("duckdb", backend, parquet_tables(backend, source))
+
+
+@functools.cache
+def spark_session(master: str):  # -> pyspark.sql.SparkSession
+    """One Spark session per process and master (starting one takes ~25 s and ~1 GB)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise QueryEngineError(
+            "query_engine = 'spark' needs pyspark: pip install 'livecart[spark]' "
+            "(and a Java runtime, e.g. Debian's default-jre-headless)"
+        ) from None
+    builder = SparkSession.builder.appName("livecart")
+    if master.startswith("sc://"):
+        return builder.remote(master).getOrCreate()
+    session = (
+        builder.master(master)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def spark_engine(source: str | Path, master: str = "local[*]") -> QueryEngine:
+    """Spark (local or through Spark Connect) over a folder of Parquet files."""
+    if not str(source):
+        raise QueryEngineError(
+            "query_engine = 'spark' reads Parquet, not the DuckDB file: set query_source to a "
+            "folder of Parquet files (write one with livecart.store.query.export_parquet)"
+        )
+    backend = ibis.pyspark.connect(spark_session(master))
+    return QueryEngine("spark", backend, parquet_tables(backend, source))
+
+
+_ENGINES: weakref.WeakKeyDictionary[Workspace, QueryEngine] = weakref.WeakKeyDictionary()
+
+
+def engine_for(ws: Workspace) -> QueryEngine:
+    """The engine the workspace's settings name. The default (DuckDB on the workspace file)
+    takes a fresh cursor every call; a Parquet or Spark engine is built once per workspace."""
+    s = ws.settings
+    if s.query_engine not in ENGINES:
+        raise QueryEngineError(
+            f"query_engine {s.query_engine!r} is not one of {', '.join(ENGINES)}: fix it in "
+            f"{ws.path / 'livecart.toml'} or LIVECART_QUERY_ENGINE"
+        )
+    if s.query_engine == "duckdb" and not s.query_source:
+        return duckdb_engine(ws)
+    if ws not in _ENGINES:
+        _ENGINES[ws] = (
+            spark_engine(s.query_source, s.spark_master)
+            if s.query_engine == "spark"
+            else parquet_engine(s.query_source)
+        )
+    return _ENGINES[ws]
+
+
+def frame(ws: Workspace, expression: Expression) -> pd.DataFrame:
+    """Run ``expression`` on the engine the workspace's settings name."""
+    return engine_for(ws).frame(expression)
+
+
+def export_parquet(ws: Workspace, folder: str | Path) -> Path:
+    """Write every record kind of ``ws`` to ``folder/<kind>.parquet`` (microsecond timestamps,
+    which Spark 4 reads; it rejects nanoseconds): the layout ``query_source`` reads."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    cur = ws.cursor()
+    for name in KINDS:
+        target = str(out / f"{name}.parquet").replace("'", "''")
+        cur.execute(f"COPY (SELECT * FROM \"{name}\") TO '{target}' (FORMAT parquet)")
+    return out

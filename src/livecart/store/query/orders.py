@@ -1,0 +1,57 @@
+"""Order expressions: paid orders per buyer (what the customer-value models read) and the live
+in which each buyer first bought (the funnel's first purchases).
+
+A paid order has a buyer, is not cancelled (its status or cancel/return type mentions a
+cancellation) and is not waiting for payment. Its time is when it was paid (else created), its
+amount the sum of its lines' order amounts (else subtotals).
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from livecart.store.query.engine import Tables
+
+UNPAID = ("unpaid", "awaiting payment", "pending")
+
+
+def _lower(column: ibis.Value) -> ibis.Value:
+    return column.fill_null("").lower()
+
+
+def paid_orders(t: Tables) -> ibis.Table:
+    """One row per paid order with a buyer: buyer_id, order_id, ts (first paid/created time),
+    day (its UTC date), currency (the order's, else its market's), market (the order's, else the
+    buyer's, else ''), amount (in that currency)."""
+    o = t("orders")
+    m = t("markets").select(m_market="market", m_currency="currency")
+    b = t("buyers").select(b_buyer="buyer_id", b_market="market")
+    status, kind = _lower(o.status), _lower(o.cancel_return_type)
+    cancelled = status.contains("cancel") | kind.contains("cancel")
+    paid = o.filter(o.buyer_id.notnull(), ~cancelled, ~status.isin(UNPAID))
+    j = paid.left_join(m, paid.market == m.m_market).left_join(b, paid.buyer_id == b.b_buyer)
+    out = j.group_by(
+        "buyer_id",
+        "order_id",
+        currency=ibis.coalesce(j.currency, j.m_currency),
+        market=ibis.coalesce(j.market, j.b_market, ibis.literal("")),
+    ).aggregate(
+        ts=ibis.coalesce(j.paid_at, j.created_at).min(),
+        amount=ibis.coalesce(j.order_amount, j.subtotal, ibis.literal(0.0)).sum(),
+    )
+    return out.select(
+        "buyer_id",
+        "order_id",
+        "ts",
+        day=out.ts.date(),
+        currency=out.currency,
+        market=out.market,
+        amount=out.amount,
+    )
+
+
+def first_purchase_sessions(t: Tables) -> ibis.Table:
+    """buyer_id and the session_id of the buyer's earliest order line (any status)."""
+    o = t("orders")
+    o = o.filter(o.buyer_id.notnull())
+    return o.group_by("buyer_id").aggregate(session_id=o.session_id.argmin(o.created_at))

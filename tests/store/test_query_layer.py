@@ -1,0 +1,183 @@
+"""The Ibis query layer on DuckDB gives exactly what the hand-written SQL it replaces gave.
+
+Each reference query below is the SQL its caller ran before it read from the layer; the layer's
+frame must equal it row for row (sorted on the key, numbers within rtol 1e-9)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import livecart
+from livecart.store.query import (
+    EXPRESSIONS,
+    QueryEngineError,
+    duckdb_engine,
+    engine_for,
+    export_parquet,
+    parquet_engine,
+    spark_engine,
+)
+
+PAID_ORDERS_SQL = """
+    SELECT o.buyer_id, o.order_id, min(coalesce(o.paid_at, o.created_at)) AS ts,
+           CAST(min(coalesce(o.paid_at, o.created_at)) AS DATE) AS day,
+           coalesce(o.currency, m.currency) AS currency,
+           coalesce(o.market, b.market, '') AS market,
+           sum(coalesce(o.order_amount, o.subtotal, 0)) AS amount
+    FROM orders o
+    LEFT JOIN markets m ON m.market = o.market
+    LEFT JOIN buyers b ON b.buyer_id = o.buyer_id
+    WHERE o.buyer_id IS NOT NULL
+      AND NOT (lower(coalesce(o.status, '')) LIKE '%cancel%'
+               OR lower(coalesce(o.cancel_return_type, '')) LIKE '%cancel%')
+      AND lower(coalesce(o.status, '')) NOT IN ('unpaid', 'awaiting payment', 'pending')
+    GROUP BY o.buyer_id, o.order_id, coalesce(o.currency, m.currency),
+             coalesce(o.market, b.market, '')
+"""
+REFERENCE = {
+    "paid_orders": (PAID_ORDERS_SQL, ["order_id"]),
+    "first_purchase_sessions": (
+        "SELECT buyer_id, arg_min(session_id, created_at) AS session_id FROM orders "
+        "WHERE buyer_id IS NOT NULL GROUP BY 1",
+        ["buyer_id"],
+    ),
+    "funnel_sessions": (
+        "SELECT s.session_id, s.market, coalesce(s.host_ids, '') AS host, "
+        "CAST(coalesce(s.actual_start, s.planned_start) AS DATE) AS day, "
+        "coalesce(s.views, 0) AS viewers, coalesce(m.nf, s.new_followers, 0) AS new_followers, "
+        "coalesce(m.fc, 0) AS fan_club_joins FROM sessions s LEFT JOIN ("
+        "  SELECT session_id, sum(new_followers) nf, sum(fan_club_joins) fc FROM live_minutes"
+        "  GROUP BY 1) m USING (session_id)",
+        ["session_id"],
+    ),
+    "host_sessions": (
+        "SELECT s.session_id, s.room, s.host_ids, s.market, s.currency, "
+        "coalesce(s.actual_start, s.planned_start) AS start, "
+        "date_diff('second', coalesce(s.actual_start, s.planned_start), "
+        "coalesce(s.actual_end, s.planned_end)) / 60.0 AS minutes, "
+        "s.views, s.avg_view_seconds, s.gmv, coalesce(a.spend, 0) AS ad_spend "
+        "FROM sessions s LEFT JOIN (SELECT session_id, sum(spend) AS spend FROM ad_spend "
+        "GROUP BY session_id) a USING (session_id) ORDER BY start, session_id",
+        None,  # the order is part of the result
+    ),
+    "host_lines": (
+        "SELECT sp.session_id, sp.sku_id, coalesce(p.category, 'other') AS category, "
+        "sp.pinned_minutes, sp.price, sp.stockout_minute, coalesce(o.units, 0) AS units "
+        "FROM session_products sp LEFT JOIN products p USING (sku_id) "
+        "LEFT JOIN (SELECT session_id, sku_id, sum(quantity) AS units FROM orders "
+        "WHERE channel = 'live' GROUP BY session_id, sku_id) o USING (session_id, sku_id)",
+        ["session_id", "sku_id"],
+    ),
+    "product_test_videos": (
+        "SELECT video_id, sku_id, market, posted_at, coalesce(views, 0) AS views, "
+        "coalesce(product_clicks, 0) AS product_clicks, coalesce(orders, 0) AS orders, "
+        "coalesce(gmv, 0) AS gmv, currency FROM videos WHERE purpose = 'test' "
+        "ORDER BY posted_at, video_id",
+        None,
+    ),
+}
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame, key: list[str] | None) -> None:
+    """Equal frames: same columns and rows (after sorting on ``key``), numbers within 1e-9."""
+    assert list(a.columns) == list(b.columns)
+    if key is not None:
+        a = a.sort_values(key, ignore_index=True)
+        b = b.sort_values(key, ignore_index=True)
+    for c in a.columns:  # DuckDB's DATE comes back in seconds or microseconds by path
+        if a[c].dtype.kind == "M":
+            a[c], b[c] = a[c].astype("datetime64[us]"), b[c].astype("datetime64[us]")
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False, rtol=1e-9
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(demo_path):
+    ws = livecart.open(demo_path, read_only=True)
+    yield ws
+    ws.close()
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_layer_equals_the_sql_it_replaces(demo, name):
+    sql, key = REFERENCE[name]
+    got = duckdb_engine(demo).frame(EXPRESSIONS[name])
+    assert len(got) > 0
+    same(got, demo.query(sql), key)
+
+
+def test_video_cells_equal_the_per_video_sums(demo):
+    v = demo.query("SELECT * FROM videos WHERE purpose = 'test'")
+    for c in ("views", "product_clicks", "orders", "gmv"):
+        v[c] = pd.to_numeric(v[c]).fillna(0)
+    v = v.sort_values(["posted_at", "video_id"])
+    want = (
+        v.assign(views_sq=v["views"] ** 2.0, clicks_sq=v["product_clicks"] ** 2.0)
+        .groupby(["sku_id", "market"], as_index=False)
+        .agg(
+            views=("views", "sum"),
+            clicks=("product_clicks", "sum"),
+            orders=("orders", "sum"),
+            gmv=("gmv", "sum"),
+            views_sq=("views_sq", "sum"),
+            clicks_sq=("clicks_sq", "sum"),
+            n_videos=("video_id", "count"),
+            currency=("currency", "first"),
+            first_video=("posted_at", "min"),
+            last_video=("posted_at", "max"),
+        )
+    )
+    same(duckdb_engine(demo).frame(EXPRESSIONS["video_cells"]), want, ["sku_id", "market"])
+
+
+def test_session_kpis_equal_the_retros_golden_hour_sums(demo):
+    got = duckdb_engine(demo).frame(EXPRESSIONS["session_kpis"]).set_index("session_id")
+    want = demo.query(
+        "SELECT session_id, sum(gmv) AS gmv, sum(orders) AS orders, sum(entries) AS entries, "
+        "sum(ad_spend) AS ad_spend FROM live_minutes WHERE minute < 60 GROUP BY 1"
+    ).set_index("session_id")
+    assert len(want) > 0 and set(want.index) <= set(got.index)
+    pd.testing.assert_frame_equal(
+        got.loc[want.index, list(want.columns)], want, check_dtype=False, rtol=1e-9
+    )
+    spend = demo.query("SELECT session_id, phase, sum(spend) s FROM ad_spend GROUP BY ALL")
+    for r in spend.itertuples():
+        assert got.loc[r.session_id, f"spend_{r.phase}"] == pytest.approx(r.s, rel=1e-9)
+    sessions = demo.query("SELECT session_id, gmv, orders FROM sessions").set_index("session_id")
+    assert got["session_gmv"].sort_index().tolist() == sessions["gmv"].sort_index().tolist()
+
+
+def test_parquet_source_gives_the_same_frames_as_the_workspace_file(demo, tmp_path):
+    folder = export_parquet(demo, tmp_path / "lake")
+    on_file, on_lake = duckdb_engine(demo), parquet_engine(folder)
+    for name, expression in EXPRESSIONS.items():
+        key = REFERENCE.get(name, (None, ["session_id"]))[1]
+        a, b = on_file.frame(expression), on_lake.frame(expression)
+        key = key or list(a.columns)[:1]
+        same(a, b, [c for c in key if c in a.columns] or list(a.columns)[:2])
+
+
+def test_a_source_folder_without_a_table_says_which_file_it_wanted(tmp_path):
+    (tmp_path / "lake").mkdir()
+    engine = parquet_engine(tmp_path / "lake")
+    with pytest.raises(QueryEngineError, match=r"no orders table .*orders\.parquet"):
+        engine.frame(EXPRESSIONS["paid_orders"])
+    with pytest.raises(QueryEngineError, match="is not a folder"):
+        parquet_engine(tmp_path / "missing")
+
+
+def test_spark_without_a_parquet_source_says_to_set_one():
+    with pytest.raises(QueryEngineError, match="set query_source"):
+        spark_engine("", "local[1]")
+
+
+def test_an_unknown_engine_setting_is_refused_with_the_choices(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIVECART_QUERY_ENGINE", "presto")
+    ws = livecart.init(tmp_path / "ws")
+    try:
+        with pytest.raises(QueryEngineError, match="not one of duckdb, spark"):
+            engine_for(ws)
+    finally:
+        ws.close()
