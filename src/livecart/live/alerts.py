@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from livecart.live.engine.kpis import alert_inputs, sku_rows, stockout_eta
-from livecart.live.engine.state import SessionState
+from livecart.live.engine.kpis import ratio, sku_rows, stockout_eta, viewers_by_minute
+from livecart.live.engine.state import M, SessionState
 from livecart.live.targets import GOLDEN_HOUR, Plan
 
 STOCK_WINDOW = 10  # minutes of sales a SKU's stock-out estimate runs at
@@ -64,7 +64,8 @@ def evaluate(st: SessionState, plan: Plan | None, rules: AlertRules) -> list[Ale
     if plan is not None and plan.currency and st.currency and plan.currency != st.currency:
         plan = None
     out = _stockouts(st, rules)
-    done = alert_inputs(st, st.current_minute())  # completed minutes only
+    # the completed minutes' sums (each rule reads the few columns it judges)
+    done = st.minutes[: min(st.current_minute(), st.n_minutes)]
     if plan is not None:
         out += _rate_low(
             st,
@@ -72,6 +73,7 @@ def evaluate(st: SessionState, plan: Plan | None, rules: AlertRules) -> list[Ale
             plan,
             rules,
             "ctr",
+            "product_clicks",
             "product_impressions",
             rules.min_impressions,
             "click-through rate",
@@ -84,6 +86,7 @@ def evaluate(st: SessionState, plan: Plan | None, rules: AlertRules) -> list[Ale
             plan,
             rules,
             "ctor",
+            "orders",
             "product_clicks",
             rules.min_clicks,
             "click-to-order rate",
@@ -108,6 +111,8 @@ def _alert(st: SessionState, rule: str, subject: str, message: str, action: str)
 
 
 def _stockouts(st: SessionState, rules: AlertRules) -> list[Alert]:
+    if not st.stock_counted():
+        return []  # no SKU's stock is known: none can be seen selling out
     v = st.sku_view(STOCK_WINDOW)
     if not (stockout_eta(v["stock_left"], v["units_per_minute"]) <= rules.stockout_minutes).any():
         return []  # the usual case, found without a row per SKU
@@ -140,6 +145,7 @@ def _rate_low(
     plan: Plan,
     rules: AlertRules,
     metric: str,
+    num: str,
     den: str,
     min_den: int,
     label: str,
@@ -148,14 +154,15 @@ def _rate_low(
     """Alert when the minute's rate was below the plan's lower line in the newest
     ``rate_minutes`` judged minutes (within the plan's horizon, enough ``den`` to judge)."""
     lines = plan.rate.get(metric)
-    k = len(done[metric])
+    k = len(done)
     if lines is None or k == 0:
         return []
+    value = ratio(done[:, M[num]], done[:, M[den]])  # num / den: the metric, minute by minute
     q = np.full((3, k), np.nan)
     w = min(k, lines.shape[1])
     q[:, :w] = lines[:, :w]  # no target beyond the plan's horizon
-    judged = np.flatnonzero(~np.isnan(q).any(axis=0) & (done[den] >= min_den))[::-1]
-    low = done[metric][judged] < q[0, judged]  # newest first; NaN is not low
+    judged = np.flatnonzero(~np.isnan(q).any(axis=0) & (done[:, M[den]] >= min_den))[::-1]
+    low = value[judged] < q[0, judged]  # newest first; NaN is not low
     run = int(np.argmin(low)) if not low.all() else len(low)
     if run < rules.rate_minutes:
         return []
@@ -165,7 +172,7 @@ def _rate_low(
             st,
             f"{metric}_low",
             "",
-            f"{label} {done[metric][-1]:.1%} "
+            f"{label} {value[-1]:.1%} "
             f"below plan ({lo:.1%} lower line, {mid:.1%} median) for "
             f"{rules.rate_minutes} minutes",
             action,
@@ -175,10 +182,11 @@ def _rate_low(
 
 def _viewers_drop(st: SessionState, done, rules: AlertRules) -> list[Alert]:
     k = rules.viewer_drop_minutes
-    if len(done["viewers_last"]) < k + 1:
+    if len(done) < k + 1:
         return []
-    peak = float(done["viewers_peak"][:GOLDEN_HOUR].max())
-    recent = done["viewers_last"][-k:]
+    last, peaks, _ = viewers_by_minute(done)
+    peak = float(peaks[:GOLDEN_HOUR].max())
+    recent = last[-k:]
     if peak <= 0 or not (recent < (1 - rules.viewer_drop) * peak).all():
         return []
     return [
@@ -195,11 +203,11 @@ def _viewers_drop(st: SessionState, done, rules: AlertRules) -> list[Alert]:
 
 
 def _pacing(st: SessionState, done, plan: Plan, rules: AlertRules) -> list[Alert]:
-    m = len(done["viewers_last"]) - 1
+    m = len(done) - 1
     q = plan.at("cum", "ad_spend", m)
     if m + 1 < rules.pacing_after_minutes or q is None or q[1] <= 0:
         return []
-    spent = done["ad_spend_so_far"]
+    spent = float(np.cumsum(done[:, M["ad_spend"]])[-1])
     off = spent / q[1] - 1
     if abs(off) <= rules.pacing_tolerance:
         return []

@@ -456,6 +456,11 @@ class Aggregates:
             self.p_level[p], self.p_sts[p] = float(level), ts
             self.p_sold[p] = _sold_since(self.o_ts, self.o_q, self.o_prev, self.p_last[p], ts)
 
+    def stock_counted(self, i: int) -> bool:
+        """Whether session ``i`` has a stock level for any SKU."""
+        pairs = self.pairs_of.get(i)
+        return bool(pairs) and not np.isnan(self.p_level[pairs]).all()
+
     def sku_view(self, i: int, minute: int, window: int) -> dict[str, np.ndarray | list]:
         """Session ``i``'s SKUs (first seen first): totals, stock count and stock left (NaN:
         never counted), units per minute over the last ``window`` complete minutes (in minute

@@ -52,7 +52,7 @@ def minute_arrays(st: SessionState, ctr_denominator: str = "product_impressions"
     a = st.minutes[:n]
     f: dict[str, Any] = {"minute": np.arange(n)}
     f.update({name: a[:, M[name]] for name in COUNTS + TRAFFIC})
-    f["viewers_last"], f["viewers_peak"], has = _viewers(a)
+    f["viewers_last"], f["viewers_peak"], has = viewers_by_minute(a)
     f["viewers_avg"] = np.where(
         has, ratio(a[:, M["viewers_sum"]], a[:, M["viewers_n"]]), f["viewers_last"]
     )
@@ -119,21 +119,7 @@ def stockout_eta(stock_left: np.ndarray, units_per_minute: np.ndarray) -> np.nda
     return np.where(np.isnan(left), np.nan, np.where(left <= 0, 0.0, eta))
 
 
-def alert_inputs(st: SessionState, k: int) -> dict[str, Any]:
-    """What the alert rules read of the first ``k`` (completed) minutes: the funnel counts and
-    their CTR and CTOR, viewers online and peak, and the ad spend so far. The same values as
-    ``minute_arrays`` cut at ``k``, without its other columns (the rules read these for every
-    room at every minute)."""
-    a = st.minutes[: min(max(k, 0), st.n_minutes)]
-    d: dict[str, Any] = {c: a[:, M[c]] for c in ("product_impressions", "product_clicks", "orders")}
-    d["ctr"] = ratio(d["product_clicks"], d["product_impressions"])
-    d["ctor"] = ratio(d["orders"], d["product_clicks"])
-    d["viewers_last"], d["viewers_peak"], _ = _viewers(a)
-    d["ad_spend_so_far"] = float(np.cumsum(a[:, M["ad_spend"]])[-1]) if len(a) else 0.0
-    return d
-
-
-def _viewers(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def viewers_by_minute(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Viewers online at each minute's end and the minute's peak, from the minute rows ``a``;
     the viewer count holds until the next snapshot, so minutes without one carry it (0 before
     the first). Also which minutes had a snapshot."""
@@ -148,7 +134,7 @@ def live_minutes_columns(st: SessionState, first: int = 0) -> dict[str, np.ndarr
     as arrays (a save writes only the minutes that changed since the last one, of every touched
     session, framed once)."""
     a = st.minutes[: st.n_minutes]
-    viewers_online, viewers_peak, _ = _viewers(a)
+    viewers_online, viewers_peak, _ = viewers_by_minute(a)
     a, minute = a[first:], np.arange(first, st.n_minutes, dtype="int64")
     cols: dict[str, np.ndarray] = {}
     for c in LIVE_MINUTES.column_names:
@@ -207,7 +193,6 @@ def snapshot(st: SessionState) -> dict[str, Any]:
 
 __all__ = [
     "METRICS",
-    "alert_inputs",
     "SUMMED",
     "live_minutes_columns",
     "live_minutes_rows",
@@ -216,5 +201,6 @@ __all__ = [
     "sku_table",
     "snapshot",
     "stockout_eta",
+    "viewers_by_minute",
     "totals",
 ]

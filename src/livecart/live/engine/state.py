@@ -54,6 +54,10 @@ class SessionState:
         """Per SKU (first seen first): totals, stock, units per minute (Aggregates.sku_view)."""
         return self.agg.sku_view(self.index, self.current_minute(), window)
 
+    def stock_counted(self) -> bool:
+        """Whether any of the session's SKUs has a stock level (counted or planned)."""
+        return self.agg.stock_counted(self.index)
+
     def seed_stock(self, sku_id: str, level: float) -> None:
         """A planned starting stock for a SKU the room has not counted yet."""
         self.agg.seed_stock(self.index, sku_id, level, self.start_ts)
