@@ -17,7 +17,7 @@ import pytest
 from livecart.demo.buyers import BGNBD, LATE_JOIN
 from livecart.evaluation.fans_holdout import holdout, long_purchases
 from livecart.fans import BetaGeoModel
-from livecart.fans.status_forecast import join_chances
+from livecart.fans.status_forecast import DropoutGrid, join_chances
 
 CUT, END = 39.0, 78.0
 
@@ -85,3 +85,20 @@ def test_forecast_with_the_joins_to_come_is_within_5_percent_where_fixed_status_
     assert r["actual"] > 30_000
     assert r["status_at_cutoff"] < -0.05, r  # measured -8% to -10% on demo seeds
     assert abs(r["with_joins"]) < 0.05, r
+
+
+def test_dropout_grid_equals_the_closed_form_p_alive_when_status_did_not_change():
+    n = 20_000
+    born, who, when = _bgnbd_draws(n, np.random.default_rng(5))
+    cal = when < CUT
+    x = np.bincount(who[cal], minlength=n).astype(float)
+    t_x = np.zeros(n)
+    np.maximum.at(t_x, who[cal], when[cal] - born[who[cal]])
+    T = CUT - born
+    model = BetaGeoModel().fit(x, t_x, T)
+    r, alpha, a, b = (model.params_[k] for k in ("r", "alpha", "a", "b"))
+    rep = x > 0
+    odds = ((alpha + T[rep]) / (alpha + t_x[rep])) ** (r + x[rep])
+    same = np.zeros(int(rep.sum()), dtype=int)
+    grid, _ = DropoutGrid(a, np.full(3, b)).posterior(same, same, x[rep], same * 0.0, odds)
+    np.testing.assert_allclose(grid, model.p_alive(x[rep], t_x[rep], T[rep]), atol=1e-3)

@@ -76,6 +76,7 @@ def score_workspace(path: Path, seed: int = 0) -> dict[str, Any]:
             "joins": u.joins,
         }
     long = holdout_39_weeks(p, seed)
+    long["param_error"] = {k: v / _true(truth, k) - 1 for k, v in long.pop("params").items()}
     demo = holdout(p, p.end_day - DEMO_HOLDOUT_WEEKS * 7, DEMO_HOLDOUT_WEEKS, seed)
     return {
         "param_error": err,
@@ -83,6 +84,13 @@ def score_workspace(path: Path, seed: int = 0) -> dict[str, Any]:
         "holdout_error": long["with_joins"],
         "holdout": {"39_weeks": long, "demo_13_weeks": demo},
     }
+
+
+def _true(truth: dict, name: str) -> float:
+    if "." in name:
+        cov, key = name.split(".")
+        return truth["fans"][cov][key]
+    return truth["bgnbd"][name]
 
 
 def evaluate(seeds: int = 3, scale: float = 0.3, first_seed: int = 101) -> dict[str, Any]:
@@ -94,6 +102,10 @@ def evaluate(seeds: int = 3, scale: float = 0.3, first_seed: int = 101) -> dict[
         for span in ("39_weeks", "demo_13_weeks")
         for k in ("status_at_cutoff", "with_joins")
     }
+    fit39 = [r["holdout"]["39_weeks"]["param_error"] for r in per]
+    hold["39_weeks.param_max_abs_error"] = {
+        k: float(max(abs(e[k]) for e in fit39)) for k in fit39[0]
+    }
     keys = per[0]["param_error"].keys()
     param = {k: float(np.mean([r["param_error"][k] for r in per])) for k in keys}
     by_kind = {}
@@ -104,14 +116,19 @@ def evaluate(seeds: int = 3, scale: float = 0.3, first_seed: int = 101) -> dict[
             "adjusted": float(np.mean([r["adjusted"] for r in rows])),
             "true": float(np.mean([r["true"] for r in rows])),
             "coverage_80": float(np.mean([r["covered_80"] for r in rows])),
+            "error_sd": float(
+                np.std([r["adjusted"] - r["true"] for r in rows], ddof=min(1, seeds - 1))
+            ),
         }
     return {
         "seeds": [first_seed + i for i in range(seeds)],
         "scale": scale,
         "param_error": param,
+        "param_max_abs_error": {k: float(max(abs(r["param_error"][k]) for r in per)) for k in keys},
         "uplift": {**by_kind["follower"], "kind": "follower", "by_kind": by_kind},
         "holdout_error": float(np.mean([r["holdout_error"] for r in per])),
         "holdout_max_abs_error": float(max(abs(r["holdout_error"]) for r in per)),
+        "holdout_within_5pct": float(np.mean([abs(r["holdout_error"]) < 0.05 for r in per])),
         "holdout": hold,
         "per_seed": per,
     }

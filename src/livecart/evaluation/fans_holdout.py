@@ -102,6 +102,10 @@ def holdout(p: Purchases, cut_day: int, weeks: float, seed: int = 0) -> dict[str
         "with_joins": joins / actual - 1,
         "actual": actual,
         "buyers": len(now),
+        "params": {
+            **bg.params_,
+            **{f"{c}.{k}": v for c, d in bg.coef_.items() for k, v in d.items()},
+        },
         "join_chance": {
             "follow": float(chances.chance[0, 0, 1]),
             "fan_club": float(chances.chance[1, 0, 2]),

@@ -19,7 +19,8 @@ def buyer_histories(
     status at entry (``follower`` outside the fan club, ``fan_club``: 1 if joined on the first
     purchase day) and at the cutoff (``follower_now``, ``fan_club_now``); ``follow_w`` and
     ``club_w``: weeks from the first purchase to a later follow / fan-club join before the
-    cutoff (NaN if none).
+    cutoff (NaN if none), ``x_before_join`` the repeat purchases before the one the latest of
+    them was made at.
 
     ``censor_at_join`` ends the history of a buyer who joined later at the time she joined, so a
     model with time-invariant (entry) status sees each history under one status only."""
@@ -67,5 +68,20 @@ def buyer_histories(
     for col, when, entry in (("follow_w", join_f, entry_f), ("club_w", join_c, entry_c)):
         w = np.where(entry | ~(when < cutoff), np.nan, (when - first_time) / 7)
         out[col] = np.clip(w, 0, None)
+    out["x_before_join"] = _repeats_before_late_join(
+        g, b.index, join_f, join_c, entry_f, entry_c, cutoff
+    )
     out["first_day"] = b["first_day"]
     return out[out["T"] > 0]
+
+
+def _repeats_before_late_join(g, index, join_f, join_c, entry_f, entry_c, cutoff) -> np.ndarray:
+    """Repeat purchases before the one a buyer's latest late join was made at (NaN if none)."""
+    with np.errstate(invalid="ignore"):
+        late_f = np.where(entry_f | ~(join_f < cutoff), np.nan, join_f)
+        late_c = np.where(entry_c | ~(join_c < cutoff), np.nan, join_c)
+    late_at = np.fmax(late_f, late_c)
+    at = pd.Series(late_at, index=index).reindex(g["buyer_id"]).to_numpy()
+    upto = g["rep"].to_numpy() & (g["time"].to_numpy() < at)
+    n = pd.Series(upto).groupby(g["buyer_id"].to_numpy()).sum().reindex(index).fillna(0)
+    return np.where(np.isnan(late_at), np.nan, np.maximum(n.to_numpy() - 1, 0))
