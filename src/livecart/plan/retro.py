@@ -35,25 +35,16 @@ class Retro:
 
 
 def _actuals(ws: Workspace, sid: str) -> dict[str, float]:
-    s = ws.query("SELECT gmv, orders FROM sessions WHERE session_id = ?", [sid])
-    if s.empty:
+    from livecart.store.query import frame, session_kpis
+
+    k = frame(ws, session_kpis, session_id=sid)
+    if k.empty:
         raise LivecartError(
             f"no session {sid!r} in this workspace: see `livecart live` or import it"
         )
-    g = ws.query(
-        "SELECT sum(gmv) AS gmv, sum(orders) AS orders, sum(entries) AS entries, "
-        "sum(ad_spend) AS ad_spend FROM live_minutes WHERE session_id = ? AND minute < 60",
-        [sid],
-    )
-    a = ws.query(
-        "SELECT phase, sum(spend) AS spend FROM ad_spend WHERE session_id = ? GROUP BY phase", [sid]
-    )
-    spend = dict(zip(a["phase"], a["spend"], strict=True))
-    out = {"session_gmv": s["gmv"].iloc[0], "session_orders": s["orders"].iloc[0]}
-    out |= {k: g[k].iloc[0] for k in ("gmv", "orders", "entries", "ad_spend")}
-    out |= {f"spend_{p}": spend.get(p, 0.0) for p in PHASES}
+    out = k.iloc[0].drop("session_id")
     return {
-        k: float(v) if v is not None and not pd.isna(v) else float("nan") for k, v in out.items()
+        c: float(v) if v is not None and not pd.isna(v) else float("nan") for c, v in out.items()
     }
 
 

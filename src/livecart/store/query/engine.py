@@ -192,9 +192,14 @@ def engine_for(ws: Workspace) -> QueryEngine:
     return _ENGINES[ws]
 
 
-def frame(ws: Workspace, expression: Expression) -> pd.DataFrame:
-    """Run ``expression`` on the engine the workspace's settings name."""
-    return engine_for(ws).frame(expression)
+def frame(ws: Workspace, expression: Expression, **equal: object) -> pd.DataFrame:
+    """Run ``expression`` on the engine the workspace's settings name, keeping only the rows
+    whose columns equal the values given (``frame(ws, session_kpis, session_id="L0001")``)."""
+    engine = engine_for(ws)
+    expr = engine.build(expression)
+    if equal:
+        expr = expr.filter(*(expr[c] == v for c, v in equal.items()))
+    return engine.frame(expr)
 
 
 def export_parquet(ws: Workspace, folder: str | Path) -> Path:
