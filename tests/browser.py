@@ -83,3 +83,29 @@ def chromium_page(**page_options: Any) -> Iterator[Any]:
             yield browser.new_page(**page_options)
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def served_in_process(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread of this process on a free loopback port (for a
+    test that sets the app up first, e.g. with a fake client); yield its URL."""
+    import threading
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()

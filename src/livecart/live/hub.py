@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from livecart.errors import LivecartError
+from livecart.errors import ConflictError, LivecartError, NotFoundError
 from livecart.live.alerts import AlertBook, AlertRules
 from livecart.live.checkpoint import load_checkpoint, save_checkpoint
 from livecart.live.engine.kpis import snapshot
@@ -61,11 +61,18 @@ class LiveHub:
             self.monitor, self.book = saved["monitor"], saved["book"]
             self.positions = dict(saved["position"] or {})
 
-    def start(self, source: Source, persist: bool = True, key: str | None = None) -> LiveRun:
+    def start(
+        self,
+        source: Source,
+        persist: bool = True,
+        key: str | None = None,
+        sessions: tuple[str, ...] = (),
+    ) -> LiveRun:
         """Run ``source`` into the hub's monitor in a background thread; with ``persist``
         off its sessions are shown but never written into the workspace (a demo replay).
         ``key`` names the run in the hub's checkpoint: it resumes from the position saved
-        under that key."""
+        under that key. ``sessions``: those it feeds, known before its first event (shown
+        running, and stoppable, from the start)."""
         run = open_run(
             self.ws,
             source,
@@ -79,6 +86,7 @@ class LiveHub:
             key=key,
             saver=self.save,
         )
+        run.fed.update(sessions)
         t = threading.Thread(target=_guarded, args=(run,), name="livecart-monitor", daemon=True)
         with self.lock:
             self.runs.append(run)
@@ -86,32 +94,41 @@ class LiveHub:
         t.start()
         return run
 
-    def replay(self, path: str | Path, speed: float = 0.0) -> LiveRun:
-        return self.start(ReplaySource(path, speed=speed))
+    def replay(
+        self, path: str | Path, speed: float = 0.0, sessions: tuple[str, ...] = ()
+    ) -> LiveRun:
+        return self.start(ReplaySource(path, speed=speed), sessions=sessions)
 
-    def _state(self) -> tuple[bool, str | None]:
-        """Whether any run is still going, and the first error of one that failed."""
-        running = any(not r.finished for r in self.runs)
-        return running, next((r.error for r in self.runs if r.error), None)
+    def _state(self, session_id: str | None = None) -> tuple[bool, str | None]:
+        """Whether a run (feeding ``session_id``, or any) is still going, and the first error
+        of one that failed."""
+        runs = [r for r in self.runs if session_id is None or _feeds(r, session_id)]
+        running = any(not r.finished for r in runs)
+        return running, next((r.error for r in runs if r.error), None)
+
+    def feeding(self, session_id: str) -> bool:
+        """Whether a run of this hub is feeding the session now."""
+        with self.lock:
+            return self._state(session_id)[0]
 
     def sessions(self) -> list[dict[str, Any]]:
         with self.lock:
-            running, error = self._state()
             return [
                 {
                     "session_id": sid,
                     "market": st.market,
                     "minute": st.current_minute(),
                     "ended": st.end_ts is not None,
-                    "running": running,
-                    "error": error,
+                    "running": (state := self._state(sid))[0],
+                    "error": state[1],
                 }
                 for sid, st in self.monitor.sessions.items()
             ]
 
     def run_of(self, session_id: str) -> LiveRun:
         if self.runs and session_id in self.monitor.sessions:
-            return self.runs[-1]
+            feeding = [r for r in self.runs if session_id in r.fed]
+            return (feeding or self.runs)[-1]
         raise LivecartError(
             f"session {session_id!r} is not being monitored here: start a "
             f"replay (POST /api/live/replay) or a live source first"
@@ -123,7 +140,7 @@ class LiveHub:
         it often and compute a view only when it changed."""
         self.run_of(session_id)
         st = self.monitor.sessions[session_id]
-        running = sum(not r.finished for r in self.runs)
+        running = sum(not r.finished for r in self.runs if _feeds(r, session_id))
         return (st.accepted, sum(st.dropped.values()), st.end_ts, self._acks, running)
 
     def view(self, session_id: str) -> dict[str, Any]:
@@ -135,7 +152,7 @@ class LiveHub:
             plan = run.plan_for(session_id)
             nowcast = run.nowcast(session_id) if not snap["ended"] else None
             alerts = [a.to_dict() for a in run.book.active.values() if a.session_id == session_id]
-            running, error = self._state()
+            running, error = self._state(session_id)
         snap["golden_hour"] = _golden(snap, plan)
         snap["plan"] = (
             None
@@ -180,15 +197,50 @@ class LiveHub:
                 )
             return True
 
+    def stop(self, session_id: str, timeout: float = 10.0) -> list[LiveRun]:
+        """Stop the runs feeding ``session_id`` (a replay, a TikTok LIVE room) and wait for
+        them: each takes the batch it holds whole, saves (its sessions into the workspace, then
+        the hub's checkpoint) and ends, so no event is lost or counted twice. A room's run
+        keeps its position under its key: started again, it resumes. Raises NotFoundError for
+        a session this hub never had, ConflictError for one no run feeds now."""
+        with self.lock:
+            runs = [r for r in self.runs if not r.finished and _feeds(r, session_id)]
+            known = session_id in self.monitor.sessions or any(
+                _feeds(r, session_id) for r in self.runs
+            )
+        if not runs:
+            why = "has stopped already" if known else "is not monitored here"
+            raise (ConflictError if known else NotFoundError)(
+                f"session {session_id!r} {why}: nothing to stop (GET /api/live lists the "
+                f"sessions and whether each is running)"
+            )
+        self._stop_runs(runs, timeout)
+        return runs
+
     def close(self, timeout: float = 10.0) -> None:
         """Stop every run; each saves on its way out (see LiveRun.run)."""
-        for run in self.runs:
+        self._stop_runs(list(self.runs), timeout)
+
+    def _stop_runs(self, runs: list[LiveRun], timeout: float) -> None:
+        for run in runs:
             run.stop.set()
             close = getattr(run.source, "close", None)  # wakes a source waiting for events
             if close is not None:
                 close()
-        for t in self._threads:
-            t.join(timeout)
+        threads = dict(zip(map(id, self.runs), self._threads, strict=True))
+        for run in runs:
+            threads[id(run)].join(timeout)
+        if any(not r.finished for r in runs):
+            raise LivecartError(
+                f"a run did not stop within {timeout:g} s: it stops after the batch it is "
+                f"reading; ask again in a moment"
+            )
+
+
+def _feeds(run: LiveRun, session_id: str) -> bool:
+    """Whether ``run`` feeds the session: it has taken events of it, or its source is that
+    session's room (a room that has sent nothing yet)."""
+    return session_id in run.fed or getattr(run.source, "session_id", None) == session_id
 
 
 def _guarded(run: LiveRun) -> None:

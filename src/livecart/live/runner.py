@@ -110,6 +110,7 @@ class LiveRun:
     error: str | None = None  # why a run in a background thread stopped, if it failed
     key: str | None = None  # the run's name in its hub's checkpoint (see LiveHub)
     saver: Callable[[], bool] | None = None  # a hub's save, which replaces the run's own
+    fed: set[str] = field(default_factory=set)  # the sessions this run has taken events of
 
     def __post_init__(self) -> None:
         if self.monitor is None:
@@ -140,6 +141,7 @@ class LiveRun:
             with self.lock:
                 touched = self.monitor.feed_columns(batch.events) & self.monitor.sessions.keys()
                 self._dirty |= touched
+                self.fed |= touched
                 self._seed_stock(touched)
                 self._alert(touched)
                 if batch.position is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,10 +41,11 @@ class ReplaySource:
         speed: float | None = None,
         batch_bytes: int = BATCH_BYTES,
         batch_ms: int = 200,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path)
+        self._closed = threading.Event()
         if not self.path.exists():
             raise LivecartError(
                 f"no event recording at {self.path}: check the path (make one "
@@ -52,8 +54,14 @@ class ReplaySource:
         self.speed = speed or 0.0
         self.batch_bytes = batch_bytes if not speed else min(batch_bytes, PACED_BATCH_BYTES)
         self.batch_ms = batch_ms
-        self._sleep, self._clock = sleep, clock
+        # the default sleep wakes at close(): a paced replay stops at once, not at its next event
+        self._sleep, self._clock = sleep or self._closed.wait, clock
         self.is_csv = self.path.suffix.lower() == ".csv"
+
+    def close(self) -> None:
+        """Stop handing out batches (a monitor run being stopped): the batch being read
+        is the last."""
+        self._closed.set()
 
     def identity(self) -> dict[str, Any]:
         """Saved with each checkpoint: a restart on another file is refused."""
@@ -72,7 +80,7 @@ class ReplaySource:
             if header is not None and offset == 0:
                 offset = len(f.readline())
             f.seek(offset)
-            while True:
+            while not self._closed.is_set():
                 data = f.read(self.batch_bytes)
                 if not data:
                     return
@@ -116,6 +124,8 @@ class ReplaySource:
                 wait = due - self._clock()
                 if wait > 0:
                     self._sleep(wait)
+                if self._closed.is_set():
+                    return
                 part = cols.take(order[lo:hi])
                 if n == 0:
                     part.malformed = cols.malformed

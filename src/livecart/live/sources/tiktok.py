@@ -36,6 +36,7 @@ line say which ("room", "first_event", "connect").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import queue
@@ -210,6 +211,7 @@ class TikTokSource:
         self._need_start = False
         self._connected_ms: int | None = None
         self._info: asyncio.Future[Any] | None = None
+        self._live: tuple[Any, Any] = (None, None)  # the connected client's loop and client
 
     def _default_client(self) -> Any:
         try:
@@ -219,7 +221,14 @@ class TikTokSource:
         return TikTokLiveClient(unique_id=self.unique_id)
 
     def close(self) -> None:
+        """Stop listening: disconnect the client (the room is left at once, not at its next
+        event) and reconnect no more."""
         self._stop.set()
+        loop, client = self._live
+        disconnect = getattr(client, "disconnect", None)
+        if loop is not None and disconnect is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop ended meanwhile: nothing to do
+                asyncio.run_coroutine_threadsafe(disconnect(), loop)
 
     def delays(self) -> Iterator[float]:
         """Back-off: 1, 2, 4 ... seconds capped at the maximum, each with up to 25% jitter so
@@ -285,7 +294,12 @@ class TikTokSource:
             client.add_listener(cls, handle)
         client.add_listener(E.ConnectEvent, connected)
         self.connects += 1
-        await client.connect()
+        self._live = (asyncio.get_running_loop(), client)
+        try:
+            if not self._stop.is_set():
+                await client.connect()
+        finally:
+            self._live = (None, None)
 
     async def _room_info(self, client: Any) -> Any:
         """``client.room_info`` when the client fetched it, else one fetch of the room's info

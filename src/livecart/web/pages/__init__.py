@@ -13,6 +13,7 @@ from livecart.web.pages import (
     ingest,
     jobs,
     live,
+    live_control,
     overview,
     plans,
     products,
@@ -35,5 +36,6 @@ PAGES: list[Page] = [
     commands.PAGE,
     jobs.PAGE,
     replays.PAGE,
+    live_control.PAGE,
     team.PAGE,
 ]

@@ -49,7 +49,7 @@ def api_replay_past(
             for e in events:
                 f.write(e.to_json() + "\n")
         tmp.replace(path)
-    hub(request).replay(path, speed=speed)
+    hub(request).replay(path, speed=speed, sessions=(session_id,))
     record(ws.path, user.name, "replay", session_id, None, {"speed": speed})
     return {"session_id": session_id, "speed": speed, "page": f"/live/{session_id}"}
 

@@ -1,0 +1,82 @@
+"""The Live page's start and stop in a real browser: a past demo live replayed and stopped, and
+a TikTok LIVE room (the project's fake TikTokLive client) started from its form, refused with a
+bad id first, then stopped. The app is served in-process so that it can carry the fake client."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from livecart.store.team import audit_log
+from livecart.web import create_app
+from tests.browser import chromium_page, served_in_process
+from tests.web.test_live_control import lingering_client, wait
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def served(demo_path, tmp_path_factory) -> Iterator[tuple[str, object]]:
+    pytest.importorskip("TikTokLive", reason="the optional extra livecart[tiktok] is not installed")
+    from tests.sources.test_tiktok import room
+
+    ws = tmp_path_factory.mktemp("live") / "ws"
+    shutil.copytree(demo_path, ws)
+    app = create_app(ws, api_token="")
+    events = room()  # built once here (the first build is slow)
+    app.state.tiktok_client = lambda uid: lingering_client(events)
+    with served_in_process(app) as url:
+        yield url, app
+    app.state.live_hub.close()
+
+
+def row(page, sid: str):
+    link = page.get_by_role("link", name=sid, exact=True)
+    return page.locator("#live-sessions tbody tr").filter(has=link)
+
+
+def session_state(page, sid: str) -> str:
+    return row(page, sid).locator("td").nth(3).inner_text()
+
+
+def test_a_tiktok_room_starts_from_the_live_page_and_stops(served):
+    url, app = served
+    with chromium_page() as page:
+        page.goto(url + "live")
+        page.fill("#room-form input[name=unique_id]", "not an id")  # bad: a space
+        page.fill("#room-form input[name=session_id]", "R7")
+        page.click("#room-form button[type=submit]")
+        page.wait_for_selector("#room-form .report .error", timeout=30_000)
+        assert "unique_id" in page.inner_text("#room-form .report")
+        page.fill("#room-form input[name=unique_id]", "@shop")
+        page.fill("#room-form input[name=currency]", "USD")
+        page.click("#room-form button[type=submit]")
+        page.wait_for_selector("#room-form .report a.next", timeout=30_000)
+        wait(lambda: "R7" in app.state.live_hub.monitor.sessions, what="the room's events")
+        page.goto(url + "live")
+        assert session_state(page, "R7") == "live"
+        row(page, "R7").locator("form.stop button").click()
+        page.wait_for_selector("#live-sessions form.stop .report .ok", timeout=30_000)
+        page.goto(url + "live")
+        assert session_state(page, "R7") == "stopped"
+    assert app.state.live_hub.monitor.sessions["R7"].accepted == 11
+    assert audit_log(app.state.workspace.path)[0]["action"] == "live stop"
+
+
+def test_a_past_live_replays_from_the_live_page_and_stops(served):
+    url, app = served
+    with chromium_page() as page:
+        page.goto(url + "live")
+        page.fill("#replay-sid", "L0004")
+        page.fill("#replay-speed", "60")
+        page.click("#replay-past button[type=submit]")
+        page.wait_for_selector("#replay-past .report a.next", timeout=60_000)
+        page.goto(url + "live")
+        assert session_state(page, "L0004") == "live"
+        row(page, "L0004").locator("form.stop button").click()
+        page.wait_for_selector("#live-sessions form.stop .report .ok", timeout=30_000)
+        page.goto(url + "live")
+        assert session_state(page, "L0004") == "stopped"
+    assert not app.state.live_hub.feeding("L0004")
