@@ -46,12 +46,23 @@ def test_two_workers_split_the_rooms_and_match_one(ws, redis_client, tmp_path):
     assert all_acked(redis_client, "pair", sorted(want))
 
 
-@pytest.mark.parametrize(("after", "crash_commit"), [(1, None), (5, None), (9, None), (None, 3)])
+@pytest.mark.parametrize(
+    ("after", "crash_commit", "per_entry"),
+    [
+        (1, None, 1),
+        (5, None, 1),
+        (9, None, 1),
+        (None, 3, 1),
+        (1, None, 10),  # entries of several events, as the publisher writes them
+        (3, None, 10),
+        (None, 2, 10),
+    ],
+)
 def test_a_crashed_worker_restarted_loses_nothing_and_counts_nothing_twice(
-    ws, redis_client, tmp_path, after, crash_commit
+    ws, redis_client, tmp_path, after, crash_commit, per_entry
 ):
     events = make_events(seed=5, rooms=3, per_room=2000)
-    Publisher(redis_client).publish(events)
+    Publisher(redis_client, per_entry=per_entry).publish(events)
     ckpt = tmp_path / "w1.ckpt"
     src = CrashingSource(
         redis_client,
@@ -88,3 +99,17 @@ def test_another_group_gets_every_room_again(ws, redis_client):
     a.run()
     b.run()
     assert set(a.monitor.sessions) == set(b.monitor.sessions) == {"R0", "R1"}
+
+
+def test_the_publisher_packs_each_rooms_events_into_entries_in_order(redis_client):
+    import json
+
+    events = make_events(seed=4, rooms=2, per_room=250)
+    Publisher(redis_client, chunk=300, per_entry=40).publish(events)
+    for room in ("R0", "R1"):
+        entries = redis_client.xrange(f"livecart:room:{room}")
+        packs = [fields[b"e"].split(b"\n") for _id, fields in entries]
+        assert all(1 <= len(p) <= 40 for p in packs)
+        assert len(packs) < 252 / 10  # several events an entry
+        ids = [json.loads(line)["id"] for p in packs for line in p]
+        assert ids == [e["id"] for e in events if e["session_id"] == room]

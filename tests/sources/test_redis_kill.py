@@ -21,7 +21,7 @@ from tests.sources.redis_rooms import KEYS, make_events, pending, truth
 @pytest.mark.slow
 def test_worker_killed_mid_stream_resumes_exactly(tmp_path, redis_url, redis_client):
     events = make_events(seed=21, rooms=4, per_room=25_000)
-    Publisher(redis_client).publish(events)
+    Publisher(redis_client, per_entry=1).publish(events)
     ws_dir = tmp_path / "w"
     livecart.init(ws_dir).close()
     # a checkpoint every 50 ms: the first lands long before the worker could finish the streams

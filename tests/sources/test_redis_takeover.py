@@ -43,7 +43,7 @@ def crash_a(ws, client, tmp_path, **crash) -> tuple[list[str], int]:
 )
 def test_a_live_worker_takes_a_dead_workers_rooms_over_whole(ws, redis_client, tmp_path, crash):
     events = make_events(seed=11, rooms=ROOMS, per_room=800)
-    Publisher(redis_client).publish(events)
+    Publisher(redis_client, per_entry=1).publish(events)
     a_rooms, left = crash_a(ws, redis_client, tmp_path, **crash)
     assert a_rooms and left > 0  # A held rooms with entries delivered, not acknowledged
     b = worker(ws, redis_client, "g", "B", ckpt=tmp_path / "B.ckpt", claim_idle_s=0.3)
@@ -64,7 +64,7 @@ def test_a_live_worker_takes_a_dead_workers_rooms_over_whole(ws, redis_client, t
 
 def test_a_stalled_worker_is_fenced_off_the_rooms_taken_from_it(ws, redis_client, tmp_path):
     events = make_events(seed=12, rooms=ROOMS, per_room=800)
-    Publisher(redis_client).publish(events)
+    Publisher(redis_client, per_entry=1).publish(events)
     a = RedisSource(redis_client, group="g", consumer="A", count=100, block_ms=50, idle_stop_s=0.5)
     mon_a, gen = Monitor(lateness_seconds=3600), a.batches()
     for _ in range(4):  # A takes rooms, reads part of them, and stalls (no heartbeat)
@@ -83,7 +83,7 @@ def test_a_stalled_worker_is_fenced_off_the_rooms_taken_from_it(ws, redis_client
 
 
 def test_a_worker_that_keeps_refreshing_keeps_its_rooms(redis_client):
-    Publisher(redis_client).publish(make_events(seed=13, rooms=2, per_room=2000))
+    Publisher(redis_client, per_entry=1).publish(make_events(seed=13, rooms=2, per_room=2000))
     a = RedisSource(redis_client, group="g", consumer="A", count=5, block_ms=20, heartbeat_s=0.05)
     b = RedisSource(redis_client, group="g", consumer="B", claim_idle_s=1.0)
     b._group(b.keys.rooms)
@@ -106,7 +106,7 @@ def test_worker_claim_idle_takes_a_dead_workers_rooms(cli, ws, redis_client, red
     from tests.sources.redis_rooms import KEYS
 
     events = make_events(seed=14, rooms=3, per_room=600)
-    Publisher(redis_client).publish(events)
+    Publisher(redis_client, per_entry=1).publish(events)
     a_rooms, _left = crash_a(ws, redis_client, tmp_path, after=3)
     livecart.init(tmp_path / "b").close()
     (tmp_path / "b" / "livecart.toml").write_text("lateness_seconds = 3600\n")

@@ -4,7 +4,7 @@ several machines. Needs the optional extra ``livecart[redis]`` (redis-py), impor
 
 Keys (``prefix`` default ``livecart``)::
 
-    {prefix}:room:{session_id}   one stream per room, each entry {"e": one JSON event line}
+    {prefix}:room:{session_id}   one stream per room, each entry {"e": JSON event lines}
     {prefix}:rooms               one entry per room, announcing it ({"room": session_id})
     {prefix}:rooms:set           the rooms announced so far (a room is announced once)
 
@@ -37,6 +37,7 @@ owner's.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import time
@@ -81,6 +82,16 @@ for _ = 1, #streams do args[#args + 1] = '>' end
 return {lost, redis.call(unpack(args))}
 """
 _END = C.TYPE_CODE["live_end"]
+ACK_CHUNK = 10_000  # entry ids per XACK
+
+
+def _payload(fields: list[bytes]) -> bytes:
+    """An entry's event line: its ``e`` field (the publisher's only one)."""
+    if fields[0] == b"e":
+        return fields[1]
+    return dict(zip(fields[::2], fields[1::2], strict=True))[b"e"]
+
+
 log = logging.getLogger(__name__)
 
 
@@ -117,17 +128,25 @@ class Keys:
 
 class Publisher:
     """XADD events onto their rooms' streams, announcing each new room once (atomically, in a
-    small Lua script, so that two publishers never announce a room twice)."""
+    small Lua script, so that two publishers never announce a room twice).
 
-    def __init__(self, client: Any, prefix: str = "livecart", chunk: int = 1000) -> None:
-        self.r, self.keys, self.chunk = client, Keys(prefix), chunk
+    Events are sent ``chunk`` lines at a time (one pipelined round trip); within a chunk, each
+    room's lines go into one stream entry, at most ``per_entry`` of them, joined by newlines, in
+    the order given. A worker reads, applies and acknowledges an entry whole, so Redis's work
+    (and the fenced read's) is per entry, not per event: with ``per_entry=1`` every event is an
+    entry of its own, as other producers may write them (workers read both)."""
+
+    def __init__(
+        self, client: Any, prefix: str = "livecart", chunk: int = 1000, per_entry: int = 100
+    ) -> None:
+        self.r, self.keys, self.chunk, self.per_entry = client, Keys(prefix), chunk, per_entry
         self._announce = client.register_script(_ANNOUNCE)
         self._known: set[str] = set()
 
     def publish_lines(self, lines: Iterable[bytes | str]) -> int:
         """Publish JSON event lines; returns how many. Each line needs its ``session_id``."""
         n = 0
-        pipe = self.r.pipeline(transaction=False)
+        rooms: dict[str, list[bytes]] = {}  # this chunk's lines by room, in order
         for line in lines:
             raw = line.encode() if isinstance(line, str) else line.strip()
             if not raw.strip():
@@ -138,16 +157,25 @@ class Publisher:
                 raise LivecartError(
                     f"line {n + 1} is not a JSON event with a session_id: {raw[:120]!r}"
                 ) from None
-            if room not in self._known:
-                pipe.execute()
-                self._announce(keys=[self.keys.rooms_set, self.keys.rooms], args=[room])
-                self._known.add(room)
-            pipe.xadd(self.keys.room(room), {"e": raw})
+            rooms.setdefault(room, []).append(raw)
             n += 1
             if n % self.chunk == 0:
-                pipe.execute()
-        pipe.execute()
+                self._send(rooms)
+                rooms = {}
+        self._send(rooms)
         return n
+
+    def _send(self, rooms: dict[str, list[bytes]]) -> None:
+        """Announce the rooms not announced yet, then XADD their lines, one round trip."""
+        for room in rooms:
+            if room not in self._known:
+                self._announce(keys=[self.keys.rooms_set, self.keys.rooms], args=[room])
+                self._known.add(room)
+        pipe = self.r.pipeline(transaction=False)
+        for room, raws in rooms.items():
+            for lo in range(0, len(raws), self.per_entry):
+                pipe.xadd(self.keys.room(room), {"e": b"\n".join(raws[lo : lo + self.per_entry])})
+        pipe.execute()
 
     def publish(self, events: Iterable[dict[str, Any]]) -> int:
         return self.publish_lines(json.dumps(e, separators=(",", ":")) for e in events)
@@ -268,7 +296,7 @@ class RedisSource:
             if not entries:
                 return
             self.seen[room] = max(entries[-1][0], self.seen.get(room, b"0-0"), key=sid)
-            yield self._batch({room: entries})
+            yield self._batch({room: (entries[-1][0], [fields[b"e"] for _i, fields in entries])})
             self._heartbeat()
 
     def _follow(self) -> Iterator[Batch]:
@@ -314,16 +342,18 @@ class RedisSource:
         for i in lost:
             self._give_up(held[int(i) - 1])
         n = len(self.keys.room(""))
-        per_room: dict[str, list] = {}
+        per_room: dict[str, tuple[bytes, list[bytes]]] = {}
         for key, raw in reply or []:
+            if not raw:
+                continue
             room = key.decode()[n:]
-            entries = [(i, dict(zip(f[::2], f[1::2], strict=True))) for i, f in raw]
-            self.delivered.setdefault(room, []).extend(e[0] for e in entries)
-            if entries:
-                self.seen[room] = max(entries[-1][0], self.seen.get(room, b"0-0"), key=sid)
-            done = sid(self.applied.get(room, "0-0"))
-            if fresh := [e for e in entries if sid(e[0]) > done]:  # not caught up already
-                per_room[room] = fresh
+            ids = [entry[0] for entry in raw]  # ascending, as the stream holds them
+            self.delivered.setdefault(room, []).extend(ids)
+            self.seen[room] = max(ids[-1], self.seen.get(room, b"0-0"), key=sid)
+            done = sid(self.applied.get(room, "0-0"))  # entries up to it were caught up already
+            k = 0 if sid(ids[0]) > done else bisect.bisect_right(ids, done, key=sid)
+            if k < len(raw):
+                per_room[room] = (ids[-1], [_payload(f) for _i, f in raw[k:]])
         return per_room
 
     def _heartbeat(self) -> None:
@@ -390,12 +420,13 @@ class RedisSource:
             for ann_id, fields in entries:
                 self._take(fields[b"room"].decode(), ann_id)
 
-    def _batch(self, per_room: dict[str, list]) -> Batch:
-        lines = []
-        for room, entries in per_room.items():
-            lines += [fields[b"e"] for _id, fields in entries]
-            if entries:
-                self.applied[room] = entries[-1][0].decode()
+    def _batch(self, per_room: dict[str, tuple[bytes, list[bytes]]]) -> Batch:
+        """One batch of the rooms' new entries (room: its last entry id, the events' JSON
+        lines), decoded together by the monitor's scanner."""
+        lines: list[bytes] = []
+        for room, (last, payloads) in per_room.items():
+            lines += payloads
+            self.applied[room] = last.decode()
         cols = C.parse_lines(b"\n".join(lines))
         if len(cols) and (cols.etype == _END).any():
             self.ended |= set(cols.session_id[cols.etype == _END].tolist()) & set(per_room)
@@ -407,12 +438,12 @@ class RedisSource:
         holds, and the announcement of each room whose end it holds."""
         pipe = self.r.pipeline(transaction=False)
         for room, last in position.get("rooms", {}).items():
-            ids = self.delivered.get(room, [])
-            upto = sid(last)
-            done = [i for i in ids if sid(i) <= upto]
-            if done:
-                pipe.xack(self.keys.room(room), self.group, *done)
-                self.delivered[room] = [i for i in ids if sid(i) > upto]
+            ids = self.delivered.get(room, [])  # ascending: pending ones first, then new ones
+            cut = bisect.bisect_right(ids, sid(last), key=sid)
+            for lo in range(0, cut, ACK_CHUNK):  # in bulk, pipelined
+                pipe.xack(self.keys.room(room), self.group, *ids[lo : min(lo + ACK_CHUNK, cut)])
+            if cut:
+                self.delivered[room] = ids[cut:]
         finished = []
         for room in position.get("ended", []):
             ann = self.announcement.get(room)
