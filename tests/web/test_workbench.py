@@ -106,6 +106,7 @@ def test_plan_create_edit_and_export_through_the_api_match_the_cli(client, ws_pa
     entries = [e for e in audit_log(ws_path) if e["target"] == plan_id]
     assert [e["action"] for e in entries] == ["plan edit", "plan create"]
     assert entries[0]["before"]["title"] == "api plan" and entries[0]["after"]["title"] == "renamed"
+    assert entries[0]["changes"] == {"title": ["api plan", "renamed"], "version": [1, 2]}
     assert entries[0]["who"] == "api"
 
 

@@ -9,6 +9,7 @@ command does not load what it does not run.
 
 from __future__ import annotations
 
+import getpass
 import http.client
 import json
 import os
@@ -69,6 +70,7 @@ def _send(owner: Owner, argv: list[str]) -> int:
             "argv": argv,
             "cwd": os.getcwd(),
             "prog_name": _prog_name(),
+            "user": _login(),
             "out": _console_spec(stderr=False),
             "err": _console_spec(stderr=True),
         }
@@ -129,6 +131,14 @@ def _console_spec(stderr: bool) -> dict[str, object]:
 
     c = Console(stderr=stderr)
     return {"width": c.width, "color_system": None if c.no_color else c.color_system}
+
+
+def _login() -> str:
+    """Who runs this command, for the server's audit log."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return f"uid {os.getuid()}"
 
 
 def _prog_name() -> str:

@@ -119,7 +119,8 @@ def record(
     before: Any = None,
     after: Any = None,
 ) -> dict[str, Any]:
-    """Append one change to the audit log and return it."""
+    """Append one change to the audit log and return it, with ``changes``: what differs
+    between ``before`` and ``after`` (see ``changes``)."""
     entry = {
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "who": who,
@@ -127,11 +128,29 @@ def record(
         "target": target,
         "before": before,
         "after": after,
+        "changes": changes(before, after),
     }
     line = json.dumps(entry, default=str) + "\n"
     with _lock, open(Path(folder) / AUDIT_FILE, "a", encoding="utf-8") as f:
         f.write(line)
     return entry
+
+
+def changes(before: Any, after: Any) -> dict[str, list[Any]]:
+    """What a change changed: for two dicts, each key whose value differs as ``[before,
+    after]`` (a key only on one side has None on the other); for anything else, ``{"value":
+    [before, after]}`` when they differ. Values are compared as the log stores them (JSON)."""
+
+    def as_json(x: Any) -> Any:
+        return json.loads(json.dumps(x, default=str))
+
+    b, a = as_json(before), as_json(after)
+    if isinstance(b, dict | None) and isinstance(a, dict | None):
+        b, a = b or {}, a or {}
+        return {
+            k: [b.get(k), a.get(k)] for k in sorted(b.keys() | a.keys()) if b.get(k) != a.get(k)
+        }
+    return {} if b == a else {"value": [b, a]}
 
 
 def audit_log(folder: str | Path, limit: int = 200) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from livecart.store.team import record
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 
@@ -39,6 +40,7 @@ class CommandRequest(BaseModel):
     argv: list[str] = Field(description="arguments after `livecart`")
     cwd: str = Field(description="the client's working directory (relative paths)")
     prog_name: str = "livecart"
+    user: str = Field("", description="who ran it (their login): the audit log's who")
     out: ConsoleSpec = ConsoleSpec()
     err: ConsoleSpec = ConsoleSpec()
 
@@ -66,11 +68,16 @@ async def run_command(request: Request, body: CommandRequest) -> StreamingRespon
     ws = workspace(request)
 
     def work() -> None:
+        writes = ws.data_version
         try:
             code = runner(ws, body.model_dump(), lambda s, text: lines.put({s: text}))
         except BaseException as e:  # noqa: BLE001 - the client must hear that it failed
             lines.put({"err": f"error: the server failed running the command: {e!r}\n"})
             code = 1
+        if ws.data_version != writes:  # it wrote: audited under the user who ran it
+            who = f"{body.user or 'unknown'} (cli)"
+            after = {"exit": code, "writes": ws.data_version - writes}
+            record(ws.path, who, "cli command", "livecart " + " ".join(body.argv), None, after)
         lines.put({"exit": code})
         lines.put(None)
 
