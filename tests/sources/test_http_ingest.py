@@ -187,3 +187,47 @@ def test_an_event_stamped_ahead_of_the_server_clock_is_refused_naming_its_ts(app
     with pytest.raises(IngestRefused) as e:
         parse_batch(batch("b", [soon]), "S1", now=now_ms / 1000, max_ahead_s=60)
     assert e.value.status == 422 and e.value.field == "events[0].ts"
+
+
+def test_batches_received_together_share_a_flush_and_none_is_answered_before_it(
+    tmp_path, monkeypatch
+):
+    """Group commit: eight senders at once, a slow disk flush; each answer comes only after a
+    flush that began once its line was written, and the eight need fewer than eight flushes."""
+    import os
+    import threading
+
+    import livecart.live.sources.http_ingest as hi
+
+    journal = IngestJournal(tmp_path)
+    flushes: list[int] = []  # lines on disk after each flush: counted when the flush began
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        lines = journal.path.read_bytes().count(b"\n")
+        time.sleep(0.05)
+        real_fsync(fd)
+        flushes.append(lines)
+
+    monkeypatch.setattr(hi.os, "fsync", slow_fsync)
+    late: list[str] = []
+    start = threading.Barrier(8)
+
+    def send(k: int) -> None:
+        body = batch(f"b{k}", orders(3, 10 * k))
+        start.wait()
+        journal.receive(SECRET, "S1", signed_headers(SECRET, body), body)
+        line_no = journal._index[f"b{k}"][2]
+        if not any(n >= line_no for n in flushes):
+            late.append(f"b{k}")
+        again = journal.receive(SECRET, "S1", signed_headers(SECRET, body), body)
+        assert again[1] is True  # a retry: the first answer again
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert late == []
+    assert journal.path.read_bytes().count(b"\n") == 8
+    assert 1 <= len(flushes) < 8

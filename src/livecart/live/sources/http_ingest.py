@@ -216,8 +216,8 @@ def _check_event(e: Any, i: int, session_id: str, latest: tuple[int, int]) -> di
     for f, v in e.items():
         if f not in allowed:
             raise _bad(f"{at}.{f}", f"not a field of a {etype} event")
-        if v is not None:
-            _check_value(f"{at}.{f}", f, v)
+        if v is not None and not _plainly_valid(f, v):
+            _check_value(f"{at}.{f}", f, v)  # says what is wrong (or finds it right after all)
     latest_ms, ahead_s = latest
     if e["ts"] > latest_ms:
         ahead = (e["ts"] - latest_ms) / 1000
@@ -229,6 +229,25 @@ def _check_event(e: Any, i: int, session_id: str, latest: tuple[int, int]) -> di
     if etype == "join" and e.get("source") not in (None, *JOIN_SOURCES):
         raise _bad(f"{at}.source", f"source must be one of {', '.join(JOIN_SOURCES)}")
     return e
+
+
+_INT_RANGE = {f: (_INT_MIN.get(f, 0), high) for f, high in _INT_MAX.items()}
+_STR_LIMIT = {f: MAX_TEXT_CHARS if f == "text" else MAX_ID_CHARS for f in _STRS}
+
+
+def _plainly_valid(f: str, v: Any) -> bool:
+    """The common case, cheaply: True only for a value ``_check_value`` accepts (a whole number
+    in range, a finite amount in range, a short ASCII string); anything else goes to
+    ``_check_value``, which says what is wrong. Most of an ingest batch's time was these checks."""
+    t = type(v)
+    if f in _INT_RANGE:
+        low, high = _INT_RANGE[f]
+        return t is int and low <= v <= high
+    if f in _STR_LIMIT:
+        return t is str and 0 < len(v) <= _STR_LIMIT[f] and v.isascii()
+    if f in _FLOATS:
+        return (t is float or t is int) and 0 <= v <= MAX_MONEY  # NaN and inf fail here
+    return True  # no check for this field
 
 
 def _check_value(at: str, f: str, v: Any) -> None:
@@ -252,14 +271,23 @@ def _check_value(at: str, f: str, v: Any) -> None:
 class IngestJournal:
     """The accepted batches of a workspace, one JSON line each, in ``<workspace>/ingest/``:
     ``{"batch_id", "sha256", "answer", "events"}``. Thread-safe; the index of batch ids is
-    rebuilt from the file on open (a torn last line from a crash is cut off)."""
+    rebuilt from the file on open (a torn last line from a crash is cut off).
+
+    Group commit: each batch's line is written under the lock, then the batch waits until an
+    fsync begun after its write has finished; one fsync covers every line written before it
+    began, so batches received together share one (the disk's flush, about 10 ms here, is paid
+    once per group, not once per batch). No answer goes out before its line is on disk."""
 
     def __init__(self, folder: str | Path, fsync: bool = True) -> None:
         self.path = Path(folder) / JOURNAL_NAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fsync = fsync
         self._lock = threading.Lock()
-        self._index: dict[str, tuple[str, dict[str, Any]]] = {}
+        # batch id -> (digest, answer, its line's number: on disk once ``_synced`` reaches it)
+        self._index: dict[str, tuple[str, dict[str, Any], int]] = {}
+        self._sync_lock = threading.Lock()  # one fsync at a time
+        self._written = 0  # lines written (flushed to the OS) by this process
+        self._synced = 0  # of which on disk
         self._load()
 
     def _load(self) -> None:
@@ -274,7 +302,7 @@ class IngestJournal:
                     rec = None
                 if rec is None:
                     break
-                self._index[rec["batch_id"]] = (rec["sha256"], rec["answer"])
+                self._index[rec["batch_id"]] = (rec["sha256"], rec["answer"], 0)
                 good += len(line)
         if good < self.path.stat().st_size:
             os.truncate(self.path, good)
@@ -316,17 +344,34 @@ class IngestJournal:
                         "give every new batch its own batch_id; resend a batch unchanged",
                         "batch_id",
                     )
-                return seen[1], True
-            answer = {"batch_id": bid, "session_id": session_id, "accepted": len(events)}
-            rec = {"batch_id": bid, "sha256": digest, "answer": answer, "events": events}
-            line = json.dumps(rec, separators=(",", ":"), ensure_ascii=False) + "\n"
-            with open(self.path, "ab") as f:
-                f.write(line.encode())
-                f.flush()
-                if self.fsync:
-                    os.fsync(f.fileno())
-            self._index[bid] = (digest, answer)
-            return answer, False
+                answer, line_no, replayed = seen[1], seen[2], True
+            else:
+                answer = {"batch_id": bid, "session_id": session_id, "accepted": len(events)}
+                rec = {"batch_id": bid, "sha256": digest, "answer": answer, "events": events}
+                line = json.dumps(rec, separators=(",", ":"), ensure_ascii=False) + "\n"
+                with open(self.path, "ab") as f:
+                    f.write(line.encode())
+                self._written += 1
+                line_no, replayed = self._written, False
+                self._index[bid] = (digest, answer, line_no)
+        self._durable(line_no)  # a retry of a batch still being flushed waits for it too
+        return answer, replayed
+
+    def _durable(self, line_no: int) -> None:
+        """Return once line ``line_no`` is on disk: fsync, unless a flush begun after it was
+        written has already finished (or one is under way: then wait for it and look again)."""
+        if not self.fsync:
+            return
+        with self._sync_lock:
+            if self._synced >= line_no:
+                return
+            upto = self._written  # every line up to here is written: this fsync covers them
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._synced = upto
 
 
 class JournalSource:

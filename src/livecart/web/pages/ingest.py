@@ -9,6 +9,7 @@ import threading
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from livecart.live.sources.http_ingest import (
     JOURNAL_NAME,
@@ -99,8 +100,14 @@ async def ingest_events(request: Request, session_id: str) -> JSONResponse:
     try:
         body = await _body(request)
         ws = workspace(request)
-        answer, replayed = journal(request).receive(
-            ws.settings.ingest_secret, session_id, dict(request.headers), body
+        # in a worker thread: the checks and the disk flush must not hold up the event loop,
+        # and batches received together share one flush (IngestJournal's group commit)
+        answer, replayed = await run_in_threadpool(
+            journal(request).receive,
+            ws.settings.ingest_secret,
+            session_id,
+            dict(request.headers),
+            body,
         )
     except IngestRefused as e:
         return JSONResponse(e.body(), status_code=e.status)
