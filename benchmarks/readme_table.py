@@ -38,6 +38,7 @@ PLAN = {
     "api_reads": ["bench_api_reads.py", "--runs", "5"],
     "faults": ["bench_faults.py", "--stops", "3", "--kills", "5"],
     "roster": ["bench_roster.py"],
+    "plan": ["bench_plan.py", "--runs", "3"],
 }  # fmt: skip
 
 

@@ -1,12 +1,19 @@
-"""Shared fixtures: a fresh workspace, a small seeded demo workspace (built once per session),
-and a CLI runner. Area-specific fixtures live in each tests/<area>/conftest.py."""
+"""Shared fixtures: a fresh workspace, a small seeded demo workspace (built once per test run,
+whatever the number of xdist workers, and copied for each worker), and a CLI runner.
+Area-specific fixtures live in each tests/<area>/conftest.py; slow ones use `built_once` or
+`computed_once` so that two workers never make the same thing twice."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import pickle
+import shutil
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -22,14 +29,41 @@ def ws(tmp_path: Path) -> Workspace:
     w.close()
 
 
+def built_once(request: pytest.FixtureRequest, name: str, make: Callable[[Path], Any]) -> Path:
+    """The path ``name`` that ``make(path)`` fills, made once per test run and shared by every
+    xdist worker: the first worker to ask makes it under a file lock, the others wait for it.
+    Treat it as read-only; copy it (``shutil.copytree``) to write."""
+    root = request.getfixturevalue("tmp_path_factory").getbasetemp()
+    if hasattr(request.config, "workerinput"):  # xdist worker: basetemp is <run>/popen-gwN
+        root = root.parent
+    out, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            if out.is_dir():
+                shutil.rmtree(out)
+            make(out)
+            done.touch()
+    return out
+
+
+def computed_once(request: pytest.FixtureRequest, name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``'s result, computed once per test run and shared by the xdist workers
+    (pickled beside `built_once`'s folders)."""
+    path = built_once(request, f"{name}.pickle", lambda p: p.write_bytes(pickle.dumps(compute())))
+    return pickle.loads(path.read_bytes())
+
+
 @pytest.fixture(scope="session")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small demo workspace on disk, built once per test session (seed 7, scale 0.2).
-    Tests open it read-only (``livecart.open(demo_path, read_only=True)``) or copy it."""
+def demo_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo workspace on disk (seed 7, scale 0.2), built once per test run and copied
+    once per worker. Tests open it read-only (``livecart.open(demo_path, read_only=True)``) or
+    copy it."""
     from livecart.demo import build
 
+    built = built_once(request, "demo-seed7-scale0.2", lambda p: build(p, seed=7, scale=0.2))
     out = tmp_path_factory.mktemp("demo") / "ws"
-    build(out, seed=7, scale=0.2)
+    shutil.copytree(built, out)
     return out
 
 

@@ -10,6 +10,7 @@ import pytest
 from livecart.demo import plans as plans_mod
 from livecart.demo import room, tables
 from livecart.demo.world import make_world
+from tests.conftest import computed_once
 
 SAMPLE_SEED, SAMPLE_SCALE = 11, 2.0  # 300 sessions
 
@@ -37,5 +38,6 @@ def simulate_sample(seed: int, scale: float) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def sample() -> pd.DataFrame:
-    return simulate_sample(SAMPLE_SEED, SAMPLE_SCALE)
+def sample(request: pytest.FixtureRequest) -> pd.DataFrame:
+    """Computed once per test run, however many xdist workers run the tests that use it."""
+    return computed_once(request, "demo-sample", lambda: simulate_sample(SAMPLE_SEED, SAMPLE_SCALE))

@@ -3,12 +3,14 @@ in-process through FastAPI's TestClient."""
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import built_once
 from tests.report.sample_workspace import build
 
 with warnings.catch_warnings():
@@ -23,8 +25,10 @@ TOKEN = "s3cret-token"
 
 
 @pytest.fixture
-def sample_path(tmp_path: Path) -> Path:
-    return build(tmp_path / "sample")
+def sample_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A fresh copy of the sample workspace, which is built once per test run."""
+    built = built_once(request, "web-sample", build)
+    return Path(shutil.copytree(built, tmp_path / "sample"))
 
 
 @pytest.fixture

@@ -38,8 +38,18 @@ class BetaPrior:
     beta: np.ndarray
 
     def index(self, group: np.ndarray) -> np.ndarray:
-        gi = {g: i for i, g in enumerate(self.groups)}
-        return np.array([gi[tuple(g)] for g in group], dtype=int)
+        # A hashed lookup of all rows at once: the posterior draws ask for one row per cell
+        # and draw (a million rows), where a Python loop took over a second.
+        g = np.asarray(group, dtype=object).reshape(-1, 2)
+        if not len(g):
+            return np.zeros(0, dtype=int)
+        if not self.groups:
+            raise KeyError(tuple(g[0]))
+        known = pd.MultiIndex.from_tuples(self.groups)
+        i = known.get_indexer(pd.MultiIndex.from_arrays([g[:, 0], g[:, 1]]))
+        if (i < 0).any():
+            raise KeyError(tuple(g[int(np.argmax(i < 0))]))
+        return i.astype(int)
 
     def cell_ab(
         self, group: np.ndarray, x: np.ndarray | None = None, xvar: np.ndarray | None = None
