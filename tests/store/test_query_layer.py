@@ -15,6 +15,7 @@ from livecart.store.query import (
     duckdb_engine,
     engine_for,
     export_parquet,
+    frame,
     parquet_engine,
     spark_engine,
 )
@@ -103,33 +104,33 @@ def demo(demo_path):
 @pytest.mark.parametrize("name", sorted(REFERENCE))
 def test_layer_equals_the_sql_it_replaces(demo, name):
     sql, key = REFERENCE[name]
+    want = demo.query(sql)
     got = duckdb_engine(demo).frame(EXPRESSIONS[name])
     assert len(got) > 0
-    same(got, demo.query(sql), key)
+    same(got, want, key)
+    # and through frame(ws, ...), the callers' path (SQL compiled once, run on a cursor)
+    same(frame(demo, EXPRESSIONS[name]), want, key)
+    same(frame(demo, EXPRESSIONS[name]), want, key)
 
 
-def test_video_cells_equal_the_per_video_sums(demo):
+def test_frame_keeps_the_rows_equal_to_the_values_given(demo):
+    sid = demo.query("SELECT min(session_id) s FROM sessions")["s"].iloc[0]
+    one = frame(demo, EXPRESSIONS["session_kpis"], session_id=sid)
+    assert one["session_id"].tolist() == [sid]
+    with pytest.raises(QueryEngineError, match="no column session"):
+        frame(demo, EXPRESSIONS["paid_orders"], session="x")
+
+
+def test_video_cells_equal_the_per_video_sums_of_the_evaluation_path(demo):
+    """``sum_videos`` is what the evaluation runs on simulated videos, in pandas."""
+    from livecart.selection.evidence import sum_videos
+
     v = demo.query("SELECT * FROM videos WHERE purpose = 'test'")
     for c in ("views", "product_clicks", "orders", "gmv"):
         v[c] = pd.to_numeric(v[c]).fillna(0)
-    v = v.sort_values(["posted_at", "video_id"])
-    want = (
-        v.assign(views_sq=v["views"] ** 2.0, clicks_sq=v["product_clicks"] ** 2.0)
-        .groupby(["sku_id", "market"], as_index=False)
-        .agg(
-            views=("views", "sum"),
-            clicks=("product_clicks", "sum"),
-            orders=("orders", "sum"),
-            gmv=("gmv", "sum"),
-            views_sq=("views_sq", "sum"),
-            clicks_sq=("clicks_sq", "sum"),
-            n_videos=("video_id", "count"),
-            currency=("currency", "first"),
-            first_video=("posted_at", "min"),
-            last_video=("posted_at", "max"),
-        )
-    )
-    same(duckdb_engine(demo).frame(EXPRESSIONS["video_cells"]), want, ["sku_id", "market"])
+    got = duckdb_engine(demo).frame(EXPRESSIONS["video_cells"])
+    assert len(got) > 0
+    same(got, sum_videos(v), ["sku_id", "market"])
 
 
 def test_session_kpis_equal_the_retros_golden_hour_sums(demo):
