@@ -8,7 +8,13 @@ from __future__ import annotations
 import pytest
 
 import livecart
-from livecart.store.query import EXPRESSIONS, duckdb_engine, export_parquet, spark_engine
+from livecart.store.query import (
+    EXPRESSIONS,
+    duckdb_engine,
+    engine_for,
+    export_parquet,
+    spark_engine,
+)
 
 pytest.importorskip("pyspark", reason="the Spark engine needs the livecart[spark] extra")
 
@@ -16,7 +22,8 @@ pytest.importorskip("pyspark", reason="the Spark engine needs the livecart[spark
 # when the expression orders them, which a distributed engine does not promise otherwise)
 KEYS = {
     "paid_orders": ["order_id"],
-    "first_purchase_sessions": ["buyer_id"],
+    "first_purchases": ["buyer_id"],
+    "product_shares": ["session_id", "sku_id"],
     "session_kpis": ["session_id"],
     "funnel_sessions": ["session_id"],
     "host_sessions": ["session_id"],
@@ -35,7 +42,7 @@ def spark(demo_path, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(demo_path, spark):
+def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(demo_path, spark, monkeypatch):
     from tests.store.test_query_layer import same
 
     assert set(KEYS) == set(EXPRESSIONS), "a new expression needs its sort key here"
@@ -53,3 +60,15 @@ def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(demo_path, sp
         assert not failures, failures
     finally:
         ws.close()
+    # a model's input read through the settings: the same evidence cells on either engine
+    from livecart.selection.evidence import load_cells
+
+    with livecart.open(demo_path, read_only=True) as ws:
+        on_duckdb, _ = load_cells(ws)
+    monkeypatch.setenv("LIVECART_QUERY_ENGINE", "spark")
+    monkeypatch.setenv("LIVECART_QUERY_SOURCE", str(spark.source))
+    monkeypatch.setenv("LIVECART_SPARK_MASTER", "local[2]")
+    with livecart.open(demo_path, read_only=True) as ws:
+        assert engine_for(ws).name == "spark"
+        on_spark, _ = load_cells(ws)
+    same(on_spark, on_duckdb, None)

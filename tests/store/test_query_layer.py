@@ -38,10 +38,19 @@ PAID_ORDERS_SQL = """
 """
 REFERENCE = {
     "paid_orders": (PAID_ORDERS_SQL, ["order_id"]),
-    "first_purchase_sessions": (
-        "SELECT buyer_id, arg_min(session_id, created_at) AS session_id FROM orders "
+    "first_purchases": (
+        "SELECT buyer_id, arg_min(session_id, created_at) AS session_id, "
+        "arg_min(sku_id, created_at) AS sku_id FROM orders "
         "WHERE buyer_id IS NOT NULL GROUP BY 1",
         ["buyer_id"],
+    ),
+    "product_shares": (
+        """SELECT session_id, sku_id,
+           CASE WHEN sum(coalesce(pinned_minutes, 0)) OVER w > 0
+                THEN coalesce(pinned_minutes, 0) / sum(coalesce(pinned_minutes, 0)) OVER w
+                ELSE 1.0 / count(*) OVER w END AS share
+        FROM session_products WINDOW w AS (PARTITION BY session_id)""",
+        ["session_id", "sku_id"],
     ),
     "funnel_sessions": (
         "SELECT s.session_id, s.market, coalesce(s.host_ids, '') AS host, "

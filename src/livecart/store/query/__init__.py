@@ -18,8 +18,14 @@ from livecart.store.query.engine import (
     parquet_engine,
     spark_engine,
 )
-from livecart.store.query.lives import funnel_sessions, host_lines, host_sessions, session_kpis
-from livecart.store.query.orders import first_purchase_sessions, paid_orders
+from livecart.store.query.lives import (
+    funnel_sessions,
+    host_lines,
+    host_sessions,
+    product_shares,
+    session_kpis,
+)
+from livecart.store.query.orders import first_purchases, paid_orders
 from livecart.store.query.videos import product_test_videos, video_cells, videos_of
 
 # every expression the layer holds, by name: the engine-parity test and the benchmark run them all
@@ -27,9 +33,10 @@ EXPRESSIONS = {
     f.__name__: f
     for f in (
         paid_orders,
-        first_purchase_sessions,
+        first_purchases,
         session_kpis,
         funnel_sessions,
+        product_shares,
         host_sessions,
         host_lines,
         product_test_videos,
@@ -48,11 +55,12 @@ __all__ = [
     "frame",
     "parquet_engine",
     "spark_engine",
-    "first_purchase_sessions",
+    "first_purchases",
     "funnel_sessions",
     "host_lines",
     "host_sessions",
     "paid_orders",
+    "product_shares",
     "session_kpis",
     "product_test_videos",
     "video_cells",

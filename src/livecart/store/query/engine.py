@@ -48,10 +48,13 @@ class QueryEngineError(LivecartError):
 class QueryEngine:
     """An Ibis backend and a function from a record kind's name to its table."""
 
-    def __init__(self, name: str, backend: ibis.BaseBackend, tables: Tables) -> None:
+    def __init__(
+        self, name: str, backend: ibis.BaseBackend, tables: Tables, source: Path | None = None
+    ) -> None:
         self.name = name
         self.backend = backend
         self._tables = tables
+        self.source = source  # the Parquet folder it reads, None on a workspace file
 
     def table(self, name: str) -> ibis.Table:
         return self._tables(name)
@@ -130,7 +133,7 @@ def parquet_tables(backend: ibis.BaseBackend, source: str | Path) -> Tables:
 def parquet_engine(source: str | Path) -> QueryEngine:
     """DuckDB (in memory) over a folder of Parquet files."""
     backend = ibis.duckdb.connect()
-    return QueryEngine("duckdb", backend, parquet_tables(backend, source))
+    return QueryEngine("duckdb", backend, parquet_tables(backend, source), Path(source))
 
 
 @functools.cache
@@ -166,7 +169,7 @@ def spark_engine(source: str | Path, master: str = "local[*]") -> QueryEngine:
             "folder of Parquet files (write one with livecart.store.query.export_parquet)"
         )
     backend = ibis.pyspark.connect(spark_session(master))
-    return QueryEngine("spark", backend, parquet_tables(backend, source))
+    return QueryEngine("spark", backend, parquet_tables(backend, source), Path(source))
 
 
 _ENGINES: weakref.WeakKeyDictionary[Workspace, QueryEngine] = weakref.WeakKeyDictionary()

@@ -74,6 +74,16 @@ def funnel_sessions(t: Tables) -> ibis.Table:
     )
 
 
+def product_shares(t: Tables) -> ibis.Table:
+    """One row per live x line-up SKU: its share of the live's audience, by pinned minutes
+    (equal shares when nothing was pinned)."""
+    sp = t("session_products")
+    w = ibis.window(group_by=sp.session_id)
+    pinned = sp.pinned_minutes.fill_null(0)
+    total, n = pinned.sum().over(w), pinned.count().over(w)  # pinned is never null
+    return sp.select("session_id", "sku_id", share=(total > 0).ifelse(pinned / total, 1.0 / n))
+
+
 def host_sessions(t: Tables) -> ibis.Table:
     """One row per live, in start order: room, hosts, market, currency, start, minutes
     (planned when not run), views, average view seconds, gmv and its ad spend (0 without)."""

@@ -1,5 +1,5 @@
 """Order expressions: paid orders per buyer (what the customer-value models read) and the live
-in which each buyer first bought (the funnel's first purchases).
+and product with which each buyer first bought (the funnel's first purchases).
 
 A paid order has a buyer, is not cancelled (its status or cancel/return type mentions a
 cancellation) and is not waiting for payment. Its time is when it was paid (else created), its
@@ -50,8 +50,11 @@ def paid_orders(t: Tables) -> ibis.Table:
     )
 
 
-def first_purchase_sessions(t: Tables) -> ibis.Table:
-    """buyer_id and the session_id of the buyer's earliest order line (any status)."""
+def first_purchases(t: Tables) -> ibis.Table:
+    """buyer_id with the session_id and sku_id of the buyer's earliest order line (any
+    status): where and with what each buyer first bought."""
     o = t("orders")
     o = o.filter(o.buyer_id.notnull())
-    return o.group_by("buyer_id").aggregate(session_id=o.session_id.argmin(o.created_at))
+    return o.group_by("buyer_id").aggregate(
+        session_id=o.session_id.argmin(o.created_at), sku_id=o.sku_id.argmin(o.created_at)
+    )
