@@ -4,8 +4,11 @@ bad id first, then stopped. The app is served in-process so that it can carry th
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +18,7 @@ from tests.browser import chromium_page, served_in_process
 from tests.web.test_live_control import lingering_client, wait
 
 pytestmark = pytest.mark.browser
+SHOTS = Path(os.environ.get("LIVECART_SHOTS", tempfile.gettempdir()))  # screenshots to look at
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +77,7 @@ def test_a_past_live_replays_from_the_live_page_and_stops(served):
         page.fill("#replay-speed", "60")
         page.click("#replay-past button[type=submit]")
         page.wait_for_selector("#replay-past .report a.next", timeout=60_000)
+        wait(lambda: "L0004" in app.state.live_hub.monitor.sessions, what="the replay's events")
         page.goto(url + "live")
         assert session_state(page, "L0004") == "live"
         row(page, "L0004").locator("form.stop button").click()
@@ -80,3 +85,18 @@ def test_a_past_live_replays_from_the_live_page_and_stops(served):
         page.goto(url + "live")
         assert session_state(page, "L0004") == "stopped"
     assert not app.state.live_hub.feeding("L0004")
+
+
+def test_a_past_live_opens_from_the_live_page_with_labelled_axes_and_product_names(served):
+    url, _ = served
+    with chromium_page(viewport={"width": 1400, "height": 900}) as page:
+        page.goto(url + "live")
+        page.get_by_role("link", name="L0020", exact=True).click()
+        page.wait_for_selector("#chart-gmv path.gmv", timeout=30_000)
+        page.screenshot(path=str(SHOTS / "past-live.png"), full_page=True)
+        assert "(past live)" in page.inner_text("#live-state")
+        axes = page.locator("#chart-gmv text.axis").all_text_contents()
+        assert axes == ["minute of the live", "GMV (IDR)"]
+        assert page.locator("#chart-viewers text.tick").count() >= 4
+        first = page.locator("#live-products tbody tr td").first.inner_text()
+        assert first.split()[-1].startswith("SKU") and len(first.split()) > 1  # name, then id

@@ -137,3 +137,33 @@ def test_room_start_refuses_bad_input_and_stop_an_unknown_session(ws_path):
         r = c.post("/api/live/NOPE/stop", headers=AUTH)
         assert r.status_code == 404 and "nothing to stop" in r.json()["detail"]
         assert c.post("/api/live/rooms", json={**bad, "session_id": "R1"}).status_code == 401
+
+
+# --- past lives, from the stored minutes ---------------------------------------------------------
+
+
+def test_a_past_live_is_viewable_from_its_stored_minutes_without_a_replay(demo_path):
+    with TestClient(create_app(demo_path, api_token=TOKEN)) as c:
+        page = c.get("/live")
+        assert 'id="past-lives"' in page.text and "/live/L0020" in page.text
+        r = c.get("/api/live/L0020")
+        assert r.status_code == 200, r.text
+        v = r.json()
+        stored = c.app.state.workspace.query(
+            "SELECT s.gmv, s.orders, s.currency, max(m.minute) + 1 AS n FROM sessions s "
+            "JOIN live_minutes m USING (session_id) WHERE session_id = 'L0020' "
+            "GROUP BY ALL"
+        ).iloc[0]
+        html = c.get("/live/L0020").text
+        assert c.get("/api/live/L9999").status_code == 404
+    assert v["past"] and not v["running"] and v["ended"]
+    assert v["totals"]["gmv"] == pytest.approx(stored.gmv, rel=1e-9)
+    assert v["totals"]["orders"] == stored.orders and v["currency"] == stored.currency
+    assert len(v["minutes"]) == stored.n
+    assert v["minutes"][-1]["cum_gmv"] == pytest.approx(stored.gmv, rel=1e-9)
+    # the plan it had: its market's earlier lives, and the golden hour against it
+    assert "before this live" in v["plan"]["source"]
+    assert v["golden_hour"]["minute"] == 60 and v["golden_hour"]["plan_gmv"] > 0
+    assert all(p["name"] for p in v["products"])  # names, not only SKU ids
+    assert sum(p["gmv"] for p in v["products"]) == pytest.approx(stored.gmv, rel=0.05)
+    assert "a past live" in html

@@ -153,21 +153,7 @@ class LiveHub:
             nowcast = run.nowcast(session_id) if not snap["ended"] else None
             alerts = [a.to_dict() for a in run.book.active.values() if a.session_id == session_id]
             running, error = self._state(session_id)
-        snap["golden_hour"] = _golden(snap, plan)
-        snap["plan"] = (
-            None
-            if plan is None
-            else {
-                "source": plan.source,
-                "currency": plan.currency,
-                **{k: v.tolist() for k, v in plan.cum.items() if k in ("gmv", "orders")},
-            }
-        )
-        snap["nowcast"] = None if nowcast is None else {k: list(v) for k, v in nowcast.items()}
-        snap["alerts"] = alerts
-        snap["running"] = running
-        snap["error"] = error
-        return _json_safe(snap)
+        return session_view(snap, plan, nowcast, alerts, running, error)
 
     def ack(self, alert_id: str) -> bool:
         """Acknowledge an active alert (again: still True); False for an unknown id."""
@@ -250,6 +236,34 @@ def _guarded(run: LiveRun) -> None:
     except Exception as e:  # noqa: BLE001 - shown to the person watching, not swallowed
         run.error = f"{type(e).__name__}: {e}"
         run.finished = True
+
+
+def session_view(
+    snap: dict[str, Any],
+    plan: Any,
+    nowcast: dict[str, Any] | None = None,
+    alerts: list[dict[str, Any]] | None = None,
+    running: bool = False,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """A session's snapshot dressed as the dashboard shows it (a running session's, or a past
+    live's from the workspace, livecart.live.past): golden hour against ``plan``, the plan's
+    GMV and orders bands, the nowcast, open alerts; JSON-safe."""
+    snap["golden_hour"] = _golden(snap, plan)
+    snap["plan"] = (
+        None
+        if plan is None
+        else {
+            "source": plan.source,
+            "currency": plan.currency,
+            **{k: v.tolist() for k, v in plan.cum.items() if k in ("gmv", "orders")},
+        }
+    )
+    snap["nowcast"] = None if nowcast is None else {k: list(v) for k, v in nowcast.items()}
+    snap["alerts"] = alerts or []
+    snap["running"] = running
+    snap["error"] = error
+    return _json_safe(snap)
 
 
 def _golden(snap: dict[str, Any], plan) -> dict[str, Any]:

@@ -64,15 +64,35 @@ def start_sources(app: FastAPI, sources: list[Source], persist: bool = True) -> 
 
 
 def _view(request: Request, session_id: str) -> dict:
+    """The session as this server monitors it, else as the workspace stored it (a past live,
+    read from its per-minute rows; 404 when neither has it)."""
+    from livecart.live.past import name_products, past_view
+
+    h = hub(request)
+    if session_id in h.monitor.sessions:
+        try:
+            return name_products(workspace(request), h.view(session_id))
+        except LivecartError:
+            pass  # restored from a checkpoint, no run here: the stored minutes
     try:
-        return hub(request).view(session_id)
+        return past_view(workspace(request), session_id)
     except LivecartError as e:
         raise HTTPException(404, str(e)) from None
 
 
 @router.get("/live", response_class=HTMLResponse, include_in_schema=False)
 def page_live(request: Request) -> Response:
-    return render(request, "live.html", {"title": "Live", "sessions": hub(request).sessions()})
+    from livecart.live.past import past_sessions
+
+    return render(
+        request,
+        "live.html",
+        {
+            "title": "Live",
+            "sessions": hub(request).sessions(),
+            "past": past_sessions(workspace(request)),
+        },
+    )
 
 
 @router.get("/live/{session_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -152,7 +172,8 @@ def api_live_sessions(request: Request) -> list[dict]:
 @router.get("/api/live/{session_id}", tags=["live"])
 def api_live_session(request: Request, session_id: str) -> dict:
     """Everything the page shows: totals, minutes, products, golden hour vs plan, nowcast,
-    open alerts."""
+    open alerts. A live this server does not monitor comes from the workspace's stored minutes
+    (``past``: true)."""
     return _view(request, session_id)
 
 
