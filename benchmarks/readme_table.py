@@ -33,7 +33,7 @@ PLAN = {
     "import": ["bench_import.py", "--rows", "1000000"],
     "monitor": ["bench_monitor.py", "--events", "2e6", "--e2e-events", "1e6",
                 "--latency-seconds", "5"],
-    "sources": ["bench_sources.py", "--events", "100000", "--seconds", "15"],
+    "sources": ["bench_sources.py", "--events", "500000", "--seconds", "15"],
     "demo": ["bench_demo.py"],
     "api_reads": ["bench_api_reads.py", "--runs", "5"],
     "faults": ["bench_faults.py", "--stops", "3", "--kills", "5"],
