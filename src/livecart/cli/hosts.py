@@ -280,7 +280,8 @@ def evaluate(
 
     Spearman and 80% coverage of the host x category effects, error against unpooled per-host
     means, regret of the recommended host against "most followers" and "highest past GMV per
-    live", and the roster against a greedy rule. About 10 s a seed."""
+    live" (on a realised draw of each live, and on the simulator's expected contribution), and
+    the roster against a greedy rule. About 15 s a seed."""
     from livecart.evaluation.hosts import evaluate_hosts
 
     with console.status("simulating seeds and fitting") if not as_json else _null():
@@ -296,11 +297,17 @@ def evaluate(
         f"RMSE {e.rmse:.3f} against unpooled per-host means {e.rmse_unpooled:.3f} "
         f"({e.error_reduction_pct:.1f}% lower)"
     )
-    for k, v in e.regret.items():
-        console.print(f"regret ({k}): {v:,.0f} USD a decision")
-    for k, v in e.regret_diff.items():
-        se = "n/a" if v["se"] is None else f"{v['se']:,.0f}"
-        console.print(f"{k} minus model: {v['mean']:,.0f} USD (SE {se})")
+    for label, regret, diff in (
+        ("realised", e.regret, e.regret_diff),
+        ("expected", e.regret_expected, e.regret_expected_diff),
+    ):
+        console.print(
+            f"regret on {label} contribution, USD a decision: "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in regret.items())
+        )
+        for k, v in diff.items():
+            se = "n/a" if v["se"] is None else f"{v['se']:,.0f}"
+            console.print(f"  {k} minus model: {v['mean']:,.0f} USD (SE {se})")
     if e.roster_status is not None:
         console.print(
             f"roster: {e.roster_gain_pct:+.1f}% expected GMV over greedy, {e.roster_status}"

@@ -10,9 +10,12 @@ For each seed the demo's lives are simulated (no workspace), the host model is f
   category's lives, no pooling);
 - **decisions**: for two past lives per market used as templates (line-up, length, budget,
   slot), the recommended host (highest expected contribution) against "most followers" and
-  "highest past GMV per live" (USD), scored by the simulator's true expected contribution under
-  each candidate: regret = best candidate's true contribution minus the chosen one's (USD per
-  decision); paired per-seed differences (rule minus model) with their standard errors;
+  "highest past GMV per live" (USD). ``regret`` is scored on the realised contribution: the
+  live simulated again with each candidate (same traffic, heat, product buzz and random
+  stream, the candidate's skill, reach, form and stock), the contribution of the host with the
+  best true expected contribution minus the chosen host's, on that draw; ``regret_expected``
+  uses the simulator's expected contribution instead (no draw noise). Each comes with paired
+  per-seed differences (rule minus model) and their standard errors;
 - **roster**: the expected GMV of the CP-SAT roster of the seed's professional hosts against a
   greedy rule, and the solver's status.
 """
@@ -43,8 +46,11 @@ class HostsEvaluation:
     rmse: float
     rmse_unpooled: float
     error_reduction_pct: float
-    regret: dict[str, float]
+    regret: dict[str, float]  # on one realised draw of each live (the room simulated)
     regret_diff: dict[str, dict[str, float | None]]
+    regret_expected: dict[str, float]  # on the simulator's expected contribution
+    regret_expected_diff: dict[str, dict[str, float | None]]
+    contribution: dict[str, float]  # realised contribution of each rule's pick, USD
     roster_gain_pct: float | None
     roster_status: str | None
     decisions: int
@@ -72,12 +78,10 @@ def evaluate_hosts(
         per_seed.append(r)
     df = pd.DataFrame(per_seed)
     rmse, raw = float(df["rmse"].mean()), float(df["rmse_unpooled"].mean())
-    regret = {k: float(df[f"regret_{k}"].mean()) for k in ("model", "followers", "past_gmv")}
-    diffs = {}
-    for k in ("followers", "past_gmv"):
-        d = df[f"regret_{k}"] - df["regret_model"]
-        se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None
-        diffs[k] = {"mean": float(d.mean()), "se": se}
+    rules = ("model", "followers", "past_gmv")
+    regret = {k: float(df[f"regret_{k}"].mean()) for k in rules}
+    regret_expected = {k: float(df[f"regret_expected_{k}"].mean()) for k in rules}
+    contribution = {k: float(df[f"contribution_{k}"].mean()) for k in rules}
     gain = float(df["roster_gain_pct"].mean()) if roster else None
     status = _worst_status(df["roster_status"]) if roster else None
     return HostsEvaluation(
@@ -89,13 +93,27 @@ def evaluate_hosts(
         rmse_unpooled=raw,
         error_reduction_pct=100 * (1 - rmse / raw),
         regret=regret,
-        regret_diff=diffs,
+        regret_diff=_paired(df, "regret"),
+        regret_expected=regret_expected,
+        regret_expected_diff=_paired(df, "regret_expected"),
+        contribution=contribution,
         roster_gain_pct=gain,
         roster_status=status,
         decisions=int(df["decisions"].sum()),
         per_seed=per_seed,
         seconds=time.perf_counter() - t0,
     )
+
+
+def _paired(df: pd.DataFrame, prefix: str) -> dict[str, dict[str, float | None]]:
+    """Each rule's regret minus the model's (the model's contribution minus the rule's), the
+    mean of the per-seed differences and its standard error across seeds."""
+    out: dict[str, dict[str, float | None]] = {}
+    for k in ("followers", "past_gmv"):
+        d = df[f"{prefix}_{k}"] - df[f"{prefix}_model"]
+        se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None
+        out[k] = {"mean": float(d.mean()), "se": se}
+    return out
 
 
 def _worst_status(s: pd.Series) -> str:
@@ -152,27 +170,36 @@ def decisions(b: hd.SimulatedBusiness, model: HostModel, per_market: int = 2) ->
     s = b.history.sessions.set_index("session_id")
     usd = {p.session_id: p.usd for p in b.plans}
     past = (s["gmv"] * s.index.map(usd)).groupby(s["host_id"]).mean()
-    regrets: dict[str, list[float]] = {"model": [], "followers": [], "past_gmv": []}
+    rules = ("model", "followers", "past_gmv")
+    regrets: dict[str, list[float]] = {k: [] for k in rules}
+    realised: dict[str, list[float]] = {k: [] for k in rules}
+    regrets_r: dict[str, list[float]] = {k: [] for k in rules}
     for code in sorted(s["market"].unique()):
         templates = [p for p in b.plans if p.market_code == code][-per_market:]
         cands = hd.candidates_of(w, code)
         if len(cands) < 2:
             continue
         for p in templates:
-            truth = {}
+            expected, drawn = {}, {}
             for h in cands:
-                gmv, cogs = hd.true_gmv_usd(w, p, h)
                 fee, com = hd.fee_usd(w, h)
-                truth[h] = gmv * (1 - com) - cogs - fee
-            best = max(truth.values())
+                gmv, cogs = hd.true_gmv_usd(w, p, h)
+                expected[h] = gmv * (1 - com) - cogs - fee
+                gmv, cogs = hd.realised_gmv_usd(w, p, h)
+                drawn[h] = gmv * (1 - com) - cogs - fee
+            best = max(cands, key=lambda h: expected[h])
             picks = {
                 "model": _model_pick(model, b, p, cands),
                 "followers": max(cands, key=lambda h: w.followers[h]),
                 "past_gmv": max(cands, key=lambda h: past.get(h, 0.0)),
             }
             for k, h in picks.items():
-                regrets[k].append(best - truth[h])
-    out = {f"regret_{k}": float(np.mean(v)) for k, v in regrets.items()}
+                regrets[k].append(expected[best] - expected[h])
+                regrets_r[k].append(drawn[best] - drawn[h])
+                realised[k].append(drawn[h])
+    out = {f"regret_{k}": float(np.mean(v)) for k, v in regrets_r.items()}
+    out |= {f"regret_expected_{k}": float(np.mean(v)) for k, v in regrets.items()}
+    out |= {f"contribution_{k}": float(np.mean(v)) for k, v in realised.items()}
     out["decisions"] = len(regrets["model"])
     return out
 

@@ -76,10 +76,11 @@ def store_room(w: World, market: str) -> str:
     return next(cid for cid, mk in plans_mod._store_markets(w) if market in mk)
 
 
-def true_gmv_usd(w: World, plan: plans_mod.SessionPlan, host: str) -> tuple[float, float]:
-    """The simulator's expected GMV (USD, neutral golden hour, no stock limit, average form) and
-    cost of goods (USD) of ``plan`` if ``host`` ran it: influencers in their own room, everyone
-    else in the market's store room."""
+def plan_with_host(w: World, plan: plans_mod.SessionPlan, host: str) -> plans_mod.SessionPlan:
+    """``plan`` as ``host`` would run it (influencers and store accounts in their own room,
+    everyone else in the market's store room): the same line-up, slot, budget, traffic draws,
+    first-hour heat and product buzz, the host's skill, affinity and reach, their form drawn
+    from the plan's own stream, and stock sized for them as the plan's was for its host."""
     kind = str(w.creators.set_index("creator_id").at[host, "kind"])
     new_room = host if kind in ("influencer", "store_account") else store_room(w, plan.market_code)
     p = copy.copy(plan)
@@ -87,12 +88,37 @@ def true_gmv_usd(w: World, plan: plans_mod.SessionPlan, host: str) -> tuple[floa
     rate[0] *= _reach(w, host, new_room) / _reach(w, plan.host_id, plan.room)
     rate[4:] *= _reach(w, host, new_room) / _reach(w, plan.host_id, plan.room)
     rate[1] *= w.followers[new_room] / max(w.followers[plan.room], 1)
-    p.rate, p.host_id, p.room, p.host_form = rate, host, new_room, 1.0
-    p.buzz = np.ones(len(plan.skus))
+    p.rate, p.host_id, p.room = rate, host, new_room
+    p.host_form = hosting.host_form(w.seed, plan.index, kind)
+    plans_mod._conversion(w, p)
+    ratio = plan.stock / np.maximum(plan.expected_units, 1e-9)
+    p.stock = np.maximum(5, np.round(p.expected_units * ratio)).astype(np.int64)
+    return p
+
+
+def true_gmv_usd(w: World, plan: plans_mod.SessionPlan, host: str) -> tuple[float, float]:
+    """The simulator's expected GMV (USD, neutral golden hour, no stock limit, average form and
+    product buzz) and cost of goods (USD) of ``plan`` if ``host`` ran it."""
+    p = plan_with_host(w, plan, host)
+    p.host_form, p.buzz = 1.0, np.ones(len(plan.skus))
     plans_mod._conversion(w, p)
     gmv_local = float((p.expected_units * p.price).sum())
     cogs = float((p.expected_units * w.products["unit_cost"].to_numpy()[p.skus]).sum())
     return gmv_local * p.usd, cogs
+
+
+def realised_gmv_usd(w: World, plan: plans_mod.SessionPlan, host: str) -> tuple[float, float]:
+    """One realised draw of the same live with ``host``: the room simulated minute by minute
+    (golden-hour push, stock-outs, the host's form on the day) from the plan's own random
+    stream, so every candidate host meets the same luck (common random numbers). GMV and cost
+    of goods of the orders it takes, USD."""
+    log = room.simulate(plan_with_host(w, plan, host), w.seed)
+    c = log.cols
+    o = c["type"] == room.T["order"]
+    units = np.bincount(c["sku"][o], weights=c["cnt"][o], minlength=len(plan.skus))
+    gmv_local = float((units * log.plan.price).sum())
+    cogs = float((units * w.products["unit_cost"].to_numpy()[plan.skus]).sum())
+    return gmv_local * plan.usd, cogs
 
 
 def candidates_of(w: World, market: str) -> list[str]:

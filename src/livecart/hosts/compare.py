@@ -135,7 +135,7 @@ def _units_money(model, live, c, views_draw, views_noise, rng):
     lu = lu.assign(exposure=lu["fit"].clip(lower=1e-3) * max(pinned + browse, 0.5))
     hosts = [h for h in c["creator_id"] for _ in cats]
     pair_cats = [k for _ in c["creator_id"] for k in cats]
-    eff_mean, eff_cov = model.effects(hosts, pair_cats)
+    eff_mean, eff_cov = model.planned_log_units(hosts, pair_cats, live.market, live.minutes, n)
     eff = rng.multivariate_normal(eff_mean, eff_cov, DRAWS, method="eigh").T  # (pairs, draws)
     k = len(cats)
     gmv_exp = np.zeros(views_draw.shape)
@@ -143,31 +143,8 @@ def _units_money(model, live, c, views_draw, views_noise, rng):
     cogs = np.zeros(views_draw.shape)
     for j, cat in enumerate(cats):
         sel = lu[lu["category"] == cat]
-        frame = pd.DataFrame(
-            {
-                "market": live.market,
-                "category": cat,
-                "host_kind": "pro_host",
-                "views": 1.0,
-                "minutes": live.minutes,
-                "n_products": n,
-                "avg_view_seconds": 60.0,
-            },
-            index=[0],
-        )
-        base, x = model.units_frame(frame)
-        # units_frame's fixed part includes a kind x category term: remove it (the host
-        # effects already carry their kind's mean) and add log views per draw.
-        cols = model.conv_.columns
-        kind_part = sum(
-            x[0, i] * model.conv_.fit.beta[i]
-            for i, col in enumerate(cols)
-            if col.startswith(("k_", "c_"))
-        )
         slope = _coef(model, "log_views")
-        log_units = (
-            base[0] - kind_part + slope * views_draw + eff[j::k] + np.log(sel["exposure"].sum())
-        )
+        log_units = slope * views_draw + eff[j::k] + np.log(sel["exposure"].sum())
         resid = model.resid_.get(f"pro_host|{cat}", 0.1)
         live_sd = np.sqrt(model.conv_.fit.sigma2[-1])
         mean_units = np.exp(log_units + resid / 2 + live_sd**2 / 2) - PSEUDO
