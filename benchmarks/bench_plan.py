@@ -1,12 +1,13 @@
 """`livecart plan create`: how long a person waits for a session plan, whole processes on a demo
 workspace, against the same command with the algorithm it had before issue #18 patched back in
 (in the same run): the response curves fitted with scipy's finite-difference Jacobian, the
-product ranking's views-to-settle simulation, which the plan never reads, and the per-row
-group lookup of the selection model's draws. Also the floor: `plan create --rule` (2:6:2, no
-curve fit).
+split search valuing all phases at once, the product ranking's views-to-settle simulation,
+which the plan never reads, and the per-row group lookup of the selection model's draws.
+Also the floor: `plan create --rule` (2:6:2, no curve fit).
 
     python benchmarks/bench_plan.py                  # builds a demo (seed 42, scale 1), 3 runs
     python benchmarks/bench_plan.py --demo DIR --runs 5
+    python benchmarks/bench_plan.py --objective profit
 
 Both paths make the same plan: tests/ads/test_response.py checks that the two fits give the same
 split (expected GMV within 1e-6 relative).
@@ -28,10 +29,11 @@ from report import result
 # The pre-#18 algorithm, patched into a whole `livecart` process: the baseline.
 BEFORE = """
 import numpy as np
-from livecart.ads import response
+from livecart.ads import optimize, response
 from livecart.selection import betabin, fit
 
 response.JACOBIAN = "2-point"
+optimize._value = lambda draws, spend: np.stack([c.response(spend).sum(-1) for c in draws])
 
 
 def index(self, group):
@@ -54,6 +56,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--demo", type=Path, help="an existing demo workspace (default: build one)")
     ap.add_argument("--scale", type=float, default=1.0, help="demo scale when building")
+    ap.add_argument("--objective", default="gmv", help="gmv, profit or roas")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"
@@ -64,7 +67,7 @@ def main() -> None:
 
             build(ws, seed=42, scale=args.scale)
         plan = ["plan", "create", str(ws), "--market", "US", "--start", "2030-01-10 19:00"]
-        plan += ["--budget", "5000"]
+        plan += ["--budget", "5000", "--objective", args.objective]
         cases = [
             ("plan create --rule (floor: no curve fit)", [*_livecart(), *plan, "--rule"]),
             ("plan create, before #18 (baseline)", [sys.executable, "-c", BEFORE, *plan]),
@@ -89,7 +92,7 @@ def main() -> None:
     cpu = {k: statistics.median(v[1]) for k, v in times.items()}
     now, before = cpu["plan create"], cpu["plan create, before #18 (baseline)"]
     result(
-        "`livecart plan create` on the demo (whole process, CPU)",
+        f"`livecart plan create --objective {args.objective}` on the demo (whole process, CPU)",
         f"{now:.1f} s",
         f"the pre-#18 algorithm, {before:.1f} s",
         f"{before / now:.1f}x faster",

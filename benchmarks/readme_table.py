@@ -39,6 +39,7 @@ PLAN = {
     "faults": ["bench_faults.py", "--stops", "3", "--kills", "5"],
     "roster": ["bench_roster.py"],
     "plan": ["bench_plan.py", "--runs", "3"],
+    "plan_profit": ["bench_plan.py", "--runs", "3", "--objective", "profit"],
 }  # fmt: skip
 
 

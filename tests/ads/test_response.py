@@ -154,3 +154,14 @@ def test_the_faster_fit_gives_the_plans_the_finite_difference_fit_gave(monkeypat
             b = optimize_split(slow, budget, objective=objective)
             assert a.shares == b.shares and a.recommended == b.recommended
             assert a.expected_gmv_usd == pytest.approx(b.expected_gmv_usd, rel=1e-6)
+
+
+def test_the_split_search_values_every_split_as_the_curves_do(default_fit):
+    """The search's phase-by-phase evaluation (issue #18) against `Curves.response` summed over
+    phases, on a profit search's grid of totals and splits under every draw; 1e-12 relative."""
+    from livecart.ads.optimize import _value, simplex_grid
+
+    grid = simplex_grid(0.02)
+    spend = (np.linspace(0.1, 1.0, 7)[:, None, None] * grid[None] * 1500.0).reshape(-1, 3)
+    want = np.stack([c.response(spend).sum(axis=-1) for c in default_fit.draws_])
+    np.testing.assert_allclose(_value(default_fit.draws_, spend), want, rtol=1e-12, atol=0)

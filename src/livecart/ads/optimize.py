@@ -76,8 +76,25 @@ class Split:
 
 
 def _value(draws: list[Curves], spend: np.ndarray) -> np.ndarray:
-    """(n_draws, n_splits) total GMV of each split under each draw."""
-    return np.stack([c.response(spend).sum(axis=-1) for c in draws])
+    """(n_draws, n_splits) total GMV of each split under each draw: `Curves.response` summed
+    over the phases, worked out phase by phase on contiguous columns, and for pre-live (which
+    no carry-over reaches) on its distinct amounts only, so a profit search over ~150,000
+    splits and 200 draws moves a fraction of the memory (the same formula; equal to
+    `response(spend).sum(-1)` within 1e-12 relative, tested)."""
+    s = np.ascontiguousarray(np.asarray(spend, float).T)
+    pre, back = np.unique(s[0], return_inverse=True)
+    out = np.empty((len(draws), s.shape[1]))
+    for d, c in enumerate(draws):
+        w = c.half_sat**c.shape
+        out[d] = _hill(c, w, 0, pre)[back]
+        out[d] += _hill(c, w, 1, s[1] + c.carryover * s[0])
+        out[d] += _hill(c, w, 2, s[2] + c.carryover * s[1])
+    return out
+
+
+def _hill(c: Curves, w: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
+    xs = np.maximum(x, 0.0) ** c.shape[k]
+    return c.beta[k] * xs / (xs + w[k])
 
 
 def _score(
