@@ -45,6 +45,12 @@ class Settings:
     checkpoint_seconds: float = _s(
         1.0, "how often the live monitor writes its minutes and checkpoint (seconds of wall time)"
     )
+    results_redis: str = _s(
+        "",
+        "Redis URL whose results stream `livecart serve` follows into this workspace (workers "
+        "run with `livecart worker --share-results`): every worker's rooms on one dashboard "
+        "(empty: none)",
+    )
 
     query_engine: str = _s(
         "duckdb",

@@ -51,12 +51,31 @@ def worker(
         "--claim-idle",
         help="take over the rooms of a worker of the group silent this many seconds (0: never)",
     ),
+    share_results: bool = typer.Option(
+        False,
+        "--share-results",
+        help="also publish each room's per-minute results to PREFIX:results, which "
+        "`livecart serve DIR --redis URL` follows: the team's dashboard then shows every room of "
+        "every worker, and a room that moves to another worker continues its counts there",
+    ),
 ) -> None:
     """Run a monitor worker on Redis Streams: take rooms in GROUP, checkpoint, acknowledge.
 
+    Each worker writes its rooms into its own workspace DIR. With --share-results it also
+    publishes them for one serving workspace (`livecart serve --redis`): the place to read
+    every room's numbers, never the sum of several workers' workspaces.
+
     The same as `livecart monitor DIR --redis URL --group G`."""
     run_redis_worker(
-        directory, redis_url, group, name, prefix, idle_stop, as_json, claim_idle=claim_idle
+        directory,
+        redis_url,
+        group,
+        name,
+        prefix,
+        idle_stop,
+        as_json,
+        claim_idle=claim_idle,
+        share_results=share_results,
     )
 
 
@@ -74,7 +93,9 @@ def run_redis_worker(
     fresh: bool = False,
     planned_stock: bool = True,
     claim_idle: float = 60.0,
+    share_results: bool = False,
 ) -> None:
+    from livecart.live.sources.redis_results import ResultsPublisher
     from livecart.live.sources.redis_stream import RedisSource, connect
 
     name = name or socket.gethostname()
@@ -85,6 +106,9 @@ def run_redis_worker(
         prefix=prefix,
         idle_stop_s=idle_stop or None,
         claim_idle_s=claim_idle or None,
+        # a worker refreshes its rooms well within the claim time, or live workers would
+        # take each other's rooms (the group's workers are best given one --claim-idle)
+        heartbeat_s=min(2.0, claim_idle / 4) if claim_idle else 2.0,
     )
     with Workspace.open(directory) as ws:
         run = start_run(
@@ -96,6 +120,7 @@ def run_redis_worker(
             rules=rules or AlertRules(),
             plan=plan,
             planned_stock=planned_stock,
+            publish=ResultsPublisher(src) if share_results else None,
         )
         run_until_stopped(run)
         finish_run(run)

@@ -38,6 +38,17 @@ def serve(
     market: str = typer.Option(None, help="with --tiktok: market code, e.g. US"),
     currency: str = typer.Option(None, help="with --tiktok: the shop's currency, e.g. USD"),
     planned_minutes: int = typer.Option(None, help="with --tiktok: planned length of the live"),
+    redis: str = typer.Option(
+        None,
+        "--redis",
+        help="follow the results stream of the monitor workers on this Redis (run them with "
+        "`livecart worker --share-results`), e.g. redis://10.0.0.5:6379/0: every room of every "
+        "worker is written into this workspace, once, and a room that moves between workers "
+        "keeps one count (setting `results_redis`)",
+    ),
+    redis_prefix: str = typer.Option(
+        "livecart", "--redis-prefix", help="with --redis: the workers' key prefix"
+    ),
 ) -> None:
     """Serve the dashboard and REST API of a workspace and print its URL.
 
@@ -51,10 +62,13 @@ def serve(
     from livecart.web import serve as run_server  # the web stack loads only for this command
 
     sources = tiktok_sources(tiktok or [], session or [], market, currency, planned_minutes)
-    settings = load_settings(directory, host=host, port=port)
+    settings = load_settings(directory, host=host, port=port, results_redis=redis)
     ws = Workspace.open(directory)  # a missing workspace fails here with how to create one
     ensure_kernels()  # before the first ingest batch, not inside it
+    feed = None
     try:
+        if settings.results_redis:
+            feed = follow_results(ws, settings.results_redis, redis_prefix)
         run_server(
             ws,
             host=settings.host,
@@ -64,7 +78,24 @@ def serve(
             commands=run_for_client,  # `livecart` commands on this workspace run in the server
         )
     finally:
+        if feed is not None:
+            feed.close()
         ws.close()
+
+
+def follow_results(ws: Workspace, url: str, prefix: str):
+    """Start following the workers' results stream into ``ws`` (in a background thread),
+    after applying what is there already."""
+    from livecart.cli.app import err_console
+    from livecart.live.sources.redis_results import ResultsFeed
+    from livecart.live.sources.redis_stream import connect
+
+    feed = ResultsFeed(ws, connect(url), prefix=prefix)
+    n = feed.catch_up()
+    err_console.print(
+        f"following {feed.key} on {url}: {n:,} result entries applied since the last run"
+    )
+    return feed.start()
 
 
 def tiktok_sources(

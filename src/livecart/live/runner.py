@@ -28,34 +28,16 @@ from livecart.live.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from livecart.live.engine.kpis import live_minutes_columns, snapshot, totals
+from livecart.live.engine.kpis import live_minutes_columns, snapshot
 from livecart.live.engine.monitor import Monitor
 from livecart.live.engine.state import SessionState
 from livecart.live.history import History, load_history
 from livecart.live.nowcast import Nowcaster
+from livecart.live.session_rows import totals_table, write_rows
 from livecart.live.sources.base import Source
 from livecart.live.targets import GOLDEN_HOUR, Plan, plan_from_history
-from livecart.model.schema import SESSIONS
 from livecart.store import Workspace
 
-# the sessions table's totals columns: the monitor's total, its Python and its Arrow type
-SESSION_TOTALS = {
-    "gmv": ("gmv", float, pa.float64()),
-    "orders": ("orders", int, pa.int64()),
-    "items_sold": ("units", int, pa.int64()),
-    "views": ("entries", int, pa.int64()),
-    **{
-        c: (c, int, pa.int64())
-        for c in (
-            "product_impressions",
-            "product_clicks",
-            "new_followers",
-            "comments",
-            "shares",
-            "likes",
-        )
-    },
-}
 REFRESH_SLICE_S = 0.02  # within-minute alert refreshes run in slices of about this long
 
 
@@ -111,6 +93,9 @@ class LiveRun:
     key: str | None = None  # the run's name in its hub's checkpoint (see LiveHub)
     saver: Callable[[], bool] | None = None  # a hub's save, which replaces the run's own
     fed: set[str] = field(default_factory=set)  # the sessions this run has taken events of
+    # also hands each write's sessions' totals and minutes on (after the workspace has them),
+    # e.g. redis_results.ResultsPublisher; a failure keeps the sessions dirty, sent again
+    publish: Callable[[pa.Table, pa.Table], None] | None = None
 
     def __post_init__(self) -> None:
         if self.monitor is None:
@@ -227,10 +212,10 @@ class LiveRun:
         states = [self.monitor.sessions[s] for s in sids]
         parts = [live_minutes_columns(st, self._first_changed(st)) for st in states]
         rows = pa.table({c: np.concatenate([p[c] for p in parts]) for c in parts[0]})
-        with self.ws.transaction():
-            self._upsert_sessions(states)
-            if len(rows):
-                self.ws.upsert("live_minutes", rows)
+        sessions = totals_table(states)
+        write_rows(self.ws, sessions, rows)
+        if self.publish is not None:  # e.g. onto a shared Redis results stream
+            self.publish(sessions, rows)
         for st in states:
             n = st.n_minutes
             self._written[st.session_id] = (st.start_ts, st.currency, st.minutes[:n].copy())
@@ -265,44 +250,6 @@ class LiveRun:
     def _source_identity(self) -> dict[str, Any] | None:
         identity = getattr(self.source, "identity", None)  # a recording; None for live feeds
         return identity() if identity is not None else None
-
-    def _upsert_sessions(self, states: list[SessionState]) -> None:
-        """Refresh the sessions' totals and actual times in the sessions table, keeping what
-        else its rows hold (room, title, planned times...): one merge in SQL for all of them."""
-        ts = [totals(st) for st in states]
-        new = pa.table(
-            {
-                "session_id": [st.session_id for st in states],
-                "market": [st.market for st in states],
-                "currency": [st.currency for st in states],
-                "actual_start": pa.array([st.start_ts for st in states], pa.timestamp("ms")),
-                "actual_end": pa.array([st.end_ts for st in states], pa.timestamp("ms")),
-                **{
-                    column: pa.array([cast(t[metric]) for t in ts], kind)
-                    for column, (metric, cast, kind) in SESSION_TOTALS.items()
-                },
-            }
-        )
-        picked = []
-        for c in SESSIONS.column_names:
-            if c in ("market", "currency"):  # the table's own, else what the events said
-                picked.append(f"coalesce(nullif(o.{c}, ''), n.{c}) AS {c}")
-            elif c == "actual_end":  # until the live ends, whatever the table holds
-                picked.append(f"coalesce(n.{c}, o.{c}) AS {c}")
-            elif c in new.column_names:
-                picked.append(f"n.{c}")
-            else:
-                picked.append(f"o.{c}")
-        with self.ws.transaction() as con:
-            con.register("_live_totals", new)
-            try:
-                rows = con.sql(
-                    f"SELECT {', '.join(picked)} FROM _live_totals n "
-                    f"LEFT JOIN sessions o USING (session_id)"
-                ).to_arrow_table()
-            finally:
-                con.unregister("_live_totals")
-            self.ws.upsert("sessions", rows)
 
     # --- plan, nowcast, alerts ----------------------------------------------------------------
     def plan_for(self, session_id: str) -> Plan | None:

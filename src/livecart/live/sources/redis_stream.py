@@ -33,6 +33,11 @@ the group runs in one Lua script that first checks the worker still owns each ro
 announcement, so a worker that was only stalled (not dead) reads nothing more of a room it lost
 and gives it up (``lost``); its workspace keeps the partial count it had, superseded by the new
 owner's.
+
+Every room in one place (``redis_results``): each worker's workspace holds only its rooms, so
+workers may also publish their rooms' rows onto ``{prefix}:results`` (fenced like the reads),
+which the serving process follows into its workspace: one copy of every room, continued by
+the new owner when a room moves.
 """
 
 from __future__ import annotations

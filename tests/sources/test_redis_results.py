@@ -1,0 +1,204 @@
+"""Every room in one place (#16): monitor workers publish their rooms' rows onto the Redis
+results stream and a serving workspace follows it. Against a real redis-server: three real
+`livecart worker` processes, one killed with SIGKILL in the middle of the lives, and a real
+`livecart serve --redis` killed and restarted in the middle of the stream; the served
+workspace's per-minute GMV equals the one the single-monitor path computes from the events,
+exactly (GMV here is a sum of multiples of 0.5, so float sums are exact in any order)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import livecart
+from livecart.live import LiveRun, Monitor
+from livecart.live.engine import columns as C
+from livecart.live.engine.kpis import live_minutes_columns
+from livecart.live.sources.redis_results import ResultsFeed, ResultsPublisher, results_key
+from livecart.live.sources.redis_stream import Publisher, RedisSource
+from tests.sources.redis_rooms import T0, make_events, worker
+
+HALF = T0 + 15 * 60_000  # the lives are cut here: workers are killed in the middle of them
+
+
+def truth_minutes(events: list[dict]) -> dict[tuple[str, int], float]:
+    """(session, minute) -> GMV by the single-monitor path, every minute of every session."""
+    mon = Monitor(lateness_seconds=3600)
+    mon.feed_columns(C.from_dicts(events))
+    out = {}
+    for sid, st in sorted(mon.sessions.items()):
+        cols = live_minutes_columns(st, 0)
+        for m, g in zip(cols["minute"].tolist(), cols["gmv"].tolist(), strict=True):
+            out[(sid, int(m))] = float(g)
+    return out
+
+
+def served_minutes(ws) -> dict[tuple[str, int], float]:
+    rows = ws.execute("SELECT session_id, minute, gmv FROM live_minutes")
+    return {(s, int(m)): float(g) for s, m, g in rows}
+
+
+def served_totals(ws) -> dict[str, tuple[float, int]]:
+    rows = ws.execute("SELECT session_id, gmv, orders FROM sessions")
+    return {s: (float(g), int(o)) for s, g, o in rows}
+
+
+def truth_totals(events: list[dict]) -> dict[str, tuple[float, int]]:
+    t: dict[str, list] = {}
+    for e in events:
+        if e["type"] == "order":
+            x = t.setdefault(e["session_id"], [0.0, 0])
+            x[0] += e["price"] * e["quantity"]
+            x[1] += 1
+    return {s: (g, n) for s, (g, n) in t.items()}
+
+
+def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_path):
+    events = make_events(seed=31, rooms=4, per_room=600)
+    Publisher(redis_client).publish(events)
+    a = RedisSource(redis_client, group="g", consumer="A", count=100, block_ms=50, idle_stop_s=0.5)
+    run_a = LiveRun(ws, a, save_every_s=0.0, publish=ResultsPublisher(a))
+    run_a.monitor.lateness_ms = 3600 * 1000
+    gen = a.batches()
+    for _ in range(3):  # A takes rooms, writes part of them, publishes, and stalls
+        run_a.monitor.feed_columns(next(gen).events)
+        run_a._dirty |= set(run_a.monitor.sessions)
+        assert run_a.write_touched()
+    a_rooms = a.rooms
+    assert a_rooms and run_a.publish.entries > 0 and not run_a.publish.fenced
+    b = worker(ws, redis_client, "g", "B", ckpt=tmp_path / "B.ckpt", claim_idle_s=0.3)
+    b.publish = ResultsPublisher(b.source)
+    b.run()
+    assert sorted(b.source.claimed) == a_rooms
+    n = redis_client.xlen(results_key())
+    # A wakes up and saves what it had, still taking the rooms for its own: Redis refuses
+    run_a._written.clear()
+    run_a._dirty |= set(a_rooms)
+    assert run_a.write_touched()
+    assert sorted(run_a.publish.fenced) == a_rooms and redis_client.xlen(results_key()) == n
+    served = livecart.init(tmp_path / "served")
+    feed = ResultsFeed(served, redis_client)
+    assert feed.catch_up() == n
+    assert served_minutes(served) == truth_minutes(events)
+    assert served_totals(served) == truth_totals(events)
+    assert {r: feed.owners[r] for r in a_rooms} == dict.fromkeys(a_rooms, "B")
+    # re-delivery (the feed's position moved back to the start) changes nothing
+    before = served.query("SELECT * FROM live_minutes ORDER BY session_id, minute")
+    served.execute("UPDATE _meta SET value = '0-0' WHERE key = ?", [feed.meta_key])
+    assert ResultsFeed(served, redis_client).catch_up() == n
+    after = served.query("SELECT * FROM live_minutes ORDER BY session_id, minute")
+    assert after.equals(before)
+    served.close()
+
+
+def _wait(cond, what: str, timeout: float = 40.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _workspace(path, checkpoint_seconds: float = 0.05):
+    livecart.init(path).close()
+    (path / "livecart.toml").write_text(
+        f"lateness_seconds = 3600\ncheckpoint_seconds = {checkpoint_seconds}\n"
+    )
+    return path
+
+
+def _owners(client) -> dict[str, set[str]]:
+    """room -> the workers that published it so far."""
+    out: dict[str, set[str]] = {}
+    for _id, f in client.xrange(results_key()):
+        out.setdefault(f[b"room"].decode(), set()).add(f[b"owner"].decode())
+    return out
+
+
+def _consumers(client) -> int:
+    import redis
+
+    try:
+        return len(client.xinfo_consumers("livecart:rooms", "g"))
+    except redis.ResponseError:  # the group is not there yet
+        return 0
+
+
+def _serve(ws_dir, redis_url, log) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "livecart", "serve", str(ws_dir), "--port", "0"]
+    with open(log, "w") as out:  # the child keeps its own copy of the file
+        return subprocess.Popen([*cmd, "--redis", redis_url], stdout=out, stderr=out)
+
+
+def _applied_at_start(log) -> int | None:
+    m = re.search(r"([\d,]+)\s+result\s+entries\s+applied", log.read_text())
+    return None if m is None else int(m.group(1).replace(",", ""))
+
+
+@pytest.mark.slow
+def test_three_workers_one_killed_served_minutes_equal_the_source(
+    tmp_path, redis_url, redis_client
+):
+    events = make_events(seed=32, rooms=6, per_room=3000)
+    first = [e for e in events if e["ts"] < HALF]
+    second = [e for e in events if e["ts"] >= HALF]
+    cmd = [sys.executable, "-m", "livecart", "worker"]
+    opts = ["--redis", redis_url, "--group", "g", "--idle-stop", "10", "--claim-idle", "1"]
+    procs = {
+        name: subprocess.Popen(
+            [*cmd, str(_workspace(tmp_path / name)), *opts, "--name", name, "--share-results"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name in ("w1", "w2", "w3")
+    }
+    served = _workspace(tmp_path / "served", 1.0)
+    serve_log = tmp_path / "serve1.log"
+    server = _serve(served, redis_url, serve_log)
+    try:
+        _wait(lambda: _consumers(redis_client) == 3, "three workers in the group")
+        Publisher(redis_client).publish(first)  # the first 15 minutes of six lives
+        _wait(lambda: "w1" in set().union(*_owners(redis_client).values()), "w1's results")
+        _wait(lambda: _applied_at_start(serve_log) is not None, "the server to follow")
+        time.sleep(1.5)  # the server applies what the workers publish meanwhile
+        os.kill(procs["w1"].pid, signal.SIGKILL)  # in the middle of its lives
+        procs["w1"].wait()
+        os.kill(server.pid, signal.SIGKILL)  # the server too, in the middle of the stream
+        server.wait()
+        w1_rooms = {r for r, who in _owners(redis_client).items() if who == {"w1"}}
+        assert w1_rooms, "w1 published rooms of its own before it was killed"
+        Publisher(redis_client).publish(second)  # the lives go on and end
+        for name in ("w2", "w3"):
+            assert procs[name].wait(timeout=120) == 0
+        total = redis_client.xlen(results_key())
+        restart_log = tmp_path / "serve2.log"
+        server = _serve(served, redis_url, restart_log)
+        _wait(lambda: _applied_at_start(restart_log) is not None, "the restarted server")
+        again = _applied_at_start(restart_log)
+        assert 0 < again < total  # resumed after what the killed server had written
+        _wait(lambda: "livecart dashboard for" in restart_log.read_text(), "the dashboard")
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        for p in [*procs.values(), server]:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    owners = _owners(redis_client)
+    for room in w1_rooms:  # moved on to a live worker, which published it to the end
+        assert owners[room] - {"w1"}, room
+    with livecart.open(served) as ws:
+        got = served_minutes(ws)
+        want = truth_minutes(events)
+        assert sorted(got) == sorted(want)
+        bad = {k: (got[k], want[k]) for k in want if got[k] != want[k]}
+        assert not bad, bad
+        assert served_totals(ws) == truth_totals(events)
+        assert np.isclose(sum(got.values()), sum(want.values()), rtol=0, atol=0)
