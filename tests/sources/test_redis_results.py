@@ -21,7 +21,12 @@ import livecart
 from livecart.live import LiveRun, Monitor
 from livecart.live.engine import columns as C
 from livecart.live.engine.kpis import live_minutes_columns
-from livecart.live.sources.redis_results import ResultsFeed, ResultsPublisher, results_key
+from livecart.live.sources.redis_results import (
+    ResultsFeed,
+    ResultsPublisher,
+    from_ipc,
+    results_key,
+)
 from livecart.live.sources.redis_stream import Publisher, RedisSource
 from tests.sources.redis_rooms import T0, make_events, worker
 
@@ -98,7 +103,7 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     served.close()
 
 
-def _wait(cond, what: str, timeout: float = 40.0) -> None:
+def _wait(cond, what: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > deadline:
@@ -119,6 +124,15 @@ def _owners(client) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for _id, f in client.xrange(results_key()):
         out.setdefault(f[b"room"].decode(), set()).add(f[b"owner"].decode())
+    return out
+
+
+def _ended(client) -> set[str]:
+    """The rooms whose published totals carry the live's end."""
+    out = set()
+    for _id, f in client.xrange(results_key()):
+        if from_ipc(f[b"s"]).column("actual_end").null_count == 0:
+            out.add(f[b"room"].decode())
     return out
 
 
@@ -150,7 +164,8 @@ def test_three_workers_one_killed_served_minutes_equal_the_source(
     first = [e for e in events if e["ts"] < HALF]
     second = [e for e in events if e["ts"] >= HALF]
     cmd = [sys.executable, "-m", "livecart", "worker"]
-    opts = ["--redis", redis_url, "--group", "g", "--idle-stop", "10", "--claim-idle", "1"]
+    # idle-stop: long enough for all three to start on a busy machine; they are stopped below
+    opts = ["--redis", redis_url, "--group", "g", "--idle-stop", "60", "--claim-idle", "1"]
     procs = {
         name: subprocess.Popen(
             [*cmd, str(_workspace(tmp_path / name)), *opts, "--name", name, "--share-results"],
@@ -164,6 +179,7 @@ def test_three_workers_one_killed_served_minutes_equal_the_source(
     server = _serve(served, redis_url, serve_log)
     try:
         _wait(lambda: _consumers(redis_client) == 3, "three workers in the group")
+        assert all(p.poll() is None for p in procs.values())
         Publisher(redis_client).publish(first)  # the first 15 minutes of six lives
         _wait(lambda: "w1" in set().union(*_owners(redis_client).values()), "w1's results")
         _wait(lambda: _applied_at_start(serve_log) is not None, "the server to follow")
@@ -175,8 +191,11 @@ def test_three_workers_one_killed_served_minutes_equal_the_source(
         w1_rooms = {r for r, who in _owners(redis_client).items() if who == {"w1"}}
         assert w1_rooms, "w1 published rooms of its own before it was killed"
         Publisher(redis_client).publish(second)  # the lives go on and end
-        for name in ("w2", "w3"):
-            assert procs[name].wait(timeout=120) == 0
+        _wait(lambda: len(_ended(redis_client)) == 6, "every live's end in the results")
+        for name in ("w2", "w3"):  # done: what they had to publish is on the stream
+            assert procs[name].poll() is None, f"{name} stopped early"
+            procs[name].kill()
+            procs[name].wait()
         total = redis_client.xlen(results_key())
         restart_log = tmp_path / "serve2.log"
         server = _serve(served, redis_url, restart_log)
