@@ -65,11 +65,13 @@ def truth_totals(events: list[dict]) -> dict[str, tuple[float, int]]:
     return {s: (g, n) for s, (g, n) in t.items()}
 
 
-def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_path):
+def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_path, app_client):
+    """Workers A and B share one workspace of their own here; ``ws`` is the served one."""
     events = make_events(seed=31, rooms=4, per_room=600)
     Publisher(redis_client).publish(events)
+    own = livecart.init(tmp_path / "own")
     a = RedisSource(redis_client, group="g", consumer="A", count=100, block_ms=50, idle_stop_s=0.5)
-    run_a = LiveRun(ws, a, save_every_s=0.0, publish=ResultsPublisher(a))
+    run_a = LiveRun(own, a, save_every_s=0.0, publish=ResultsPublisher(a))
     run_a.monitor.lateness_ms = 3600 * 1000
     gen = a.batches()
     for _ in range(3):  # A takes rooms, writes part of them, publishes, and stalls
@@ -78,7 +80,7 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
         assert run_a.write_touched()
     a_rooms = a.rooms
     assert a_rooms and run_a.publish.entries > 0 and not run_a.publish.fenced
-    b = worker(ws, redis_client, "g", "B", ckpt=tmp_path / "B.ckpt", claim_idle_s=0.3)
+    b = worker(own, redis_client, "g", "B", ckpt=tmp_path / "B.ckpt", claim_idle_s=0.3)
     b.publish = ResultsPublisher(b.source)
     b.run()
     assert sorted(b.source.claimed) == a_rooms
@@ -88,7 +90,7 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     run_a._dirty |= set(a_rooms)
     assert run_a.write_touched()
     assert sorted(run_a.publish.fenced) == a_rooms and redis_client.xlen(results_key()) == n
-    served = livecart.init(tmp_path / "served")
+    served = ws
     feed = ResultsFeed(served, redis_client)
     assert feed.catch_up() == n
     assert served_minutes(served) == truth_minutes(events)
@@ -100,7 +102,14 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     assert ResultsFeed(served, redis_client).catch_up() == n
     after = served.query("SELECT * FROM live_minutes ORDER BY session_id, minute")
     assert after.equals(before)
-    served.close()
+    own.close()
+    # the dashboard of the served workspace shows every room, whichever worker ran it
+    client, gmv = app_client(), truth_totals(events)
+    page = client.get("/live").text
+    for room in sorted(gmv):
+        assert f'href="/live/{room}"' in page, room
+        view = client.get(f"/api/live/{room}").json()
+        assert view["totals"]["gmv"] == gmv[room][0], room
 
 
 def _wait(cond, what: str, timeout: float = 90.0) -> None:
