@@ -105,7 +105,8 @@ class LiveRun:
         self._plans: dict[str, Plan | None] = {}
         self._nowcast: Nowcaster | None = None
         self._past: History | None = None  # see _history
-        self._past_cut: tuple[int, History] | None = None  # (sessions monitored, the history cut)
+        # (sessions monitored, the history without them, its room, market and currency arrays)
+        self._past_cut: tuple[int, History, dict[str, np.ndarray]] | None = None
         self._rooms: dict[str, list] | None = None  # see _where
         self._dirty: set[str] = set()
         # per session, what this run last wrote of it: start, currency and its minute sums (not
@@ -273,15 +274,15 @@ class LiveRun:
             (f"currency {currency}", {}),
         )
         past = self._history()
+        meta = self._past_cut[2]  # the history's room, market and currency as arrays
         for label, where in tries:
             if any(v is None for v in where.values()):
                 continue
-            mask = past.meta["currency"] == currency
+            mask = meta["currency"] == currency
             for column, value in where.items():
-                mask &= past.meta[column] == value
-            h = past.subset(mask.to_numpy(dtype=bool))
-            if len(h) >= 3:
-                plan = plan_from_history(h, minutes=span)
+                mask &= meta[column] == value
+            if np.count_nonzero(mask) >= 3:
+                plan = plan_from_history(past.subset(mask), minutes=span)
                 plan.source += f" ({label})"
                 return plan
         return Plan(
@@ -296,7 +297,9 @@ class LiveRun:
         n_live = len(self.monitor.sessions)  # sessions are only ever added
         if self._past_cut is None or self._past_cut[0] != n_live:
             live = self._past.meta["session_id"].isin(list(self.monitor.sessions))
-            self._past_cut = (n_live, self._past.subset(~live.to_numpy(dtype=bool)))
+            cut = self._past.subset(~live.to_numpy(dtype=bool))
+            where = {c: cut.meta[c].to_numpy(dtype=object) for c in ("room", "market", "currency")}
+            self._past_cut = (n_live, cut, where)
         return self._past_cut[1]
 
     def _where(self, session_id: str) -> tuple[str | None, str | None, str | None]:
