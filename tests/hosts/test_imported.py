@@ -1,5 +1,5 @@
 """Creator lists as Affiliate Center exports them, and the host tools on an imported workspace
-(no truth.json, no availability file)."""
+(no truth.json, no availability records)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 
-import livecart
 from livecart.errors import ImportRejected
 from livecart.ingest import import_file, import_frame
 from livecart.store import Workspace
@@ -57,36 +56,6 @@ def _markets():
             "timezone": ["America/New_York"],
         }
     )
-
-
-@pytest.fixture(scope="module")
-def imported(demo_path, tmp_path_factory):
-    """The demo's records imported into a fresh workspace, as a user would bring them."""
-    out = tmp_path_factory.mktemp("imported") / "ws"
-    w = livecart.init(out)
-    with Workspace.open(demo_path, read_only=True) as demo:
-        for kind in (
-            "markets",
-            "fx_rates",
-            "products",
-            "creators",
-            "sessions",
-            "session_products",
-            "ad_spend",
-        ):
-            import_frame(w, kind, demo.table(kind))
-        orders = demo.query("SELECT * FROM orders WHERE channel = 'live'")
-        import_frame(
-            w,
-            "buyers",
-            demo.query(
-                "SELECT * FROM buyers WHERE buyer_id IN (SELECT buyer_id FROM orders "
-                "WHERE channel = 'live')"
-            ),
-        )
-        import_frame(w, "orders", orders)
-    w.close()
-    return out
 
 
 def test_host_tools_work_on_an_imported_workspace(imported):

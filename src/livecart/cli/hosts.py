@@ -164,12 +164,6 @@ def roster(
     minutes: int = typer.Option(120, "--minutes", help="length of a slot"),
     rest: float = typer.Option(1.0, "--rest", help="hours a host rests between shifts"),
     market: list[str] = typer.Option([], "--market", help="only these markets (repeat)"),
-    availability: Path | None = typer.Option(
-        None,
-        "--availability",
-        help="CSV: host_id, weekday, from, to[, markets, "
-        "max_hours_day, max_hours_week]; default: DIR/host_availability.csv if present",
-    ),
     require_all: bool = typer.Option(
         False, "--require-all", help="every slot must have a host (else: explain why not)"
     ),
@@ -181,7 +175,10 @@ def roster(
     """The week's store-live roster: which professional host runs which market's room in which
     slot, maximising expected GMV (slot demand by market, weekday and local hour x the host's
     fit), within availability, markets, hours a day and a week, rest and one room at a time.
-    Solved with OR-Tools CP-SAT; compared with a greedy rule."""
+    Availability is the workspace's host_availability records (`livecart import DIR
+    host_availability FILE`: host_id, weekday, start_time, end_time, markets, max_hours_day,
+    max_hours_week); with none, every professional host is available all week. Solved with
+    OR-Tools CP-SAT; compared with a greedy rule."""
     import datetime as dt
 
     from livecart.errors import LivecartError
@@ -207,7 +204,6 @@ def roster(
             rest_hours=rest,
             require_all=require_all,
             markets=list(market) or None,
-            availability=availability,
             time_limit=time_limit,
         )
     gain = 100 * (opt.objective / greedy.objective - 1) if greedy.objective > 0 else None

@@ -31,7 +31,6 @@ from livecart.store.workspace import DB_FILE
 
 Progress = Callable[[str, float], None]
 TRUTH_FILE = "truth.json"
-AVAILABILITY_FILE = "host_availability.csv"  # the roster's input, as a brand would keep it
 CHUNK = 25  # sessions simulated and written together
 
 
@@ -104,7 +103,7 @@ def _build_into(tmp: Path, seed: int, scale: float, report: Progress) -> dict[st
         sess_truth = _write_sessions(ws, w, plans, report, joins)
         _write_videos(ws, w, [tests, warm], report, joins)
         write(ws, "inventory", _inventory(w, plans))
-        hosting.availability(w).to_csv(tmp / AVAILABILITY_FILE, index=False)
+        write(ws, "host_availability", hosting.availability(w))  # the roster's input
         meta = {
             "seed": seed,
             "scale": scale,

@@ -12,8 +12,8 @@ world and the plans so their draws do not move:
   swing (sd 0.30), professional hosts' hardly (0.08);
 - **availability**: which weekdays and local hours each professional host can work, the markets
   they can serve (their own, and for some a second market that shares a language), and their
-  maximum hours a day and a week. The brand knows this, so the build writes it as a CSV the
-  roster reads (``host_availability.csv``), and into ``truth.json``.
+  maximum hours a day and a week. The brand knows this, so the build imports it as the
+  workspace's ``host_availability`` records the roster reads, and writes it into ``truth.json``.
 
 Draws come from their own streams: ``default_rng([seed, 21])`` (demand), ``[seed, 22, live]``
 (form), ``[seed, 23]`` (availability).
@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from livecart.demo.world import MARKET_CODES, MARKETS, World
+from livecart.model.schema import WEEKDAYS
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PLAN_HOURS = {12: 0.15, 19: 0.3, 20: 0.35, 21: 0.2}  # start-hour mix of the plans (plans.py)
 DEMAND = {
     "weekday_base": (-0.10, -0.06, -0.02, 0.0, 0.05, 0.10, 0.06),
@@ -105,8 +105,8 @@ def availability(w: World) -> pd.DataFrame:
                 {
                     "host_id": cid,
                     "weekday": WEEKDAYS[int(d)],
-                    "from": f"{start:02d}:00",
-                    "to": f"{end % 24:02d}:00" if end < 24 else "24:00",
+                    "start_time": f"{start:02d}:00",
+                    "end_time": f"{end % 24:02d}:00" if end < 24 else "24:00",
                     "markets": ",".join(markets),
                     "max_hours_day": per_day,
                     "max_hours_week": per_week,

@@ -1,5 +1,6 @@
 """A roster request from what the workspace knows: the week's slots per market (local hours),
-the professional hosts' availability (``host_availability.csv`` or everyone, always), and each
+the professional hosts' availability (the workspace's ``host_availability`` records, or everyone,
+always, when there are none), and each
 host x slot's expected GMV from the host model:
 
     value[h, s] = base[m] * exp(e * slot[m, weekday, hour]) * exp(fit[h, m])
@@ -15,18 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from livecart.errors import ConflictError, LivecartError
+from livecart.errors import ConflictError
 from livecart.hosts.performance import HostModel
 from livecart.hosts.roster import RosterHost, RosterRequest, Slot
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-AVAILABILITY_COLUMNS = ("host_id", "weekday", "from", "to")
+from livecart.model.schema import WEEKDAYS
 
 
 def week_slots(
@@ -43,29 +41,9 @@ def week_slots(
     return out
 
 
-def read_availability(path: Path, known: set[str]) -> pd.DataFrame:
-    """Availability rows (host_id, weekday, from, to, optional markets, max_hours_day,
-    max_hours_week); a bad row is an error naming the file, row and column."""
-    a = pd.read_csv(path, dtype=str).fillna("")
-    missing = [c for c in AVAILABILITY_COLUMNS if c not in a.columns]
-    if missing:
-        raise LivecartError(
-            f"{path}: missing column {', '.join(missing)} (expected host_id, weekday, from, to, "
-            "and optionally markets, max_hours_day, max_hours_week)"
-        )
-    for n, r in enumerate(a.itertuples(index=False), start=2):
-        if r.host_id not in known:
-            raise LivecartError(f"{path}, row {n}, column host_id: unknown host {r.host_id!r}")
-        if str(r.weekday).lower()[:3] not in WEEKDAYS:
-            raise LivecartError(f"{path}, row {n}, column weekday: {r.weekday!r} is not mon-sun")
-        for col in ("from", "to"):
-            try:
-                _hours(getattr(a, col).iloc[n - 2])
-            except ValueError:
-                raise LivecartError(
-                    f"{path}, row {n}, column {col}: {getattr(a, col).iloc[n - 2]!r} is not HH:MM"
-                ) from None
-    return a
+def _first(values: pd.Series, default: float) -> float:
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return float(v.iloc[0]) if len(v) else default
 
 
 def _hours(text: str) -> float:
@@ -92,13 +70,15 @@ def roster_hosts(
         per_day, per_week = 8.0, 40.0
         if rows is not None:
             windows = {
-                WEEKDAYS.index(str(r["weekday"]).lower()[:3]): (_hours(r["from"]), _hours(r["to"]))
+                WEEKDAYS.index(str(r["weekday"])): (_hours(r["start_time"]), _hours(r["end_time"]))
                 for _, r in rows.iterrows()
             }
-            if "markets" in rows and str(rows["markets"].iloc[0]):
-                markets = [x.strip() for x in str(rows["markets"].iloc[0]).split(",")]
-            per_day = float(rows.get("max_hours_day", pd.Series(["8"])).iloc[0] or 8)
-            per_week = float(rows.get("max_hours_week", pd.Series(["40"])).iloc[0] or 40)
+            listed = rows["markets"].dropna().astype(str)
+            listed = listed[listed.str.strip() != ""]
+            if len(listed):
+                markets = [x.strip() for x in listed.iloc[0].split(",") if x.strip()]
+            per_day = _first(rows["max_hours_day"], 8.0)
+            per_week = _first(rows["max_hours_week"], 40.0)
         if not markets:
             continue
         out.append(

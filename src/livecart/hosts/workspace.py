@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -17,6 +16,16 @@ from livecart.hosts.performance import HostModel
 from livecart.store import Workspace
 
 CANDIDATE_KINDS = ("influencer", "pro_host", "store_account")
+
+
+def load_availability(ws: Workspace) -> pd.DataFrame | None:
+    """The imported ``host_availability`` records, or None when there are none (then every
+    professional host counts as available all week)."""
+    a = ws.query(
+        "SELECT host_id, weekday, start_time, end_time, markets, max_hours_day, max_hours_week "
+        "FROM host_availability ORDER BY host_id, weekday"
+    )
+    return a if len(a) else None
 
 
 def fit_workspace(
@@ -196,14 +205,14 @@ def roster_for_workspace(
     rest_hours: float = 1.0,
     require_all: bool = False,
     markets: list[str] | None = None,
-    availability: Path | None = None,
     time_limit: float = 10.0,
 ):
     """The week's store-live roster from ``week_start`` (a Monday is usual). Availability comes
-    from ``availability`` or the workspace's ``host_availability.csv``; without either every
-    professional host is available all week. Values are in the reporting currency."""
+    from the workspace's ``host_availability`` records (``livecart import DIR host_availability
+    FILE``); without any every professional host is available all week. Values are in the
+    reporting currency."""
     from livecart.hosts.roster import greedy_roster, solve_roster
-    from livecart.hosts.slots import build_request, read_availability
+    from livecart.hosts.slots import build_request
 
     m = ws.query("SELECT market, currency, timezone FROM markets ORDER BY market")
     if markets:
@@ -217,10 +226,7 @@ def roster_for_workspace(
     cur = dict(zip(m["market"], m["currency"], strict=True))
     rep = ws.settings.reporting_currency
     fx = ws.fx_table()
-    path = availability or (ws.path / "host_availability.csv")
-    avail = None
-    if availability is not None or path.exists():
-        avail = read_availability(path, set(model.creators_.index))
+    avail = load_availability(ws)
     req = build_request(
         model,
         zones,

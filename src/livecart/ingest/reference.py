@@ -37,6 +37,8 @@ def _rules(col: Column) -> str:
         out.append(", ".join(x for x in (lo, hi) if x))
     if col.choices:
         out.append("one of " + ", ".join(f"`{c}`" for c in col.choices))
+    if col.pattern:
+        out.append(col.pattern[1])
     if col.ref:
         out.append(f"must exist in `{col.ref}`")
     if col.default is not None:

@@ -1,8 +1,8 @@
 """Turning one batch of file columns into a typed table of a kind, naming every bad value.
 
 Everything is driven by the kind's declaration in ``livecart.model.schema``: each column's type
-picks its parser; ``required``, ``min``/``max`` and ``choices`` are checked here, as are the
-kind's ``checks`` (e.g. a session that ends before it starts). References and duplicate keys
+picks its parser; ``required``, ``min``/``max``, ``choices`` and ``pattern`` are checked here, as
+are the kind's ``checks`` (e.g. a session that ends before it starts). References and duplicate keys
 need the whole file and are checked later, in ``stage``.
 """
 
@@ -200,6 +200,15 @@ def check_value(
             header,
             given,
             f"{{value!r}} is not one of: {', '.join(col.choices)}",
+        )
+    if col.pattern:
+        regex, words = col.pattern
+        log.add_mask(
+            pc.invert(pc.fill_null(pc.match_substring_regex(values, regex), True)),
+            rows,
+            header,
+            given,
+            f"{{value!r}} is not {words}",
         )
     if col.name == "currency":
         log.add_mask(

@@ -32,6 +32,7 @@ class Column:
     ref: str | None = None  # "kind.column" this value must exist in (when not null)
     aliases: tuple[str, ...] = ()
     default: str | float | None = None  # filled in when the column is absent from a file
+    pattern: tuple[str, str] | None = None  # (regular expression, what it means in words)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ CHANNELS = ("live", "video", "shop")
 AD_PHASES = ("pre_live", "live", "closing")
 PRODUCT_ROLES = ("hook", "hero", "profit", "test", "closing")
 TRAFFIC_SOURCES = ("foryou", "follows", "video", "ads", "search", "other")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOCK_TIME = (r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", "a time of day HH:MM (00:00 to 24:00)")
 
 MARKETS = Kind(
     "markets",
@@ -182,6 +185,73 @@ CREATORS = Kind(
             "ISO 4217 code of every money column in the row",
             required=True,
             aliases=("Currency",),
+        ),
+    ),
+)
+
+
+HOST_AVAILABILITY = Kind(
+    "host_availability",
+    "When professional hosts can run the store's lives: one row per host and weekday, in the "
+    "local time of the host's first market (read by `livecart hosts roster`).",
+    key=("host_id", "weekday"),
+    aliases_note="A host with no row is not available that week; with no rows at all every "
+    "professional host is available every day.",
+    checks=(("end_time", ">", "start_time"),),
+    columns=(
+        _c(
+            "host_id",
+            "str",
+            "creator id of the host",
+            required=True,
+            ref="creators.creator_id",
+            aliases=("Host", "Host ID", "Creator ID"),
+        ),
+        _c(
+            "weekday",
+            "str",
+            "mon, tue, wed, thu, fri, sat or sun",
+            required=True,
+            choices=WEEKDAYS,
+            aliases=("Day", "Day of week"),
+        ),
+        _c(
+            "start_time",
+            "str",
+            "first available local time, HH:MM",
+            required=True,
+            pattern=CLOCK_TIME,
+            aliases=("from", "Start", "Available from"),
+        ),
+        _c(
+            "end_time",
+            "str",
+            "end of the available hours, HH:MM local (24:00 for midnight)",
+            required=True,
+            pattern=CLOCK_TIME,
+            aliases=("to", "End", "Available to", "Until"),
+        ),
+        _c(
+            "markets",
+            "str",
+            "markets the host can serve, comma separated (default: the creators table's)",
+            aliases=("Markets",),
+        ),
+        _c(
+            "max_hours_day",
+            "float",
+            "most hours a day (default 8)",
+            min=0,
+            max=24,
+            aliases=("Max hours per day", "Hours per day"),
+        ),
+        _c(
+            "max_hours_week",
+            "float",
+            "most hours a week (default 40)",
+            min=0,
+            max=168,
+            aliases=("Max hours per week", "Hours per week"),
         ),
     ),
 )
@@ -409,6 +479,7 @@ KINDS: dict[str, Kind] = {
         MARKETS,
         PRODUCTS,
         CREATORS,
+        HOST_AVAILABILITY,
         VIDEOS,
         SESSIONS,
         LIVE_MINUTES,

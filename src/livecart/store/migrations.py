@@ -142,10 +142,20 @@ def _m003_creator_sales(con: duckdb.DuckDBPyConnection) -> None:
     con.execute('ALTER TABLE "creators" ADD COLUMN IF NOT EXISTS "items_sold" BIGINT')
 
 
+def _m004_host_availability(con: duckdb.DuckDBPyConnection) -> None:
+    """Professional hosts' weekly availability, an importable kind the roster reads (#12)."""
+    con.execute(
+        'CREATE TABLE IF NOT EXISTS "host_availability" ("host_id" VARCHAR, "weekday" VARCHAR, '
+        '"start_time" VARCHAR, "end_time" VARCHAR, "markets" VARCHAR, "max_hours_day" DOUBLE, '
+        '"max_hours_week" DOUBLE)'
+    )
+
+
 MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
     _m001_initial,
     _m002_plans_and_logs,
     _m003_creator_sales,
+    _m004_host_availability,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
