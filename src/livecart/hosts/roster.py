@@ -140,18 +140,14 @@ def solve_roster(req: RosterRequest, time_limit: float = 10.0, workers: int = 2)
     problems = check_capacity(req)
     if req.require_all and problems:
         raise RosterInfeasible("the roster cannot cover every slot: " + "; ".join(problems))
-    ok = req.allowed()
+    pairs, rows = constraint_rows(req)
     m = cp_model.CpModel()
-    x = {(i, j): m.new_bool_var(f"x{i}_{j}") for i, j in zip(*np.nonzero(ok), strict=True)}
-    for j in range(len(req.slots)):
-        vs = [x[i, j] for i in range(len(req.hosts)) if (i, j) in x]
-        if req.require_all:
-            m.add(sum(vs) == 1)
-        elif len(vs) > 1:
-            m.add(sum(vs) <= 1)
-    for i, h in enumerate(req.hosts):
-        mine = [j for j in range(len(req.slots)) if (i, j) in x]
-        _host_limits(m, x, req, i, h, mine)
+    x = {(i, j): m.new_bool_var(f"x{i}_{j}") for i, j in pairs}
+    xs = list(x.values())
+    for idx, coefs, rhs, equal in rows:
+        expr = sum(c * xs[k] for k, c in zip(idx, coefs, strict=True))
+        m.add(expr == rhs if equal else expr <= rhs)
+    ok = req.allowed()
     # Integer objective: values scaled so the largest is 10,000 (a 0.01% resolution).
     scale = 10_000.0 / max(float(np.abs(req.value[ok]).max()) if ok.any() else 1.0, 1e-9)
     m.maximize(sum(int(round(req.value[i, j] * scale)) * v for (i, j), v in x.items()))
@@ -185,7 +181,33 @@ def solve_roster(req: RosterRequest, time_limit: float = 10.0, workers: int = 2)
     )
 
 
-def _host_limits(m, x, req: RosterRequest, i: int, h: RosterHost, mine: list[int]) -> None:
+Row = tuple[list[int], list[int], int, bool]  # variable indices, coefficients, rhs, equality
+
+
+def constraint_rows(req: RosterRequest) -> tuple[list[tuple[int, int]], list[Row]]:
+    """The roster as a 0-1 program, solver-neutral: one variable per allowed (host, slot) pair
+    and rows ``sum(coef * x) <= rhs`` (``== rhs`` for a slot that must be covered)."""
+    ok = req.allowed()
+    pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(ok), strict=True)]
+    var = {p: k for k, p in enumerate(pairs)}
+    rows: list[Row] = []
+    for j in range(len(req.slots)):
+        vs = [var[i, j] for i in range(len(req.hosts)) if (i, j) in var]
+        if req.require_all:
+            rows.append((vs, [1] * len(vs), 1, True))
+        elif len(vs) > 1:
+            rows.append((vs, [1] * len(vs), 1, False))
+    for i, h in enumerate(req.hosts):
+        mine = [j for j in range(len(req.slots)) if (i, j) in var]
+        rows += [
+            ([var[i, j] for j in js], c, cap, False) for js, c, cap in _host_limits(req, h, mine)
+        ]
+    return pairs, rows
+
+
+def _host_limits(req: RosterRequest, h: RosterHost, mine: list[int]):
+    """(slots, coefficients, cap) of one host's rest cliques and hours a day and a week."""
+    out = []
     gap = dt.timedelta(hours=req.rest_hours)
     starts = sorted(mine, key=lambda j: req.slots[j].start_utc)
     for a, j in enumerate(starts):
@@ -197,7 +219,7 @@ def _host_limits(m, x, req: RosterRequest, i: int, h: RosterHost, mine: list[int
             else:
                 break
         if len(clique) > 1:
-            m.add(sum(x[i, k] for k in clique) <= 1)
+            out.append((clique, [1] * len(clique), 1))
     # Hours in units of the slots' common length: with equal slots the limits are plain counts
     # (cardinality constraints), whose relaxation is tight enough to prove optimality fast.
     unit = math.gcd(*[req.slots[j].minutes for j in mine]) if mine else 60
@@ -209,7 +231,8 @@ def _host_limits(m, x, req: RosterRequest, i: int, h: RosterHost, mine: list[int
         cap = int(limit * 60 // unit)
         for js in groups:
             if sum(size[j] for j in js) > cap:
-                m.add(sum(size[j] * x[i, j] for j in js) <= cap)
+                out.append((js, [size[j] for j in js], cap))
+    return out
 
 
 def greedy_roster(req: RosterRequest) -> Roster:
