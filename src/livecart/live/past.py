@@ -12,7 +12,7 @@ import pandas as pd
 
 from livecart.errors import NotFoundError
 from livecart.live.engine.kpis import COUNTS, RUNNING, TRAFFIC, add_ratios
-from livecart.live.history import load_history
+from livecart.live.history import from_frames
 from livecart.live.hub import session_view
 from livecart.live.targets import GOLDEN_HOUR, plan_from_history
 from livecart.store import Workspace
@@ -133,8 +133,16 @@ def _plan_then(ws: Workspace, meta: dict[str, Any], currency: str, n: int):
     market, start = meta.get("market"), meta.get("actual_start")
     if market is None or start is None or pd.isna(start):
         return None
-    h = load_history(ws, exclude=(meta["session_id"],), market=market, currency=currency)
-    earlier = (pd.to_datetime(h.meta["actual_start"]) < pd.Timestamp(start)).to_numpy(bool)
+    where = "market = ? AND actual_start < ? AND session_id <> ?"
+    args = [market, pd.Timestamp(start).to_pydatetime(), meta["session_id"]]
+    sessions = ws.query(f"SELECT * FROM sessions WHERE {where}", args)
+    minutes = ws.query(
+        f"SELECT * FROM live_minutes WHERE session_id IN (SELECT session_id FROM sessions "
+        f"WHERE {where})",
+        args,
+    )
+    h = from_frames(minutes, sessions)
+    earlier = (h.meta["currency"] == currency).to_numpy(bool)
     plan = plan_from_history(h.subset(earlier), minutes=max(GOLDEN_HOUR, n))
     plan.source += f" (market {market}, before this live)"
     return plan

@@ -20,6 +20,7 @@ from livecart.errors import LivecartError
 from livecart.live import LiveHub, Source
 from livecart.model.events import MINUTE_METRICS
 from livecart.stock import latest_saved
+from livecart.web.cache import cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
@@ -74,8 +75,9 @@ def _view(request: Request, session_id: str) -> dict:
             return name_products(workspace(request), h.view(session_id))
         except LivecartError:
             pass  # restored from a checkpoint, no run here: the stored minutes
-    try:
-        return past_view(workspace(request), session_id)
+    ws = workspace(request)
+    try:  # computed once per workspace write (livecart.web.cache)
+        return cached(request, "past live", lambda: past_view(ws, session_id), sid=session_id)
     except LivecartError as e:
         raise HTTPException(404, str(e)) from None
 

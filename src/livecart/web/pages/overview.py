@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from livecart.report import Overview, overview
 from livecart.report.overview_chart import gmv_by_day_charts
+from livecart.web.cache import cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
@@ -18,13 +19,19 @@ router = APIRouter()
 @router.get("/api/overview", response_model=Overview, tags=["overview"])
 def api_overview(request: Request) -> Overview:
     """Headline numbers and GMV by day (net paid GMV: see ``gmv_definition``)."""
-    return overview(workspace(request))
+    return _overview(request)
+
+
+def _overview(request: Request) -> Overview:
+    """Computed once per workspace write (livecart.web.cache): the dashboard polls it."""
+    ws = workspace(request)
+    return cached(request, "overview", lambda: overview(ws))
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def page_overview(request: Request) -> Response:
     ws = workspace(request)
-    o = overview(ws)
+    o = _overview(request)
     if o.empty:
         return render(request, "empty.html", {"title": "Overview", "ws": ws, "status": ws.status()})
     return render(
