@@ -44,6 +44,12 @@ def monitor(
     idle_stop: float = typer.Option(
         0.0, "--idle-stop", help="with --redis: stop after this many idle seconds (0: never)"
     ),
+    share_results: bool = typer.Option(
+        False,
+        "--share-results",
+        help="with --redis: also publish the rooms' results for `livecart serve DIR --redis URL` "
+        "(every worker's rooms on one dashboard; see `livecart worker --help`)",
+    ),
     speed: float = typer.Option(
         0.0, "--speed", help="1 = real time, N = N x faster, 0 = as fast as possible"
     ),
@@ -94,6 +100,7 @@ def monitor(
             webhook=webhook,
             fresh=fresh,
             planned_stock=planned_stock,
+            share_results=share_results,
         )
         return
     with Workspace.open(directory) as ws:

@@ -61,9 +61,10 @@ def worker(
 ) -> None:
     """Run a monitor worker on Redis Streams: take rooms in GROUP, checkpoint, acknowledge.
 
-    Each worker writes its rooms into its own workspace DIR. With --share-results it also
-    publishes them for one serving workspace (`livecart serve --redis`): the place to read
-    every room's numbers, never the sum of several workers' workspaces.
+    Each worker writes its rooms into its own workspace DIR. With
+    --share-results it also publishes them for one serving workspace
+    (`livecart serve DIR --redis URL`): the place to read every room's
+    numbers, never the sum of several workers' workspaces.
 
     The same as `livecart monitor DIR --redis URL --group G`."""
     run_redis_worker(
