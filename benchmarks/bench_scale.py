@@ -57,8 +57,9 @@ def child(engine_name: str, lake: Path, master: str) -> None:
         print(json.dumps({"expr": name, "s": time.perf_counter() - t, "sums": sums}), flush=True)
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and every descendant (read from /proc)."""
+def _tree_usage(root: int) -> tuple[int, float]:
+    """Resident bytes and CPU seconds (user + system) of ``root`` and every descendant, read
+    from /proc (the JVM of a Spark run is a child of its Python process)."""
     children: dict[int, list[int]] = {}
     for p in Path("/proc").iterdir():
         if p.name.isdigit():
@@ -67,29 +68,33 @@ def _tree_rss(root: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(p.name))
-    total, todo = 0, [root]
+    rss, cpu, todo = 0, 0.0, [root]
+    tick = os.sysconf("SC_CLK_TCK")
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
         try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
+                    rss += int(line.split()[1]) * 1024
+        except (OSError, IndexError, ValueError):
             pass
-    return total
+    return rss, cpu
 
 
-def run_engine(engine: str, lake: Path, master: str) -> tuple[list[dict], float, int]:
+def run_engine(engine: str, lake: Path, master: str) -> tuple[list[dict], float, int, float]:
     env = {**os.environ, "PYSPARK_SUBMIT_ARGS": "--driver-memory 4g pyspark-shell"}
     cmd = [sys.executable, __file__, "--child", engine, "--lake", str(lake), "--master", master]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
-    peak = [0]
+    peak, cpu = [0], [0.0]
 
     def sample() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            rss, used = _tree_usage(proc.pid)
+            peak[0], cpu[0] = max(peak[0], rss), max(cpu[0], used)
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -103,7 +108,7 @@ def run_engine(engine: str, lake: Path, master: str) -> tuple[list[dict], float,
     sampler.join()
     if proc.returncode:
         raise SystemExit(f"{engine} run failed (exit {proc.returncode})")
-    return rows, time.perf_counter() - t0, peak[0]
+    return rows, time.perf_counter() - t0, peak[0], cpu[0]
 
 
 def agree(a: dict, b: dict) -> list[str]:
@@ -142,20 +147,24 @@ def main() -> None:
     print(f"lake: {gb:.2f} GB Parquet; " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
     runs = {}
     for engine in a.engines.split(","):
-        rows, wall, peak = run_engine(engine, a.lake, a.master)
+        rows, wall, peak, cpu = run_engine(engine, a.lake, a.master)
         runs[engine] = {r["expr"]: r for r in rows if "expr" in r}
         start = rows[0]["start_s"]
         work = sum(r["s"] for r in runs[engine].values())
         mln = a.rows / 1e6
         label = f"Spark {a.master}" if engine == "spark" else "DuckDB (2 threads)"
-        print(f"{label}: start {start:.1f} s, analytics {work:.1f} s, peak {peak / 1e9:.2f} GB")
+        print(
+            f"{label}: start {start:.1f} s, analytics {work:.1f} s, peak {peak / 1e9:.2f} GB, "
+            f"{cpu:.0f} CPU-s in all (load average {os.getloadavg()[0]:.1f})"
+        )
         result(
             f"scale: all {len(runs[engine])} query-layer expressions on {a.rows:,} order lines, "
             f"{label}",
             f"{work:.1f} s, peak memory {peak / 1e9:.2f} GB",
             note=(
-                f"{work / mln * 2:.3f} core-s per million order lines; engine start "
-                f"{start:.1f} s; Parquet lake {gb:.1f} GB; {wall:.0f} s wall in all"
+                f"{cpu / mln:.2f} CPU-s per million order lines (start included); engine "
+                f"start {start:.1f} s; Parquet lake {gb:.1f} GB; {wall:.0f} s wall in all; "
+                f"load average {os.getloadavg()[0]:.1f}"
             ),
         )
     if len(runs) == 2:
