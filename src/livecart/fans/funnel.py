@@ -27,13 +27,6 @@ BY = {
     "market": "market",
     "week": "week",
 }
-_SHARES_SQL = """
-    SELECT session_id, sku_id,
-           CASE WHEN sum(coalesce(pinned_minutes, 0)) OVER w > 0
-                THEN coalesce(pinned_minutes, 0) / sum(coalesce(pinned_minutes, 0)) OVER w
-                ELSE 1.0 / count(*) OVER w END AS share
-    FROM session_products WINDOW w AS (PARTITION BY session_id)
-"""
 
 
 def wilson(k, n, level: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
@@ -50,19 +43,10 @@ def wilson(k, n, level: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
 def funnel(ws: Workspace, p: Purchases, by: str = "live") -> pd.DataFrame:
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)}")
-    s = ws.query(
-        "SELECT s.session_id, s.market, coalesce(s.host_ids, '') AS host, "
-        "CAST(coalesce(s.actual_start, s.planned_start) AS DATE) AS day, "
-        "coalesce(s.views, 0) AS viewers, coalesce(m.nf, s.new_followers, 0) AS new_followers, "
-        "coalesce(m.fc, 0) AS fan_club_joins FROM sessions s LEFT JOIN ("
-        "  SELECT session_id, sum(new_followers) nf, sum(fan_club_joins) fc FROM live_minutes"
-        "  GROUP BY 1) m USING (session_id)"
-    )
-    first = ws.query(
-        "SELECT buyer_id, arg_min(session_id, created_at) AS session_id, "
-        "arg_min(sku_id, created_at) AS sku_id FROM orders "
-        "WHERE buyer_id IS NOT NULL GROUP BY 1"
-    )
+    from livecart.store.query import first_purchases, frame, funnel_sessions
+
+    s = frame(ws, funnel_sessions)
+    first = frame(ws, first_purchases)
     rep = _repeats(p)
     first = first.merge(rep, left_on="buyer_id", right_index=True, how="left")
     if by == "product":
@@ -94,7 +78,9 @@ _COUNTS += ["eligible_30", "repeat_30", "eligible_90", "repeat_90"]
 def _by_product(ws: Workspace, s: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
     """One row per live and product: the live's audience counts times the product's share, and
     the first purchases in that live of that product."""
-    shares = ws.query(_SHARES_SQL)
+    from livecart.store.query import frame, product_shares
+
+    shares = frame(ws, product_shares)
     audience = ["viewers", "new_followers", "fan_club_joins"]
     rows = shares.merge(s[["session_id", *audience]], on="session_id")
     rows[audience] = rows[audience].mul(rows["share"], axis=0)

@@ -15,23 +15,6 @@ import pandas as pd
 from livecart.errors import FitError, MissingRateError
 from livecart.store import Workspace
 
-_ORDERS_SQL = """
-    SELECT o.buyer_id, o.order_id, min(coalesce(o.paid_at, o.created_at)) AS ts,
-           CAST(min(coalesce(o.paid_at, o.created_at)) AS DATE) AS day,
-           coalesce(o.currency, m.currency) AS currency,
-           coalesce(o.market, b.market, '') AS market,
-           sum(coalesce(o.order_amount, o.subtotal, 0)) AS amount
-    FROM orders o
-    LEFT JOIN markets m ON m.market = o.market
-    LEFT JOIN buyers b ON b.buyer_id = o.buyer_id
-    WHERE o.buyer_id IS NOT NULL
-      AND NOT (lower(coalesce(o.status, '')) LIKE '%cancel%'
-               OR lower(coalesce(o.cancel_return_type, '')) LIKE '%cancel%')
-      AND lower(coalesce(o.status, '')) NOT IN ('unpaid', 'awaiting payment', 'pending')
-    GROUP BY o.buyer_id, o.order_id, coalesce(o.currency, m.currency),
-             coalesce(o.market, b.market, '')
-"""
-
 
 @dataclass(frozen=True)
 class Purchases:
@@ -53,7 +36,10 @@ class Purchases:
 
 def load_purchases(ws: Workspace) -> Purchases:
     """Read orders and buyers from ``ws`` (read-only)."""
-    raw = ws.query(_ORDERS_SQL)
+    from livecart.store.query import frame, paid_orders
+
+    # paid orders with a buyer (livecart.store.query.orders), in a fixed order
+    raw = frame(ws, paid_orders).sort_values(["buyer_id", "ts", "order_id"], ignore_index=True)
     if raw.empty:
         raise FitError("no orders with a buyer id: import orders (with buyer ids) first")
     rc = ws.settings.reporting_currency

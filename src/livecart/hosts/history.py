@@ -46,22 +46,10 @@ def load_history(ws: Workspace, product_fit: pd.DataFrame | None = None) -> Host
     typical (fit 1)."""
     creators = load_creators(ws)
     markets = ws.query("SELECT market, currency, timezone FROM markets ORDER BY market")
-    s = ws.query(
-        "SELECT s.session_id, s.room, s.host_ids, s.market, s.currency, "
-        "coalesce(s.actual_start, s.planned_start) AS start, "
-        "date_diff('second', coalesce(s.actual_start, s.planned_start), "
-        "coalesce(s.actual_end, s.planned_end)) / 60.0 AS minutes, "
-        "s.views, s.avg_view_seconds, s.gmv, coalesce(a.spend, 0) AS ad_spend "
-        "FROM sessions s LEFT JOIN (SELECT session_id, sum(spend) AS spend FROM ad_spend "
-        "GROUP BY session_id) a USING (session_id) ORDER BY start, session_id"
-    )
-    lines = ws.query(
-        "SELECT sp.session_id, sp.sku_id, coalesce(p.category, 'other') AS category, "
-        "sp.pinned_minutes, sp.price, sp.stockout_minute, coalesce(o.units, 0) AS units "
-        "FROM session_products sp LEFT JOIN products p USING (sku_id) "
-        "LEFT JOIN (SELECT session_id, sku_id, sum(quantity) AS units FROM orders "
-        "WHERE channel = 'live' GROUP BY session_id, sku_id) o USING (session_id, sku_id)"
-    )
+    from livecart.store.query import frame, host_lines, host_sessions
+
+    s = frame(ws, host_sessions)
+    lines = frame(ws, host_lines)
     fit = product_fit if product_fit is not None else NO_FIT
     return history_from_frames(s, lines, creators, markets, fit)
 
