@@ -22,6 +22,24 @@ from rich.text import Text
 from livecart.cli.lazy import LazyGroup
 from livecart.errors import ImportRejected, LivecartError
 
+
+def _flags_take_no_value() -> None:
+    """Typer 0.2x prints a flag's type in help (`--json <bool>`), as if it took a value; a flag
+    takes none, so livecart's help shows `--json` alone (issue #17)."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "livecart", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich.livecart = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
 app = typer.Typer(
     name="livecart",
     help="livecart: plan, monitor and learn from TikTok Shop lives.\n\n"

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.table import Table
 
 from livecart.cli.app import app, console, print_json
@@ -112,40 +113,55 @@ def rank(
 
 
 def _rank_table(g, mk: str, goal: str, k: int) -> Table:
-    t = Table(title=f"{mk}: products with test videos by {goal} (80% interval), P(top {k})")
-    for col in (
-        "#",
-        "SKU",
-        "product",
-        "videos",
-        "GPM",
-        "80% interval",
-        "P(beat)",
-        f"P(top {k})",
-        "verdict",
-        "to settle",
+    """Fits 80 columns (piped output): SKU ids whole, money short (543k) in the currency the
+    title names, long product names cut with an ellipsis."""
+    from livecart.report.charts import compact
+
+    currency = next((c for c in g["currency"] if c), "") if "currency" in g else ""
+    money = f" in {currency}" if currency else ""
+    t = Table(
+        title=f"{mk}: products by {goal.upper()}{money}, 80% interval, P(top {k})",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=0,  # the head box already puts a space between columns
+        caption="to settle: test views still needed for a verdict",
+    )
+    sku = max([len(str(x)) for x in g["sku_id"]] + [3])
+    for name, width, justify in (
+        ("#", len(str(len(g))), "right"),
+        ("SKU", sku, "left"),
+        ("product", 0, "left"),
+        ("vids", 4, "right"),
+        (goal.upper(), 4, "right"),
+        ("80% int.", 9, "left"),
+        ("P(beat)", 7, "right"),
+        (f"P(top{k})", 7, "right"),
+        ("verdict", 9, "left"),
+        ("to settle", 9, "right"),
     ):
-        t.add_column(col)
+        # every column keeps its width; the product name alone gives way (cut with "…")
+        shrink = {"overflow": "ellipsis", "max_width": 11} if not width else {"min_width": width}
+        t.add_column(name, no_wrap=True, justify=justify, **shrink)
     for row in g.itertuples():
         t.add_row(
             str(row.rank),
             row.sku_id,
-            str(row.product_name)[:24],
+            str(row.product_name),
             str(int(row.n_videos)),
-            f"{row.gpm_mean:,.1f}",
-            f"{row.gpm_lo:,.1f} - {row.gpm_hi:,.1f} {row.currency or ''}",
+            compact(row.gpm_mean),
+            f"{compact(row.gpm_lo)}-{compact(row.gpm_hi)}",
             f"{row.p_beat:.2f}",
             f"{row.p_top_k:.2f}",
             row.verdict,
-            _settle(row.views_to_settle),
+            _settle(row.views_to_settle, compact),
         )
     return t
 
 
-def _settle(views: float) -> str:
+def _settle(views: float, number=lambda v: f"{v:,.0f}") -> str:
     if views == 0:
         return "settled"
-    return "> 5M views" if not math.isfinite(views) else f"{views:,.0f} views"
+    return "> 5M" if not math.isfinite(views) else number(views)
 
 
 @products_app.command("next")
