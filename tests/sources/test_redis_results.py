@@ -68,7 +68,7 @@ def truth_totals(events: list[dict]) -> dict[str, tuple[float, int]]:
 def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_path, app_client):
     """Workers A and B share one workspace of their own here; ``ws`` is the served one."""
     events = make_events(seed=31, rooms=4, per_room=600)
-    Publisher(redis_client).publish(events)
+    Publisher(redis_client, per_entry=1).publish(events)  # A reads 100 events a round
     own = livecart.init(tmp_path / "own")
     a = RedisSource(redis_client, group="g", consumer="A", count=100, block_ms=50, idle_stop_s=0.5)
     run_a = LiveRun(own, a, save_every_s=0.0, publish=ResultsPublisher(a))
@@ -90,9 +90,13 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     run_a._dirty |= set(a_rooms)
     assert run_a.write_touched()
     assert sorted(run_a.publish.fenced) == a_rooms and redis_client.xlen(results_key()) == n
-    served = ws
-    feed = ResultsFeed(served, redis_client)
-    assert feed.catch_up() == n
+    served, client = ws, app_client()
+    feed = ResultsFeed(served, redis_client, count=1)
+    assert feed.step() == 1  # A's first rows of a room: part of its live
+    (room,) = feed.owners
+    view = client.get(f"/api/live/{room}").json()
+    assert view["past"] and not view["ended"] and "(live elsewhere)" in client.get("/live").text
+    assert feed.catch_up() == n - 1
     assert served_minutes(served) == truth_minutes(events)
     assert served_totals(served) == truth_totals(events)
     assert {r: feed.owners[r] for r in a_rooms} == dict.fromkeys(a_rooms, "B")
@@ -104,12 +108,12 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     assert after.equals(before)
     own.close()
     # the dashboard of the served workspace shows every room, whichever worker ran it
-    client, gmv = app_client(), truth_totals(events)
+    gmv = truth_totals(events)
     page = client.get("/live").text
     for room in sorted(gmv):
         assert f'href="/live/{room}"' in page, room
         view = client.get(f"/api/live/{room}").json()
-        assert view["totals"]["gmv"] == gmv[room][0], room
+        assert view["totals"]["gmv"] == gmv[room][0] and view["ended"], room
 
 
 def _wait(cond, what: str, timeout: float = 90.0) -> None:

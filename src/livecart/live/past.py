@@ -20,10 +20,11 @@ from livecart.store import Workspace
 
 def past_sessions(ws: Workspace, limit: int = 30) -> list[dict[str, Any]]:
     """The newest ``limit`` sessions with stored minutes: id, title, market, start (UTC), GMV
-    with its currency, and how many minutes."""
+    with its currency, how many minutes, and whether it is still ``live`` (started, not ended:
+    monitored on another machine, see ``sources.redis_results``)."""
     t = ws.query(
         """SELECT s.session_id, s.title, s.market, s.actual_start, s.gmv, s.currency,
-                  m.minutes
+                  m.minutes, s.actual_start IS NOT NULL AND s.actual_end IS NULL AS live
            FROM sessions s JOIN (SELECT session_id, max(minute) + 1 AS minutes
                                  FROM live_minutes GROUP BY session_id) m USING (session_id)
            ORDER BY s.actual_start DESC NULLS LAST, s.session_id DESC LIMIT ?""",
@@ -55,7 +56,7 @@ def past_view(ws: Workspace, session_id: str) -> dict[str, Any]:
         "start_ts": int(pd.Timestamp(start).value // 1_000_000) if pd.notna(start) else None,
         "planned_minutes": round(planned.total_seconds() / 60) if pd.notna(planned) else None,
         "minute": len(minutes),
-        "ended": True,
+        "ended": _over(meta),
         "past": True,
         "totals": _totals(rows),
         "minutes": minutes,
@@ -65,6 +66,13 @@ def past_view(ws: Workspace, session_id: str) -> dict[str, Any]:
         "dropped": {},
     }
     return session_view(snap, _plan_then(ws, meta, currency, len(minutes)))
+
+
+def _over(meta: dict[str, Any]) -> bool:
+    """Whether the live is over: a started session without an end is one still going on
+    another machine (a worker sharing its results, ``sources.redis_results``)."""
+    start, end = meta.get("actual_start"), meta.get("actual_end")
+    return not (pd.notna(start) and pd.isna(end)) if meta else True
 
 
 def name_products(ws: Workspace, view: dict[str, Any]) -> dict[str, Any]:
