@@ -277,7 +277,7 @@ def evaluate(
     Spearman and 80% coverage of the host x category effects, error against unpooled per-host
     means, regret of the recommended host against "most followers" and "highest past GMV per
     live" (on a realised draw of each live, and on the simulator's expected contribution), and
-    the roster against a greedy rule. About 15 s a seed."""
+    the roster against a greedy rule. About 30 s a seed on two shared cores."""
     from livecart.evaluation.hosts import evaluate_hosts
 
     with console.status("simulating seeds and fitting") if not as_json else _null():
