@@ -31,9 +31,8 @@ def served(demo_path, tmp_path_factory) -> Iterator[tuple[str, object]]:
     app = create_app(ws, api_token="")
     events = room()  # built once here (the first build is slow)
     app.state.tiktok_client = lambda uid: lingering_client(events)
-    with served_in_process(app) as url:
+    with served_in_process(app) as url:  # its shutdown stops the live hub's runs
         yield url, app
-    app.state.live_hub.close()
 
 
 def row(page, sid: str):
@@ -100,3 +99,17 @@ def test_a_past_live_opens_from_the_live_page_with_labelled_axes_and_product_nam
         assert page.locator("#chart-viewers text.tick").count() >= 4
         first = page.locator("#live-products tbody tr td").first.inner_text()
         assert first.split()[-1].startswith("SKU") and len(first.split()) > 1  # name, then id
+
+
+def test_the_stock_page_fits_a_1400px_window_and_picks_lives_in_market_time(served):
+    url, _ = served
+    with chromium_page(viewport={"width": 1400, "height": 900}) as page:
+        page.goto(url + "stock", timeout=120_000)
+        page.screenshot(path=str(SHOTS / "stock.png"), full_page=True)
+        wide, window = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        options = page.locator("#stock-form select option").all_inner_texts()
+    assert wide <= window  # the plan's table scrolls inside the page, the page does not
+    us = next(o for o in options if " US " in o)
+    assert " UTC " not in us and (" EST " in us or " EDT " in us), us  # New York wall time

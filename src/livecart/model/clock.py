@@ -15,3 +15,10 @@ def utc_naive(value: str | dt.datetime | pd.Timestamp) -> pd.Timestamp:
 
 def utc_now() -> pd.Timestamp:
     return pd.Timestamp.now("UTC").tz_localize(None)
+
+
+def wall_time(value: dt.datetime | pd.Timestamp, tz: str | None) -> pd.Timestamp:
+    """A stored (UTC) time as the wall time in zone ``tz`` (an IANA name; None: UTC)."""
+    t = pd.Timestamp(value)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    return t.tz_convert(tz or "UTC")

@@ -38,7 +38,17 @@ def local_time(t: dt.datetime | None, tz: str) -> str:
     return "—" if t is None else f"{t.strftime('%a %d %b %Y %H:%M')} ({tz})"
 
 
-TEMPLATES.env.filters.update(money=money, count=count, hours=hours, day=day)
+def wall(t: dt.datetime | None, tz: str | None) -> str:
+    """A stored (UTC) time as the market's wall time with its zone's abbreviation, e.g.
+    ``2026-11-11 19:30 WIB``."""
+    if t is None:
+        return "?"
+    from livecart.model.clock import wall_time
+
+    return wall_time(t, tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+TEMPLATES.env.filters.update(money=money, count=count, hours=hours, day=day, wall=wall)
 
 
 def csrf(request: Request) -> str:

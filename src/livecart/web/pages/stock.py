@@ -115,6 +115,12 @@ def api_po(
     )
 
 
+def _zones(ws) -> dict[str, str]:
+    """Each market's time zone: the Live picker shows market wall times, not UTC."""
+    t = ws.query("SELECT market, timezone FROM markets WHERE timezone IS NOT NULL")
+    return dict(zip(t["market"], t["timezone"], strict=True))
+
+
 @router.get("/stock", response_class=HTMLResponse, include_in_schema=False)
 def page_stock(
     request: Request,
@@ -135,6 +141,7 @@ def page_stock(
             "title": "Stock",
             "plan": plan,
             "choices": choices,
+            "zones": _zones(ws),
             "budget": budget,
             "capacity": capacity,
             "fan": fan_chart(plan),
