@@ -59,3 +59,18 @@ def test_a_forwarded_command_that_writes_is_audited_under_who_ran_it(demo_path, 
     assert entry["target"] == f"livecart import {ws} markets markets.csv"
     assert entry["after"]["exit"] == 0 and entry["after"]["writes"] >= 1
     assert "ana (cli)" in page and "livecart import" in page
+
+
+def test_the_glossary_explains_every_term_the_pages_mark(demo_path):
+    from livecart.web.glossary import GLOSSARY
+
+    with TestClient(create_app(demo_path)) as c:
+        glossary = c.get("/glossary").text
+        products = c.get("/products?market=US").text
+        live = c.get("/live/L0020").text
+    for name, (meaning, _) in GLOSSARY.items():
+        assert meaning and ">" + name.replace("&", "&amp;") + "</dt>" in glossary, name
+    # marked words carry their meaning as a tooltip and link to their entry
+    assert 'href="/glossary#p-beat-" title="How likely this product sells better' in products
+    for word in ("GPM", "CTOR", "golden hour"):
+        assert f">{word}</a>" in live, word

@@ -10,6 +10,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from livecart.web.glossary import term
+
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 
@@ -48,7 +50,7 @@ def wall(t: dt.datetime | None, tz: str | None) -> str:
     return wall_time(t, tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
-TEMPLATES.env.filters.update(money=money, count=count, hours=hours, day=day, wall=wall)
+TEMPLATES.env.filters.update(money=money, count=count, hours=hours, day=day, wall=wall, term=term)
 
 
 def csrf(request: Request) -> str:

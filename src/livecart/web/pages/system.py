@@ -43,3 +43,12 @@ def api_docs(request: Request) -> Response:
         for method, op in item.items()
     ]
     return render(request, "api_docs.html", {"title": "API", "ops": ops, "spec": spec})
+
+
+@router.get("/glossary", response_class=HTMLResponse, include_in_schema=False)
+def glossary(request: Request) -> Response:
+    """Every word the pages use, in an operator's words, the model's terms folded away."""
+    from livecart.web.glossary import GLOSSARY, anchor
+
+    terms = [(anchor(k), k, v[0], v[1]) for k, v in GLOSSARY.items()]
+    return render(request, "glossary.html", {"title": "Glossary", "terms": terms})
