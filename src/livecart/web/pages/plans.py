@@ -201,12 +201,52 @@ def _not_found(request: Request, detail: str) -> Response:
     return render(request, "error.html", ctx, status_code=404)
 
 
-@router.get("/api/retros/{session_id}", tags=["plans"], response_model=None)
-def api_retro(request: Request, session_id: str) -> dict | Response:
-    """The retro of a session against its linked plan; 404 (saying what to do) for an unknown
-    session or one with no linked plan."""
-    v = retro_view(workspace(request), session_id)
-    return _not_found(request, v["missing"]) if v["retro"] is None else v["retro"].as_dict()
+class RetroRow(BaseModel):
+    metric: str
+    label: str = Field(description="the metric in words")
+    planned: float | None
+    actual: float | None
+    gap: float | None = Field(description="actual - planned")
+    gap_pct: float | None = Field(description="gap as % of planned; None: not planned")
+
+
+class RetroSku(BaseModel):
+    sku_id: str
+    role: str = Field(description="its role in the plan, or 'not in plan'")
+    planned_stock: float | None
+    in_session: bool
+    stock_start: int | None
+    left: int | None = Field(description="units left at the end")
+    stockout_minute: int | None
+    left_value: float | None = Field(description="what the units left are worth, at live price")
+
+
+class RetroOut(BaseModel):
+    """A recorded live against its plan (= `livecart plan retro --json`)."""
+
+    session_id: str
+    plan_id: str
+    currency: str = Field(description="the currency of every money figure")
+    rows: list[RetroRow]
+    skus: list[RetroSku]
+    largest: list[str] = Field(description="the largest gaps, in words")
+
+
+@router.get("/api/retros/{session_id}", tags=["plans"], response_model=RetroOut)
+def api_retro(
+    request: Request,
+    session_id: str,
+    plan: str | None = Query(None, description="plan to compare (default: the linked one)"),
+) -> Any:
+    """The retro of a session against its linked plan (or ``plan``); 404 (saying what to do)
+    for an unknown session or one with no linked plan."""
+    ws = workspace(request)
+    if plan is None:
+        v = retro_view(ws, session_id)
+        return _not_found(request, v["missing"]) if v["retro"] is None else v["retro"].as_dict()
+    from livecart.plan import retro
+
+    return retro(ws, session_id, load_plan(ws, plan)).as_dict()
 
 
 @router.get("/plans", response_class=HTMLResponse, include_in_schema=False)
