@@ -60,6 +60,28 @@ def test_naive_uplift_is_biased_and_adjusted_is_near_the_truth(held_out):
     assert abs(u["adjusted"] - u["true"]) < abs(u["naive"] - u["true"]) / 5
 
 
+def test_uplift_standard_error_behind_the_bootstrap_t_matches_the_bootstrap_spread(purchases):
+    """The interval studentizes each resample by the linearised standard error of
+    log(1 + uplift); where that formula is right it equals the resamples' own spread (within
+    15% here; 0.066 against 0.065, 0.133 against 0.137 on seed 101 at scale 0.3)."""
+    from livecart.fans import uplift as up
+
+    for kind in ("follower", "fan_club"):
+        ev, kept, chances = up._events(purchases, kind, 91)
+        n = int(max(ev["b"].max(), chances["b"].max())) + 1
+        ev = {c: ev[c].to_numpy() for c in ev.columns}
+        ch = {c: chances[c].to_numpy() for c in chances.columns}
+        kept = kept[~ev["joined"]].astype(float)
+        est, se, _, _ = up._adjusted(ev, kept, ch, np.ones(n))
+        boot = np.random.default_rng(3).poisson(1.0, (200, n)).astype(float)
+        draws = np.array([up._adjusted(ev, kept, ch, w)[0] for w in boot])
+        spread = float(np.std(np.log1p(draws)))
+        assert abs(se / spread - 1) < 0.15, (kind, se, spread)
+        u = fan_uplift(purchases, kind, n_boot=100)
+        lo, hi = u.adjusted_interval
+        assert lo < u.adjusted < hi
+
+
 def test_bgnbd_gamma_gamma_and_multipliers_recovered_within_15_percent(held_out):
     e = held_out["param_error"]
     names = {"r", "alpha", "a", "b", "p", "q", "gamma"}

@@ -7,7 +7,7 @@ reporting currency with the day's rate. Times are whole UTC days; models read we
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,17 @@ class Purchases:
     has_follow_data: bool
     notes: tuple[str, ...] = ()
     orders: pd.DataFrame | None = None
+
+    def before(self, cut_day: int) -> Purchases:
+        """The shop as it stood at ``cut_day``: purchases before it, buyers first seen before
+        it, and follows or fan-club joins from then on not yet made (for holdouts)."""
+        b = self.buyers[self.buyers["first_day"] < cut_day].copy()
+        for col in ("follow_day", "fan_club_day", "follow_t", "fan_club_t"):
+            if col in b:
+                b[col] = b[col].where(b[col] < cut_day)
+        orders = None if self.orders is None else self.orders[self.orders["t"] < cut_day]
+        days = self.days[self.days["day"] < cut_day]
+        return replace(self, days=days, buyers=b, end_day=cut_day, orders=orders)
 
 
 def load_purchases(ws: Workspace) -> Purchases:

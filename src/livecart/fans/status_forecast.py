@@ -83,7 +83,7 @@ def join_chances(p: Purchases, cutoff_day: int | None = None) -> JoinChances:
 
 def expected_purchases_with_joins(
     model: BetaGeoModel,
-    t: float,
+    t: float | np.ndarray,
     h: pd.DataFrame,
     chances: JoinChances,
     *,
@@ -92,7 +92,9 @@ def expected_purchases_with_joins(
 ) -> np.ndarray:
     """E[purchases in (T, T + t]] of each buyer in ``h`` (`buyer_histories` columns ``x``,
     ``t_x``, ``T``, ``follower_now``, ``fan_club_now`` and, for the late flag, ``follower`` and
-    ``fan_club`` at entry), averaged over ``draws`` simulated futures a buyer."""
+    ``fan_club`` at entry), averaged over ``draws`` simulated futures a buyer. With an
+    increasing array of horizons ``t``, one row a horizon from the same simulated futures."""
+    steps = np.atleast_1d(np.asarray(t, float))
     rng = np.random.default_rng(seed)
     status = _status(h, "_now")
     late = (status != _status(h, "")).astype(int)
@@ -122,12 +124,13 @@ def expected_purchases_with_joins(
     st, lt = status[path].copy(), late[path].copy()
     lam = lam / rate[st]  # the rate a non-follower would have
     clock = np.zeros(len(path))
-    total = np.zeros(n)
+    total = np.zeros((len(steps), n))
     live = np.arange(len(path))
     while len(live):
         clock[live] += rng.exponential(1 / np.maximum(lam[live] * rate[st[live]], 1e-12))
-        live = live[clock[live] < t]
-        np.add.at(total, path[live], 1.0)
+        live = live[clock[live] < steps[-1]]
+        # a purchase counts in every horizon past it: added at the first, summed below
+        np.add.at(total, (np.searchsorted(steps, clock[live], "right"), path[live]), 1.0)
         moved = _join(rng, chances, st, lt, live)
         if len(moved):
             old = st[moved]
@@ -136,7 +139,8 @@ def expected_purchases_with_joins(
             q = stats.beta.cdf(drop[moved], a, b_s[old])
             drop[moved] = stats.beta.ppf(q, a, b_s[st[moved]])
         live = live[rng.random(len(live)) >= drop[live]]
-    return total / draws
+    out = np.cumsum(total, axis=0) / draws
+    return out if np.ndim(t) else out[0]
 
 
 class DropoutGrid:

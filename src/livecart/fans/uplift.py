@@ -75,7 +75,7 @@ def fan_uplift(
             "(followed_at, fan_club_joined_at) to estimate what a fan is worth"
         )
     w = window_weeks * 7
-    ev = _events(p, kind, w)
+    ev, kept, chances = _events(p, kind, w)
     joins = ev[ev["joined"]]
     if len(joins) < 20:
         raise FitError(
@@ -90,11 +90,13 @@ def fan_uplift(
         "weeks": r["weeks"].to_numpy(float),
     }
     rng = np.random.default_rng(seed)
-    n_buyers = int(max(ev["b"].max(), rates["b"].max())) + 1
+    n_buyers = int(max(ev["b"].max(), rates["b"].max(), chances["b"].max())) + 1
     boot = rng.poisson(1.0, size=(n_boot, n_buyers)).astype(float)
     ev = {c: ev[c].to_numpy() for c in ev.columns}
-    adj, ctrl, bal = _adjusted(ev, np.ones(n_buyers))
-    adj_b = np.array([_adjusted(ev, wt)[0] for wt in boot])
+    ch = {c: chances[c].to_numpy() for c in chances.columns}
+    kept = kept[~ev["joined"]].astype(float)  # only the controls' windows are reweighted
+    adj, se, ctrl, bal = _adjusted(ev, kept, ch, np.ones(n_buyers))
+    adj_b = np.array([_adjusted(ev, kept, ch, wt)[:2] for wt in boot])
     naive = _naive(rates, np.ones(n_buyers))
     naive_b = np.array([_naive(rates, wt) for wt in boot])
     q = [(1 - level) / 2, (1 + level) / 2]
@@ -104,7 +106,7 @@ def fan_uplift(
         naive,
         tuple(np.nanquantile(naive_b, q).tolist()),
         adj,
-        tuple(np.nanquantile(adj_b, q).tolist()),
+        _studentized(adj, se, adj_b[:, 0], adj_b[:, 1], level),
         level,
         int(len(joins)),
         ctrl,
@@ -147,9 +149,11 @@ def _snap(d: pd.DataFrame, when: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(has), out, has)
 
 
-def _events(p: Purchases, kind: str, w: int) -> pd.DataFrame:
-    """One row per eligible purchase day: the joiners' join days and the controls' purchase
-    days, with the before-behaviour cell and purchases in the windows before and after."""
+def _events(p: Purchases, kind: str, w: int) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """One row per eligible purchase: the joiners' joins and the controls' purchases, with the
+    before-behaviour cell and purchases in the windows before and after; beside it, which of a
+    row's next purchases in the window came before any join of hers (`_kept_after`), and every
+    chance to join (buyer, stratum, joined), from which the join chance ``q`` is estimated."""
     s = _status_days(p, kind)
     if _exact(p):
         d = p.orders[["buyer_id", "t"]].rename(columns={"t": "day"}).merge(s, on="buyer_id")
@@ -168,16 +172,14 @@ def _events(p: Purchases, kind: str, w: int) -> pd.DataFrame:
     elig_any = (d["day"] > d["first"]) & (d["join"].isna() | (d["join"] >= d["day"]))
     if kind == "fan_club":
         elig_any &= d["follow"] <= d["day"]
-    # the chance of joining at a purchase, by stratum (for the fan club: followed from the start
-    # or later, whose chances differ)
-    stratum = (d["follow"] <= d["first"]).to_numpy() if kind == "fan_club" else np.zeros(len(d))
-    q = np.zeros(len(d))
-    for v in np.unique(stratum):
-        sel = elig_any.to_numpy() & (stratum == v)
-        hits = sel & (d["join"] == d["day"]).to_numpy()
-        q[stratum == v] = hits.sum() / max(int(sel.sum()), 1)
-    d["after_ipw"] = _after_unjoined(d, after, q)
+    # the chance of joining at a purchase differs by stratum (for the fan club: followed from
+    # the start or later)
+    d["stratum"] = (d["follow"] <= d["first"]).astype(int) if kind == "fan_club" else 0
     joined = d["join"] == d["day"]
+    chances = pd.DataFrame({"b": d["b"], "stratum": d["stratum"], "hit": joined})[
+        elig_any.to_numpy()
+    ]
+    kept = _kept_after(d, after)
     late = d["join"] > d["first"]
     eligible = (d["day"] + w < p.end_day) & (d["day"] > d["first"])
     if kind == "fan_club":  # the fan club is open to followers
@@ -186,26 +188,42 @@ def _events(p: Purchases, kind: str, w: int) -> pd.DataFrame:
     # would keep the ones who bought less, since joins happen when buying)
     not_yet = d["join"].isna() | (d["join"] > d["day"])
     d["joined"] = joined & late
-    d = d[eligible & ((joined & late) | not_yet)]
+    rows = (eligible & ((joined & late) | not_yet)).to_numpy()
+    d = d[rows]
     age = (d["day"] - d["first"]) // 28
     gap = d["day"] - d["prev"]
     gap_bin = np.select([gap <= 7, gap <= 28, gap <= 91], [0, 1, 2], 3)
     from_start = (d["follow"] <= d["first"]).astype(int) if kind == "fan_club" else 0
     d = d.assign(cell=_cell_ids(np.minimum(d["k"], 8), age, gap_bin, from_start))
-    return d[["b", "cell", "joined", "after", "after_ipw", "before"]]
+    return d[["b", "cell", "joined", "after", "before", "stratum"]], kept[rows], chances
 
 
-def _after_unjoined(d: pd.DataFrame, after: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Purchases in the window up to the buyer's join day, the i-th weighted by
-    ``(1 - q)^-(i - 1)`` (the chance she had not joined at the i - 1 before it)."""
-    out = np.zeros(len(d))
+def _kept_after(d: pd.DataFrame, after: np.ndarray) -> np.ndarray:
+    """``kept[row, o - 1]``: the o-th purchase after the row's is in its window and not after
+    the buyer's join (a control's purchases once she joined are not a non-joiner's)."""
+    n_o = int(after.max(initial=0))
+    kept = np.zeros((len(d), max(n_o, 1)), bool)
     day, join = d["day"].to_numpy(), d["join"].to_numpy()
-    for o in range(1, int(after.max(initial=0)) + 1):
+    for o in range(1, n_o + 1):
         rows = np.flatnonzero(after >= o)
         later = day[rows + o]
-        keep = np.isnan(join[rows]) | (later <= join[rows])
-        out[rows[keep]] += (1 - q[rows[keep]]) ** -(o - 1)
-    return out
+        kept[rows, o - 1] = np.isnan(join[rows]) | (later <= join[rows])
+    return kept
+
+
+def _join_chances(ch: dict[str, np.ndarray], wt: np.ndarray) -> np.ndarray:
+    """The chance of joining at a purchase in each stratum, with buyer weights ``wt``."""
+    w = wt[ch["b"]]
+    n = np.bincount(ch["stratum"], w, minlength=2)
+    hits = np.bincount(ch["stratum"], w * ch["hit"], minlength=2)
+    return hits / np.maximum(n, 1e-300)
+
+
+def _after_unjoined(kept: np.ndarray, stratum: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Purchases in the window up to the buyer's join, the o-th weighted by ``(1 - q)^-(o - 1)``
+    (the inverse chance she had not joined at the o - 1 before it); ``kept`` as floats."""
+    powers = (1 - q[None, :]) ** -np.arange(kept.shape[1])[:, None]
+    return (kept @ powers)[np.arange(len(kept)), stratum]
 
 
 def _count_in(d: pd.DataFrame, w: int, *, ahead: bool) -> np.ndarray:
@@ -223,13 +241,35 @@ def _cell_ids(*cols) -> np.ndarray:
     return frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
 
 
-def _adjusted(ev: dict[str, np.ndarray], wt: np.ndarray) -> tuple[float, int, float]:
-    """Matched uplift with buyer weights ``wt`` (bootstrap), controls used, balance ratio."""
+def _studentized(
+    est: float, se: float, draws: np.ndarray, ses: np.ndarray, level: float
+) -> tuple[float, float]:
+    """Bootstrap-t interval for the uplift on the log scale of ``1 + uplift`` (Efron and
+    Tibshirani 1993, ch. 12): each resample's error over its own standard error, so a sample
+    that happens to hold heavy buyers gets the wider interval it needs. The percentile interval
+    keeps the sample's skew the wrong way round and covered the fan-club truth on 70% of 40
+    seeds for a nominal 80%."""
+    t = (np.log1p(draws) - np.log1p(est)) / ses
+    t_lo, t_hi = np.nanquantile(t[np.isfinite(t)], [(1 - level) / 2, (1 + level) / 2])
+    centre = np.log1p(est)
+    return float(np.expm1(centre - t_hi * se)), float(np.expm1(centre - t_lo * se))
+
+
+def _adjusted(
+    ev: dict[str, np.ndarray], kept: np.ndarray, ch: dict[str, np.ndarray], wt: np.ndarray
+) -> tuple[float, float, int, float]:
+    """Matched uplift with buyer weights ``wt`` (bootstrap; ``kept`` of the controls), the
+    standard error of
+    ``log(1 + uplift)`` by linearisation over buyers, controls used, balance ratio. The join
+    chance behind the controls' weights is estimated again with the same weights."""
     w = wt[ev["b"]]
-    cell, j = ev["cell"], ev["joined"]
+    j = ev["joined"]
+    after_ipw = np.zeros(len(j))
+    after_ipw[~j] = _after_unjoined(kept, ev["stratum"][~j], _join_chances(ch, wt))
+    cell = ev["cell"]
     n = int(cell.max()) + 1
     c_n = np.bincount(cell[~j], w[~j], n)
-    c_after = np.bincount(cell[~j], (w * ev["after_ipw"])[~j], n)
+    c_after = np.bincount(cell[~j], (w * after_ipw)[~j], n)
     c_before = np.bincount(cell[~j], (w * ev["before"])[~j], n)
     ok = j & (c_n[cell] > 0)
     cf = (c_after / np.maximum(c_n, 1e-300))[cell[ok]]
@@ -241,7 +281,19 @@ def _adjusted(ev: dict[str, np.ndarray], wt: np.ndarray) -> tuple[float, int, fl
     uplift = float(np.sum(wj * y)) / denom - 1 if denom > 0 else float("nan")
     bal_d = float(np.sum(wj * cf_before))
     balance = float(np.sum(wj * yb)) / bal_d if bal_d > 0 else float("nan")
-    return uplift, int((~j & (c_n[cell] > 0)).sum()), balance
+    ctrl = ~j & (c_n[cell] > 0)
+    # influence of each row on the ratio: a joiner's own purchases against her counterfactual,
+    # a control's through the mean of her cell (weighted by the joiners matched to it)
+    ratio = uplift + 1
+    m_c = np.bincount(cell[ok], wj, n)
+    per_c = c_after / np.maximum(c_n, 1e-300)
+    infl = np.zeros(len(j))
+    infl[ok] = y - ratio * cf
+    cc = cell[ctrl]
+    infl[ctrl] = -ratio * m_c[cc] / c_n[cc] * (after_ipw[ctrl] - per_c[cc])
+    per_buyer = np.bincount(ev["b"], infl, minlength=len(wt))
+    se = float(np.sqrt(np.sum(wt * per_buyer**2)) / denom / ratio) if denom > 0 else np.nan
+    return uplift, se, int(ctrl.sum()), balance
 
 
 def _buyer_rates(p: Purchases, kind: str) -> pd.DataFrame:
