@@ -92,7 +92,10 @@ def _by_product(ws: Workspace, s: pd.DataFrame, first: pd.DataFrame) -> pd.DataF
             **{c: (c, "sum") for c in _COUNTS[4:]},
         )
     )
-    rows = rows.merge(buys, left_on=["session_id", "sku_id"], right_index=True, how="outer")
+    # object keys: pandas cannot join two empty Arrow-backed string columns (ArrowInvalid), as
+    # in a shop whose first purchases were none of them in a live
+    keys = {"session_id": object, "sku_id": object}
+    rows = rows.astype(keys).merge(buys.reset_index().astype(keys), on=list(keys), how="outer")
     return rows.fillna({c: 0 for c in _COUNTS})
 
 
