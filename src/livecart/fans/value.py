@@ -72,6 +72,13 @@ def fit_value(
     chances = join_chances(p) if covs else None
     if chances is None:
         notes.append("no follow or fan-club status modelled: forecasts hold today's status")
+    else:
+        c = chances.chance
+        notes.append(
+            f"expected purchases and value count the joins still to come ({c[0, 0, 1]:.0%} of "
+            f"non-followers' purchases end in a follow, {c[1, 0, 2]:.0%} of followers' in a "
+            "fan-club join); expected_purchases_status_fixed holds today's status"
+        )
     out = _predict(h, bg, gg, now, (horizon_weeks, annual_discount), (n_draws, seed), chances)
     return ValueModel(bg, gg, out, horizon_weeks, annual_discount, p.currency, notes)
 
