@@ -33,6 +33,11 @@ class GammaGammaModel:
             )
         if np.any(~np.isfinite(m) | (m <= 0)):
             raise ValueError("mean order values must be positive and finite")
+        if np.ptp(m) <= 1e-9 * np.max(m):
+            raise FitError(
+                f"Gamma-Gamma: every buyer's mean order value is {m[0]:g}, so spend does not vary "
+                "between buyers and the model has nothing to fit; use that value per order"
+            )
         scale = float(np.mean(m))
         n = len(x)
 
