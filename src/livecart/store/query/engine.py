@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import warnings
 import weakref
 from collections.abc import Callable
@@ -124,7 +125,10 @@ def parquet_tables(backend: ibis.BaseBackend, source: str | Path) -> Tables:
                     f"Parquet files (write a workspace out with livecart.store.query."
                     f"export_parquet)"
                 )
-            read[name] = backend.read_parquet(path, table_name=f"src_{name}")
+            # named after the folder too: one Spark session serves every engine of the process,
+            # and a view named after the table alone would be taken over by another lake's
+            tag = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:10]
+            read[name] = backend.read_parquet(path, table_name=f"src_{name}_{tag}")
         return read[name]
 
     return table
