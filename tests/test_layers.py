@@ -2,6 +2,7 @@
 live/, the service above the sources above the engine), and what import-linter cannot say: the
 engine imports nothing of ours but the model and the errors."""
 
+import logging
 from pathlib import Path
 
 import grimp
@@ -18,7 +19,17 @@ def graph() -> grimp.ImportGraph:
 
 def test_import_linter_contract_holds(monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
+    # import-linter configures logging with disable_existing_loggers, which silenced every
+    # logger already made (livecart's too) for the rest of this xdist worker's tests
+    loggers = [
+        lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    enabled = [lg for lg in loggers if not lg.disabled]
+    try:
+        assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
+    finally:
+        for lg in enabled:
+            lg.disabled = False
 
 
 def test_live_engine_imports_only_the_model_and_the_errors(graph):
