@@ -47,6 +47,13 @@ def funnel_cmd(
     if as_json:
         print_json(f.reset_index().to_dict("records"))
         return
+    if f.empty:
+        console.print(
+            f"No funnel by {by} yet: it starts from lives' viewers, and this workspace has no "
+            "lives. Import your LIVE list (livecart import DIR sessions FILE) or run a live "
+            "through `livecart monitor` or `livecart tiktok`."
+        )
+        return
     from rich.table import Table
 
     t = Table(title=f"Private-domain funnel by {by}")
