@@ -98,6 +98,78 @@ def test_stockout_alert_names_the_sku_and_the_switch():
     assert not evaluate(state(ev), None, AlertRules(stockout_minutes=5))  # 8.3 min away
 
 
+def _stock_and_sales(levels: dict[str, int], per_minute: dict[str, int]):
+    """Stock counted at the start and, per minute, one-unit orders of each SKU."""
+
+    def f(m, t):
+        return [
+            Event(
+                f"o{sku}{m}-{k}",
+                "R",
+                t + 100 + k,
+                "order",
+                order_id=f"O{sku}{m}{k}",
+                sku_id=sku,
+                quantity=1,
+                price=5.0 if sku != "C" else 50.0,
+                currency="USD",
+            )
+            for sku, n in per_minute.items()
+            for k in range(n)
+        ]
+
+    ev = stream(5, f)
+    for i, (sku, level) in enumerate(levels.items()):
+        ev.insert(1 + i, Event(f"st{sku}", "R", T0 + 1, "stock", sku_id=sku, level=level))
+    return ev
+
+
+def test_stockout_alert_never_advises_pinning_a_sku_that_sells_out_within_minutes():
+    """Issue 17: the alert told the host to pin a SKU with 1 unit left. A sells out in ~1.7
+    min (5 left, 3/min); C is the best seller by GMV with 1 unit left (0.2/min, so no alert of
+    its own within 3 min), but pinned at A's pace it is gone in 20 s; B (300 left) is the
+    switch. With only C besides A, the advice is to restock A, not to pin C."""
+    ev = _stock_and_sales({"A": 20, "B": 305, "C": 2}, {"A": 3, "B": 1})
+    ev.insert(
+        4,
+        Event(
+            "oC",
+            "R",
+            T0 + 5,
+            "order",
+            order_id="OC",
+            sku_id="C",
+            quantity=1,
+            price=500.0,
+            currency="USD",
+        ),
+    )
+    (a,) = [
+        a for a in evaluate(state(ev), None, AlertRules(stockout_minutes=3)) if a.rule == "stockout"
+    ]
+    assert a.subject == "A" and "switch the pinned product to B" in a.action
+    assert "to C" not in a.action
+    ev = _stock_and_sales({"A": 20, "C": 2}, {"A": 3})
+    ev.insert(
+        3,
+        Event(
+            "oC",
+            "R",
+            T0 + 5,
+            "order",
+            order_id="OC",
+            sku_id="C",
+            quantity=1,
+            price=500.0,
+            currency="USD",
+        ),
+    )
+    (a,) = [
+        a for a in evaluate(state(ev), None, AlertRules(stockout_minutes=3)) if a.rule == "stockout"
+    ]
+    assert a.subject == "A" and "switch" not in a.action and "restock A" in a.action
+
+
 @pytest.mark.parametrize(("clicks", "orders", "rule"), [(5, 3, "ctr_low"), (40, 1, "ctor_low")])
 def test_rate_below_plan_for_m_minutes_alerts(clicks, orders, rule):
     plan = plan_from_targets(ctr=0.3, ctor=0.4)  # lower lines 24% and 32%

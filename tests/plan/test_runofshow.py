@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from livecart.errors import LivecartError
-from livecart.plan.runofshow import Guidance, assign_roles, build_slots, check_guidance, schedule
+from livecart.plan.runofshow import (
+    Guidance,
+    assign_roles,
+    build_slots,
+    check_guidance,
+    hero_notes,
+    schedule,
+)
 
 
 def _candidates(n: int) -> pd.DataFrame:
@@ -116,6 +123,35 @@ def test_a_strong_live_history_proves_a_product_without_tests():
     c.loc[star, "live_strong"] = True
     roles = dict(assign_roles(c, 10, Guidance()))
     assert roles[c.loc[star, "sku_id"]] == "hero"
+
+
+def test_a_strong_live_history_the_tests_contradict_is_no_hero():
+    """The demo's case (issue 17): SKUs with a strong live record but test videos giving them
+    P(beats benchmark) of 1-9% were heroes. They stay in the line-up, not in a hero slot."""
+    c = _mixed()
+    c["live_strong"] = False
+    doubted = c.index[c["verdict"] == "undecided"][:3]
+    c.loc[doubted, ["live_strong", "p_beat", "gpm_mean"]] = [True, 0.04, 500.0]
+    picks = assign_roles(c, 10, Guidance())
+    roles = dict(picks)
+    by = c.set_index("sku_id")
+    heroes = [s for s, r in picks if r == "hero"]
+    assert heroes and all(by.loc[s, "p_beat"] >= 0.5 for s in heroes)
+    assert not any(roles.get(s) == "hero" for s in c.loc[doubted, "sku_id"])
+    assert hero_notes(c, picks) == []
+
+
+def test_with_nothing_proven_the_hero_is_the_best_available_and_the_plan_says_so():
+    c = _mixed()
+    c = c[c["verdict"] != "winner"].copy()
+    c["p_beat"] = np.where(c["verdict"] == "undecided", np.linspace(0.01, 0.3, len(c)), c["p_beat"])
+    picks = assign_roles(c, 10, Guidance())
+    heroes = [s for s, r in picks if r == "hero"]
+    tested = c[(c["n_videos"] > 0) & (c["verdict"] != "loser")]
+    assert heroes == [tested.sort_values("p_beat").iloc[-1]["sku_id"]]
+    (note,) = hero_notes(c, picks)
+    assert "no product is proven" in note and "best available" in note and heroes[0] in note
+    assert check_guidance([r for _, r in picks], Guidance()) == []
 
 
 def test_at_most_two_skus_of_one_product_unless_too_few_products():

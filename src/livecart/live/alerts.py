@@ -118,11 +118,7 @@ def _stockouts(st: SessionState, rules: AlertRules) -> list[Alert]:
         return []  # the usual case, found without a row per SKU
     skus = sku_rows(st, STOCK_WINDOW)
     soon = [r for r in skus if r["stockout_eta_minutes"] <= rules.stockout_minutes]
-    gone = {r["sku_id"] for r in soon}
-    # the best seller with stock (or stock unknown) among the others; ties: first in id order
-    others = [r for r in skus if r["sku_id"] not in gone and not r["stock_left"] <= 0]
-    alt = max(others, key=lambda r: r["gmv"])["sku_id"] if others else None
-    switch = f"switch the pinned product to {alt}" if alt else "switch the pinned product"
+    alt = _switch_to(skus, soon, rules)
     out = []
     for r in soon:
         left, eta = r["stock_left"], r["stockout_eta_minutes"]
@@ -133,10 +129,33 @@ def _stockouts(st: SessionState, rules: AlertRules) -> list[Alert]:
                 "stockout",
                 r["sku_id"],
                 f"{r['sku_id']} {when} ({left:.0f} left, {r['units_per_minute']:.1f}/min)",
-                f"{switch}, or release reserved stock of {r['sku_id']}",
+                f"switch the pinned product to {alt}, or release reserved stock of {r['sku_id']}"
+                if alt
+                else f"restock {r['sku_id']} or release reserved stock of {r['sku_id']}; "
+                f"no other SKU has stock for {rules.stockout_minutes:.0f} min at this pace, "
+                "so pin none of them",
             )
         )
     return out
+
+
+def _switch_to(skus: list[dict], soon: list[dict], rules: AlertRules) -> str | None:
+    """The SKU to pin instead of those selling out: the best seller (ties: first in id order)
+    whose stock lasts over ``stockout_minutes`` even at the pinned product's pace (the fastest
+    rate among those selling out), or whose stock is not counted. None when no SKU lasts: a
+    SKU with a unit or two left sells out within a minute of being pinned."""
+    gone = {r["sku_id"] for r in soon}
+    pace = max([r["units_per_minute"] for r in soon] + [0.0])
+
+    def lasts(r: dict) -> bool:
+        left = r["stock_left"]
+        if np.isnan(left):
+            return True  # stock never counted: nothing says it sells out
+        rate = max(r["units_per_minute"], pace)
+        return left > 0 and (rate <= 0 or left / rate > rules.stockout_minutes)
+
+    others = [r for r in skus if r["sku_id"] not in gone and lasts(r)]
+    return max(others, key=lambda r: r["gmv"])["sku_id"] if others else None
 
 
 def _rate_low(

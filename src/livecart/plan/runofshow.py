@@ -21,6 +21,9 @@ from livecart.errors import LivecartError
 ROLES = ("hook", "hero", "profit", "test", "closing")
 ORDER = {r: i for i, r in enumerate(ROLES)}
 DISCOUNT = {"hook": 0.30, "hero": 0.15, "profit": 0.05, "test": 0.10, "closing": 0.20}
+# A strong live record makes a hero only when the market-fit test does not speak against it:
+# with test videos, P(beats benchmark) must be at least even odds.
+HERO_MIN_P_BEAT = 0.5
 
 
 class Guidance(BaseModel):
@@ -52,16 +55,19 @@ class Slot(BaseModel):
 
 
 def _prepare(c: pd.DataFrame) -> pd.DataFrame:
-    """Drop losers; mark what is proven (a winner verdict, or a strong live history) and what is
-    untested (no test videos and no live history), and group SKUs by product."""
+    """Drop losers; mark what is proven (a winner verdict, or a strong live history that the
+    market-fit test does not contradict) and what is untested (no test videos and no live
+    history), and group SKUs by product."""
     c = c[c["verdict"].fillna("") != "loser"]
     gpm = c["gpm_mean"].fillna(c["gpm_mean"].median() if c["gpm_mean"].notna().any() else 0)
     strong = c["live_strong"].fillna(False).astype(bool) if "live_strong" in c else False
     n_videos = c["n_videos"].fillna(0)
     product = c["product_id"].fillna(c["sku_id"]) if "product_id" in c else c["sku_id"]
+    p_beat = c["p_beat"] if "p_beat" in c else pd.Series(np.nan, index=c.index)
+    believed = (n_videos == 0) | p_beat.isna() | (p_beat >= HERO_MIN_P_BEAT)
     return c.assign(
         _g=gpm,
-        _proven=(c["verdict"] == "winner") | strong,
+        _proven=(c["verdict"] == "winner") | (strong & believed),
         _untested=(n_videos == 0) & ~strong,
         _h=c["ctr_mean"].fillna(0).rank(pct=True) - c["price"].rank(pct=True),
         _product=product,
@@ -73,7 +79,8 @@ def assign_roles(
 ) -> list[tuple[str, str]]:
     """(sku_id, role) for the ``n`` products picked from candidates ``c``.
 
-    Heroes only from proven products (winner verdict or strong live history); losers never;
+    Heroes only from proven products (winner verdict, or a strong live history whose test
+    videos, if any, give P(beats benchmark) of at least ``HERO_MIN_P_BEAT``); losers never;
     untested products only as products under test; at most ``max_per_product`` SKUs of one
     product unless the catalogue is too small to fill the line-up otherwise."""
     c = _prepare(c)
@@ -110,6 +117,8 @@ def _pick(c: pd.DataFrame, n: int, n_hook: int, n_test: int, cap: int) -> list[t
     n_main = n - n_hook - n_test
     n_hero = max(1, round(0.65 * n_main)) if n_main > 0 else 0
     heroes = take(c[c["_proven"]].sort_values("_g", **by_g), n_hero)
+    if not heroes and n_main > 1:  # nothing proven: the best available, which hero_notes explains
+        heroes = take(tested.sort_values(["p_beat", "_g"], **by_g), 1)
     hooks = take(tested.sort_values("_h", **by_g), n_hook)
     # Products under test: untested ones first, then the least-tested of the unproven rest,
     # then the least-tested of all.
@@ -128,6 +137,23 @@ def _pick(c: pd.DataFrame, n: int, n_hook: int, n_test: int, cap: int) -> list[t
         + [(s, "test") for s in tests]
         + [(s, "closing") for s in closing]
     )
+
+
+def hero_notes(c: pd.DataFrame, picks: list[tuple[str, str]]) -> list[str]:
+    """Why a hero slot holds a product the model does not believe in (empty when every hero is
+    proven): when no product is proven in the market, the hero is the best available."""
+    p = _prepare(c).set_index("sku_id")
+    weak = [s for s, r in picks if r == "hero" and s in p.index and not p.at[s, "_proven"]]
+    if not weak:
+        return []
+    said = ", ".join(
+        f"{s} (P(beats benchmark) {p.at[s, 'p_beat']:.0%})" if pd.notna(p.at[s, "p_beat"]) else s
+        for s in weak
+    )
+    return [
+        "no product is proven in this market (no winner of the market-fit test, no strong live "
+        f"history the tests agree with): hero = best available, {said}"
+    ]
 
 
 def check_guidance(

@@ -29,6 +29,7 @@ from livecart.plan.runofshow import (
     assign_roles,
     build_slots,
     check_guidance,
+    hero_notes,
     schedule,
 )
 from livecart.store import Workspace
@@ -315,6 +316,7 @@ def lineup(ws: Workspace, plan: SessionPlan, skus, n_products: int, enforce: boo
         )
     picks = assign_roles(c, n, plan.guidance)
     plan.lineup_notes = [] if len(picks) >= n else [short_lineup(c, n, len(picks), plan.market)]
+    plan.lineup_notes += hero_notes(c, picks)
     stock, plan.stock_source = neighbours.stock_for(ws, plan.session_id, [s for s, _ in picks])
     plan.lineup = build_slots(c, picks, plan.currency, stock)
     reschedule(plan)
