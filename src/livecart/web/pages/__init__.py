@@ -14,6 +14,7 @@ from livecart.web.pages import (
     jobs,
     live,
     live_control,
+    live_tools,
     overview,
     plans,
     products,
@@ -37,5 +38,6 @@ PAGES: list[Page] = [
     jobs.PAGE,
     replays.PAGE,
     live_control.PAGE,
+    live_tools.PAGE,
     team.PAGE,
 ]

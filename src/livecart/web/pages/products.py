@@ -9,15 +9,17 @@ from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from livecart.selection import allocate_tests, check_market, score_workspace
 from livecart.selection.rank import GOALS
-from livecart.selection.stages import confirm_transition
+from livecart.selection.stages import confirm_transition, stage_board
 from livecart.selection.view import products_view, ranking_records
 from livecart.store.team import User, record
 from livecart.web.cache import cached
 from livecart.web.deps import workspace
+from livecart.web.jobs import Job, JobView
 from livecart.web.page import Page
 from livecart.web.render import render
 from livecart.web.team import require
@@ -93,6 +95,43 @@ def api_confirm(
         "to_stage": cell.proposed,
         "reason": cell.reason,
     }
+
+
+class AppliedBoard(BaseModel):
+    """What `livecart products stages --apply --json` prints: the board after every proposed
+    move was confirmed."""
+
+    stages: list[str]
+    n_proposed: int = Field(description="moves still proposed after applying (0)")
+    applied: int = Field(description="moves confirmed now, logged as by 'auto'")
+    cells: list[dict[str, Any]] = Field(description="every product x market with its stage")
+
+
+class ApplyJob(JobView):
+    """The job of `POST /api/products/stages/apply`; ``result`` once it is done."""
+
+    result: AppliedBoard | None = None  # type: ignore[assignment]
+
+
+@router.post(
+    "/api/products/stages/apply", status_code=202, response_model=ApplyJob, tags=["products"]
+)
+def api_apply(
+    request: Request, market: str | None = None, user: User = Depends(require("operator"))
+) -> JSONResponse:
+    """Confirm every proposed stage move of a market, or of all markets (= `livecart products
+    stages --apply`; an operator's write), as a background job; each move is logged with its
+    reason and evidence, and the count is in the audit log."""
+    ws = workspace(request)
+
+    def work(job: Job) -> dict[str, Any]:
+        job.progress(0, 1, "scoring products and confirming the proposed moves")
+        board = stage_board(ws, market=market, apply=True)
+        record(ws.path, user.name, "stage apply", market or "all markets", None, board.applied)
+        return board.as_dict()
+
+    job = request.app.state.jobs.start(f"stages apply {market or 'all'}", user.name, work)
+    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
 
 
 @router.get("/products", response_class=HTMLResponse, include_in_schema=False)

@@ -8,6 +8,7 @@ from functools import partial
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
 
 from livecart.stock import (
     Replan,
@@ -19,7 +20,7 @@ from livecart.stock import (
     sessions_to_plan,
 )
 from livecart.stock.fanchart import fan_chart
-from livecart.stock.po import purchase_order_csv
+from livecart.stock.po import purchase_order, purchase_order_csv
 from livecart.store.team import User, record
 from livecart.web.cache import cached
 from livecart.web.deps import workspace
@@ -79,8 +80,6 @@ def api_save(
     after = {"plan_id": plan_id, "order_units": plan.totals.get("order_qty")}
     record(ws.path, user.name, "stock plan save", session_id, None, after)
     return {"plan_id": plan_id, "session_id": session_id}
-    plan = _plan(request, session_id, budget, capacity)
-    return {"plan_id": save_plan(workspace(request), plan), "session_id": session_id}
 
 
 @router.get("/api/stock/{session_id}/replan", response_model=Replan, tags=["stock"])
@@ -113,6 +112,38 @@ def api_po(
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="po-{session_id}.csv"'},
     )
+
+
+class PurchaseOrderLine(BaseModel):
+    """One SKU to order, as a row of the purchase order's CSV."""
+
+    session_id: str
+    sku_id: str
+    product: str
+    order_qty: int
+    unit_cost: float
+    line_cost: float = Field(description="order_qty x unit_cost, in currency")
+    currency: str
+    latest_order_date: str = Field(description="ISO date to order by ('' when unknown)")
+    target: int
+    available: int
+    note: str = Field(description="'LATE: expedite' when the order date has passed")
+
+
+@router.get(
+    "/api/stock/{session_id}/purchase-order",
+    response_model=list[PurchaseOrderLine],
+    tags=["stock"],
+)
+def api_po_json(
+    request: Request,
+    session_id: str,
+    budget: float | None = BUDGET,
+    capacity: float | None = CAPACITY,
+) -> list[dict[str, object]]:
+    """The purchase order as JSON: the same lines as ``purchase-order.csv``, largest spend
+    first (= `livecart stock plan --csv`)."""
+    return purchase_order(_plan(request, session_id, budget, capacity))
 
 
 def _zones(ws) -> dict[str, str]:

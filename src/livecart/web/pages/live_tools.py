@@ -1,0 +1,73 @@
+"""Live tools' REST twins: `livecart live evaluate` (the nowcast against the naive baseline on
+held-out sessions, as a background job) and `livecart reconcile` (the monitor's minutes against
+TikTok Shop's). Each route calls the same core functions as its CLI command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from livecart.store.team import User
+from livecart.web.deps import workspace
+from livecart.web.jobs import Job, JobView
+from livecart.web.page import Page
+from livecart.web.team import require
+
+router = APIRouter()
+
+
+class NowcastScore(BaseModel):
+    """One checkpoint minute of `livecart live evaluate --json`."""
+
+    minute: int
+    sessions: int = Field(description="held-out sessions that reached this minute")
+    mdape: float = Field(description="median absolute % error of the final-GMV nowcast")
+    baseline_mdape: float = Field(description="the same for the naive linear extrapolation")
+    coverage_80: float = Field(description="share of held-out finals inside the 80% interval")
+
+
+class NowcastEvaluation(BaseModel):
+    training: int = Field(description="sessions the nowcast learnt from")
+    held_out: int = Field(description="newest sessions it was scored on")
+    rows: list[NowcastScore]
+
+
+class NowcastJob(JobView):
+    """The job of `GET /api/live/nowcast/evaluate`; ``result`` once it is done."""
+
+    result: NowcastEvaluation | None = None  # type: ignore[assignment]
+
+
+@router.get("/api/live/nowcast/evaluate", status_code=202, response_model=NowcastJob, tags=["live"])
+def api_evaluate(
+    request: Request,
+    test_fraction: float = Query(
+        0.3, gt=0, lt=1, allow_inf_nan=False, description="share of newest sessions held out"
+    ),
+    user: User = Depends(require("viewer")),
+) -> JSONResponse:
+    """Score the final-GMV nowcast at minutes 15, 30 and 60 on the newest ``test_fraction`` of
+    the workspace's sessions (= `livecart live evaluate`), as a background job whose result is
+    the scores per minute (``GET /api/jobs/{id}`` follows it). Writes nothing."""
+    ws = workspace(request)
+
+    def work(job: Job) -> dict[str, Any]:
+        from livecart.live import evaluate_nowcast, load_history
+        from livecart.live.history import split_newest
+
+        job.progress(0, 2, "reading past sessions")
+        train, test = split_newest(load_history(ws), test_fraction)
+        job.progress(1, 2, "scoring the nowcast on held-out sessions")
+        rows = [NowcastScore(**r).model_dump() for r in evaluate_nowcast(train, test)]
+        return {"training": len(train), "held_out": len(test), "rows": rows}
+
+    job = request.app.state.jobs.start("live evaluate", user.name, work)
+    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+
+
+PAGE = Page(
+    "live-tools", "Live tools", "/api/live/nowcast/evaluate", "live tools", router=router, nav=False
+)
