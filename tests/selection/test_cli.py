@@ -72,10 +72,21 @@ def test_untested_products_are_listed_after_the_ranking_not_in_it(cli, demo_path
 
 
 def test_stages_print_counts_per_stage_and_compact_moves(cli, demo_path):
+    """Issue 17: with six months of demo history and nothing confirmed, the board showed every
+    product x market as a candidate. It counts each at the stage its evidence supports, the
+    moves that await confirmation marked as proposed."""
     board = json.loads(invoke(cli, "products", "stages", demo_path, "--json").stdout)
     text = invoke(cli, "products", "stages", demo_path).stdout
-    n = sum(1 for c in board["cells"] if c["stage"] == "candidate")
-    assert re.search(rf"candidate\s*\S\s*{n}\b", text)  # a table row: stage, count
+    cells = board["cells"]
+    assert all(c["stage"] == "candidate" for c in cells)  # the demo confirms no move
+    for stage in board["stages"]:
+        here = [c for c in cells if c["evidence_stage"] == stage]
+        moved = sum(c["proposed"] is not None for c in here)
+        row = rf"{stage}\s*\S\s*{len(here)}\s*\S\s*{moved or '-'}\s*\S\s*{len(here) - moved}\b"
+        assert re.search(row, text), stage  # a table row: stage, count, proposed, confirmed
+    lived = [c for c in cells if c["evidence"]["lives"] >= 3]
+    assert lived and all(c["evidence_stage"] in ("live", "store_live", "retired") for c in lived)
+    assert sum(c["evidence_stage"] == "candidate" for c in cells) < len(cells) / 2
     assert f"{board['n_proposed']} proposed moves" in text
     assert len(text) < 4000  # not one paragraph naming every product x market
 

@@ -218,8 +218,9 @@ def stages(
         more = f" ... and {len(names) - 8} more" if len(names) > 8 else ""
         console.print(f"  {a} -> {b} ({len(names)}): {', '.join(names[:8])}{more}", highlight=False)
     console.print(
-        f"{board.n_proposed} proposed moves; confirm with --confirm SKU@MARKET or --apply "
-        "(--json lists every product with its reason)"
+        f"{board.n_proposed} proposed moves, counted above at the stage their evidence "
+        "supports; confirm with --confirm SKU@MARKET or --apply (--json lists every product "
+        "with its reason)"
     )
 
 
@@ -228,12 +229,12 @@ def _se(v: float | None) -> str:
 
 
 def _stage_table(board) -> Table:
-    t = Table(title="Stage board: products x markets per stage")
-    for col in ("stage", "products", "moves proposed out"):
+    t = Table(title="Stage board: products x markets per stage the evidence supports")
+    for col in ("stage", "products", "of them proposed", "confirmed"):
         t.add_column(col)
     for stage, cells in board.columns().items():
-        out = sum(c.proposed is not None for c in cells)
-        t.add_row(stage, str(len(cells)), str(out) if out else "-")
+        moved = sum(c.proposed is not None for c in cells)
+        t.add_row(stage, str(len(cells)), str(moved) if moved else "-", str(len(cells) - moved))
     return t
 
 

@@ -55,6 +55,11 @@ class StageCell:
     reason: str
     evidence: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def evidence_stage(self) -> str:
+        """The stage the evidence supports: the proposed one while a move awaits confirmation."""
+        return self.proposed or self.stage
+
 
 @dataclass
 class StageBoard:
@@ -66,9 +71,12 @@ class StageBoard:
         return sum(c.proposed is not None for c in self.cells)
 
     def columns(self) -> dict[str, list[StageCell]]:
+        """Cells per stage the evidence supports (a proposed move counts at its target, marked
+        by ``proposed``): a history imported but never confirmed shows where products stand,
+        not every one as a candidate."""
         out: dict[str, list[StageCell]] = {s: [] for s in STAGES}
         for c in self.cells:
-            out[c.stage].append(c)
+            out[c.evidence_stage].append(c)
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -76,7 +84,7 @@ class StageBoard:
             "stages": list(STAGES),
             "n_proposed": self.n_proposed,
             "applied": self.applied,
-            "cells": [asdict(c) for c in self.cells],
+            "cells": [asdict(c) | {"evidence_stage": c.evidence_stage} for c in self.cells],
         }
 
 
