@@ -8,6 +8,11 @@ import csv
 import io
 import json
 import shutil
+import threading
+import time
+from http.server import ThreadingHTTPServer
+
+import pytest
 
 import livecart
 from livecart.store.workspace import lend
@@ -78,3 +83,69 @@ def test_purchase_order_as_json_has_the_csvs_lines_and_404s_an_unknown_live(demo
     assert rows and [r["sku_id"] for r in got.json()] == [r["sku_id"] for r in rows]
     assert [r["order_qty"] for r in got.json()] == [int(r["order_qty"]) for r in rows]
     assert unknown.status_code == 404 and "NOPE" in unknown.json()["detail"]
+
+
+@pytest.fixture
+def shop(monkeypatch):
+    """The fake TikTok Shop of tests/sources/test_shop_api.py on a random port, with the
+    server's LIVECART_SHOP_* keys pointing at it."""
+    from tests.sources import test_shop_api as fake
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), fake.Fake)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    monkeypatch.setattr(fake.Fake, "clock", int(time.time()))  # the route's real clock
+    keys = {"APP_KEY": fake.KEY, "APP_SECRET": fake.SECRET, "ACCESS_TOKEN": fake.TOKEN}
+    for k, v in (keys | {"SHOP_CIPHER": fake.CIPHER}).items():
+        monkeypatch.setenv(f"LIVECART_SHOP_{k}", v)
+    monkeypatch.setenv("LIVECART_SHOP_BASE_URL", f"http://127.0.0.1:{srv.server_address[1]}")
+    yield fake
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_reconcile_through_the_api_stores_both_sides_and_404s_an_unmonitored_session(
+    shop, tmp_path, monkeypatch
+):
+    from livecart.live import LiveRun, ReplaySource
+
+    ts0 = shop.T0 * 1000
+    ev = [{"id": "s", "session_id": "S1", "ts": ts0, "type": "live_start", "currency": "USD"}]
+    ev += [
+        {
+            "id": f"o{m}-{i}",
+            "session_id": "S1",
+            "ts": ts0 + 60_000 * m + 1000 * i,
+            "type": "order",
+            "order_id": f"O{m}-{i}",
+            "sku_id": "1729",
+            "quantity": 2,
+            "price": 10.0,
+            "currency": "USD",
+        }
+        for m in range(5)
+        for i in range(m + 1)
+    ]
+    rec = tmp_path / "s1.jsonl"
+    rec.write_text("".join(json.dumps(e) + "\n" for e in ev))
+    with livecart.init(tmp_path / "ws") as ws:
+        LiveRun(ws, ReplaySource(rec)).run()
+    with TestClient(create_app(tmp_path / "ws", api_token="api-s3cret")) as c:
+        body = {"live_id": "L9", "currency": "USD"}
+        anonymous = c.post("/api/live/S1/reconcile", json=body)
+        job = finished(c, c.post("/api/live/S1/reconcile", json=body, headers=bearer()))
+        unknown = c.post("/api/live/S9/reconcile", json=body, headers=bearer())
+        bad_id = c.post("/api/live/S1/reconcile", json={"live_id": "../x"}, headers=bearer())
+        monkeypatch.delenv("LIVECART_SHOP_APP_SECRET")
+        no_keys = c.post("/api/live/S1/reconcile", json=body, headers=bearer())
+        audit = c.get("/api/audit", headers=bearer())
+    assert anonymous.status_code in (401, 403)
+    assert job["status"] == "done", job["error"]
+    got = job["result"]
+    assert got["gmv"] == {"monitor": 300.0, "platform": 300.0, "gap": 0.0}
+    assert got["minutes_off"] == 0 and got["stored"] == "platform/S1-summary.json"
+    assert (tmp_path / "ws" / "platform" / "S1-minutes.csv").exists()
+    assert unknown.status_code == 404 and "livecart monitor" in unknown.json()["detail"]
+    assert bad_id.status_code == 422 and "live_id" in bad_id.text
+    assert no_keys.status_code == 400
+    assert "LIVECART_SHOP_APP_SECRET" in no_keys.json()["detail"]
+    assert "reconcile" in audit.text

@@ -177,7 +177,11 @@ def reconcile(
     session: str = typer.Argument(..., help="the monitored session id"),
     live_id: str = typer.Option(..., "--live-id", help="the LIVE's id on TikTok Shop"),
     currency: str = typer.Option("LOCAL", help="LOCAL or USD, as the API takes it"),
-    base_url: str = typer.Option("https://open-api.tiktokglobalshop.com", help="Shop API address"),
+    base_url: str = typer.Option(
+        None,
+        help="Shop API address (default: LIVECART_SHOP_BASE_URL, else "
+        "https://open-api.tiktokglobalshop.com)",
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """After a LIVE: compare TikTok Shop's per-minute and per-product figures with the monitor's.
@@ -185,28 +189,10 @@ def reconcile(
     Fetches TikTok Shop's per-minute and per-product performance (signed; keys from
     LIVECART_SHOP_APP_KEY, _APP_SECRET, _ACCESS_TOKEN, _SHOP_CIPHER), compares it with the
     monitor's minutes and stores both under DIR/platform/."""
-    import os
+    from livecart.live.sources.shop_api import reconcile_session, shop_client
 
-    from livecart.errors import LivecartError
-    from livecart.live.sources.shop_api import ShopClient, monitored_minutes, store, summary
-    from livecart.live.sources.shop_api import reconcile as match
-
-    env = {
-        k: os.environ.get(f"LIVECART_SHOP_{k.upper()}", "")
-        for k in ("app_key", "app_secret", "access_token", "shop_cipher")
-    }
-    missing = [f"LIVECART_SHOP_{k.upper()}" for k, v in env.items() if not v]
-    if missing:
-        raise LivecartError(f"set {', '.join(missing)} (from the TikTok Shop Partner Center app)")
     with Workspace.open(directory, read_only=True) as ws:
-        mins, start = monitored_minutes(ws, session)
-    c = ShopClient(**env, base_url=base_url)
-    try:
-        rec = match(mins, c.live_minutes(live_id, currency), start)
-        path = store(directory, session, rec, c.live_products(live_id, currency))
-    finally:
-        c.close()
-    s = summary(rec)
+        s, path = reconcile_session(ws, session, live_id, shop_client(base_url), currency)
     if as_json:
         print_json(s)
         return

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from livecart.errors import LivecartError
+from livecart.errors import LivecartError, NotFoundError
 
 BASE_URL = "https://open-api.tiktokglobalshop.com"
 PER_MINUTE_PATH = "/analytics/202510/shop_lives/{live_id}/performance_per_minutes"
@@ -222,8 +223,38 @@ def monitored_minutes(ws: Any, session_id: str) -> tuple[pd.DataFrame, pd.Timest
     )
     start = ws.query("SELECT actual_start FROM sessions WHERE session_id = ?", [session_id])
     if mins.empty or start.empty or pd.isna(start["actual_start"].iat[0]):
-        raise LivecartError(
+        raise NotFoundError(
             f"session {session_id!r} has no monitored minutes in {ws.path}: "
             f"run `livecart monitor` (or a worker) on it first"
         )
     return mins, pd.Timestamp(start["actual_start"].iat[0])
+
+
+CREDENTIALS = ("app_key", "app_secret", "access_token", "shop_cipher")
+
+
+def shop_client(base_url: str | None = None) -> ShopClient:
+    """A client with the keys from ``LIVECART_SHOP_APP_KEY``, ``_APP_SECRET``, ``_ACCESS_TOKEN``
+    and ``_SHOP_CIPHER`` at ``base_url`` (default ``LIVECART_SHOP_BASE_URL``, else the Partner
+    API); an error names every missing variable."""
+    keys = {k: os.environ.get(f"LIVECART_SHOP_{k.upper()}", "") for k in CREDENTIALS}
+    missing = [f"LIVECART_SHOP_{k.upper()}" for k, v in keys.items() if not v]
+    if missing:
+        raise LivecartError(f"set {', '.join(missing)} (from the TikTok Shop Partner Center app)")
+    url = base_url or os.environ.get("LIVECART_SHOP_BASE_URL") or BASE_URL
+    return ShopClient(**keys, base_url=url)
+
+
+def reconcile_session(
+    ws: Any, session_id: str, live_id: str, client: ShopClient, currency: str = "LOCAL"
+) -> tuple[dict[str, Any], Path]:
+    """`livecart reconcile`: the monitor's minutes of ``session_id`` against TikTok Shop's for
+    ``live_id``, stored under ``<workspace>/platform/``; returns the summary and its path. The
+    client is closed at the end."""
+    mins, start = monitored_minutes(ws, session_id)
+    try:
+        rec = reconcile(mins, client.live_minutes(live_id, currency), start)
+        path = store(ws.path, session_id, rec, client.live_products(live_id, currency))
+    finally:
+        client.close()
+    return summary(rec), path

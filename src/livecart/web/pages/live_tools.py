@@ -4,13 +4,13 @@ TikTok Shop's). Each route calls the same core functions as its CLI command."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from livecart.store.team import User
+from livecart.store.team import User, record
 from livecart.web.deps import workspace
 from livecart.web.jobs import Job, JobView
 from livecart.web.page import Page
@@ -65,6 +65,68 @@ def api_evaluate(
         return {"training": len(train), "held_out": len(test), "rows": rows}
 
     job = request.app.state.jobs.start("live evaluate", user.name, work)
+    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+
+
+class ReconcileRequest(BaseModel):
+    """The options of `livecart reconcile` (the Shop API's keys and address come from the
+    server's LIVECART_SHOP_* environment, never from a request)."""
+
+    live_id: str = Field(min_length=1, max_length=64, pattern=r"^[\w.-]+$")
+    currency: Literal["LOCAL", "USD"] = "LOCAL"
+
+
+class SideBySide(BaseModel):
+    monitor: float
+    platform: float
+    gap: float | None = Field(description="(monitor - platform) / platform; None at 0")
+
+
+class Reconciliation(BaseModel):
+    """What `livecart reconcile --json` prints, and where both sides were stored."""
+
+    gmv: SideBySide
+    orders: SideBySide
+    units: SideBySide
+    minutes_off: int = Field(description="minutes whose GMV differs by more than half a cent")
+    stored: str = Field(description="the summary's file under <workspace>/platform/")
+
+
+class ReconcileJob(JobView):
+    """The job of `POST /api/live/{session_id}/reconcile`; ``result`` once it is done."""
+
+    result: Reconciliation | None = None  # type: ignore[assignment]
+
+
+@router.post(
+    "/api/live/{session_id}/reconcile",
+    status_code=202,
+    response_model=ReconcileJob,
+    tags=["live"],
+)
+def api_reconcile(
+    request: Request,
+    session_id: str,
+    body: ReconcileRequest,
+    user: User = Depends(require("operator")),
+) -> JSONResponse:
+    """After a LIVE: fetch TikTok Shop's per-minute and per-product figures and compare them
+    with the monitor's (= `livecart reconcile`; an operator's write: both sides are stored
+    under the workspace's platform/ folder), as a background job. Missing keys: 400 naming
+    them; a session the monitor never ran: 404."""
+    from livecart.live.sources.shop_api import monitored_minutes, reconcile_session, shop_client
+
+    ws = workspace(request)
+    monitored_minutes(ws, session_id)  # 404 now rather than in the job
+    client = shop_client()
+
+    def work(job: Job) -> dict[str, Any]:
+        job.progress(0, 1, "fetching TikTok Shop's figures")
+        s, path = reconcile_session(ws, session_id, body.live_id, client, body.currency)
+        record(ws.path, user.name, "reconcile", session_id, None, s)
+        return s | {"stored": str(path.relative_to(ws.path))}
+
+    job = request.app.state.jobs.start(f"reconcile {session_id}", user.name, work)
     return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
 
 
