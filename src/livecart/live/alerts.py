@@ -29,6 +29,7 @@ from livecart.live.engine.state import M, SessionState
 from livecart.live.targets import GOLDEN_HOUR, Plan
 
 STOCK_WINDOW = 10  # minutes of sales a SKU's stock-out estimate runs at
+PIN_MIN_MINUTES = 2.0  # a SKU to pin must last this long even if it took the room's whole pace
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,9 @@ def _stockouts(st: SessionState, rules: AlertRules) -> list[Alert]:
         return []  # the usual case, found without a row per SKU
     skus = sku_rows(st, STOCK_WINDOW)
     soon = [r for r in skus if r["stockout_eta_minutes"] <= rules.stockout_minutes]
-    alt = _switch_to(skus, soon, rules)
+    # a pinned product sells at least as fast as the room's fastest SKU now or so far
+    so_far = st.sku_view(max(st.current_minute(), 1))["units_per_minute"]
+    alt = _switch_to(skus, soon, rules, float(np.max(so_far, initial=0.0)))
     out = []
     for r in soon:
         left, eta = r["stock_left"], r["stockout_eta_minutes"]
@@ -139,20 +142,25 @@ def _stockouts(st: SessionState, rules: AlertRules) -> list[Alert]:
     return out
 
 
-def _switch_to(skus: list[dict], soon: list[dict], rules: AlertRules) -> str | None:
+def _switch_to(skus: list[dict], soon: list[dict], rules: AlertRules, pace: float) -> str | None:
     """The SKU to pin instead of those selling out: the best seller (ties: first in id order)
-    whose stock lasts over ``stockout_minutes`` even at the pinned product's pace (the fastest
-    rate among those selling out), or whose stock is not counted. None when no SKU lasts: a
-    SKU with a unit or two left sells out within a minute of being pinned."""
+    whose stock lasts over ``stockout_minutes`` at the pace of a pinned product (the room's
+    fastest SKU rate, in the window or ``pace`` over the live so far) and over
+    ``PIN_MIN_MINUTES`` even if it took the whole room's sales, or whose stock is not counted.
+    None when no SKU lasts: a SKU with a unit or two left sells out soon after being pinned."""
     gone = {r["sku_id"] for r in soon}
-    pace = max([r["units_per_minute"] for r in soon] + [0.0])
+    rates = [r["units_per_minute"] for r in skus]
+    pace, room = max(rates + [pace]), sum(rates)
 
     def lasts(r: dict) -> bool:
         left = r["stock_left"]
         if np.isnan(left):
             return True  # stock never counted: nothing says it sells out
-        rate = max(r["units_per_minute"], pace)
-        return left > 0 and (rate <= 0 or left / rate > rules.stockout_minutes)
+        return (
+            left > 0
+            and (pace <= 0 or left / pace > rules.stockout_minutes)
+            and (room <= 0 or left / room > PIN_MIN_MINUTES)
+        )
 
     others = [r for r in skus if r["sku_id"] not in gone and lasts(r)]
     return max(others, key=lambda r: r["gmv"])["sku_id"] if others else None
