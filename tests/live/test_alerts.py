@@ -124,50 +124,37 @@ def _stock_and_sales(levels: dict[str, int], per_minute: dict[str, int]):
     return ev
 
 
+def _stockout_action(levels: dict[str, int], per_minute: dict[str, int]) -> str:
+    """The one stock-out alert's action when, besides the sales, C sells one unit at 500 USD
+    (the best seller by GMV) in the first minute."""
+    ev = _stock_and_sales(levels, per_minute)
+    c = Event(
+        "oC",
+        "R",
+        T0 + 5,
+        "order",
+        order_id="OC",
+        sku_id="C",
+        quantity=1,
+        price=500.0,
+        currency="USD",
+    )
+    ev.insert(1 + len(levels), c)
+    rules = AlertRules(stockout_minutes=3)
+    (a,) = [a for a in evaluate(state(ev), None, rules) if a.rule == "stockout"]
+    assert a.subject == "A"
+    return a.action
+
+
 def test_stockout_alert_never_advises_pinning_a_sku_that_sells_out_within_minutes():
     """Issue 17: the alert told the host to pin a SKU with 1 unit left. A sells out in ~1.7
     min (5 left, 3/min); C is the best seller by GMV with 1 unit left (0.2/min, so no alert of
     its own within 3 min), but pinned at A's pace it is gone in 20 s; B (300 left) is the
     switch. With only C besides A, the advice is to restock A, not to pin C."""
-    ev = _stock_and_sales({"A": 20, "B": 305, "C": 2}, {"A": 3, "B": 1})
-    ev.insert(
-        4,
-        Event(
-            "oC",
-            "R",
-            T0 + 5,
-            "order",
-            order_id="OC",
-            sku_id="C",
-            quantity=1,
-            price=500.0,
-            currency="USD",
-        ),
-    )
-    (a,) = [
-        a for a in evaluate(state(ev), None, AlertRules(stockout_minutes=3)) if a.rule == "stockout"
-    ]
-    assert a.subject == "A" and "switch the pinned product to B" in a.action
-    assert "to C" not in a.action
-    ev = _stock_and_sales({"A": 20, "C": 2}, {"A": 3})
-    ev.insert(
-        3,
-        Event(
-            "oC",
-            "R",
-            T0 + 5,
-            "order",
-            order_id="OC",
-            sku_id="C",
-            quantity=1,
-            price=500.0,
-            currency="USD",
-        ),
-    )
-    (a,) = [
-        a for a in evaluate(state(ev), None, AlertRules(stockout_minutes=3)) if a.rule == "stockout"
-    ]
-    assert a.subject == "A" and "switch" not in a.action and "restock A" in a.action
+    action = _stockout_action({"A": 20, "B": 305, "C": 2}, {"A": 3, "B": 1})
+    assert "switch the pinned product to B" in action and "to C" not in action
+    action = _stockout_action({"A": 20, "C": 2}, {"A": 3})
+    assert "switch" not in action and "restock A" in action
 
 
 @pytest.mark.parametrize(("clicks", "orders", "rule"), [(5, 3, "ctr_low"), (40, 1, "ctor_low")])
