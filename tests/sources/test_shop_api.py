@@ -187,10 +187,11 @@ def test_reconcile_with_the_monitor_and_store(server, tmp_path):
     assert (tmp_path / "platform" / "S1-products.csv").exists()
 
 
-def test_cli_reconcile_stores_both_sides(server, tmp_path, cli, monkeypatch):
+def monitored_workspace(folder):
+    """A workspace at ``folder/ws`` whose monitor heard session S1: 1..5 orders of 2 units at
+    10.0 USD in its minutes 0..4 (300.0 in all, as the fake platform reports)."""
     import livecart
     from livecart.live import LiveRun, ReplaySource
-    from tests.conftest import invoke
 
     ts0 = T0 * 1000
     ev = [{"id": "s", "session_id": "S1", "ts": ts0, "type": "live_start", "currency": "USD"}]
@@ -209,10 +210,17 @@ def test_cli_reconcile_stores_both_sides(server, tmp_path, cli, monkeypatch):
         for m in range(5)
         for i in range(m + 1)
     ]
-    rec = tmp_path / "s1.jsonl"
+    rec = folder / "s1.jsonl"
     rec.write_text("".join(json.dumps(e) + "\n" for e in ev))
-    with livecart.init(tmp_path / "ws") as ws:
+    with livecart.init(folder / "ws") as ws:
         LiveRun(ws, ReplaySource(rec)).run()
+    return folder / "ws"
+
+
+def test_cli_reconcile_stores_both_sides(server, tmp_path, cli, monkeypatch):
+    from tests.conftest import invoke
+
+    monitored_workspace(tmp_path)
     for k, v in (
         ("APP_KEY", KEY),
         ("APP_SECRET", SECRET),

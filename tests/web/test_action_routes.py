@@ -106,29 +106,7 @@ def shop(monkeypatch):
 def test_reconcile_through_the_api_stores_both_sides_and_404s_an_unmonitored_session(
     shop, tmp_path, monkeypatch
 ):
-    from livecart.live import LiveRun, ReplaySource
-
-    ts0 = shop.T0 * 1000
-    ev = [{"id": "s", "session_id": "S1", "ts": ts0, "type": "live_start", "currency": "USD"}]
-    ev += [
-        {
-            "id": f"o{m}-{i}",
-            "session_id": "S1",
-            "ts": ts0 + 60_000 * m + 1000 * i,
-            "type": "order",
-            "order_id": f"O{m}-{i}",
-            "sku_id": "1729",
-            "quantity": 2,
-            "price": 10.0,
-            "currency": "USD",
-        }
-        for m in range(5)
-        for i in range(m + 1)
-    ]
-    rec = tmp_path / "s1.jsonl"
-    rec.write_text("".join(json.dumps(e) + "\n" for e in ev))
-    with livecart.init(tmp_path / "ws") as ws:
-        LiveRun(ws, ReplaySource(rec)).run()
+    shop.monitored_workspace(tmp_path)
     with TestClient(create_app(tmp_path / "ws", api_token="api-s3cret")) as c:
         body = {"live_id": "L9", "currency": "USD"}
         anonymous = c.post("/api/live/S1/reconcile", json=body)
