@@ -127,3 +127,17 @@ def test_reconcile_through_the_api_stores_both_sides_and_404s_an_unmonitored_ses
     assert no_keys.status_code == 400
     assert "LIVECART_SHOP_APP_SECRET" in no_keys.json()["detail"]
     assert "reconcile" in audit.text
+
+
+def test_fans_value_through_the_api_is_the_clis_and_refuses_a_bad_horizon(demo_path, cli):
+    with TestClient(create_app(demo_path, api_token="api-s3cret")) as c:
+        job = finished(c, c.get("/api/fans/value", params={"horizon": 26}, headers=bearer()))
+        bad = c.get("/api/fans/value", params={"horizon": 0}, headers=bearer())
+        with lend(c.app.state.workspace):
+            res = invoke(cli, "fans", "value", str(demo_path), "--horizon", "26", "--json")
+        spec = c.get("/openapi.json").json()
+    assert job["status"] == "done", job["error"]
+    assert job["result"] == json.loads(res.stdout)  # the same core call as the CLI
+    assert job["result"]["horizon_weeks"] == 26 and job["result"]["total_value"] > 0
+    assert bad.status_code == 422 and "horizon" in bad.text
+    assert "FansValue" in spec["components"]["schemas"]

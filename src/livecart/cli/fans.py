@@ -84,37 +84,18 @@ def value_cmd(
 ) -> None:
     """Fit BG/NBD (follower and fan-club covariates) and Gamma-Gamma; show the parameters with
     95% intervals and what following and the fan club are worth (naive vs adjusted)."""
-    from livecart.errors import FitError
-    from livecart.fans.uplift import fan_uplift
-    from livecart.fans.value import fit_value
+    from livecart.fans.value_report import value_report
 
     ws, p = _load(directory)
     with ws:
-        vm = fit_value(p, horizon_weeks=horizon, annual_discount=discount)
-    uplift = {}
-    for kind in ("follower", "fan_club"):
-        try:
-            uplift[kind] = fan_uplift(p, kind).to_dict()
-        except FitError as e:
-            uplift[kind] = {"error": str(e)}
-    out = {
-        "currency": vm.currency,
-        "horizon_weeks": horizon,
-        "buyers": len(vm.buyers),
-        "total_value": float(vm.buyers["value"].sum()),
-        "purchases": vm.purchase_model.summary().reset_index().to_dict("records"),
-        "spend": None
-        if vm.spend_model is None
-        else vm.spend_model.summary().reset_index().to_dict("records"),
-        "uplift": uplift,
-        "notes": vm.notes,
-    }
+        out = value_report(p, horizon, discount)
+    uplift, currency = out["uplift"], out["currency"]
     if as_json:
         print_json(out)
         return
     console.print(
         f"{out['buyers']:,} buyers, expected value over {horizon} weeks "
-        f"{out['total_value']:,.0f} {vm.currency}"
+        f"{out['total_value']:,.0f} {currency}"
     )
     for r in out["purchases"] + (out["spend"] or []):
         console.print(
@@ -129,7 +110,7 @@ def value_cmd(
             f"(80%: {u['adjusted_interval'][0]:+.0%} to {u['adjusted_interval'][1]:+.0%}) "
             f"purchases in the {u['window_weeks']} weeks after joining, {u['joins']} joins"
         )
-    for n in vm.notes:
+    for n in out["notes"]:
         console.print(f"note: {n}")
 
 

@@ -4,17 +4,21 @@ their REST twins. Every route calls `livecart.fans` and renders; nothing is deci
 from __future__ import annotations
 
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
 
-from livecart.fans.overview import FansOverview, fans_overview
+from livecart.fans.overview import FansOverview, Parameter, fans_overview
 from livecart.fans.segments import SEGMENTS
+from livecart.store.team import User
 from livecart.web.cache import cached
 from livecart.web.deps import workspace
+from livecart.web.jobs import Job, JobView
 from livecart.web.page import Page
 from livecart.web.render import render
+from livecart.web.team import require
 
 router = APIRouter()
 BY = Query(
@@ -34,6 +38,52 @@ def api_fans(request: Request, by: str = BY) -> FansOverview:
     """Funnel, segments with value (80% intervals), fan uplift (naive and adjusted), P(alive)
     histogram and model parameters."""
     return _overview(request, by)
+
+
+class FansValue(BaseModel):
+    """What `livecart fans value --json` prints."""
+
+    currency: str
+    horizon_weeks: int
+    buyers: int
+    total_value: float = Field(description="expected value of every buyer over the horizon")
+    purchases: list[Parameter] = Field(description="BG/NBD parameters, 95% intervals")
+    spend: list[Parameter] | None = Field(description="Gamma-Gamma parameters (None: no fit)")
+    uplift: dict[str, dict[str, Any]] = Field(
+        description="follower and fan_club: naive and adjusted uplift, or {'error': why}"
+    )
+    notes: list[str]
+
+
+class FansValueJob(JobView):
+    """The job of `GET /api/fans/value`; ``result`` once it is done."""
+
+    result: FansValue | None = None  # type: ignore[assignment]
+
+
+@router.get("/api/fans/value", status_code=202, response_model=FansValueJob, tags=["fans"])
+def api_value(
+    request: Request,
+    horizon: int = Query(52, ge=1, le=520, description="weeks ahead to value"),
+    discount: float = Query(
+        0.10, ge=0, lt=1, allow_inf_nan=False, description="annual discount rate"
+    ),
+    user: User = Depends(require("viewer")),
+) -> JSONResponse:
+    """Fit BG/NBD and Gamma-Gamma and value every buyer over ``horizon`` weeks (= `livecart
+    fans value`), as a background job (seconds on a demo workspace). Writes nothing. The
+    funnel and the segments are in ``GET /api/fans``."""
+    ws = workspace(request)
+
+    def work(job: Job) -> dict[str, Any]:
+        from livecart.fans.purchases import load_purchases
+        from livecart.fans.value_report import value_report
+
+        job.progress(0, 1, "fitting the value models")
+        return value_report(load_purchases(ws), horizon, discount)
+
+    job = request.app.state.jobs.start(f"fans value {horizon} weeks", user.name, work)
+    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
 
 
 @router.get("/api/fans/segments/{segment}/export", response_class=PlainTextResponse, tags=["fans"])
