@@ -79,7 +79,19 @@ def api_stages(request: Request, market: str | None = None) -> dict[str, Any]:
     return cached(request, "products", view, market=market, k=5, goal="gpm", sku=None)["board"]
 
 
-@router.post("/api/products/stages/{market}/{sku_id}/confirm", tags=["products"])
+class StageMove(BaseModel):
+    """A confirmed stage move (= `livecart products stages --confirm SKU@MARKET`)."""
+
+    sku_id: str
+    market: str
+    from_stage: str
+    to_stage: str | None = Field(description="the stage it moved to")
+    reason: str = Field(description="why the evidence moves it")
+
+
+@router.post(
+    "/api/products/stages/{market}/{sku_id}/confirm", response_model=StageMove, tags=["products"]
+)
 def api_confirm(
     request: Request, market: str, sku_id: str, user: User = Depends(require("operator"))
 ) -> dict[str, Any]:
