@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Literal
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from livecart.errors import LivecartError
@@ -106,3 +108,12 @@ class JobBook:
         with self._lock:
             jobs = list(self._jobs.values())
         return [j.view for j in reversed(jobs)]
+
+
+def accepted(
+    request: Request, action: str, by: str, work: Callable[[Job], dict[str, Any]]
+) -> JSONResponse:
+    """Start ``work`` as a job of the app and answer 202 with it (``GET /api/jobs/{id}``
+    follows it)."""
+    job = request.app.state.jobs.start(action, by, work)
+    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)

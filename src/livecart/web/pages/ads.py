@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from livecart.ads import ads_overview
 from livecart.store.team import User
 from livecart.web.deps import workspace
-from livecart.web.jobs import Job, JobView
+from livecart.web.jobs import Job, JobView, accepted
 from livecart.web.page import Page
 from livecart.web.render import render
 from livecart.web.team import require
@@ -66,8 +66,7 @@ def api_split(
         )
         return s.as_dict() | {"parameters": model.summary().to_dict("records")}
 
-    job = request.app.state.jobs.start(f"ads split {body.budget:g} USD", user.name, work)
-    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+    return accepted(request, f"ads split {body.budget:g} USD", user.name, work)
 
 
 @router.get("/ads", response_class=HTMLResponse, include_in_schema=False)

@@ -15,7 +15,7 @@ from livecart.fans.segments import SEGMENTS
 from livecart.store.team import User
 from livecart.web.cache import cached
 from livecart.web.deps import workspace
-from livecart.web.jobs import Job, JobView
+from livecart.web.jobs import Job, JobView, accepted
 from livecart.web.page import Page
 from livecart.web.render import render
 from livecart.web.team import require
@@ -82,8 +82,7 @@ def api_value(
         job.progress(0, 1, "fitting the value models")
         return value_report(load_purchases(ws), horizon, discount)
 
-    job = request.app.state.jobs.start(f"fans value {horizon} weeks", user.name, work)
-    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+    return accepted(request, f"fans value {horizon} weeks", user.name, work)
 
 
 @router.get("/api/fans/segments/{segment}/export", response_class=PlainTextResponse, tags=["fans"])

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from livecart.model.schema import KINDS, LOAD_ORDER
 from livecart.store.team import User, record
 from livecart.web.deps import workspace
-from livecart.web.jobs import Job, JobView
+from livecart.web.jobs import Job, JobView, accepted
 from livecart.web.page import Page
 from livecart.web.render import render
 from livecart.web.team import require
@@ -68,8 +68,7 @@ def api_import(
             record(ws.path, user.name, f"import {kind}", name, None, {"rows": result.rows_written})
         return out
 
-    job = request.app.state.jobs.start(f"import {kind} {name}", user.name, work)
-    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+    return accepted(request, f"import {kind} {name}", user.name, work)
 
 
 @router.get("/imports", response_class=HTMLResponse, include_in_schema=False)

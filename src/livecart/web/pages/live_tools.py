@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from livecart.store.team import User, record
 from livecart.web.deps import workspace
-from livecart.web.jobs import Job, JobView
+from livecart.web.jobs import Job, JobView, accepted
 from livecart.web.page import Page
 from livecart.web.team import require
 
@@ -64,8 +64,7 @@ def api_evaluate(
         rows = [NowcastScore(**r).model_dump() for r in evaluate_nowcast(train, test)]
         return {"training": len(train), "held_out": len(test), "rows": rows}
 
-    job = request.app.state.jobs.start("live evaluate", user.name, work)
-    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+    return accepted(request, "live evaluate", user.name, work)
 
 
 class ReconcileRequest(BaseModel):
@@ -126,8 +125,7 @@ def api_reconcile(
         record(ws.path, user.name, "reconcile", session_id, None, s)
         return s | {"stored": str(path.relative_to(ws.path))}
 
-    job = request.app.state.jobs.start(f"reconcile {session_id}", user.name, work)
-    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+    return accepted(request, f"reconcile {session_id}", user.name, work)
 
 
 PAGE = Page(

@@ -14,7 +14,7 @@ from livecart.plan import list_plans, load_plan
 from livecart.plan.view import plan_view, retro_view
 from livecart.store.team import User, record
 from livecart.web.deps import workspace
-from livecart.web.jobs import Job, JobView
+from livecart.web.jobs import Job, JobView, accepted
 from livecart.web.page import Page
 from livecart.web.render import render
 from livecart.web.team import require
@@ -104,8 +104,7 @@ def api_create_plan(
         record(ws.path, user.name, "plan create", p.plan_id, None, _brief(p))
         return json.loads(p.model_dump_json())
 
-    job = request.app.state.jobs.start(f"plan {body.market} {body.start}", user.name, work)
-    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+    return accepted(request, f"plan {body.market} {body.start}", user.name, work)
 
 
 @router.patch("/api/plans/{plan_id}", tags=["plans"])

@@ -19,7 +19,7 @@ from livecart.selection.view import products_view, ranking_records
 from livecart.store.team import User, record
 from livecart.web.cache import cached
 from livecart.web.deps import workspace
-from livecart.web.jobs import Job, JobView
+from livecart.web.jobs import Job, JobView, accepted
 from livecart.web.page import Page
 from livecart.web.render import render
 from livecart.web.team import require
@@ -142,8 +142,7 @@ def api_apply(
         record(ws.path, user.name, "stage apply", market or "all markets", None, board.applied)
         return board.as_dict()
 
-    job = request.app.state.jobs.start(f"stages apply {market or 'all'}", user.name, work)
-    return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+    return accepted(request, f"stages apply {market or 'all'}", user.name, work)
 
 
 @router.get("/products", response_class=HTMLResponse, include_in_schema=False)
