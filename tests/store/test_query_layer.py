@@ -86,6 +86,13 @@ REFERENCE = {
         "ORDER BY posted_at, video_id",
         None,
     ),
+    "ad_phases": (
+        "SELECT session_id, any_value(market) AS market, phase, any_value(currency) AS currency, "
+        "max(ts) AS ts, sum(spend) AS spend, sum(attributed_gmv) AS gmv, "
+        "count(*) FILTER (WHERE currency IS NULL OR trim(currency) = '') AS no_currency "
+        "FROM ad_spend WHERE session_id IS NOT NULL GROUP BY session_id, phase",
+        ["session_id", "phase"],
+    ),
 }
 
 
@@ -191,3 +198,14 @@ def test_an_unknown_engine_setting_is_refused_with_the_choices(tmp_path, monkeyp
             engine_for(ws)
     finally:
         ws.close()
+
+
+def test_ad_phases_of_one_market_equal_the_sql_filtered_on_it(demo):
+    """ads.history filters on market before grouping; the layer's market is a group key."""
+    markets = demo.query("SELECT DISTINCT market FROM ad_spend WHERE market IS NOT NULL")
+    assert len(markets) > 1
+    sql = REFERENCE["ad_phases"][0].replace("IS NOT NULL", "IS NOT NULL AND market = ?")
+    for m in markets["market"]:
+        want = demo.query(sql, [m])
+        assert len(want) > 0
+        same(frame(demo, EXPRESSIONS["ad_phases"], market=m), want, ["session_id", "phase"])

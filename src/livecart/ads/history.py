@@ -40,14 +40,9 @@ def _check_currency(rows: pd.DataFrame) -> None:
 def phase_history(ws: Workspace, market: str | None = None) -> pd.DataFrame:
     """One row per session: ``spend_<phase>`` and ``gmv_<phase>`` in USD for each phase, plus
     ``session_id``, ``market`` and ``day``. Sessions with no spend at all are left out."""
-    where = "WHERE session_id IS NOT NULL" + (" AND market = ?" if market else "")
-    q = (
-        "SELECT session_id, any_value(market) AS market, phase, any_value(currency) AS currency, "
-        "max(ts) AS ts, sum(spend) AS spend, sum(attributed_gmv) AS gmv, "
-        "count(*) FILTER (WHERE currency IS NULL OR trim(currency) = '') AS no_currency "
-        f"FROM ad_spend {where} GROUP BY session_id, phase"
-    )
-    rows = ws.query(q, [market] if market else None)
+    from livecart.store.query import ad_phases, frame  # imports ibis: only when reading
+
+    rows = frame(ws, ad_phases, **({"market": market} if market else {}))
     cols = ["session_id", "market", "day"] + [f"{k}_{p}" for k in ("spend", "gmv") for p in PHASES]
     if rows.empty:
         return pd.DataFrame(columns=cols)

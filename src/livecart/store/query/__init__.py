@@ -7,6 +7,7 @@ This package imports ibis: import it inside the functions that read, not at a mo
 ``livecart --help`` and the core's imports stay light.
 """
 
+from livecart.store.query.ads import ad_phases
 from livecart.store.query.engine import (
     ENGINES,
     QueryEngine,
@@ -41,10 +42,12 @@ EXPRESSIONS = {
         host_lines,
         product_test_videos,
         video_cells,
+        ad_phases,
     )
 }
 
 __all__ = [
+    "ad_phases",
     "ENGINES",
     "EXPRESSIONS",
     "QueryEngine",
