@@ -262,3 +262,58 @@ def test_planned_stock_is_the_starting_level_until_the_room_reports_one(tmp_path
     ev.insert(1, Event("stA", "R", T0 + 1, "stock", sku_id="A", level=500))
     skus, alerts = run(ev, "counted", lambda sid: {"A": 30})
     assert skus.loc["A", "stock_start"] == 500 and ("stockout", "A") not in alerts
+
+
+def test_stockout_alert_in_a_slow_room_never_advises_pinning_a_sku_with_two_units_left():
+    """Issue 17: in a slow room the alert still told the host to pin a SKU with 2 units left.
+    A sells 1 unit in the last 10 min (1 left, ~8 min to sell out, inside the 15-min window);
+    C, the best seller by GMV (one sale at minute 0), has 2 left: at the room's 0.1 units/min
+    they "last" 20 min, so the pace rule alone suggested it. A pinned product sells far faster
+    than this room did, so a SKU needs at least ``PIN_MIN_UNITS`` (5) left: with C alone the
+    advice is to restock A; with B (40 left) besides, B is the switch."""
+
+    def f(m, t):
+        out = []
+        if m == 0:
+            out.append(
+                Event(
+                    "oC",
+                    "R",
+                    t + 200,
+                    "order",
+                    order_id="OC",
+                    sku_id="C",
+                    quantity=1,
+                    price=50.0,
+                    currency="USD",
+                )
+            )
+        if m == 6:
+            out.append(
+                Event(
+                    "oA",
+                    "R",
+                    t + 100,
+                    "order",
+                    order_id="OA",
+                    sku_id="A",
+                    quantity=1,
+                    price=5.0,
+                    currency="USD",
+                )
+            )
+        return out
+
+    def action(levels: dict[str, int]) -> str:
+        ev = stream(12, f)
+        for i, (sku, level) in enumerate(levels.items()):
+            ev.insert(1 + i, Event(f"st{sku}", "R", T0 + 1, "stock", sku_id=sku, level=level))
+        alerts = evaluate(state(ev), None, AlertRules(stockout_minutes=15))
+        (a,) = [a for a in alerts if a.rule == "stockout"]
+        assert a.subject == "A" and "1 left, 0.1/min" in a.message  # the slow room
+        return a.action
+
+    act = action({"A": 2, "C": 3})
+    assert "switch" not in act and "restock A" in act
+    act = action({"A": 2, "B": 40, "C": 3})
+    assert "switch the pinned product to B" in act and "to C" not in act

@@ -30,6 +30,11 @@ from livecart.live.targets import GOLDEN_HOUR, Plan
 
 STOCK_WINDOW = 10  # minutes of sales a SKU's stock-out estimate runs at
 PIN_MIN_MINUTES = 2.0  # a SKU to pin must last this long even if it took the room's whole pace
+# Never suggest pinning a SKU with fewer units left than this, however slow the room: a pinned
+# product sells several times faster than the room's past pace shows (in a slow room 0.1
+# units/min makes 2 units "last" 20 min), and a host who pins a SKU with a unit or two left
+# sees it sell out at the first burst of orders and has to switch again.
+PIN_MIN_UNITS = 5
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,8 @@ def _stockouts(st: SessionState, rules: AlertRules) -> list[Alert]:
                 f"switch the pinned product to {alt}, or release reserved stock of {r['sku_id']}"
                 if alt
                 else f"restock {r['sku_id']} or release reserved stock of {r['sku_id']}; "
-                f"no other SKU has stock for {rules.stockout_minutes:.0f} min at this pace, "
+                f"no other SKU has {PIN_MIN_UNITS}+ units, enough for "
+                f"{rules.stockout_minutes:.0f} min at this pace, "
                 "so pin none of them",
             )
         )
@@ -146,7 +152,8 @@ def _switch_to(skus: list[dict], soon: list[dict], rules: AlertRules, pace: floa
     """The SKU to pin instead of those selling out: the best seller (ties: first in id order)
     whose stock lasts over ``stockout_minutes`` at the pace of a pinned product (the room's
     fastest SKU rate, in the window or ``pace`` over the live so far) and over
-    ``PIN_MIN_MINUTES`` even if it took the whole room's sales, or whose stock is not counted.
+    ``PIN_MIN_MINUTES`` even if it took the whole room's sales, and with at least
+    ``PIN_MIN_UNITS`` left (the floor for slow rooms), or whose stock is not counted.
     None when no SKU lasts: a SKU with a unit or two left sells out soon after being pinned."""
     gone = {r["sku_id"] for r in soon}
     rates = [r["units_per_minute"] for r in skus]
@@ -157,7 +164,7 @@ def _switch_to(skus: list[dict], soon: list[dict], rules: AlertRules, pace: floa
         if np.isnan(left):
             return True  # stock never counted: nothing says it sells out
         return (
-            left > 0
+            left >= PIN_MIN_UNITS
             and (pace <= 0 or left / pace > rules.stockout_minutes)
             and (room <= 0 or left / room > PIN_MIN_MINUTES)
         )
