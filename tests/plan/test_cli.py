@@ -173,3 +173,16 @@ def test_list_never_cuts_a_plan_id_at_80_columns(cli, plan_path: Path, monkeypat
     assert "…" not in r.output
     for i in ids:
         assert i in r.output
+
+
+def test_create_names_the_currency_of_every_price_and_money_target(cli, plan_path: Path):
+    """Issue 17: the run of show's price column and the golden-hour GMV and ad-spend targets
+    showed bare figures; a UK plan names GBP in each, and the counts stay bare."""
+    args = ("--market", "UK", "--start", _future(30), "--budget", "3000", "--host", "host_02")
+    r = invoke(cli, "plan", "create", plan_path, *args)
+    assert r.exit_code == 0, r.output
+    assert "| price (GBP) |" in r.output
+    lines = {ln.split(":")[0]: ln for ln in r.output.splitlines() if ln.startswith("- ")}
+    for money in ("- gmv", "- ad_spend"):
+        assert lines[money].endswith(" GBP"), lines[money]
+    assert not lines["- orders"].endswith("GBP")

@@ -27,6 +27,17 @@ def _split_line(plan: SessionPlan) -> str:
     return a.get("reason", "")
 
 
+MONEY_TARGETS = ("gmv", "session_gmv", "ad_spend")  # the targets in the plan's currency
+
+
+def _targets(plan: SessionPlan) -> list[str]:
+    """Each golden-hour target as "name: value", money with the plan's currency (#17)."""
+    return [
+        f"{k}: {v:,.2f}" + (f" {plan.currency}" if k in MONEY_TARGETS else "")
+        for k, v in plan.targets.items()
+    ]
+
+
 def to_markdown(plan: SessionPlan) -> str:
     b, cur = plan.budget, plan.currency
     out = [
@@ -55,7 +66,7 @@ def to_markdown(plan: SessionPlan) -> str:
         "",
         "## Run of show",
         "",
-        "| # | SKU | product | role | pinned | price | stock | talking points |",
+        f"| # | SKU | product | role | pinned | price ({cur}) | stock | talking points |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for s in plan.lineup:
@@ -65,7 +76,7 @@ def to_markdown(plan: SessionPlan) -> str:
             f"{s.price:,.2f} | {stock} | {'; '.join(s.talking_points)} |"
         )
     out += ["", f"Stock: {plan.stock_source}.", "", "## Golden-hour targets", ""]
-    out += [f"- {k}: {v:,.2f}" for k, v in plan.targets.items()]
+    out += [f"- {t}" for t in _targets(plan)]
     notes = _notes(plan)
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
@@ -112,7 +123,7 @@ def to_html(plan: SessionPlan, charts: list[dict] | None = None) -> str:
             "band: 90% bootstrap interval. Each curve holds the other phases at the plan's "
             "spend.</p></section>"
         )
-    targets = "".join(f"<li>{escape(k)}: {v:,.2f}</li>" for k, v in plan.targets.items())
+    targets = "".join(f"<li>{escape(t)}</li>" for t in _targets(plan))
     notes = "".join(f"<li>{escape(n)}</li>" for n in _notes(plan))
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(plan.title)}</title>"
@@ -122,7 +133,8 @@ def to_html(plan: SessionPlan, charts: list[dict] | None = None) -> str:
         f"<h2>Ad budget</h2><p>{escape(_split_line(plan))}</p><table><tr><th>phase</th>"
         f"<th>share</th><th>spend</th></tr>{phases}</table>{figs}"
         "<h2>Run of show</h2><table><tr><th>#</th><th>SKU</th><th>product</th><th>role</th>"
-        f"<th>pinned</th><th>price</th><th>stock</th><th>talking points</th></tr>{rows}</table>"
+        f"<th>pinned</th><th>price ({plan.currency})</th><th>stock</th>"
+        f"<th>talking points</th></tr>{rows}</table>"
         f"<p>Stock: {escape(plan.stock_source)}.</p>"
         f"<h2>Golden-hour targets</h2><ul id='targets'>{targets}</ul>"
         + (f"<h2>Notes</h2><ul id='notes'>{notes}</ul>" if notes else "")
