@@ -93,6 +93,19 @@ REFERENCE = {
         "FROM ad_spend WHERE session_id IS NOT NULL GROUP BY session_id, phase",
         ["session_id", "phase"],
     ),
+    "order_minutes": (
+        """SELECT o.session_id, o.sku_id,
+           floor(date_diff('second', coalesce(s.actual_start, s.planned_start), o.created_at) / 60)
+             AS minute,
+           sum(o.quantity) AS units
+        FROM orders o JOIN sessions s USING (session_id)
+        WHERE o.channel = 'live' AND o.created_at IS NOT NULL
+          AND coalesce(s.actual_start, s.planned_start) IS NOT NULL
+          AND coalesce(lower(o.cancel_return_type), '') NOT LIKE '%cancel%'
+          AND coalesce(lower(o.status), '') NOT LIKE '%cancel%'
+        GROUP BY ALL""",
+        ["session_id", "sku_id", "minute"],
+    ),
 }
 
 
@@ -209,3 +222,24 @@ def test_ad_phases_of_one_market_equal_the_sql_filtered_on_it(demo):
         want = demo.query(sql, [m])
         assert len(want) > 0
         same(frame(demo, EXPRESSIONS["ad_phases"], market=m), want, ["session_id", "phase"])
+
+
+def test_order_minutes_count_whole_seconds_as_date_diff_does():
+    """A line 59.2 s after the start by the clock but 60 whole seconds after it is in minute 1."""
+    import ibis
+
+    from livecart.store.query import order_minutes
+
+    con = ibis.duckdb.connect()
+    con.raw_sql(
+        "CREATE TABLE orders AS SELECT * FROM (VALUES "
+        "('L1', 'A', 'live', TIMESTAMP '2026-01-01 00:01:00.1', 2, 'paid', NULL::VARCHAR), "
+        "('L1', 'A', 'live', TIMESTAMP '2026-01-01 00:00:00.9', 1, 'Cancelled', NULL)) "
+        "o(session_id, sku_id, channel, created_at, quantity, status, cancel_return_type)"
+    )
+    con.raw_sql(
+        "CREATE TABLE sessions AS SELECT 'L1' AS session_id, "
+        "TIMESTAMP '2026-01-01 00:00:00.9' AS actual_start, NULL::TIMESTAMP AS planned_start"
+    )
+    got = con.to_pyarrow(order_minutes(con.table)).to_pylist()
+    assert [(r["minute"], r["units"]) for r in got] == [(1, 2)]  # the cancelled line left out

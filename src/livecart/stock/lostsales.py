@@ -24,18 +24,6 @@ import pandas as pd
 
 from livecart.store import Workspace
 
-ORDER_MINUTES_SQL = """
-SELECT o.session_id, o.sku_id,
-       floor(date_diff('second', coalesce(s.actual_start, s.planned_start), o.created_at) / 60)
-         AS minute,
-       sum(o.quantity) AS units
-FROM orders o JOIN sessions s USING (session_id)
-WHERE o.channel = 'live' AND o.created_at IS NOT NULL
-  AND coalesce(s.actual_start, s.planned_start) IS NOT NULL
-  AND coalesce(lower(o.cancel_return_type), '') NOT LIKE '%cancel%'
-  AND coalesce(lower(o.status), '') NOT LIKE '%cancel%'
-GROUP BY ALL
-"""
 MIN_SHARE = 0.1  # a stock-out in the first tenth of the exposure: at most a tenfold projection
 
 
@@ -85,7 +73,9 @@ def add_lost_sales(ws: Workspace, rows: pd.DataFrame) -> pd.DataFrame:
     """Add ``sold_in_pin`` and ``demand_est`` (sales projected over the exposure a stock-out cut
     short; equal to ``sold`` where nothing sold out) to rows from `history.load_rows`."""
     out = rows.copy()
-    out["sold_in_pin"] = in_window_units(out, ws.query(ORDER_MINUTES_SQL))
+    from livecart.store.query import frame, order_minutes  # imports ibis: only when reading
+
+    out["sold_in_pin"] = in_window_units(out, frame(ws, order_minutes))
     ratio = pin_ratio(out[out["sold"].notna()])
     out["demand_est"] = out["sold"] / exposure_share(out, ratio)
     out.attrs["pin_ratio"] = ratio

@@ -27,6 +27,7 @@ from livecart.store.query.lives import (
     session_kpis,
 )
 from livecart.store.query.orders import first_purchases, paid_orders
+from livecart.store.query.stock import order_minutes
 from livecart.store.query.videos import product_test_videos, video_cells, videos_of
 
 # every expression the layer holds, by name: the engine-parity test and the benchmark run them all
@@ -43,6 +44,7 @@ EXPRESSIONS = {
         product_test_videos,
         video_cells,
         ad_phases,
+        order_minutes,
     )
 }
 
@@ -62,6 +64,7 @@ __all__ = [
     "funnel_sessions",
     "host_lines",
     "host_sessions",
+    "order_minutes",
     "paid_orders",
     "product_shares",
     "session_kpis",

@@ -19,6 +19,11 @@ def _lower(column: ibis.Value) -> ibis.Value:
     return column.fill_null("").lower()
 
 
+def cancelled(o: ibis.Table) -> ibis.Value:
+    """Whether an order line is cancelled: its status or cancel/return type mentions it."""
+    return _lower(o.status).contains("cancel") | _lower(o.cancel_return_type).contains("cancel")
+
+
 def paid_orders(t: Tables) -> ibis.Table:
     """One row per paid order with a buyer: buyer_id, order_id, ts (first paid/created time),
     day (its UTC date), currency (the order's, else its market's), market (the order's, else the
@@ -26,9 +31,7 @@ def paid_orders(t: Tables) -> ibis.Table:
     o = t("orders")
     m = t("markets").select(m_market="market", m_currency="currency")
     b = t("buyers").select(b_buyer="buyer_id", b_market="market")
-    status, kind = _lower(o.status), _lower(o.cancel_return_type)
-    cancelled = status.contains("cancel") | kind.contains("cancel")
-    paid = o.filter(o.buyer_id.notnull(), ~cancelled, ~status.isin(UNPAID))
+    paid = o.filter(o.buyer_id.notnull(), ~cancelled(o), ~_lower(o.status).isin(UNPAID))
     j = paid.left_join(m, paid.market == m.m_market).left_join(b, paid.buyer_id == b.b_buyer)
     out = j.group_by(
         "buyer_id",
