@@ -106,6 +106,36 @@ REFERENCE = {
         GROUP BY ALL""",
         ["session_id", "sku_id", "minute"],
     ),
+    "stock_lineups": (
+        """SELECT sp.session_id, sp.sku_id, s.market, s.host_ids, s.planned_start, s.planned_end,
+           s.actual_start, sp.position, sp.role, sp.price,
+           coalesce(sp.currency, s.currency, m.currency) AS currency, sp.stock_start,
+           sp.stock_end, sp.stockout_minute, sp.first_pin_minute, sp.pinned_minutes,
+           p.category, p.unit_cost, p.currency AS cost_currency, p.product_name, p.variation
+        FROM session_products sp
+        JOIN sessions s USING (session_id)
+        LEFT JOIN products p USING (sku_id)
+        LEFT JOIN markets m ON m.market = s.market""",
+        ["session_id", "sku_id"],
+    ),
+    "live_units_sold": (
+        """SELECT session_id, sku_id, sum(quantity) AS units FROM orders
+        WHERE channel = 'live' AND session_id IS NOT NULL
+          AND coalesce(lower(cancel_return_type), '') NOT LIKE '%cancel%'
+          AND coalesce(lower(status), '') NOT LIKE '%cancel%'
+        GROUP BY 1, 2""",
+        ["session_id", "sku_id"],
+    ),
+    "warmup_videos": (
+        "SELECT session_id, sku_id, posted_at, views, product_clicks, add_to_carts "
+        "FROM videos WHERE purpose = 'warmup' AND session_id IS NOT NULL",
+        ["session_id", "sku_id", "posted_at", "views", "product_clicks", "add_to_carts"],
+    ),
+    "session_spend": (
+        "SELECT session_id, currency, sum(spend) AS spend FROM ad_spend "
+        "WHERE session_id IS NOT NULL GROUP BY 1, 2",
+        ["session_id", "currency"],
+    ),
 }
 
 

@@ -22,34 +22,6 @@ from livecart.model.clock import utc_naive
 from livecart.stock.lostsales import add_lost_sales
 from livecart.store import Workspace
 
-LINEUP_SQL = """
-SELECT sp.session_id, sp.sku_id, s.market, s.host_ids, s.planned_start, s.planned_end,
-       s.actual_start, sp.position, sp.role, sp.price,
-       coalesce(sp.currency, s.currency, m.currency) AS currency, sp.stock_start, sp.stock_end,
-       sp.stockout_minute, sp.first_pin_minute, sp.pinned_minutes, p.category, p.unit_cost,
-       p.currency AS cost_currency, p.product_name, p.variation
-FROM session_products sp
-JOIN sessions s USING (session_id)
-LEFT JOIN products p USING (sku_id)
-LEFT JOIN markets m ON m.market = s.market
-"""
-SOLD_SQL = """
-SELECT session_id, sku_id, sum(quantity) AS units
-FROM orders
-WHERE channel = 'live' AND session_id IS NOT NULL
-  AND coalesce(lower(cancel_return_type), '') NOT LIKE '%cancel%'
-  AND coalesce(lower(status), '') NOT LIKE '%cancel%'
-GROUP BY 1, 2
-"""
-WARMUP_SQL = """
-SELECT session_id, sku_id, posted_at, views, product_clicks, add_to_carts
-FROM videos WHERE purpose = 'warmup' AND session_id IS NOT NULL
-"""
-ADS_SQL = """
-SELECT session_id, currency, sum(spend) AS spend FROM ad_spend
-WHERE session_id IS NOT NULL GROUP BY 1, 2
-"""
-
 
 class NoLineupError(LivecartError):
     """A session with no line-up to forecast."""
@@ -59,11 +31,13 @@ def load_rows(ws: Workspace, as_of: dict[str, dt.datetime] | None = None) -> pd.
     """Every session x SKU with its signals and outcome. ``as_of`` maps a session id to the
     moment its plan is made: only warm-up videos posted by then count for that session
     (others count those posted before their planned start)."""
-    rows = ws.query(LINEUP_SQL)
+    from livecart.store.query import frame, live_units_sold, stock_lineups  # imports ibis
+
+    rows = frame(ws, stock_lineups)
     if rows.empty:
         return rows
     rows["start"] = rows["planned_start"].fillna(rows["actual_start"])
-    sold = ws.query(SOLD_SQL)
+    sold = frame(ws, live_units_sold)
     rows = rows.merge(sold, on=["session_id", "sku_id"], how="left")
     _outcome(rows)
     rows = rows.merge(_warmups(ws, rows, as_of or {}), on=["session_id", "sku_id"], how="left")
@@ -93,7 +67,9 @@ def _outcome(rows: pd.DataFrame) -> None:
 
 
 def _warmups(ws: Workspace, rows: pd.DataFrame, as_of: dict[str, dt.datetime]) -> pd.DataFrame:
-    v = ws.query(WARMUP_SQL)
+    from livecart.store.query import frame, warmup_videos
+
+    v = frame(ws, warmup_videos)
     cols = ["session_id", "sku_id", "w_views", "w_clicks", "w_atc", "w_videos", "w_hours"]
     if v.empty:
         return pd.DataFrame(columns=cols)
@@ -131,7 +107,9 @@ def _money(ws: Workspace, rows: pd.DataFrame) -> None:
 
     rows["price_rc"] = conv(rows["price"], rows["currency"])
     rows["unit_cost_rc"] = conv(rows["unit_cost"], rows["cost_currency"])
-    ads = ws.query(ADS_SQL)
+    from livecart.store.query import frame, session_spend
+
+    ads = frame(ws, session_spend)
     ads = ads[ads["session_id"].isin(rows["session_id"])]
     sday = rows.drop_duplicates("session_id").set_index("session_id")["start"].dt.date
     ads["rc"] = [

@@ -27,7 +27,13 @@ from livecart.store.query.lives import (
     session_kpis,
 )
 from livecart.store.query.orders import first_purchases, paid_orders
-from livecart.store.query.stock import order_minutes
+from livecart.store.query.stock import (
+    live_units_sold,
+    order_minutes,
+    session_spend,
+    stock_lineups,
+    warmup_videos,
+)
 from livecart.store.query.videos import product_test_videos, video_cells, videos_of
 
 # every expression the layer holds, by name: the engine-parity test and the benchmark run them all
@@ -45,6 +51,10 @@ EXPRESSIONS = {
         video_cells,
         ad_phases,
         order_minutes,
+        stock_lineups,
+        live_units_sold,
+        warmup_videos,
+        session_spend,
     )
 }
 
@@ -68,6 +78,10 @@ __all__ = [
     "paid_orders",
     "product_shares",
     "session_kpis",
+    "session_spend",
+    "stock_lineups",
+    "live_units_sold",
+    "warmup_videos",
     "product_test_videos",
     "video_cells",
     "videos_of",

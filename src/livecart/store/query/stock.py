@@ -24,3 +24,79 @@ def order_minutes(t: Tables) -> ibis.Table:
     return j.group_by("session_id", "sku_id", minute=(seconds / 60).floor()).aggregate(
         units=j.quantity.sum()
     )
+
+
+def stock_lineups(t: Tables) -> ibis.Table:
+    """One row per line-up SKU of a live: the live's market, hosts and times, the SKU's
+    position, role, price (in its currency, else the live's, else its market's), stock at start
+    and end, stock-out and first-pin minutes, pinned minutes, and the product's category, unit
+    cost (in ``cost_currency``), name and variation (null for a SKU not in the catalogue)."""
+    sp, s, p, m = t("session_products"), t("sessions"), t("products"), t("markets")
+    s = s.select(
+        s_session="session_id",
+        market="market",
+        host_ids="host_ids",
+        planned_start="planned_start",
+        planned_end="planned_end",
+        actual_start="actual_start",
+        s_currency="currency",
+    )
+    p = p.select(
+        p_sku="sku_id",
+        category="category",
+        unit_cost="unit_cost",
+        cost_currency="currency",
+        product_name="product_name",
+        variation="variation",
+    )
+    m = m.select(m_market="market", m_currency="currency")
+    j = (
+        sp.inner_join(s, sp.session_id == s.s_session)
+        .left_join(p, sp.sku_id == p.p_sku)
+        .left_join(m, s.market == m.m_market)
+    )
+    return j.select(
+        "session_id",
+        "sku_id",
+        "market",
+        "host_ids",
+        "planned_start",
+        "planned_end",
+        "actual_start",
+        "position",
+        "role",
+        "price",
+        currency=ibis.coalesce(j.currency, j.s_currency, j.m_currency),
+        stock_start=j.stock_start,
+        stock_end=j.stock_end,
+        stockout_minute=j.stockout_minute,
+        first_pin_minute=j.first_pin_minute,
+        pinned_minutes=j.pinned_minutes,
+        category=j.category,
+        unit_cost=j.unit_cost,
+        cost_currency=j.cost_currency,
+        product_name=j.product_name,
+        variation=j.variation,
+    )
+
+
+def live_units_sold(t: Tables) -> ibis.Table:
+    """Units of each SKU sold in each live: live-channel order lines, not cancelled."""
+    o = t("orders")
+    o = o.filter(o.channel == "live", o.session_id.notnull(), ~cancelled(o))
+    return o.group_by("session_id", "sku_id").aggregate(units=o.quantity.sum())
+
+
+def warmup_videos(t: Tables) -> ibis.Table:
+    """The warm-up videos posted for a live: session_id, sku_id, posted_at and their views,
+    product clicks and add-to-carts (null where not reported)."""
+    v = t("videos")
+    v = v.filter(v.purpose == "warmup", v.session_id.notnull())
+    return v.select("session_id", "sku_id", "posted_at", "views", "product_clicks", "add_to_carts")
+
+
+def session_spend(t: Tables) -> ibis.Table:
+    """Ad spend per live and currency (a null currency is its own row)."""
+    a = t("ad_spend")
+    a = a.filter(a.session_id.notnull())
+    return a.group_by("session_id", "currency").aggregate(spend=a.spend.sum())
