@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -177,11 +178,14 @@ def test_list_never_cuts_a_plan_id_at_80_columns(cli, plan_path: Path, monkeypat
 
 def test_create_names_the_currency_of_every_price_and_money_target(cli, plan_path: Path):
     """Issue 17: the run of show's price column and the golden-hour GMV and ad-spend targets
-    showed bare figures; a UK plan names GBP in each, and the counts stay bare."""
+    showed bare figures; a UK plan names GBP in each (and in the test videos' GMV per 1,000
+    views quoted in the talking points), and the counts stay bare."""
     args = ("--market", "UK", "--start", _future(30), "--budget", "3000", "--host", "host_02")
     r = invoke(cli, "plan", "create", plan_path, *args)
     assert r.exit_code == 0, r.output
     assert "| price (GBP) |" in r.output
+    quoted = re.findall(r"test-video views [\d,]+\s+(\S+)", r.output)
+    assert quoted and set(quoted) == {"GBP"}, quoted  # the demo's UK line-up has tested SKUs
     lines = {ln.split(":")[0]: ln for ln in r.output.splitlines() if ln.startswith("- ")}
     for money in ("- gmv", "- ad_spend"):
         assert lines[money].endswith(" GBP"), lines[money]

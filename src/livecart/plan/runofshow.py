@@ -242,11 +242,11 @@ def talking_points(
     n_videos = row.get("n_videos")
     tested = n_videos is not None and not pd.isna(n_videos) and n_videos > 0
     if tested and gpm is not None and not pd.isna(gpm):
-        vs = f" against a market benchmark of {bench:,.0f}" if not pd.isna(bench) else ""
+        vs = f" against a market benchmark of {bench:,.0f} {cur}" if not pd.isna(bench) else ""
         pb = row.get("p_beat")
         sure = f" (P(beats benchmark) {pb:.0%})" if pb is not None and not pd.isna(pb) else ""
         pts.append(
-            f"market fit: {row.get('verdict')}, GMV per 1,000 test-video views {gpm:,.0f}{vs}"
+            f"market fit: {row.get('verdict')}, GMV per 1,000 test-video views {gpm:,.0f} {cur}{vs}"
             f"{sure}, from {int(n_videos)} test video{'s' if n_videos != 1 else ''}"
         )
     else:  # a prior driven by price and category is not evidence: do not quote it
