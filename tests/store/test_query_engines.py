@@ -30,6 +30,12 @@ KEYS = {
     "host_lines": ["session_id", "sku_id"],
     "product_test_videos": ["video_id"],
     "video_cells": ["sku_id", "market"],
+    "ad_phases": ["session_id", "phase"],
+    "order_minutes": ["session_id", "sku_id", "minute"],
+    "stock_lineups": ["session_id", "sku_id"],
+    "live_units_sold": ["session_id", "sku_id"],
+    "warmup_videos": ["session_id", "sku_id", "posted_at", "views", "product_clicks"],
+    "session_spend": ["session_id", "currency"],
 }
 
 
