@@ -36,6 +36,8 @@ KEYS = {
     "live_units_sold": ["session_id", "sku_id"],
     "warmup_videos": ["session_id", "sku_id", "posted_at", "views", "product_clicks"],
     "session_spend": ["session_id", "currency"],
+    "line_counts": None,  # one row
+    "live_totals": None,
 }
 
 

@@ -136,6 +136,28 @@ REFERENCE = {
         "WHERE session_id IS NOT NULL GROUP BY 1, 2",
         ["session_id", "currency"],
     ),
+    "line_counts": (
+        """SELECT count(*) AS lines,
+           count(DISTINCT order_id) FILTER (WHERE NOT cancelled AND NOT unpaid) AS orders,
+           coalesce(sum(quantity) FILTER (WHERE NOT cancelled AND NOT unpaid), 0) AS units,
+           count(DISTINCT buyer_id) FILTER (WHERE NOT cancelled AND NOT unpaid) AS buyers,
+           count(*) FILTER (WHERE cancelled) AS cancelled,
+           count(*) FILTER (WHERE unpaid AND NOT cancelled) AS unpaid,
+           count(*) FILTER (WHERE subtotal IS NULL AND NOT cancelled AND NOT unpaid)
+               AS no_subtotal
+        FROM (SELECT o.*,
+              (lower(coalesce(o.status, '')) LIKE '%cancel%'
+               OR lower(coalesce(o.cancel_return_type, '')) LIKE '%cancel%') AS cancelled,
+              lower(coalesce(o.status, '')) IN ('unpaid', 'awaiting payment', 'pending')
+                AS unpaid
+              FROM orders o)""",
+        None,
+    ),
+    "live_totals": (
+        "SELECT count(*) AS sessions, coalesce(sum(epoch(actual_end) - epoch(actual_start)) "
+        "FILTER (WHERE actual_end > actual_start), 0) AS live_seconds FROM sessions",
+        None,
+    ),
 }
 
 
@@ -273,3 +295,16 @@ def test_order_minutes_count_whole_seconds_as_date_diff_does():
     )
     got = con.to_pyarrow(order_minutes(con.table)).to_pylist()
     assert [(r["minute"], r["units"]) for r in got] == [(1, 2)]  # the cancelled line left out
+
+
+def test_line_counts_equal_the_sql_on_a_workspace_with_cancelled_and_unpaid_lines(tmp_path):
+    """The demo has no cancelled or unpaid lines; the report's sample workspace has both."""
+    from tests.report.sample_workspace import build
+
+    ws = livecart.open(build(tmp_path / "ws"), read_only=True)
+    try:
+        got, want = frame(ws, EXPRESSIONS["line_counts"]), ws.query(REFERENCE["line_counts"][0])
+        assert want["cancelled"].iloc[0] > 0 and want["unpaid"].iloc[0] > 0
+        same(got, want, None)
+    finally:
+        ws.close()

@@ -189,17 +189,9 @@ def _convert(days: pd.DataFrame, fx: FxTable, quote: str) -> tuple[list[float | 
 
 
 def _counted_lines_summary(ws: Workspace) -> dict[str, int]:
-    r = ws.query(f"""
-        SELECT count(*) AS lines,
-               count(DISTINCT order_id) FILTER (WHERE NOT cancelled AND NOT unpaid) AS orders,
-               coalesce(sum(quantity) FILTER (WHERE NOT cancelled AND NOT unpaid), 0) AS units,
-               count(DISTINCT buyer_id) FILTER (WHERE NOT cancelled AND NOT unpaid) AS buyers,
-               count(*) FILTER (WHERE cancelled) AS cancelled,
-               count(*) FILTER (WHERE unpaid AND NOT cancelled) AS unpaid,
-               count(*) FILTER (WHERE subtotal IS NULL AND NOT cancelled AND NOT unpaid)
-                   AS no_subtotal
-        FROM ({LINES_SQL})""").iloc[0]
-    return {k: int(v) for k, v in r.items()}
+    from livecart.store.query import frame, line_counts  # imports ibis: only when reading
+
+    return {k: int(v) for k, v in frame(ws, line_counts).iloc[0].items()}
 
 
 def _market_totals(ws: Workspace, days: pd.DataFrame) -> list[MarketGmv]:
@@ -222,10 +214,9 @@ def _market_totals(ws: Workspace, days: pd.DataFrame) -> list[MarketGmv]:
 
 
 def _session_totals(ws: Workspace) -> tuple[int, float]:
-    n, secs = ws.query(
-        "SELECT count(*), coalesce(sum(epoch(actual_end) - epoch(actual_start)) "
-        "FILTER (WHERE actual_end > actual_start), 0) FROM sessions"
-    ).iloc[0]
+    from livecart.store.query import frame, live_totals
+
+    n, secs = frame(ws, live_totals).iloc[0]
     return int(n), float(secs) / 3600.0
 
 

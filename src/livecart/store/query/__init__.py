@@ -27,6 +27,7 @@ from livecart.store.query.lives import (
     session_kpis,
 )
 from livecart.store.query.orders import first_purchases, paid_orders
+from livecart.store.query.overview import line_counts, live_totals
 from livecart.store.query.stock import (
     live_units_sold,
     order_minutes,
@@ -55,6 +56,8 @@ EXPRESSIONS = {
         live_units_sold,
         warmup_videos,
         session_spend,
+        line_counts,
+        live_totals,
     )
 }
 
@@ -81,6 +84,8 @@ __all__ = [
     "session_spend",
     "stock_lineups",
     "live_units_sold",
+    "line_counts",
+    "live_totals",
     "warmup_videos",
     "product_test_videos",
     "video_cells",
