@@ -109,6 +109,10 @@ def test_plan_create_edit_and_export_through_the_api_match_the_cli(client, ws_pa
     assert entries[0]["before"]["title"] == "api plan" and entries[0]["after"]["title"] == "renamed"
     assert entries[0]["changes"] == {"title": ["api plan", "renamed"], "version": [1, 2]}
     assert entries[0]["who"] == "api"
+    page = client.get(f"/plans/{plan_id}").text  # money targets name the plan's currency
+    targets = dict(re.findall(r"<li>(\w+): ([^<]+)</li>", page.split('id="targets"')[1]))
+    assert targets["gmv"].endswith(" USD") and targets["ad_spend"].endswith(" USD"), targets
+    assert not targets["orders"].endswith("USD"), targets
 
 
 def test_a_bad_plan_is_refused_with_the_field_named(client):

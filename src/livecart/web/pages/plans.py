@@ -257,8 +257,11 @@ def page_plans(request: Request) -> Response:
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse, include_in_schema=False)
 def page_plan(request: Request, plan_id: str) -> Response:
+    from livecart.plan.documents import MONEY_TARGETS
+
     v = plan_view(workspace(request), plan_id)
-    return render(request, "plan.html", {"title": v["plan"].title, **v})
+    context = {"title": v["plan"].title, "money_targets": MONEY_TARGETS, **v}
+    return render(request, "plan.html", context)
 
 
 @router.get("/retros/{session_id}", response_class=HTMLResponse, include_in_schema=False)
