@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
 
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*install `httpx2`")
-    from fastapi.testclient import TestClient
-
-from livecart.web import create_app  # noqa: E402
+from livecart.web import create_app
+from tests.web.conftest import TestClient  # imported there without Starlette's httpx2 warning
 
 
 @pytest.fixture(scope="module")
