@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from livecart.cli.app import app, console, print_json
+from livecart.cli.narrow import GIVES_WAY, id_width, narrow_table, show
 
 hosts_app = typer.Typer(
     help="Hosts: conversion skill per host and category from past lives, influencer or "
@@ -92,8 +93,6 @@ def compare(
     wins."""
     import datetime as dt
 
-    from rich.table import Table
-
     from livecart.errors import LivecartError
     from livecart.hosts import compare_for_plan, fit_workspace
     from livecart.selection import product_fit
@@ -124,34 +123,50 @@ def compare(
         console.print(f"note: {n}", highlight=False)
     if out.rows.empty:
         return
-    cur = out.rows["currency"].iloc[0]
-    t = Table(title=f"Candidates for a {market} live, {start} ({cur})")
-    for col in (
-        "host",
-        "kind",
-        "followers",
-        "views",
-        "GMV (80%)",
-        "cost",
-        "contribution",
-        "ROI",
-        "P(best)",
-    ):
-        t.add_column(col)
-    for x in out.rows.itertuples():
+    show(console, _compare_table(out.rows, market, start))
+    console.print(out.reason, highlight=False)
+
+
+KIND_WORD = {"pro_host": "pro", "influencer": "inf", "store_account": "store"}
+
+
+def _compare_table(rows, market: str, start: str):
+    """Fits 80 columns (piped output): host ids whole, money short (5.87k) in the live's
+    currency, named in the title; the kind in a word the caption explains."""
+    from livecart.report.charts import compact
+
+    t = narrow_table(
+        f"Candidates for a {market} live, {start}, money in {rows['currency'].iloc[0]}",
+        (
+            ("host", id_width(rows["host_id"], "host"), "left"),
+            ("kind", GIVES_WAY, "left"),
+            ("follow.", 7, "right"),
+            ("views", 5, "right"),
+            ("GMV", 5, "right"),
+            ("80% int.", 11, "left"),
+            ("cost", 5, "right"),
+            ("contrib.", 8, "right"),
+            ("ROI", 4, "right"),
+            ("P(best)", 7, "right"),
+        ),
+        caption="kind: pro = professional host, inf = influencer, store = store account; "
+        "cost = fee + commission; contrib. = GMV less cost and goods",
+        give_way_to=5,
+    )
+    for x in rows.itertuples():
         t.add_row(
             x.host_id,
-            x.kind,
-            f"{x.followers:,}",
-            f"{x.views:,.0f}",
-            f"{x.gmv:,.0f} ({x.gmv_lo:,.0f}-{x.gmv_hi:,.0f})",
-            f"{x.cost:,.0f}",
-            f"{x.contribution:,.0f}",
+            KIND_WORD.get(x.kind, x.kind),
+            compact(x.followers),
+            compact(x.views),
+            compact(x.gmv),
+            f"{compact(x.gmv_lo)}-{compact(x.gmv_hi)}",
+            compact(x.cost),
+            compact(x.contribution),
             "-" if not math.isfinite(x.roi) else f"{x.roi:.1f}",
             f"{x.p_best:.2f}",
         )
-    console.print(t)
-    console.print(out.reason, highlight=False)
+    return t
 
 
 @hosts_app.command("roster")

@@ -7,10 +7,10 @@ import math
 from pathlib import Path
 
 import typer
-from rich import box
 from rich.table import Table
 
 from livecart.cli.app import app, console, print_json
+from livecart.cli.narrow import GIVES_WAY, id_width, narrow_table, show
 from livecart.selection import (
     FitRules,
     allocate_tests,
@@ -100,7 +100,7 @@ def rank(
         return
     for mk, g in r.groupby("market", sort=True):
         ranked, untested = split_evidence(g)
-        console.print(_rank_table(ranked.head(top), mk, goal, k))
+        show(console, _rank_table(ranked.head(top), mk, goal, k))
         if len(untested):
             names = ", ".join(
                 f"{x.sku_id} {str(x.product_name)[:20]}" for x in untested.itertuples()
@@ -119,29 +119,22 @@ def _rank_table(g, mk: str, goal: str, k: int) -> Table:
 
     currency = next((c for c in g["currency"] if c), "") if "currency" in g else ""
     money = f" in {currency}" if currency else ""
-    t = Table(
-        title=f"{mk}: products by {goal.upper()}{money}, 80% interval, P(top {k})",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        padding=0,  # the head box already puts a space between columns
+    t = narrow_table(
+        f"{mk}: products by {goal.upper()}{money}, 80% interval, P(top {k})",
+        (
+            ("#", len(str(len(g))), "right"),
+            ("SKU", id_width(g["sku_id"], "SKU"), "left"),
+            ("product", GIVES_WAY, "left"),
+            ("vids", 4, "right"),
+            (goal.upper(), 4, "right"),
+            ("80% int.", 9, "left"),
+            ("P(beat)", 7, "right"),
+            (f"P(top{k})", 7, "right"),
+            ("verdict", 9, "left"),
+            ("to settle", 9, "right"),
+        ),
         caption="to settle: test views still needed for a verdict",
     )
-    sku = max([len(str(x)) for x in g["sku_id"]] + [3])
-    for name, width, justify in (
-        ("#", len(str(len(g))), "right"),
-        ("SKU", sku, "left"),
-        ("product", 0, "left"),
-        ("vids", 4, "right"),
-        (goal.upper(), 4, "right"),
-        ("80% int.", 9, "left"),
-        ("P(beat)", 7, "right"),
-        (f"P(top{k})", 7, "right"),
-        ("verdict", 9, "left"),
-        ("to settle", 9, "right"),
-    ):
-        # every column keeps its width; the product name alone gives way (cut with "…")
-        shrink = {"overflow": "ellipsis", "max_width": 11} if not width else {"min_width": width}
-        t.add_column(name, no_wrap=True, justify=justify, **shrink)
     for row in g.itertuples():
         t.add_row(
             str(row.rank),

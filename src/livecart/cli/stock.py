@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from livecart.cli.app import app, console, print_json
+from livecart.cli.narrow import GIVES_WAY, id_width, narrow_table, show
 from livecart.stock import StockPlan, plan_stock, replan, save_plan
 from livecart.stock.po import purchase_order_csv
 from livecart.store import Workspace
@@ -57,29 +58,35 @@ def plan_cmd(
 
 
 def render_plan(plan: StockPlan) -> None:
+    """Fits 80 columns (piped output): SKU ids whole, money short (1.2k) in the plan's currency,
+    named in the title; long product names cut with an ellipsis."""
+    from livecart.report.charts import compact
+
     cur = plan.currency
-    t = Table(
-        title=f"Stock plan {plan.session_id} ({plan.market}), as of {plan.as_of:%Y-%m-%d %H:%M} UTC"
+    t = narrow_table(
+        f"Stock plan {plan.session_id} ({plan.market}), as of {plan.as_of:%Y-%m-%d %H:%M} UTC, "
+        f"money in {cur}",
+        (
+            ("SKU", id_width([ln.sku_id for ln in plan.lines], "SKU"), "left"),
+            ("product", GIVES_WAY, "left"),
+            ("p10", 3, "right"),
+            ("p50", 3, "right"),
+            ("p90", 3, "right"),
+            ("have", 4, "right"),
+            ("target", 6, "right"),
+            ("order", 5, "right"),
+            ("order by", max([10] + [15 for ln in plan.lines if ln.order_late]), "left"),
+            ("fill", 4, "right"),
+            ("short", 5, "right"),
+            ("leftover", 8, "right"),
+        ),
+        caption="p10-p90: units demanded (80% interval); money at risk: short = margin lost "
+        "to stock-outs, leftover = cost of unsold units",
     )
-    for col in (
-        "SKU",
-        "p10",
-        "p50",
-        "p90",
-        "have",
-        "target",
-        "order",
-        "order by",
-        "fill",
-        f"risk short {cur}",
-        f"risk left {cur}",
-    ):
-        t.add_column(
-            col, justify="left" if col in ("SKU", "order by") else "right", no_wrap=col == "SKU"
-        )
     for ln in plan.lines:
         t.add_row(
             ln.sku_id,
+            ln.name or "",
             f"{ln.p10:.0f}",
             f"{ln.p50:.0f}",
             f"{ln.p90:.0f}",
@@ -88,10 +95,10 @@ def render_plan(plan: StockPlan) -> None:
             str(ln.order_qty),
             ("LATE " if ln.order_late else "") + str(ln.latest_order_date or "-"),
             f"{ln.fill_rate:.0%}",
-            f"{ln.money_at_risk_short:,.2f}",
-            f"{ln.money_at_risk_leftover:,.2f}",
+            compact(ln.money_at_risk_short),
+            compact(ln.money_at_risk_leftover),
         )
-    console.print(t)
+    show(console, t)
     tot = plan.totals
     console.print(
         f"order {tot['order_qty']:.0f} units for {plan.budget_used:,.2f} {cur}; "
