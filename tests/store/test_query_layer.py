@@ -39,9 +39,9 @@ PAID_ORDERS_SQL = """
 REFERENCE = {
     "paid_orders": (PAID_ORDERS_SQL, ["order_id"]),
     "first_purchases": (
-        "SELECT buyer_id, arg_min(session_id, created_at) AS session_id, "
-        "arg_min(sku_id, created_at) AS sku_id FROM orders "
-        "WHERE buyer_id IS NOT NULL GROUP BY 1",
+        "SELECT buyer_id, session_id, sku_id FROM orders WHERE buyer_id IS NOT NULL "
+        "QUALIFY row_number() OVER (PARTITION BY buyer_id "
+        "ORDER BY created_at, order_id, sku_id) = 1",
         ["buyer_id"],
     ),
     "product_shares": (
@@ -295,6 +295,27 @@ def test_order_minutes_count_whole_seconds_as_date_diff_does():
     )
     got = con.to_pyarrow(order_minutes(con.table)).to_pylist()
     assert [(r["minute"], r["units"]) for r in got] == [(1, 2)]  # the cancelled line left out
+
+
+def test_a_first_purchase_at_one_instant_is_one_line_chosen_by_its_key():
+    """Two lines of one buyer at the same second: the first by order_id, and its session and
+    SKU come from that same line (two separate arg_mins could mix lines)."""
+    import ibis
+
+    from livecart.store.query import first_purchases
+
+    con = ibis.duckdb.connect()
+    con.raw_sql(
+        "CREATE TABLE orders AS SELECT * FROM (VALUES "
+        "('b1', 'O2', 'L1', 'A', TIMESTAMP '2026-01-01 10:00:00'), "
+        "('b1', 'O1', 'L2', 'B', TIMESTAMP '2026-01-01 10:00:00'), "
+        "('b1', 'O0', 'L3', 'C', TIMESTAMP '2026-01-01 10:00:01'), "
+        "(NULL, 'O9', 'L9', 'Z', TIMESTAMP '2025-01-01 00:00:00')) "
+        "o(buyer_id, order_id, session_id, sku_id, created_at)"
+    )
+    for _ in range(3):  # the same line every time
+        got = con.to_pyarrow(first_purchases(con.table)).to_pylist()
+        assert got == [{"buyer_id": "b1", "session_id": "L2", "sku_id": "B"}]
 
 
 def test_line_counts_equal_the_sql_on_a_workspace_with_cancelled_and_unpaid_lines(tmp_path):

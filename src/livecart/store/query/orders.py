@@ -55,9 +55,11 @@ def paid_orders(t: Tables) -> ibis.Table:
 
 def first_purchases(t: Tables) -> ibis.Table:
     """buyer_id with the session_id and sku_id of the buyer's earliest order line (any
-    status): where and with what each buyer first bought."""
+    status): where and with what each buyer first bought. Lines at the same instant go by
+    order_id then sku_id (an order line's key), so every engine picks the same one line."""
     o = t("orders")
     o = o.filter(o.buyer_id.notnull())
-    return o.group_by("buyer_id").aggregate(
-        session_id=o.session_id.argmin(o.created_at), sku_id=o.sku_id.argmin(o.created_at)
-    )
+    w = ibis.window(group_by=o.buyer_id, order_by=[o.created_at, o.order_id, o.sku_id])
+    ranked = o.mutate(line_rank=ibis.row_number().over(w))
+    first = ranked.filter(ranked.line_rank == 0)
+    return first.select("buyer_id", "session_id", "sku_id")
