@@ -18,28 +18,6 @@ from livecart.store.query import (
 
 pytest.importorskip("pyspark", reason="the Spark engine needs the livecart[spark] extra")
 
-# rows are compared after sorting on these columns (the rest keep their engine's order only
-# when the expression orders them, which a distributed engine does not promise otherwise)
-KEYS = {
-    "paid_orders": ["order_id"],
-    "first_purchases": ["buyer_id"],
-    "product_shares": ["session_id", "sku_id"],
-    "session_kpis": ["session_id"],
-    "funnel_sessions": ["session_id"],
-    "host_sessions": ["session_id"],
-    "host_lines": ["session_id", "sku_id"],
-    "product_test_videos": ["video_id"],
-    "video_cells": ["sku_id", "market"],
-    "ad_phases": ["session_id", "phase"],
-    "order_minutes": ["session_id", "sku_id", "minute"],
-    "stock_lineups": ["session_id", "sku_id"],
-    "live_units_sold": ["session_id", "sku_id"],
-    "warmup_videos": ["session_id", "sku_id", "posted_at", "views", "product_clicks"],
-    "session_spend": ["session_id", "currency"],
-    "line_counts": None,  # one row
-    "live_totals": None,
-}
-
 
 @pytest.fixture(scope="session")
 def spark(demo_path, tmp_path_factory):
@@ -51,7 +29,7 @@ def spark(demo_path, tmp_path_factory):
 
 @pytest.mark.slow
 def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(demo_path, spark, monkeypatch):
-    from tests.store.test_query_layer import same
+    from tests.store.test_query_layer import KEYS, same
 
     assert set(KEYS) == set(EXPRESSIONS), "a new expression needs its sort key here"
     ws = livecart.open(demo_path, read_only=True)

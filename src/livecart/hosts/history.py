@@ -9,12 +9,12 @@ simulator (``livecart.evaluation.hosts``), so the model never knows where its da
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from livecart.store import Workspace
+from livecart.store.local_time import local_times
 
 HOST_KINDS = ("koc", "influencer", "pro_host", "store_account")
 NO_FIT = pd.DataFrame(
@@ -111,15 +111,12 @@ def history_from_frames(
 
 
 def _local_slot(s: pd.DataFrame, tz: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    wd, hr = np.zeros(len(s), int), np.zeros(len(s), int)
-    starts = pd.to_datetime(s["start"])
-    for i, (t, m) in enumerate(zip(starts, s["market"], strict=True)):
-        if pd.isna(t):
-            wd[i], hr[i] = 0, 20
-            continue
-        local = t.tz_localize("UTC").tz_convert(ZoneInfo(tz.get(m, "UTC")))
-        wd[i], hr[i] = local.weekday(), local.hour
-    return wd, hr
+    """Market-local weekday and hour of each live's start (no start: Monday 20:00)."""
+    local = local_times(s["start"], s["market"].map(tz))
+    return (
+        local.dt.day_of_week.fillna(0).to_numpy(dtype=int),
+        local.dt.hour.fillna(20).to_numpy(dtype=int),
+    )
 
 
 def category_cells(h: HostHistory) -> pd.DataFrame:

@@ -30,25 +30,6 @@ GMV_DEFINITION = (
     "refunds stay in. TikTok's payment-based GMV also keeps later-cancelled orders, so it can be "
     "higher."
 )
-CANCELLED_SQL = (
-    "(lower(coalesce(o.status, '')) LIKE '%cancel%' "
-    "OR lower(coalesce(o.cancel_return_type, '')) LIKE '%cancel%')"
-)
-UNPAID_SQL = "lower(coalesce(o.status, '')) IN ('unpaid', 'awaiting payment', 'pending')"
-
-# Order lines with their currency and time zone resolved, and the local day a person reads.
-LINES_SQL = f"""
-    SELECT o.order_id, o.buyer_id, o.quantity, o.subtotal,
-           coalesce(o.market, '') AS market,
-           coalesce(o.currency, m.currency) AS currency,
-           CAST(timezone(coalesce(tz.name, 'UTC'),
-                         timezone('UTC', coalesce(o.paid_at, o.created_at))) AS DATE) AS day,
-           {CANCELLED_SQL} AS cancelled,
-           {UNPAID_SQL} AS unpaid
-    FROM orders o
-    LEFT JOIN markets m ON m.market = o.market
-    LEFT JOIN (SELECT name FROM pg_timezone_names()) tz ON tz.name = m.timezone
-"""
 
 
 class MarketGmv(BaseModel):
@@ -130,11 +111,11 @@ class Overview(BaseModel):
 
 def overview(ws: Workspace, recent: int = 5) -> Overview:
     """Compute the overview of ``ws`` (read-only)."""
+    from livecart.store.query import catalog_counts, frame  # imports ibis: only when reading
+
     counted = _counted_lines_summary(ws)
-    days = ws.query(
-        f"SELECT market, currency, day, sum(coalesce(subtotal, 0)) AS gmv "
-        f"FROM ({LINES_SQL}) WHERE NOT cancelled AND NOT unpaid GROUP BY ALL ORDER BY day, market"
-    )
+    quarters = _local_days(ws)
+    days = gmv_by_day(quarters)
     rc = ws.settings.reporting_currency
     fx = ws.fx_table()
     days["gmv_reporting"], missing = _convert(days, fx, rc)
@@ -143,7 +124,7 @@ def overview(ws: Workspace, recent: int = 5) -> Overview:
     total = None if missing or days.empty else float(days["gmv_reporting"].sum())
     if days.empty:
         total = 0.0
-    span = ws.query(f"SELECT min(day), max(day) FROM ({LINES_SQL})").iloc[0]
+    catalog = frame(ws, catalog_counts).iloc[0]
     return Overview(
         empty=counted["lines"] == 0 and n_sessions == 0,
         reporting_currency=rc,
@@ -156,15 +137,33 @@ def overview(ws: Workspace, recent: int = 5) -> Overview:
         unpaid_lines=counted["unpaid"],
         sessions=n_sessions,
         live_hours=live_hours,
-        products=ws.count("products"),
-        creators=ws.count("creators"),
-        first_day=_date_or_none(span.iloc[0]),
-        last_day=_date_or_none(span.iloc[1]),
+        products=int(catalog["products"]),
+        creators=int(catalog["creators"]),
+        first_day=_date_or_none(quarters["day"].min()),
+        last_day=_date_or_none(quarters["day"].max()),
         markets=markets,
         gmv_by_day=[DayGmv(**_none_for_nan(r)) for r in days.to_dict("records")],
         recent_sessions=recent_sessions(ws, recent),
         notes=_notes(ws, counted),
     )
+
+
+def _local_days(ws: Workspace) -> pd.DataFrame:
+    """The query layer's GMV by market and UTC quarter hour, each quarter's local ``day`` in its
+    market's time zone beside it (UTC where the zone is unknown)."""
+    from livecart.store.local_time import quarter_times
+    from livecart.store.query import frame, gmv_quarters
+
+    q = frame(ws, gmv_quarters)
+    q["day"] = quarter_times(q["paid_quarter"], q["timezone"]).dt.normalize()
+    return q
+
+
+def gmv_by_day(quarters: pd.DataFrame) -> pd.DataFrame:
+    """Counted lines' GMV by market, currency and local day, in day and market order."""
+    counted = quarters[quarters["counted"].astype(bool)]
+    days = counted.groupby(["market", "currency", "day"], dropna=False, as_index=False)["gmv"]
+    return days.sum().sort_values(["day", "market"], kind="stable", ignore_index=True)
 
 
 def _convert(days: pd.DataFrame, fx: FxTable, quote: str) -> tuple[list[float | None], list[str]]:
@@ -195,12 +194,10 @@ def _counted_lines_summary(ws: Workspace) -> dict[str, int]:
 
 
 def _market_totals(ws: Workspace, days: pd.DataFrame) -> list[MarketGmv]:
-    rows = ws.query(f"""
-        SELECT l.market, l.currency, coalesce(m.timezone, 'UTC') AS timezone,
-               sum(coalesce(l.subtotal, 0)) AS gmv, count(DISTINCT l.order_id) AS orders,
-               coalesce(sum(l.quantity), 0) AS units, count(DISTINCT l.buyer_id) AS buyers
-        FROM ({LINES_SQL}) l LEFT JOIN markets m ON m.market = l.market
-        WHERE NOT l.cancelled AND NOT l.unpaid GROUP BY ALL ORDER BY l.market, l.currency""")
+    from livecart.store.query import frame, market_sales
+
+    rows = frame(ws, market_sales).sort_values(["market", "currency"], kind="stable")
+    rows["timezone"] = rows["timezone"].fillna("UTC")
     out = []
     for r in rows.to_dict("records"):
         mine = days[(days["market"] == r["market"]) & (days["currency"] == r["currency"])]
@@ -222,18 +219,12 @@ def _session_totals(ws: Workspace) -> tuple[int, float]:
 
 def recent_sessions(ws: Workspace, n: int = 5) -> list[RecentSession]:
     """The latest ``n`` lives by actual start, with start times in the market's local time."""
-    rows = ws.query(
-        """SELECT s.session_id, s.title, coalesce(s.market, '') AS market,
-                  coalesce(tz.name, 'UTC') AS timezone,
-                  timezone(coalesce(tz.name, 'UTC'), timezone('UTC', s.actual_start))
-                      AS start_local,
-                  (epoch(s.actual_end) - epoch(s.actual_start)) / 3600.0 AS hours,
-                  s.gmv, coalesce(s.currency, m.currency) AS currency
-           FROM sessions s LEFT JOIN markets m ON m.market = s.market
-           LEFT JOIN (SELECT name FROM pg_timezone_names()) tz ON tz.name = m.timezone
-           ORDER BY s.actual_start DESC NULLS LAST, s.session_id LIMIT ?""",
-        [n],
-    )
+    from livecart.store.local_time import local_times, zone_name
+    from livecart.store.query import frame, recent_lives
+
+    rows = frame(ws, recent_lives, limit=n)
+    rows["timezone"] = rows["timezone"].map(zone_name)
+    rows["start_local"] = local_times(rows.pop("actual_start"), rows["timezone"])
     return [RecentSession(**_none_for_nan(r)) for r in rows.to_dict("records")]
 
 
@@ -253,11 +244,11 @@ def _notes(ws: Workspace, counted: dict[str, int]) -> list[str]:
             f"{counted['no_subtotal']:,} order lines have no subtotal and count as 0 "
             "GMV: re-import them with `SKU Subtotal After Discount` filled."
         )
-    bad_tz = ws.query(
-        "SELECT market, timezone FROM markets WHERE timezone NOT IN "
-        "(SELECT name FROM pg_timezone_names()) ORDER BY market"
-    )
-    for r in bad_tz.itertuples():
+    from livecart.store.local_time import unknown_zones
+    from livecart.store.query import frame, market_zones
+
+    zones = frame(ws, market_zones)
+    for r in zones[unknown_zones(zones["timezone"])].itertuples():
         notes.append(
             f"market {r.market} has an unknown time zone {r.timezone!r}: its days are "
             "shown in UTC. Re-import markets with an IANA name such as Asia/Jakarta."

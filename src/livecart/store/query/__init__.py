@@ -27,7 +27,16 @@ from livecart.store.query.lives import (
     session_kpis,
 )
 from livecart.store.query.orders import first_purchases, paid_orders
-from livecart.store.query.overview import line_counts, live_totals
+from livecart.store.query.overview import (
+    catalog_counts,
+    gmv_quarters,
+    line_counts,
+    live_totals,
+    market_sales,
+    market_zones,
+    quarter,
+    recent_lives,
+)
 from livecart.store.query.stock import (
     live_units_sold,
     order_minutes,
@@ -58,6 +67,11 @@ EXPRESSIONS = {
         session_spend,
         line_counts,
         live_totals,
+        gmv_quarters,
+        market_sales,
+        recent_lives,
+        market_zones,
+        catalog_counts,
     )
 }
 
@@ -86,6 +100,12 @@ __all__ = [
     "live_units_sold",
     "line_counts",
     "live_totals",
+    "gmv_quarters",
+    "market_sales",
+    "recent_lives",
+    "market_zones",
+    "catalog_counts",
+    "quarter",
     "warmup_videos",
     "product_test_videos",
     "video_cells",

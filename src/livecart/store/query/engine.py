@@ -199,16 +199,19 @@ def engine_for(ws: Workspace) -> QueryEngine:
     return _ENGINES[ws]
 
 
-def frame(ws: Workspace, expression: Expression, **equal: object) -> pd.DataFrame:
+def frame(
+    ws: Workspace, expression: Expression, *, limit: int | None = None, **equal: object
+) -> pd.DataFrame:
     """Run ``expression`` on the engine the workspace's settings name, keeping only the rows
-    whose columns equal the values given (``frame(ws, session_kpis, session_id="L0001")``)."""
+    whose columns equal the values given (``frame(ws, session_kpis, session_id="L0001")``), and
+    only the first ``limit`` of an ordered expression's rows when a limit is given."""
     engine = engine_for(ws)
     if engine.name == "duckdb" and not ws.settings.query_source:
-        return _workspace_frame(ws, engine, expression, equal)
+        return _workspace_frame(ws, engine, expression, equal, limit)
     expr = engine.build(expression)
     if equal:
         expr = expr.filter(*(expr[c] == v for c, v in equal.items()))
-    return engine.frame(expr)
+    return engine.frame(expr if limit is None else expr.limit(limit))
 
 
 # SQL and result schema of each expression on a workspace file, compiled once per process:
@@ -217,7 +220,11 @@ _COMPILED: dict[Expression, tuple[str, pa.Schema]] = {}
 
 
 def _workspace_frame(
-    ws: Workspace, engine: QueryEngine, expression: Expression, equal: dict[str, object]
+    ws: Workspace,
+    engine: QueryEngine,
+    expression: Expression,
+    equal: dict[str, object],
+    limit: int | None = None,
 ) -> pd.DataFrame:
     if expression not in _COMPILED:
         expr = engine.build(expression)
@@ -226,9 +233,12 @@ def _workspace_frame(
     unknown = sorted(set(equal) - set(schema.names))
     if unknown:
         raise QueryEngineError(f"{expression.__name__} has no column {', '.join(unknown)}")
+    params = list(equal.values())
     if equal:  # values bound, never formatted in
         sql = f"SELECT * FROM ({sql}) WHERE " + " AND ".join(f'"{c}" = ?' for c in equal)
-    table = ws.cursor().sql(sql, params=list(equal.values()) or None).to_arrow_table()
+    if limit is not None:  # DuckDB keeps the expression's order through the outer select
+        sql, params = f"SELECT * FROM ({sql}) LIMIT ?", [*params, int(limit)]
+    table = ws.cursor().sql(sql, params=params or None).to_arrow_table()
     return arrow_to_frame(table.cast(schema))
 
 
