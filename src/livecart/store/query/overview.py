@@ -99,7 +99,8 @@ def recent_lives(t: Tables) -> ibis.Table:
     s = t("sessions")
     m = t("markets").select(m_market="market", m_currency="currency", timezone="timezone")
     j = s.left_join(m, s.market == m.m_market)
-    seconds = j.actual_end.delta(j.actual_start, unit="microsecond") / 1e6
+    # a float before dividing: Spark reads 1e6 as a decimal and would return decimals
+    seconds = j.actual_end.delta(j.actual_start, unit="microsecond").cast("float64") / 1e6
     out = j.select(
         "session_id",
         "title",
