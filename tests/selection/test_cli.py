@@ -78,7 +78,8 @@ def test_stages_print_counts_per_stage_and_compact_moves(cli, demo_path):
     board = json.loads(invoke(cli, "products", "stages", demo_path, "--json").stdout)
     text = invoke(cli, "products", "stages", demo_path).stdout
     cells = board["cells"]
-    assert all(c["stage"] == "candidate" for c in cells)  # the demo confirms no move
+    # the demo team's reviews confirmed what the history supported (tests/demo/test_stage_reviews)
+    assert sum(c["stage"] != "candidate" for c in cells) > len(cells) / 2
     for stage in board["stages"]:
         here = [c for c in cells if c["evidence_stage"] == stage]
         moved = sum(c["proposed"] is not None for c in here)
@@ -119,9 +120,9 @@ def test_stages_propose_then_apply_logs_moves_with_evidence(cli, demo_copy):
 
     with livecart.open(demo_copy, read_only=True) as ws:
         log = stage_log(ws)
-    assert len(log) == before["n_proposed"]
-    assert (log["confirmed_by"] == "auto").all()
-    assert json.loads(log["evidence"].iloc[0])["views"] >= 0
+    auto = log[log["confirmed_by"] == "auto"]  # beside the demo team's own reviews
+    assert len(auto) == before["n_proposed"] and len(log) > len(auto)
+    assert json.loads(auto["evidence"].iloc[0])["views"] >= 0
 
 
 def test_confirm_one_move_and_refuse_a_move_that_was_not_proposed(cli, user_ws):

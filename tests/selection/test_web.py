@@ -69,4 +69,4 @@ def test_confirming_a_stage_move_needs_the_token_and_is_logged(demo_path, tmp_pa
         assert again.status_code >= 400  # nothing left to confirm
     with livecart.open(ws_path, read_only=True) as ws:
         log = stage_log(ws, cell["sku_id"], "US")
-    assert list(log["confirmed_by"]) == ["api"]
+    assert list(log["confirmed_by"])[-1] == "api"  # after the demo team's reviews

@@ -22,6 +22,7 @@ import pandas as pd
 from livecart.demo import buyers as buyers_mod
 from livecart.demo import hosting, room, tables, videos
 from livecart.demo import plans as plans_mod
+from livecart.demo.reviews import review_stages
 from livecart.demo.world import BRAND, DAYS, MARKETS, START, World, make_world
 from livecart.errors import WorkspaceError
 from livecart.ingest import import_frame
@@ -54,9 +55,16 @@ class DemoSummary:
 
 
 def build(
-    out: str | Path, *, seed: int = 42, scale: float = 1.0, progress: Progress | None = None
+    out: str | Path,
+    *,
+    seed: int = 42,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    stage_reviews: bool = True,
 ) -> DemoSummary:
-    """Build the demo workspace at ``out`` (or reuse the finished one already there)."""
+    """Build the demo workspace at ``out`` (or reuse the finished one already there).
+    ``stage_reviews``: the team's monthly stage reviews (``livecart.demo.reviews``), which
+    evaluations that never read the stage board skip (a few seconds a build)."""
     started = time.perf_counter()
     path = Path(out)
     report = progress or (lambda _msg, _frac: None)
@@ -75,7 +83,7 @@ def build(
         raise WorkspaceError(f"{path} exists and is not empty: choose another --out for the demo")
     tmp = path.with_name(path.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
-    meta = _build_into(tmp, seed, scale, report)
+    meta = _build_into(tmp, seed, scale, report, stage_reviews)
     if path.exists():
         path.rmdir()  # only an empty folder can be here (checked above)
     tmp.rename(path)
@@ -83,7 +91,9 @@ def build(
     return summarize(path, meta, reused=False, seconds=time.perf_counter() - started)
 
 
-def _build_into(tmp: Path, seed: int, scale: float, report: Progress) -> dict[str, Any]:
+def _build_into(
+    tmp: Path, seed: int, scale: float, report: Progress, stage_reviews: bool = True
+) -> dict[str, Any]:
     report("drawing the brand's world", 0.0)
     w = make_world(seed, scale)
     plans = plans_mod.make_plans(w)
@@ -104,6 +114,10 @@ def _build_into(tmp: Path, seed: int, scale: float, report: Progress) -> dict[st
         _write_videos(ws, w, [tests, warm], report, joins)
         write(ws, "inventory", _inventory(w, plans))
         write(ws, "host_availability", hosting.availability(w))  # the roster's input
+        if stage_reviews:
+            report("the team's stage reviews", 0.95)
+            first = START.replace(tzinfo=None)
+            review_stages(ws, first, first + dt.timedelta(days=DAYS))
         meta = {
             "seed": seed,
             "scale": scale,

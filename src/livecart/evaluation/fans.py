@@ -40,7 +40,7 @@ DEMO_HOLDOUT_WEEKS = 13
 
 def evaluate_seed(seed: int, scale: float = 0.3, workdir: Path | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        build(Path(tmp) / "ws", seed=seed, scale=scale)
+        build(Path(tmp) / "ws", seed=seed, scale=scale, stage_reviews=False)
         return score_workspace(Path(tmp) / "ws", seed)
 
 

@@ -103,7 +103,7 @@ def evaluate_seed(
 ) -> SeedResult:
     """Build the demo workspace for ``seed`` and `score_workspace` it."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        build(Path(tmp) / "ws", seed=seed, scale=scale)
+        build(Path(tmp) / "ws", seed=seed, scale=scale, stage_reviews=False)
         return score_workspace(Path(tmp) / "ws", seed, scale, holdout, costs)
 
 

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
 from livecart.errors import LivecartError
-from livecart.selection.evidence import load_cells
+from livecart.selection.evidence import cells_from_frames, load_catalogue, load_cells, load_videos
 from livecart.selection.fit import FitModel, FitRules
 from livecart.store import Workspace
 
 
-def score_workspace(ws: Workspace, rules: FitRules | None = None) -> FitModel:
+def score_workspace(
+    ws: Workspace, rules: FitRules | None = None, as_of: dt.datetime | None = None
+) -> FitModel:
     """Fit the market-fit model on every test video in ``ws`` (all markets: priors pool across
-    them). Works on a workspace with no test videos at all: every product then gets its
-    category prior, a wide interval and the verdict "no tests"."""
-    cells, videos = load_cells(ws)
+    them); with ``as_of``, only on the videos posted by then (each with its counts as stored).
+    Works on a workspace with no test videos at all: every product then gets its category
+    prior, a wide interval and the verdict "no tests"."""
+    if as_of is None:
+        cells, videos = load_cells(ws)
+    else:
+        products, markets = load_catalogue(ws)
+        videos = load_videos(ws)
+        videos = videos[pd.to_datetime(videos["posted_at"]) <= pd.Timestamp(as_of)]
+        cells = cells_from_frames(videos, products, markets)
     return FitModel(rules).fit(cells, videos)
 
 

@@ -110,8 +110,10 @@ def stage_log(ws: Workspace, sku_id: str | None = None, market: str | None = Non
 
 def live_evidence(ws: Workspace, now: dt.datetime | None = None) -> pd.DataFrame:
     """Per SKU x market: lives featuring it, store-account lives, weeks with a store live,
-    influencer (non-test) videos, and how many of its last lives sold nothing. Only lives that
-    have happened count (started, or planned before ``now``): a planned live is no evidence."""
+    influencer (non-test) videos, and how many of its last lives sold nothing. Only lives and
+    videos by ``now`` count (a live by its start, or its planned start): a planned live is no
+    evidence."""
+    now = now or utc_now()
     lives = ws.query(
         """
         SELECT sp.sku_id, s.market, s.session_id, s.actual_start, s.planned_start,
@@ -120,12 +122,17 @@ def live_evidence(ws: Workspace, now: dt.datetime | None = None) -> pd.DataFrame
                          AND o.sku_id = sp.sku_id), 0) AS units
         FROM session_products sp JOIN sessions s USING (session_id)
         LEFT JOIN creators c ON c.creator_id = s.room
-        WHERE s.actual_start IS NOT NULL OR s.planned_start <= ?""",
-        [now or utc_now()],
+        WHERE coalesce(s.actual_start, s.planned_start) <= ?""",
+        [now],
     )
-    vids = ws.query("""SELECT v.sku_id, v.market, count(*) AS scale_videos FROM videos v
+    vids = ws.query(
+        """SELECT v.sku_id, v.market, count(*) AS scale_videos FROM videos v
         LEFT JOIN creators c USING (creator_id)
-        WHERE v.purpose <> 'test' AND coalesce(c.kind, '') <> 'koc' GROUP BY 1, 2""")
+        WHERE v.purpose <> 'test' AND coalesce(c.kind, '') <> 'koc'
+          AND coalesce(v.posted_at <= ?, true)
+        GROUP BY 1, 2""",
+        [now],
+    )
     if lives.empty:
         out = pd.DataFrame(
             columns=["sku_id", "market", "lives", "store_lives", "store_weeks", "dry_recent"]
@@ -133,33 +140,25 @@ def live_evidence(ws: Workspace, now: dt.datetime | None = None) -> pd.DataFrame
     else:
         lives["t"] = lives["actual_start"].fillna(lives["planned_start"])
         lives["week"] = pd.to_datetime(lives["t"]).dt.to_period("W").astype(str)
-        out = (
-            lives.sort_values("t")
-            .groupby(["sku_id", "market"])
-            .apply(_live_row, include_groups=False)
-            .reset_index()
-        )
+        out = _live_rows(lives.sort_values(["sku_id", "market", "t"], ignore_index=True))
     return out.merge(vids, on=["sku_id", "market"], how="outer").fillna(
         {"lives": 0, "store_lives": 0, "store_weeks": 0, "dry_recent": 0, "scale_videos": 0}
     )
 
 
-def _live_row(g: pd.DataFrame) -> pd.Series:
-    units = g["units"].to_numpy()
-    dry = 0
-    for u in units[::-1]:
-        if u > 0:
-            break
-        dry += 1
-    st = g[g["store"]]
-    return pd.Series(
-        {
-            "lives": len(g),
-            "store_lives": len(st),
-            "store_weeks": st["week"].nunique(),
-            "dry_recent": dry,
-        }
-    )
+def _live_rows(lives: pd.DataFrame) -> pd.DataFrame:
+    """Per SKU x market of time-ordered lives: their count, store lives, weeks with a store
+    live, and how many of the last lives sold nothing (those after its last live with a sale)."""
+    key = ["sku_id", "market"]
+    g = lives.groupby(key, sort=False)
+    pos = g.cumcount()
+    last_sale = pos.where(lives["units"] > 0, -1).groupby([lives[k] for k in key]).max()
+    store = lives[lives["store"].astype(bool)]
+    out = g.size().rename("lives").to_frame()
+    out["store_lives"] = store.groupby(key).size()
+    out["store_weeks"] = store.groupby(key)["week"].nunique()
+    out["dry_recent"] = out["lives"] - 1 - last_sale
+    return out.fillna({"store_lives": 0, "store_weeks": 0}).astype(int).reset_index()
 
 
 def _rule_stage(verdict: str, ev: dict[str, float], r: StageRules) -> tuple[str, str]:
@@ -202,13 +201,17 @@ def stage_board(
     rules: FitRules | None = None,
     stage_rules: StageRules | None = None,
     model: FitModel | None = None,
+    as_of: dt.datetime | None = None,
+    confirmed_by: str = "auto",
 ) -> StageBoard:
     """Every product x market with its confirmed stage and any proposed move; ``apply``
-    confirms every proposal automatically (logged with ``confirmed_by='auto'``)."""
-    model = model or score_workspace(ws, rules)
+    confirms every proposal (logged as by ``confirmed_by``). ``as_of`` reads the evidence as it
+    stood then (test videos posted, lives held and moves confirmed by that time) and dates
+    what ``apply`` confirms to it: a review of the board in the past."""
+    model = model or score_workspace(ws, rules, as_of)
     check_market(model.cells_, market)
     s = model.summary(market=market, settle=False)
-    live = live_evidence(ws)
+    live = live_evidence(ws, as_of)
     s = s.merge(live, on=["sku_id", "market"], how="left").fillna(
         {"lives": 0, "store_lives": 0, "store_weeks": 0, "dry_recent": 0, "scale_videos": 0}
     )
@@ -236,7 +239,7 @@ def stage_board(
         )
     board = StageBoard(cells)
     if apply:
-        board.applied = _record(ws, [c for c in cells if c.proposed], "auto")
+        board.applied = _record(ws, [c for c in cells if c.proposed], confirmed_by, as_of)
         for c in cells:
             if c.proposed:
                 c.stage, c.proposed = c.proposed, None
@@ -263,24 +266,16 @@ def _snapshot(row: Any) -> dict[str, float]:
     return {k: float(np.round(getattr(row, k), 6)) for k in keys}
 
 
-def _record(ws: Workspace, cells: list[StageCell], by: str) -> int:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with ws.transaction() as con:
-        for c in cells:
-            con.execute(
-                f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    c.sku_id,
-                    c.market,
-                    c.stage,
-                    c.proposed,
-                    c.reason,
-                    json.dumps(c.evidence),
-                    "confirmed",
-                    by,
-                    now,
-                ],
-            )
+def _record(ws: Workspace, cells: list[StageCell], by: str, at: dt.datetime | None = None) -> int:
+    now = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = [
+        [c.sku_id, c.market, c.stage, c.proposed, c.reason, json.dumps(c.evidence)]
+        + ["confirmed", by, now]
+        for c in cells
+    ]
+    if rows:
+        with ws.transaction() as con:
+            con.executemany(f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return len(cells)
 
 
