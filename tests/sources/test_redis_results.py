@@ -24,11 +24,10 @@ from livecart.live.engine.kpis import live_minutes_columns
 from livecart.live.sources.redis_results import (
     ResultsFeed,
     ResultsPublisher,
-    from_ipc,
     results_key,
 )
 from livecart.live.sources.redis_stream import Publisher, RedisSource
-from tests.sources.redis_rooms import T0, make_events, worker
+from tests.sources.redis_rooms import T0, all_acked, make_events, pick, truth, worker
 
 HALF = T0 + 15 * 60_000  # the lives are cut here: workers are killed in the middle of them
 
@@ -65,8 +64,15 @@ def truth_totals(events: list[dict]) -> dict[str, tuple[float, int]]:
     return {s: (g, n) for s, (g, n) in t.items()}
 
 
+def _room_entries_after(client, room: str, entry: str | None) -> int:
+    """Events of a room's stream after ``entry`` (one event an entry here)."""
+    return len(client.xrange(f"livecart:room:{room}", min=f"({entry}" if entry else "-"))
+
+
 def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_path, app_client):
-    """Workers A and B share one workspace of their own here; ``ws`` is the served one."""
+    """Workers A and B share one workspace of their own here; ``ws`` is the served one. A
+    publishes its rooms with their checkpoints and stalls; B takes them over from those
+    checkpoints, reading only the events after them."""
     events = make_events(seed=31, rooms=4, per_room=600)
     Publisher(redis_client, per_entry=1).publish(events)  # A reads 100 events a round
     own = livecart.init(tmp_path / "own")
@@ -75,23 +81,35 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     run_a.monitor.lateness_ms = 3600 * 1000
     gen = a.batches()
     for _ in range(3):  # A takes rooms, writes part of them, publishes, and stalls
-        run_a.monitor.feed_columns(next(gen).events)
+        batch = next(gen)
+        run_a.monitor.feed_columns(batch.events)
+        run_a.position = batch.position
         run_a._dirty |= set(run_a.monitor.sessions)
         assert run_a.write_touched()
     a_rooms = a.rooms
     assert a_rooms and run_a.publish.entries > 0 and not run_a.publish.fenced
+    at = {r: a.applied[r] for r in a_rooms}  # what A's published checkpoints hold
     b = worker(own, redis_client, "g", "B", ckpt=tmp_path / "B.ckpt", claim_idle_s=0.3)
     b.publish = ResultsPublisher(b.source)
     b.run()
     assert sorted(b.source.claimed) == a_rooms
+    # B resumed each of A's rooms at A's checkpoint and read only the events after it
+    assert b.source.resumed == at
+    others = sorted(set(truth(events)) - set(a_rooms))
+    read = sum(_room_entries_after(redis_client, r, at.get(r)) for r in a_rooms + others)
+    assert b.monitor.events_in == read < len(events)
+    assert {s: pick(st) for s, st in b.monitor.sessions.items()} == truth(events)
+    assert all_acked(redis_client, "g", sorted(truth(events)))
     n = redis_client.xlen(results_key())
     # A wakes up and saves what it had, still taking the rooms for its own: Redis refuses
     run_a._written.clear()
     run_a._dirty |= set(a_rooms)
     assert run_a.write_touched()
     assert sorted(run_a.publish.fenced) == a_rooms and redis_client.xlen(results_key()) == n
+    for r in a_rooms:  # and its checkpoints stay B's
+        assert redis_client.hget(f"livecart:checkpoint:{r}", "owner") == b"B"
     served, client = ws, app_client()
-    feed = ResultsFeed(served, redis_client, count=1)
+    feed = ResultsFeed(served, redis_client, count=1, trim=False)  # re-applied below
     assert feed.step() == 1  # A's first rows of a room: part of its live
     (room,) = feed.owners
     view = client.get(f"/api/live/{room}").json()
@@ -103,7 +121,7 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     # re-delivery (the feed's position moved back to the start) changes nothing
     before = served.query("SELECT * FROM live_minutes ORDER BY session_id, minute")
     served.execute("UPDATE _meta SET value = '0-0' WHERE key = ?", [feed.meta_key])
-    assert ResultsFeed(served, redis_client).catch_up() == n
+    assert ResultsFeed(served, redis_client, trim=False).catch_up() == n
     after = served.query("SELECT * FROM live_minutes ORDER BY session_id, minute")
     assert after.equals(before)
     own.close()
@@ -132,21 +150,31 @@ def _workspace(path, checkpoint_seconds: float = 0.05):
     return path
 
 
-def _owners(client) -> dict[str, set[str]]:
-    """room -> the workers that published it so far."""
-    out: dict[str, set[str]] = {}
-    for _id, f in client.xrange(results_key()):
-        out.setdefault(f[b"room"].decode(), set()).add(f[b"owner"].decode())
+def _checkpoints(client) -> dict[str, dict[str, str]]:
+    """room -> its shared checkpoint's owner, ended flag and entry (the stream itself is
+    trimmed as the server applies it, so what was published is read from these)."""
+    out = {}
+    for key in client.scan_iter("livecart:checkpoint:*"):
+        owner, ended, entry = (
+            f and f.decode() for f in client.hmget(key, "owner", "ended", "entry")
+        )
+        out[key.decode().rsplit(":", 1)[1]] = {"owner": owner, "ended": ended, "entry": entry}
     return out
+
+
+def _owners(client) -> dict[str, str]:
+    """room -> the worker that published it last."""
+    return {r: c["owner"] for r, c in _checkpoints(client).items()}
 
 
 def _ended(client) -> set[str]:
     """The rooms whose published totals carry the live's end."""
-    out = set()
-    for _id, f in client.xrange(results_key()):
-        if from_ipc(f[b"s"]).column("actual_end").null_count == 0:
-            out.add(f[b"room"].decode())
-    return out
+    return {r for r, c in _checkpoints(client).items() if c["ended"] == "1"}
+
+
+def _published(client) -> int:
+    """Entries ever added to the results stream (trimmed or not)."""
+    return client.xinfo_stream(results_key())["entries-added"]
 
 
 def _consumers(client) -> int:
@@ -179,11 +207,12 @@ def test_three_workers_one_killed_served_minutes_equal_the_source(
     cmd = [sys.executable, "-m", "livecart", "worker"]
     # idle-stop: long enough for all three to start on a busy machine; stopped below if need be
     opts = ["--redis", redis_url, "--group", "g", "--idle-stop", "60", "--claim-idle", "1"]
+    logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("w1", "w2", "w3")}  # noqa: SIM115
     procs = {
         name: subprocess.Popen(
             [*cmd, str(_workspace(tmp_path / name)), *opts, "--name", name, "--share-results"],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=logs[name],
         )
         for name in ("w1", "w2", "w3")
     }
@@ -197,26 +226,29 @@ def test_three_workers_one_killed_served_minutes_equal_the_source(
         _wait(lambda: len(_owners(redis_client)) == 6, "every room's first results")
         _wait(lambda: _applied_at_start(serve_log) is not None, "the server to follow")
         time.sleep(1.5)  # the server applies what the workers publish meanwhile
-        (victim,) = _owners(redis_client)["R0"]  # the worker that holds R0 (and maybe more)
+        victim = _owners(redis_client)["R0"]  # the worker that holds R0 (and maybe more)
         os.kill(procs[victim].pid, signal.SIGKILL)  # in the middle of its lives
         procs[victim].wait()
+        # read at once: its rooms are claimed only after a second without its heartbeat
+        at_kill = {r: c["entry"] for r, c in _checkpoints(redis_client).items()}
+        lost = {r for r, who in _owners(redis_client).items() if who == victim}
+        assert "R0" in lost, "the killed worker's rooms were its own until then"
         os.kill(server.pid, signal.SIGKILL)  # the server too, in the middle of the stream
         server.wait()
-        lost = {r for r, who in _owners(redis_client).items() if who == {victim}}
-        assert "R0" in lost, "the killed worker's rooms were its own until then"
         Publisher(redis_client).publish(second)  # the lives go on and end
         _wait(lambda: len(_ended(redis_client)) == 6, "every live's end in the results")
         for name in sorted(set(procs) - {victim}):  # done: their results are on the stream
             if procs[name].poll() is None:
                 procs[name].kill()  # else it stopped on its own, idle
             assert procs[name].wait() in (0, -signal.SIGKILL), name
-        total = redis_client.xlen(results_key())
+        total = _published(redis_client)
         restart_log = tmp_path / "serve2.log"
         server = _serve(served, redis_url, restart_log)
         _wait(lambda: _applied_at_start(restart_log) is not None, "the restarted server")
         again = _applied_at_start(restart_log)
         assert 0 < again < total  # resumed after what the killed server had written
         _wait(lambda: "livecart dashboard for" in restart_log.read_text(), "the dashboard")
+        _wait(lambda: redis_client.xlen(results_key()) == 1, "the stream trimmed to its end")
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
     finally:
@@ -224,9 +256,23 @@ def test_three_workers_one_killed_served_minutes_equal_the_source(
             if p.poll() is None:
                 p.kill()
                 p.wait()
+        for f in logs.values():
+            f.close()
+    # applied, then trimmed: the stream keeps only the last entry the served workspace holds
+    (reader,) = redis_client.hvals("livecart:results:readers")
+    assert redis_client.xrange(results_key())[-1][0] == reader and total > 1
     owners = _owners(redis_client)
     for room in lost:  # moved on to a live worker, which published it to the end
-        assert owners[room] - {victim}, room
+        assert owners[room] != victim, room
+    # ... resuming it at the killed worker's last checkpoint, not reading it from its start
+    resumed = {}
+    for name in sorted(set(procs) - {victim}):
+        text = (tmp_path / f"{name}.log").read_text()
+        for room, owner, entry in re.findall(
+            r"resumes room (\S+) from (\S+)'s checkpoint at entry (\S+)", text
+        ):
+            resumed.setdefault(room, (owner, entry))
+    assert {r: resumed.get(r) for r in lost} == {r: (victim, at_kill[r]) for r in lost}
     with livecart.open(served) as ws:
         got = served_minutes(ws)
         want = truth_minutes(events)

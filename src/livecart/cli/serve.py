@@ -91,9 +91,17 @@ def follow_results(ws: Workspace, url: str, prefix: str):
     from livecart.live.sources.redis_stream import connect
 
     feed = ResultsFeed(ws, connect(url), prefix=prefix)
+    if feed.missed is not None:
+        err_console.print(
+            f"[yellow]{feed.key} was trimmed before this workspace followed it[/yellow] (up to "
+            f"entry {feed.missed}, applied by other serving workspaces): rooms published "
+            f"before then may be partial here; later rooms are whole"
+        )
     n = feed.catch_up()
     err_console.print(
-        f"following {feed.key} on {url}: {n:,} result entries applied since the last run"
+        f"following {feed.key} on {url}: {n:,} result entries applied since the last run; "
+        f"the stream is trimmed below what every reader in {feed.readers} has applied "
+        f"(this workspace is {feed.reader()!r}: HDEL it there if you retire this workspace)"
     )
     return feed.start()
 

@@ -28,6 +28,7 @@ from livecart.live.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from livecart.live.engine.handover import adopt_session
 from livecart.live.engine.kpis import live_minutes_columns, snapshot
 from livecart.live.engine.monitor import Monitor
 from livecart.live.engine.state import SessionState
@@ -94,8 +95,9 @@ class LiveRun:
     saver: Callable[[], bool] | None = None  # a hub's save, which replaces the run's own
     fed: set[str] = field(default_factory=set)  # the sessions this run has taken events of
     # also hands each write's sessions' totals and minutes on (after the workspace has them),
-    # e.g. redis_results.ResultsPublisher; a failure keeps the sessions dirty, sent again
-    publish: Callable[[pa.Table, pa.Table], None] | None = None
+    # with their states and the position they hold, e.g. redis_results.ResultsPublisher; a
+    # failure keeps the sessions dirty, sent again
+    publish: Callable[[pa.Table, pa.Table, list[SessionState], Any], None] | None = None
 
     def __post_init__(self) -> None:
         if self.monitor is None:
@@ -125,7 +127,8 @@ class LiveRun:
         last_save = time.monotonic()
         for batch in self.source.batches(self.position):
             with self.lock:
-                touched = self.monitor.feed_columns(batch.events) & self.monitor.sessions.keys()
+                touched = self._adopt(batch.handover)
+                touched |= self.monitor.feed_columns(batch.events) & self.monitor.sessions.keys()
                 self._dirty |= touched
                 self.fed |= touched
                 self._seed_stock(touched)
@@ -142,6 +145,16 @@ class LiveRun:
         with self.lock:
             self.save()
             self.finished = True  # to the end of the source, or stopped (see self.stop)
+
+    def _adopt(self, handover: dict[str, bytes] | None) -> set[str]:
+        """Take over sessions whole from another worker's checkpoint; each is written whole
+        at the next save."""
+        adopted = set()
+        for blob in (handover or {}).values():
+            sid = adopt_session(self.monitor, blob).session_id
+            self._written.pop(sid, None)
+            adopted.add(sid)
+        return adopted
 
     def close_sinks(self) -> list[str]:
         """Deliver what the alert sinks still hold (webhook posts); returns what failed."""
@@ -216,7 +229,7 @@ class LiveRun:
         sessions = totals_table(states)
         write_rows(self.ws, sessions, rows)
         if self.publish is not None:  # e.g. onto a shared Redis results stream
-            self.publish(sessions, rows)
+            self.publish(sessions, rows, states, self.position)
         for st in states:
             n = st.n_minutes
             self._written[st.session_id] = (st.start_ts, st.currency, st.minutes[:n].copy())

@@ -141,7 +141,8 @@ class Monitor:
 
     def _evict_seen(self) -> None:
         """Forget the ids no longer inside their session's lateness window."""
-        floor = np.empty(len(self.sessions), dtype=np.int64)
+        # an index no session holds any more (handover.adopt_session) keeps no ids
+        floor = np.full(self.agg.n_sessions, np.iinfo(np.int64).max, dtype=np.int64)
         for s in self.sessions.values():
             floor[s.index] = s.watermark - self.lateness_ms
         self.agg.evict(floor)

@@ -19,6 +19,9 @@ from livecart.live.engine import columns as C
 class Batch:
     events: C.Columns
     position: Any  # JSON-serialisable: where to resume after this batch
+    # sessions taken over whole from another worker's shared checkpoint, applied before the
+    # events: session id -> its state (engine.handover.export_session)
+    handover: dict[str, bytes] | None = None
 
 
 class Source(Protocol):

@@ -2,59 +2,97 @@
 they write of their rooms onto one results stream, and the serving process follows it into its
 workspace, so the team's dashboard shows every room whichever worker runs it.
 
-    {prefix}:results   one entry per room and save: {"room", "owner": the worker's consumer
-                       name, "s": the session's totals row, "m": its minutes that changed}
+    {prefix}:results            one entry per room and save: {"room", "owner": the worker's
+                                consumer name, "s": the session's totals row, "m": its
+                                minutes that changed}
+    {prefix}:checkpoint:{room}  the room's shared checkpoint: "owner", "ended" and (with the
+                                entry) "entry": the last entry of the room's stream that
+                                "state" holds (engine.handover's format)
+    {prefix}:results:readers    serving workspace -> the last results entry it applied
 
 Both tables are Arrow IPC streams in the workspace's own columns (``session_rows``); each row is
 whole (not an increment), so a later entry of a room supersedes an earlier one key by key.
 
 Fenced: a worker publishes through one Lua script that first checks that the room's
-announcement is still pending with that worker, and adds the entry only then. Redis runs the
-script atomically, so every entry of a room's old owner precedes the takeover on the stream,
-and a stalled old owner that wakes up publishes nothing more of it (``fenced``). The new owner
-reads the room from its start (``RedisSource._catch_up``) and writes it whole at its first
-save: its rows continue the room's counts instead of adding a second, partial set.
+announcement is still pending with that worker, and only then adds the entry and replaces the
+room's checkpoint. Redis runs the script atomically, so every entry of a room's old owner
+precedes the takeover on the stream, and a stalled old owner that wakes up publishes nothing
+more of it (``fenced``). The new owner resumes the room from its shared checkpoint (the state
+and its entry, ``RedisSource._shared_state``): it reads only the room's events after it and
+writes the room whole at its first save, so its rows continue the room's counts.
 
 Exactly once: the follower (``ResultsFeed``) applies a batch of entries and records the last
 entry id in the workspace's ``_meta`` table in the same transaction; a restarted server
 resumes after it. Entries applied again (say, from an older position) change nothing: rows
-are upserted by key in stream order, so the newest entry's rows win.
+are upserted by key in stream order, so the newest entry's rows win. Then it records that id
+among the stream's readers and trims the stream below the lowest reader's (``ResultsFeed``).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+import uuid
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from livecart.errors import LivecartError
+from livecart.live.engine.handover import export_session
+from livecart.live.engine.state import SessionState
 from livecart.live.session_rows import write_rows
-from livecart.live.sources.redis_stream import RedisSource
+from livecart.live.sources.redis_stream import RedisSource, sid
 from livecart.store import Workspace
 
 log = logging.getLogger(__name__)
-# KEYS: the announcements stream, the results stream; ARGV: group, consumer, then per room its
-# id, its announcement's id, its totals and its minutes. Returns the rooms fenced off.
+# KEYS: the announcements stream, the results stream, then each room's checkpoint hash; ARGV:
+# group, consumer, then per room its id, its announcement's id, its totals, its minutes, 1 if
+# its live has ended, and (empty when not shared) its last applied entry and its state.
+# Returns the rooms fenced off.
 _PUBLISH = """
 local group, me, fenced = ARGV[1], ARGV[2], {}
-for i = 3, #ARGV, 4 do
+for i = 3, #ARGV, 7 do
   local room, ann = ARGV[i], ARGV[i + 1]
   local p = redis.call('XPENDING', KEYS[1], group, ann, ann, 1)
   if p[1] and p[1][2] == me then
     redis.call('XADD', KEYS[2], '*', 'room', room, 'owner', me, 's', ARGV[i + 2], 'm', ARGV[i + 3])
+    local ckpt = KEYS[3 + (i - 3) / 7]
+    redis.call('HSET', ckpt, 'owner', me, 'ended', ARGV[i + 4])
+    if ARGV[i + 5] ~= '' then
+      redis.call('HSET', ckpt, 'entry', ARGV[i + 5], 'state', ARGV[i + 6])
+    end
   else
     fenced[#fenced + 1] = room
   end
 end
 return fenced
 """
+# KEYS: the results stream, its readers' hash; ARGV: this reader, the last entry it applied.
+# Records the reader's position, then trims the stream below the lowest reader's.
+_TRIM = """
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local low, lms, lseq
+for _, v in ipairs(redis.call('HVALS', KEYS[2])) do
+  local ms, seq = string.match(v, '^(%d+)-(%d+)$')
+  ms, seq = tonumber(ms), tonumber(seq)
+  if ms and (low == nil or ms < lms or (ms == lms and seq < lseq)) then
+    low, lms, lseq = v, ms, seq
+  end
+end
+if low == nil then return 0 end
+return redis.call('XTRIM', KEYS[1], 'MINID', low)
+"""
 
 
 def results_key(prefix: str = "livecart") -> str:
     return f"{prefix}:results"
+
+
+def readers_key(prefix: str = "livecart") -> str:
+    """The serving workspaces following the results stream: reader id -> last entry applied."""
+    return f"{prefix}:results:readers"
 
 
 def to_ipc(table: pa.Table) -> bytes:
@@ -70,7 +108,9 @@ def from_ipc(data: bytes) -> pa.Table:
 
 class ResultsPublisher:
     """Hands a worker's writes on to the results stream (``LiveRun.publish``), one entry per
-    room it still owns; rooms another worker took over are left out (``fenced``)."""
+    room it still owns, with the room's checkpoint (its state and the last entry of its stream
+    that state holds: a worker that takes the room over resumes from there); rooms another
+    worker took over are left out (``fenced``)."""
 
     def __init__(self, source: RedisSource) -> None:
         self.source = source
@@ -79,22 +119,35 @@ class ResultsPublisher:
         self.fenced: list[str] = []  # rooms whose rows were refused: another worker owns them
         self.entries = 0
 
-    def __call__(self, sessions: pa.Table, minutes: pa.Table) -> None:
+    def __call__(
+        self,
+        sessions: pa.Table,
+        minutes: pa.Table,
+        states: list[SessionState] | None = None,
+        position: dict[str, Any] | None = None,
+    ) -> None:
         src = self.source
         args: list[Any] = [src.group, src.consumer]
+        keys = [src.keys.rooms, self.key]
         rooms = sessions.column("session_id").to_pylist()
+        ended = sessions.column("actual_end").is_valid().to_pylist()
+        applied = (position or {}).get("rooms", {})
+        by_room = {st.session_id: st for st in states or []}
         for i, room in enumerate(rooms):
             ann = src.announcement.get(room)
             if ann is None:  # given up, or finished and acknowledged: not this worker's
                 self.fenced.append(room)
                 continue
             mine = pc.equal(minutes.column("session_id"), room)
+            entry, state = applied.get(room, ""), by_room.get(room)
+            blob = export_session(state) if entry and state is not None else b""
             args += [room, ann, to_ipc(sessions.slice(i, 1)), to_ipc(minutes.filter(mine))]
+            args += [int(ended[i]), entry if blob else "", blob]
+            keys.append(src.keys.checkpoint(room))
         if len(args) == 2:
             return
-        keys = [src.keys.rooms, self.key]
         fenced = [r.decode() for r in self._publish(keys=keys, args=args)]
-        self.entries += (len(args) - 2) // 4 - len(fenced)
+        self.entries += (len(args) - 2) // 7 - len(fenced)
         if fenced:
             self.fenced += fenced
             log.warning(
@@ -107,17 +160,39 @@ class ResultsPublisher:
 class ResultsFeed:
     """Follows ``{prefix}:results`` into ``ws``: ``catch_up()`` applies everything there is,
     ``start()`` follows in a background thread until ``close()``. ``owners``: the worker that
-    last published each room (as far as this feed has read)."""
+    last published each room (as far as this feed has read).
+
+    Trimmed (``trim``, default on): a feed registers this workspace's position in
+    ``{prefix}:results:readers`` (under a reader id kept in the workspace) when it starts, and
+    after each applied batch records its new position there and trims the stream below the
+    lowest reader's (XTRIM MINID), in one Lua script: the stream keeps what some registered
+    serving workspace has not applied yet, and nothing a restarted one still needs (it resumes
+    after its own position, which the trim never passes). ``missed``: the newest entry trimmed
+    away before this workspace applied it (a workspace that first followed the stream after
+    others had trimmed it: rooms published before then may be partial in it): the stream's
+    first entry then, else None."""
 
     def __init__(
-        self, ws: Workspace, client: Any, prefix: str = "livecart", count: int = 500
+        self,
+        ws: Workspace,
+        client: Any,
+        prefix: str = "livecart",
+        count: int = 500,
+        trim: bool = True,
     ) -> None:
-        self.ws, self.r, self.count = ws, client, count
+        self.ws, self.r, self.count, self.trim = ws, client, count, trim
         self.key = results_key(prefix)
+        self.readers = readers_key(prefix)
         self.meta_key = f"redis_results:{prefix}"
         self.owners: dict[str, str] = {}
         self.applied = 0  # entries applied by this feed
+        self.trimmed = 0  # entries this feed trimmed off the stream
         self.error: str | None = None
+        self._reader: str | None = None
+        self.missed = self._missed()
+        self._trim = client.register_script(_TRIM)
+        if trim:  # from now on the stream is not trimmed past what this workspace holds
+            client.hset(self.readers, self.reader(), self.position())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -126,6 +201,45 @@ class ResultsFeed:
         rows = self.ws.execute("SELECT value FROM _meta WHERE key = ?", [self.meta_key])
         return rows[0][0] if rows else "0-0"
 
+    def reader(self) -> str:
+        """This workspace's name among the stream's readers (made once, kept in ``_meta``)."""
+        if self._reader is not None:
+            return self._reader
+        key = f"{self.meta_key}:reader"
+        rows = self.ws.execute("SELECT value FROM _meta WHERE key = ?", [key])
+        if rows:
+            self._reader = rows[0][0]
+            return self._reader
+        name = f"{socket.gethostname()}:{self.ws.path.resolve()}:{uuid.uuid4().hex[:8]}"
+        with self.ws.transaction():
+            self.ws.execute("INSERT OR REPLACE INTO _meta VALUES (?, ?)", [key, name])
+        self._reader = name
+        return name
+
+    def _missed(self) -> str | None:
+        """Entries trimmed before this workspace applied them: the trim keeps every registered
+        reader's last entry, so a position before the stream's first entry (with entries
+        removed) means some were applied by other readers only."""
+        import redis
+
+        try:
+            info = self.r.xinfo_stream(self.key)
+        except redis.ResponseError:  # no stream yet: nothing published, nothing trimmed
+            return None
+        first = info.get("first-entry")
+        if info["entries-added"] <= info["length"] or not first:
+            return None
+        first_id = first[0].decode()
+        if sid(self.position()) >= sid(first_id):
+            return None
+        log.warning(
+            "%s was trimmed before this workspace applied its entries up to %s (other serving "
+            "workspaces applied them): rooms published before then may be partial here",
+            self.key,
+            first_id,
+        )
+        return first_id
+
     def step(self, block_ms: int | None = None) -> int:
         """Apply the next entries (up to ``count``; waits up to ``block_ms`` for some);
         returns how many."""
@@ -133,6 +247,9 @@ class ResultsFeed:
         entries = got[0][1] if got else []
         if entries:
             self._apply(entries)
+            if self.trim:  # only once the workspace holds them (committed above)
+                args = [self.reader(), entries[-1][0].decode()]
+                self.trimmed += self._trim(keys=[self.key, self.readers], args=args)
         return len(entries)
 
     def catch_up(self) -> int:
@@ -198,4 +315,12 @@ def newest(tables: list[pa.Table], keys: list[str]) -> pa.Table:
     return t.take(pc.take(last.column("_at_max"), keep)).drop_columns(["_at"])
 
 
-__all__ = ["ResultsFeed", "ResultsPublisher", "from_ipc", "newest", "results_key", "to_ipc"]
+__all__ = [
+    "ResultsFeed",
+    "ResultsPublisher",
+    "from_ipc",
+    "newest",
+    "readers_key",
+    "results_key",
+    "to_ipc",
+]

@@ -24,10 +24,12 @@ acknowledged or delivered elsewhere are read again): nothing is lost and nothing
 Takeover (``claim_idle_s``): a live worker refreshes its rooms' announcements (XCLAIM to itself,
 which resets their idle time) every ``heartbeat_s``. A worker that is gone stops refreshing;
 once an announcement has been idle longer than ``claim_idle_s`` another worker of the group
-claims it (XAUTOCLAIM, Redis >= 6.2) and so owns the room. Rooms move whole: the new owner reads
-the room's stream from its start (its own checkpointed position, if it held the room before)
-with XRANGE, claims the room's pending entries so as to acknowledge them once its checkpoint
-holds them, and then follows the room through the group. The room's whole state is in the new
+claims it (XAUTOCLAIM, Redis >= 6.2) and so owns the room. Rooms move whole: the new owner
+takes the room's state from its shared checkpoint when the old owner published one (workers
+sharing results, ``redis_results``; ``_shared_state``) and reads the room's stream after that
+checkpoint's entry, else from its start (its own checkpointed position, if it held the room
+before) with XRANGE; it claims the room's pending entries so as to acknowledge them once its
+checkpoint holds them, and then follows the room through the group. The room's whole state is in the new
 owner's monitor; nothing is split across two states. The old owner is fenced: each read through
 the group runs in one Lua script that first checks the worker still owns each room's
 announcement, so a worker that was only stalled (not dead) reads nothing more of a room it lost
@@ -130,6 +132,12 @@ class Keys:
     def room(self, session_id: str) -> str:
         return f"{self.prefix}:room:{session_id}"
 
+    def checkpoint(self, session_id: str) -> str:
+        """A room's shared checkpoint (``redis_results``): its owner, whether its live ended,
+        and (when its owner shares results) the last entry of the room's stream its state
+        holds, with that state: a worker that takes the room over resumes from there."""
+        return f"{self.prefix}:checkpoint:{session_id}"
+
 
 class Publisher:
     """XADD events onto their rooms' streams, announcing each new room once (atomically, in a
@@ -225,6 +233,7 @@ class RedisSource:
         self.seen: dict[str, bytes] = {}  # room -> the last entry id read (for XREAD waits)
         self.claimed: list[str] = []  # rooms taken over from another consumer, in order
         self.lost: list[str] = []  # rooms another consumer took over from this one
+        self.resumed: dict[str, str] = {}  # rooms taken on from a shared checkpoint: its entry
         self._round = client.register_script(_ROUND)
         self._refreshed = 0.0
         self._cursor = "0-0"
@@ -293,6 +302,9 @@ class RedisSource:
                 self.r.xclaim(key, self.group, self.consumer, 0, others, justid=True)
             self.delivered.setdefault(room, []).extend(ids)
             lo = "(" + ids[-1].decode()
+        handover = self._shared_state(room)
+        if handover is not None:
+            yield handover
         if room in self.applied:  # the XREAD wait starts after what the state holds
             self.seen[room] = max(self.applied[room].encode(), self.seen.get(room, b"0-0"), key=sid)
         while room in self.announcement:
@@ -303,6 +315,32 @@ class RedisSource:
             self.seen[room] = max(entries[-1][0], self.seen.get(room, b"0-0"), key=sid)
             yield self._batch({room: (entries[-1][0], [fields[b"e"] for _i, fields in entries])})
             self._heartbeat()
+
+    def _shared_state(self, room: str) -> Batch | None:
+        """The room's shared checkpoint as a batch that hands its state over, when it holds
+        more of the room than this worker does (written by its last owner with
+        ``--share-results``): the room is then read on from its entry, not from its start."""
+        entry, state, owner, ended = self.r.hmget(
+            self.keys.checkpoint(room), "entry", "state", "owner", "ended"
+        )
+        if not entry or not state:
+            return None
+        entry = entry.decode()
+        held = self.applied.get(room)
+        if held is not None and sid(entry) <= sid(held):
+            return None
+        self.applied[room] = entry
+        if ended == b"1":
+            self.ended.add(room)
+        self.resumed[room] = entry
+        log.warning(
+            "%s resumes room %s from %s's checkpoint at entry %s (not from the room's start)",
+            self.consumer,
+            room,
+            owner.decode() if owner else "?",
+            entry,
+        )
+        return Batch(C.empty(), self._position(), handover={room: state})
 
     def _follow(self) -> Iterator[Batch]:
         last_new = time.monotonic()
