@@ -29,9 +29,9 @@ takes the room's state from its shared checkpoint when the old owner published o
 sharing results, ``redis_results``; ``_shared_state``) and reads the room's stream after that
 checkpoint's entry, else from its start (its own checkpointed position, if it held the room
 before) with XRANGE; it claims the room's pending entries so as to acknowledge them once its
-checkpoint holds them, and then follows the room through the group. The room's whole state is in the new
-owner's monitor; nothing is split across two states. The old owner is fenced: each read through
-the group runs in one Lua script that first checks the worker still owns each room's
+checkpoint holds them, and then follows the room through the group. The room's whole state is
+in the new owner's monitor; nothing is split across two states. The old owner is fenced: each
+read through the group runs in one Lua script that first checks the worker still owns each room's
 announcement, so a worker that was only stalled (not dead) reads nothing more of a room it lost
 and gives it up (``lost``); its workspace keeps the partial count it had, superseded by the new
 owner's.
