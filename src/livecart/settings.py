@@ -59,8 +59,9 @@ class Settings:
     )
     query_source: str = _s(
         "",
-        "folder of Parquet files (one <table>.parquet or <table>/ per record kind) the analytics "
-        "read instead of the workspace file (empty: the workspace's DuckDB file)",
+        "lake the analytics read instead of the workspace file: a folder or object-store URL "
+        "(s3://bucket/prefix) with one <table>.parquet, <table>/ folder of Parquet files or "
+        "<table>/ Delta table per record kind (empty: the workspace's DuckDB file)",
     )
     spark_master: str = _s(
         "local[*]", "where Spark runs: 'local[*]' (in this process) or a Spark Connect URL sc://..."

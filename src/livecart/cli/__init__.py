@@ -21,6 +21,7 @@ add_command_modules(
     "hosts",
     "users",
     "fans",
+    "export",
 )
 
 

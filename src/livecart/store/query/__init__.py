@@ -14,11 +14,12 @@ from livecart.store.query.engine import (
     QueryEngineError,
     duckdb_engine,
     engine_for,
-    export_parquet,
     frame,
     parquet_engine,
     spark_engine,
 )
+from livecart.store.query.export import FORMATS, export_lake, export_parquet
+from livecart.store.query.lake import Lake
 from livecart.store.query.lives import (
     funnel_sessions,
     host_lines,
@@ -83,7 +84,10 @@ __all__ = [
     "QueryEngineError",
     "duckdb_engine",
     "engine_for",
+    "export_lake",
     "export_parquet",
+    "FORMATS",
+    "Lake",
     "frame",
     "parquet_engine",
     "spark_engine",

@@ -5,11 +5,12 @@ Three set-ups, chosen by the workspace's settings (``query_engine``, ``query_sou
 
 - DuckDB on the workspace file (the default): a fresh cursor of the workspace's own connection,
   so a query sees every committed write and never shares a connection with another thread.
-- DuckDB on Parquet: ``query_source`` names a folder holding one ``<table>.parquet`` file (or a
-  ``<table>/`` folder of Parquet files) per record kind: a brand's own lake, read in place.
+- DuckDB on a lake: ``query_source`` names a folder or an object-store URL holding one
+  ``<table>.parquet`` file, ``<table>/`` folder of Parquet files or ``<table>/`` Delta table per
+  record kind: a brand's own lake, read in place (``livecart.store.query.lake``).
 - Spark: ``query_engine = "spark"`` with ``spark_master`` ``local[*]`` (an in-process Spark) or a
   Spark Connect URL ``sc://host:15002``; its tables are read from ``query_source`` (Spark cannot
-  read a DuckDB file; ``export_parquet`` writes a workspace out in the layout above).
+  read a DuckDB file; ``livecart export`` writes a workspace out as a lake).
 
 The expressions themselves (``livecart.store.query.orders`` and its neighbours) never know which
 one they run on: the models take the same frames either way.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
 import warnings
 import weakref
 from collections.abc import Callable
@@ -29,8 +29,7 @@ from typing import TYPE_CHECKING
 import ibis
 import pyarrow as pa
 
-from livecart.errors import LivecartError
-from livecart.model.schema import KINDS
+from livecart.store.query.errors import QueryEngineError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,20 +41,20 @@ Tables = Callable[[str], ibis.Table]
 Expression = Callable[[Tables], ibis.Table]
 
 
-class QueryEngineError(LivecartError):
-    """The query engine set in the settings cannot be started or cannot find its tables."""
-
-
 class QueryEngine:
     """An Ibis backend and a function from a record kind's name to its table."""
 
     def __init__(
-        self, name: str, backend: ibis.BaseBackend, tables: Tables, source: Path | None = None
+        self,
+        name: str,
+        backend: ibis.BaseBackend,
+        tables: Tables,
+        source: str | Path | None = None,
     ) -> None:
         self.name = name
         self.backend = backend
         self._tables = tables
-        self.source = source  # the Parquet folder it reads, None on a workspace file
+        self.source = source  # the lake it reads (folder or URL), None on a workspace file
 
     def table(self, name: str) -> ibis.Table:
         return self._tables(name)
@@ -101,43 +100,13 @@ def duckdb_engine(ws: Workspace) -> QueryEngine:
     return QueryEngine("duckdb", backend, backend.table)
 
 
-def parquet_tables(backend: ibis.BaseBackend, source: str | Path) -> Tables:
-    """Tables read from ``source/<name>.parquet`` or ``source/<name>/*.parquet``, registered
-    once per backend under the kind's name."""
-    root = Path(source)
-    if not root.is_dir():
-        raise QueryEngineError(
-            f"query_source {str(root)!r} is not a folder: point it at a folder of Parquet files, "
-            "one <table>.parquet (or <table>/ folder) per record kind"
-        )
-    read: dict[str, ibis.Table] = {}
-
-    def table(name: str) -> ibis.Table:
-        if name not in read:
-            one, many = root / f"{name}.parquet", root / name
-            if one.is_file():
-                path = str(one)
-            elif many.is_dir() and any(many.glob("*.parquet")):
-                path = str(many / "*.parquet") if backend.name == "duckdb" else str(many)
-            else:
-                raise QueryEngineError(
-                    f"no {name} table under {root}: expected {one.name} or a {name}/ folder of "
-                    f"Parquet files (write a workspace out with livecart.store.query."
-                    f"export_parquet)"
-                )
-            # named after the folder too: one Spark session serves every engine of the process,
-            # and a view named after the table alone would be taken over by another lake's
-            tag = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:10]
-            read[name] = backend.read_parquet(path, table_name=f"src_{name}_{tag}")
-        return read[name]
-
-    return table
-
-
 def parquet_engine(source: str | Path) -> QueryEngine:
-    """DuckDB (in memory) over a folder of Parquet files."""
+    """DuckDB (in memory) over a lake: a folder or URL of Parquet files or Delta tables."""
+    from livecart.store.query.lake import Lake
+
+    lake = Lake(source)
     backend = ibis.duckdb.connect()
-    return QueryEngine("duckdb", backend, parquet_tables(backend, source), Path(source))
+    return QueryEngine("duckdb", backend, lake.tables(backend), source)
 
 
 @functools.cache
@@ -166,14 +135,18 @@ def spark_session(master: str):  # -> pyspark.sql.SparkSession
 
 
 def spark_engine(source: str | Path, master: str = "local[*]") -> QueryEngine:
-    """Spark (local or through Spark Connect) over a folder of Parquet files."""
+    """Spark (local or through Spark Connect) over a lake: a folder or URL of Parquet files or
+    Delta tables."""
     if not str(source):
         raise QueryEngineError(
-            "query_engine = 'spark' reads Parquet, not the DuckDB file: set query_source to a "
-            "folder of Parquet files (write one with livecart.store.query.export_parquet)"
+            "query_engine = 'spark' reads a lake, not the DuckDB file: set query_source to a "
+            "folder or URL of Parquet files or Delta tables (write one with `livecart export`)"
         )
+    from livecart.store.query.lake import Lake
+
+    lake = Lake(source)
     backend = ibis.pyspark.connect(spark_session(master))
-    return QueryEngine("spark", backend, parquet_tables(backend, source), Path(source))
+    return QueryEngine("spark", backend, lake.tables(backend), source)
 
 
 _ENGINES: weakref.WeakKeyDictionary[Workspace, QueryEngine] = weakref.WeakKeyDictionary()
@@ -240,15 +213,3 @@ def _workspace_frame(
         sql, params = f"SELECT * FROM ({sql}) LIMIT ?", [*params, int(limit)]
     table = ws.cursor().sql(sql, params=params or None).to_arrow_table()
     return arrow_to_frame(table.cast(schema))
-
-
-def export_parquet(ws: Workspace, folder: str | Path) -> Path:
-    """Write every record kind of ``ws`` to ``folder/<kind>.parquet`` (microsecond timestamps,
-    which Spark 4 reads; it rejects nanoseconds): the layout ``query_source`` reads."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    cur = ws.cursor()
-    for name in KINDS:
-        target = str(out / f"{name}.parquet").replace("'", "''")
-        cur.execute(f"COPY (SELECT * FROM \"{name}\") TO '{target}' (FORMAT parquet)")
-    return out

@@ -1,0 +1,148 @@
+"""A workspace exported as a lake (Parquet or Delta, in a folder or in an S3 bucket) gives the
+query layer the same frames as the workspace file: every expression, and the overview read
+through the settings. S3 is a local fake that speaks its wire format (moto's server on a random
+port); Delta tables are read at their current version."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+import livecart
+from livecart.model.schema import KINDS
+from livecart.report import overview
+from livecart.store.query import (
+    EXPRESSIONS,
+    QueryEngineError,
+    duckdb_engine,
+    engine_for,
+    export_lake,
+    parquet_engine,
+)
+from tests.store.test_query_layer import KEYS, same
+
+pytest.importorskip("deltalake", reason="Delta tables need the livecart[lake] extra")
+
+
+def _every_expression_equal(ws, lake) -> None:
+    on_file, on_lake = duckdb_engine(ws), parquet_engine(lake)
+    for name, expression in EXPRESSIONS.items():
+        a = on_file.frame(expression)
+        assert len(a) > 0, name
+        same(a, on_lake.frame(expression), KEYS[name])
+
+
+@pytest.fixture(scope="module")
+def demo(demo_path):
+    ws = livecart.open(demo_path, read_only=True)
+    yield ws
+    ws.close()
+
+
+def test_a_delta_export_gives_the_same_frames_as_the_workspace(demo, tmp_path):
+    lake = export_lake(demo, tmp_path / "lake", fmt="delta")
+    assert (Path(lake) / "orders" / "_delta_log").is_dir()
+    _every_expression_equal(demo, lake)
+
+
+def test_a_delta_table_is_read_at_its_current_version(demo, tmp_path):
+    """Rows a later version deleted stay in the folder's Parquet files but are not read."""
+    from deltalake import DeltaTable
+
+    from livecart.store.query import paid_orders
+
+    lake = export_lake(demo, tmp_path / "lake", fmt="delta", kinds=("orders", "markets", "buyers"))
+    before = parquet_engine(lake).frame(paid_orders)
+    first = before["order_id"].min()
+    DeltaTable(f"{lake}/orders").delete(f"order_id = '{first}'")
+    after = parquet_engine(lake).frame(paid_orders)
+    assert len(after) == len(before) - 1 and first not in set(after["order_id"])
+    assert len(list(Path(lake, "orders").glob("*.parquet"))) > 1  # the old file is still there
+
+
+def test_export_refuses_parquet_to_a_url_and_an_unknown_format(demo, tmp_path):
+    with pytest.raises(QueryEngineError, match="--delta"):
+        export_lake(demo, "s3://bucket/lake")
+    with pytest.raises(QueryEngineError, match="not one of parquet, delta"):
+        export_lake(demo, tmp_path, fmt="csv")
+
+
+@pytest.fixture(scope="module")
+def s3():
+    """A fake S3 on a random local port, with the AWS_* environment pointing at it."""
+    boto3 = pytest.importorskip("boto3")
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        "AWS_ALLOW_HTTP": "true",  # delta-rs refuses plain http otherwise
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="lake")
+    try:
+        yield client
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        server.stop()
+
+
+def test_a_lake_in_s3_gives_the_same_frames_and_overview_as_the_workspace(
+    demo, demo_path, s3, tmp_path, monkeypatch
+):
+    # Parquet put in the bucket as a brand's platform would; Delta written there by the export
+    folder = Path(export_lake(demo, tmp_path / "local"))
+    for name in KINDS:
+        body = io.BytesIO((folder / f"{name}.parquet").read_bytes())
+        s3.upload_fileobj(body, "lake", f"brand-a/{name}.parquet")
+    _every_expression_equal(demo, "s3://lake/brand-a")
+    delta = export_lake(demo, "s3://lake/brand-b", fmt="delta")
+    assert delta == "s3://lake/brand-b"
+    _every_expression_equal(demo, delta)
+    want = overview(demo, recent=8)
+    monkeypatch.setenv("LIVECART_QUERY_SOURCE", delta)
+    with livecart.open(demo_path, read_only=True) as ws:
+        assert engine_for(ws).source == delta
+        got = overview(ws, recent=8)
+    assert len(want.gmv_by_day) > 0 and len(want.recent_sessions) == 8
+    _close(got.model_dump(), want.model_dump())
+
+
+def _close(a, b) -> None:
+    """Equal, numbers within rtol 1e-9 (sums added in another order), at any depth."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _close(a[k], b[k])
+    elif isinstance(a, list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _close(x, y)
+    elif isinstance(a, float):
+        assert a == pytest.approx(b, rel=1e-9)
+    else:
+        assert a == b
+
+
+def test_a_missing_bucket_or_table_says_what_it_wanted(s3):
+    with pytest.raises(QueryEngineError, match="is not a folder"):
+        parquet_engine("s3://lake/nothing-here")
+    s3.put_object(Bucket="lake", Key="empty/readme.txt", Body=b"no tables")
+    with pytest.raises(QueryEngineError, match=r"no orders table .*orders\.parquet"):
+        parquet_engine("s3://lake/empty").frame(EXPRESSIONS["paid_orders"])
