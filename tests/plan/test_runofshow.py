@@ -141,17 +141,46 @@ def test_a_strong_live_history_the_tests_contradict_is_no_hero():
     assert hero_notes(c, picks) == []
 
 
-def test_with_nothing_proven_the_hero_is_the_best_available_and_the_plan_says_so():
+def test_with_nothing_proven_there_is_no_hero_and_the_plan_says_so():
+    """Issue 17: a product with neither a test win nor a strong live record stays out of hero
+    slots, even the best of the rest (the plan used to make it the hero 'best available')."""
     c = _mixed()
     c = c[c["verdict"] != "winner"].copy()
     c["p_beat"] = np.where(c["verdict"] == "undecided", np.linspace(0.01, 0.3, len(c)), c["p_beat"])
     picks = assign_roles(c, 10, Guidance())
-    heroes = [s for s, r in picks if r == "hero"]
-    tested = c[(c["n_videos"] > 0) & (c["verdict"] != "loser")]
-    assert heroes == [tested.sort_values("p_beat").iloc[-1]["sku_id"]]
+    assert len(picks) == 10 and not [s for s, r in picks if r == "hero"]
     (note,) = hero_notes(c, picks)
-    assert "no product is proven" in note and "best available" in note and heroes[0] in note
+    assert note.startswith("no hero: no product is proven")
     assert check_guidance([r for _, r in picks], Guidance()) == []
+
+
+def test_each_hero_says_why_from_its_test_or_its_live_record():
+    c = _mixed()
+    c["live_strong"], c["lives"], c["live_units_per_life"] = False, 0, np.nan
+    c["live_gmv_per_minute"], c["live_units_median"] = np.nan, 20.0
+    star = c.index[c["verdict"] == "no tests"][0]
+    c.loc[star, ["live_strong", "lives", "live_units_per_life", "live_gmv_per_minute"]] = [
+        True,
+        7,
+        31.5,
+        12.34,
+    ]
+    picks = assign_roles(c, 10, Guidance())
+    slots = {s.sku_id: s for s in build_slots(c, picks, "USD", {})}
+    by = c.set_index("sku_id")
+    heroes = [s for s in slots.values() if s.role == "hero"]
+    assert c.loc[star, "sku_id"] in [s.sku_id for s in heroes]
+    for s in heroes:
+        if s.sku_id == c.loc[star, "sku_id"]:
+            assert s.why == (
+                "live record: 7 lives, 12.3 USD GMV a live minute, 31.5 units a live "
+                "(median SKU 20.0); no test videos"
+            )
+        else:
+            row = by.loc[s.sku_id]
+            n = int(row["n_videos"])
+            assert s.why.startswith(f"market-fit winner: P(beats benchmark) 95% from {n} test")
+    assert all(s.why == "" for s in slots.values() if s.role != "hero")
 
 
 def test_at_most_two_skus_of_one_product_unless_too_few_products():

@@ -30,6 +30,11 @@ def _split_line(plan: SessionPlan) -> str:
 MONEY_TARGETS = ("gmv", "session_gmv", "ad_spend")  # the targets in the plan's currency
 
 
+def _heroes(plan: SessionPlan) -> list[str]:
+    """Each hero with the evidence that makes it one (#17)."""
+    return [f"{s.sku_id} {s.name}: {s.why}" for s in plan.lineup if s.role == "hero" and s.why]
+
+
 def _targets(plan: SessionPlan) -> list[str]:
     """Each golden-hour target as "name: value", money with the plan's currency (#17)."""
     return [
@@ -75,6 +80,9 @@ def to_markdown(plan: SessionPlan) -> str:
             f"| {s.position} | {s.sku_id} | {s.name} | {s.role} | {_pins(s)} | "
             f"{s.price:,.2f} | {stock} | {'; '.join(s.talking_points)} |"
         )
+    heroes = _heroes(plan)
+    if heroes:
+        out += ["", "Why each hero is a hero:", ""] + [f"- {h}" for h in heroes]
     out += ["", f"Stock: {plan.stock_source}.", "", "## Golden-hour targets", ""]
     out += [f"- {t}" for t in _targets(plan)]
     notes = _notes(plan)
@@ -125,6 +133,7 @@ def to_html(plan: SessionPlan, charts: list[dict] | None = None) -> str:
         )
     targets = "".join(f"<li>{escape(t)}</li>" for t in _targets(plan))
     notes = "".join(f"<li>{escape(n)}</li>" for n in _notes(plan))
+    heroes = "".join(f"<li>{escape(h)}</li>" for h in _heroes(plan))
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(plan.title)}</title>"
         f"<style>{CSS}</style></head><body>"
@@ -135,7 +144,8 @@ def to_html(plan: SessionPlan, charts: list[dict] | None = None) -> str:
         "<h2>Run of show</h2><table><tr><th>#</th><th>SKU</th><th>product</th><th>role</th>"
         f"<th>pinned</th><th>price ({plan.currency})</th><th>stock</th>"
         f"<th>talking points</th></tr>{rows}</table>"
-        f"<p>Stock: {escape(plan.stock_source)}.</p>"
+        + (f"<p>Why each hero is a hero:</p><ul id='heroes'>{heroes}</ul>" if heroes else "")
+        + f"<p>Stock: {escape(plan.stock_source)}.</p>"
         f"<h2>Golden-hour targets</h2><ul id='targets'>{targets}</ul>"
         + (f"<h2>Notes</h2><ul id='notes'>{notes}</ul>" if notes else "")
         + "</body></html>"

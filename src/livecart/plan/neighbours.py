@@ -75,24 +75,37 @@ def candidates(ws: Workspace, market: str) -> pd.DataFrame:
 STRONG_LIVES = 3  # lives before a live record counts as evidence on its own
 
 
+LIVE_HISTORY = ["sku_id", "lives", "live_units_per_life", "live_gmv_per_minute"]
+
+
 def live_history(ws: Workspace, market: str) -> pd.DataFrame:
-    """Per SKU, its past lives in ``market`` and units sold a live. ``live_strong``: at least
-    ``STRONG_LIVES`` lives and units a live at or above the market's median SKU, which proves
-    a product as well as a winning test verdict does."""
+    """Per SKU, its past lives in ``market``, units sold a live and GMV a live minute (the
+    market's currency: its orders in those lives over their minutes). ``live_strong``: at least
+    ``STRONG_LIVES`` lives and units a live at or above the market's median SKU
+    (``live_units_median``), which proves a product as well as a winning test verdict does."""
     h = ws.query(
-        "SELECT sp.sku_id, count(DISTINCT sp.session_id) AS lives, "
-        "coalesce(sum(o.quantity), 0) AS units FROM session_products sp "
-        "JOIN sessions s USING (session_id) LEFT JOIN orders o "
-        "ON o.session_id = sp.session_id AND o.sku_id = sp.sku_id "
-        "WHERE s.market = ? GROUP BY sp.sku_id",
+        """
+        WITH lives AS (
+            SELECT DISTINCT sp.session_id, sp.sku_id, date_diff('minute',
+                   coalesce(s.actual_start, s.planned_start),
+                   coalesce(s.actual_end, s.planned_end)) AS minutes
+            FROM session_products sp JOIN sessions s USING (session_id) WHERE s.market = ?),
+        sold AS (SELECT session_id, sku_id, sum(quantity) AS units, sum(subtotal) AS gmv
+                 FROM orders GROUP BY 1, 2)
+        SELECT l.sku_id, count(*) AS lives, sum(l.minutes) AS minutes,
+               coalesce(sum(o.units), 0) AS units, coalesce(sum(o.gmv), 0) AS gmv
+        FROM lives l LEFT JOIN sold o USING (session_id, sku_id) GROUP BY l.sku_id""",
         [market],
     )
     if h.empty:
-        return pd.DataFrame(columns=["sku_id", "lives", "live_units_per_life", "live_strong"])
+        return pd.DataFrame(columns=[*LIVE_HISTORY, "live_units_median", "live_strong"])
     h["live_units_per_life"] = h["units"] / h["lives"]
-    bar = h["live_units_per_life"].median()
-    h["live_strong"] = (h["lives"] >= STRONG_LIVES) & (h["live_units_per_life"] >= bar)
-    return h[["sku_id", "lives", "live_units_per_life", "live_strong"]]
+    h["live_gmv_per_minute"] = h["gmv"] / h["minutes"].where(h["minutes"] > 0)
+    h["live_units_median"] = h["live_units_per_life"].median()
+    h["live_strong"] = (h["lives"] >= STRONG_LIVES) & (
+        h["live_units_per_life"] >= h["live_units_median"]
+    )
+    return h[[*LIVE_HISTORY, "live_units_median", "live_strong"]]
 
 
 def known_hosts(ws: Workspace) -> pd.DataFrame:

@@ -48,6 +48,7 @@ class Slot(BaseModel):
     stock: int | None = None
     talking_points: list[str] = []
     added_points: list[str] = []  # added by hand (`plan edit --note`), kept when rebuilt
+    why: str = ""  # a hero's evidence: its test win or its live record in the market
 
     @property
     def pinned_minutes(self) -> int:
@@ -80,9 +81,10 @@ def assign_roles(
     """(sku_id, role) for the ``n`` products picked from candidates ``c``.
 
     Heroes only from proven products (winner verdict, or a strong live history whose test
-    videos, if any, give P(beats benchmark) of at least ``HERO_MIN_P_BEAT``); losers never;
-    untested products only as products under test; at most ``max_per_product`` SKUs of one
-    product unless the catalogue is too small to fill the line-up otherwise."""
+    videos, if any, give P(beats benchmark) of at least ``HERO_MIN_P_BEAT``), and none when
+    nothing is proven; losers never; untested products only as products under test; at most
+    ``max_per_product`` SKUs of one product unless the catalogue is too small to fill the
+    line-up otherwise."""
     c = _prepare(c)
     n = min(n, len(c))
     # ceil(10%) of each minor role keeps both in 10-20% and the main sellers near 70-80%
@@ -116,9 +118,8 @@ def _pick(c: pd.DataFrame, n: int, n_hook: int, n_test: int, cap: int) -> list[t
     least = dict(ascending=[True, False], kind="stable")
     n_main = n - n_hook - n_test
     n_hero = max(1, round(0.65 * n_main)) if n_main > 0 else 0
+    # Nothing proven: no hero (hero_notes says why); the main sellers are profit products.
     heroes = take(c[c["_proven"]].sort_values("_g", **by_g), n_hero)
-    if not heroes and n_main > 1:  # nothing proven: the best available, which hero_notes explains
-        heroes = take(tested.sort_values(["p_beat", "_g"], **by_g), 1)
     hooks = take(tested.sort_values("_h", **by_g), n_hook)
     # Products under test: untested ones first, then the least-tested of the unproven rest,
     # then the least-tested of all.
@@ -140,20 +141,40 @@ def _pick(c: pd.DataFrame, n: int, n_hook: int, n_test: int, cap: int) -> list[t
 
 
 def hero_notes(c: pd.DataFrame, picks: list[tuple[str, str]]) -> list[str]:
-    """Why a hero slot holds a product the model does not believe in (empty when every hero is
-    proven): when no product is proven in the market, the hero is the best available."""
-    p = _prepare(c).set_index("sku_id")
-    weak = [s for s, r in picks if r == "hero" and s in p.index and not p.at[s, "_proven"]]
-    if not weak:
+    """Why the line-up has no hero (empty when it has one, or has no main sellers): no product
+    is proven in the market, and a hero slot needs evidence."""
+    roles = [r for _, r in picks]
+    if "hero" in roles or not any(r in ("profit", "closing") for r in roles):
         return []
-    said = ", ".join(
-        f"{s} (P(beats benchmark) {p.at[s, 'p_beat']:.0%})" if pd.notna(p.at[s, "p_beat"]) else s
-        for s in weak
-    )
     return [
-        "no product is proven in this market (no winner of the market-fit test, no strong live "
-        f"history the tests agree with): hero = best available, {said}"
+        "no hero: no product is proven in this market (no winner of the market-fit test, no "
+        "strong live record the tests agree with); the main sellers are profit products until "
+        "one is"
     ]
+
+
+def hero_reason(row: pd.Series, cur: str) -> str:
+    """Why a product holds a hero slot, in the evidence's own numbers: its market-fit test
+    (P(beats benchmark) from its test videos) or its live record in the market (lives, GMV a
+    live minute, units a live against the market's median SKU); or that neither proves it."""
+    n_videos = int(row.get("n_videos") or 0)
+    p_beat = row.get("p_beat")
+    tested = (
+        f"P(beats benchmark) {p_beat:.0%} from {n_videos} test video{'s' * (n_videos != 1)}"
+        if n_videos > 0 and p_beat is not None and not pd.isna(p_beat)
+        else "no test videos"
+    )
+    lives = int(row.get("lives") or 0)
+    gpm = row.get("live_gmv_per_minute")
+    record = f"{lives} lives" + (
+        f", {gpm:,.1f} {cur} GMV a live minute" if gpm is not None and not pd.isna(gpm) else ""
+    )
+    if row.get("verdict") == "winner":
+        return f"market-fit winner: {tested}" + (f"; live record {record}" if lives else "")
+    if bool(row.get("live_strong", False)):
+        units, bar = row.get("live_units_per_life"), row.get("live_units_median")
+        return f"live record: {record}, {units:,.1f} units a live (median SKU {bar:,.1f}); {tested}"
+    return f"set by hand, not proven: {tested}; {record}"
 
 
 def check_guidance(
@@ -282,6 +303,7 @@ def build_slots(c: pd.DataFrame, picks: list[tuple[str, str]], cur: str, stock: 
                 list_price=lp,
                 stock=stock.get(sku),
                 talking_points=talking_points(row, role, price, cur, stock.get(sku)),
+                why=hero_reason(row, cur) if role == "hero" else "",
             )
         )
     return out

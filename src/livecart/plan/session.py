@@ -360,7 +360,7 @@ def refresh_slots(ws: Workspace, plan: SessionPlan, stock: dict | None = None) -
     for s in plan.lineup:
         f = fresh.get(s.sku_id)
         if f is not None:
-            s.price, s.list_price, s.stock = f.price, f.list_price, f.stock
+            s.price, s.list_price, s.stock, s.why = f.price, f.list_price, f.stock, f.why
             s.talking_points = f.talking_points + s.added_points
 
 
