@@ -182,19 +182,28 @@ def api_live_session(request: Request, session_id: str) -> dict:
 @router.get("/api/live/{session_id}/events", tags=["live"])
 async def api_live_stream(request: Request, session_id: str) -> StreamingResponse:
     """Server-sent events: the session's view as soon as it changed (checked every 0.2 s) and
-    at least once a second, until no run feeds the server any more."""
+    at least once a second, until no run feeds the server any more. A live another machine
+    monitors (a worker's room, through `livecart serve --redis`) is pushed as its results
+    arrive in the workspace, until its end arrives."""
     _view(request, session_id)
     h = hub(request)
+    ws = workspace(request)
+
+    def version() -> tuple:
+        try:
+            return h.version(session_id)
+        except LivecartError:  # not run here: the stored rows, changed by any workspace write
+            return ("stored", ws.data_version)
 
     async def stream() -> AsyncIterator[str]:
         last, sent = None, 0.0
         while not await request.is_disconnected():
-            version = h.version(session_id)
-            if version != last or time.monotonic() - sent >= EVERY_S:
+            now = version()
+            if now != last or time.monotonic() - sent >= EVERY_S:
                 view = await asyncio.to_thread(_view, request, session_id)
-                last, sent = version, time.monotonic()
+                last, sent = now, time.monotonic()
                 yield f"data: {json.dumps(view, allow_nan=False)}\n\n"
-                if not view["running"]:
+                if not view["running"] and not _live_elsewhere(view):
                     yield "event: done\ndata: {}\n\n"
                     return
             await asyncio.sleep(POLL_S)
@@ -202,6 +211,11 @@ async def api_live_stream(request: Request, session_id: str) -> StreamingRespons
     return StreamingResponse(
         stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )
+
+
+def _live_elsewhere(view: dict) -> bool:
+    """A stored live that started and has not ended: another machine is monitoring it."""
+    return bool(view.get("past")) and not view["ended"]
 
 
 @router.post("/api/live/alerts/{alert_id:path}/ack", tags=["live"])
