@@ -8,6 +8,8 @@
     │                              (``.problems`` lists every Problem: file, row, column, message)
     ├── MissingRateError           money could not be converted: no FX rate for that day
     ├── NotFoundError              no such session, plan, market or product in the workspace
+    ├── NotConfiguredError         the action needs a setting this process lacks (the Shop API's
+    │                              keys): the message names the environment variables to set
     ├── ConflictError              the request does not fit the current state (nothing to confirm)
     │   └── FitError               a model cannot be fitted on these data (too few, or no
     │                              convergence); the message says why and what to do
@@ -44,6 +46,12 @@ class MissingRateError(LivecartError):
 
 class NotFoundError(LivecartError):
     """The workspace has no such thing (session, plan, market, product): the web answers 404."""
+
+
+class NotConfiguredError(LivecartError):
+    """The action needs a setting this process was started without (e.g. the TikTok Shop API's
+    keys); the message names the environment variables. The web answers 503: the server, not
+    the request, must change."""
 
 
 class ConflictError(LivecartError):

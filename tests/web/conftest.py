@@ -4,8 +4,11 @@ in-process through FastAPI's TestClient."""
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -50,3 +53,21 @@ def make_client(sample_path: Path) -> Iterator[Callable[..., TestClient]]:
 @pytest.fixture
 def client(make_client) -> TestClient:
     return make_client()
+
+
+@pytest.fixture
+def shop(monkeypatch):
+    """The fake TikTok Shop of tests/sources/test_shop_api.py on a random port, with the
+    server's LIVECART_SHOP_* keys pointing at it."""
+    from tests.sources import test_shop_api as fake
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), fake.Fake)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    monkeypatch.setattr(fake.Fake, "clock", int(time.time()))  # the route's real clock
+    keys = {"APP_KEY": fake.KEY, "APP_SECRET": fake.SECRET, "ACCESS_TOKEN": fake.TOKEN}
+    for k, v in (keys | {"SHOP_CIPHER": fake.CIPHER}).items():
+        monkeypatch.setenv(f"LIVECART_SHOP_{k}", v)
+    monkeypatch.setenv("LIVECART_SHOP_BASE_URL", f"http://127.0.0.1:{srv.server_address[1]}")
+    yield fake
+    srv.shutdown()
+    srv.server_close()

@@ -9,10 +9,6 @@ import io
 import json
 import shutil
 import threading
-import time
-from http.server import ThreadingHTTPServer
-
-import pytest
 
 import livecart
 from livecart.store.workspace import lend
@@ -29,14 +25,19 @@ def test_live_evaluate_through_the_api_is_the_clis_and_refuses_a_bad_fraction(tm
         ws.upsert("sessions", s)
         ws.upsert("live_minutes", lm)
     with TestClient(create_app(tmp_path / "ws", api_token="api-s3cret")) as c:
-        job = finished(c, c.get("/api/live/nowcast/evaluate", headers=bearer()))
-        bad = c.get("/api/live/nowcast/evaluate", params={"test_fraction": 1.5}, headers=bearer())
+        none_yet = c.get("/api/live/nowcast/evaluate")
+        job = finished(c, c.post("/api/live/nowcast/evaluate", headers=bearer()))
+        again = c.get("/api/live/nowcast/evaluate").json()
+        bad = c.post("/api/live/nowcast/evaluate", json={"test_fraction": 1.5}, headers=bearer())
         with lend(c.app.state.workspace):
             alone = json.loads(
                 invoke(cli, "live", "evaluate", str(tmp_path / "ws"), "--json").stdout
             )
         spec = c.get("/openapi.json").json()
+    assert none_yet.status_code == 404 and "POST" in none_yet.json()["detail"]
     assert job["status"] == "done", job["error"]
+    assert again == job  # a GET reads the newest job and starts none
+    assert len(c.app.state.jobs.views()) == 1
     assert job["result"]["rows"] == alone and [r["minute"] for r in alone] == [15, 30, 60]
     assert job["result"]["training"] + job["result"]["held_out"] == 40
     assert bad.status_code == 422 and "test_fraction" in bad.text
@@ -45,7 +46,7 @@ def test_live_evaluate_through_the_api_is_the_clis_and_refuses_a_bad_fraction(tm
 
 def test_live_evaluate_on_too_little_history_fails_the_job_saying_what_it_needs(demo_path):
     with TestClient(create_app(demo_path, api_token="api-s3cret")) as c:
-        job = finished(c, c.get("/api/live/nowcast/evaluate", headers=bearer()))
+        job = finished(c, c.post("/api/live/nowcast/evaluate", headers=bearer()))
     assert job["status"] == "failed"
     assert "needs 20 past sessions" in job["error"]["detail"]
 
@@ -85,24 +86,6 @@ def test_purchase_order_as_json_has_the_csvs_lines_and_404s_an_unknown_live(demo
     assert unknown.status_code == 404 and "NOPE" in unknown.json()["detail"]
 
 
-@pytest.fixture
-def shop(monkeypatch):
-    """The fake TikTok Shop of tests/sources/test_shop_api.py on a random port, with the
-    server's LIVECART_SHOP_* keys pointing at it."""
-    from tests.sources import test_shop_api as fake
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), fake.Fake)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    monkeypatch.setattr(fake.Fake, "clock", int(time.time()))  # the route's real clock
-    keys = {"APP_KEY": fake.KEY, "APP_SECRET": fake.SECRET, "ACCESS_TOKEN": fake.TOKEN}
-    for k, v in (keys | {"SHOP_CIPHER": fake.CIPHER}).items():
-        monkeypatch.setenv(f"LIVECART_SHOP_{k}", v)
-    monkeypatch.setenv("LIVECART_SHOP_BASE_URL", f"http://127.0.0.1:{srv.server_address[1]}")
-    yield fake
-    srv.shutdown()
-    srv.server_close()
-
-
 def test_reconcile_through_the_api_stores_both_sides_and_404s_an_unmonitored_session(
     shop, tmp_path, monkeypatch
 ):
@@ -124,20 +107,45 @@ def test_reconcile_through_the_api_stores_both_sides_and_404s_an_unmonitored_ses
     assert (tmp_path / "ws" / "platform" / "S1-minutes.csv").exists()
     assert unknown.status_code == 404 and "livecart monitor" in unknown.json()["detail"]
     assert bad_id.status_code == 422 and "live_id" in bad_id.text
-    assert no_keys.status_code == 400
+    assert no_keys.status_code == 503  # the server must change, not the request
     assert "LIVECART_SHOP_APP_SECRET" in no_keys.json()["detail"]
+    assert "livecart serve" in no_keys.json()["fix"]
     assert "reconcile" in audit.text
 
 
 def test_fans_value_through_the_api_is_the_clis_and_refuses_a_bad_horizon(demo_path, cli):
     with TestClient(create_app(demo_path, api_token="api-s3cret")) as c:
-        job = finished(c, c.get("/api/fans/value", params={"horizon": 26}, headers=bearer()))
-        bad = c.get("/api/fans/value", params={"horizon": 0}, headers=bearer())
+        job = finished(c, c.post("/api/fans/value", json={"horizon": 26}, headers=bearer()))
+        bad = c.post("/api/fans/value", json={"horizon": 0}, headers=bearer())
+        latest = c.get("/api/fans/value").json()
         with lend(c.app.state.workspace):
             res = invoke(cli, "fans", "value", str(demo_path), "--horizon", "26", "--json")
         spec = c.get("/openapi.json").json()
     assert job["status"] == "done", job["error"]
     assert job["result"] == json.loads(res.stdout)  # the same core call as the CLI
+    assert latest == job  # a GET reads it, it starts nothing
     assert job["result"]["horizon_weeks"] == 26 and job["result"]["total_value"] > 0
     assert bad.status_code == 422 and "horizon" in bad.text
     assert "FansValue" in spec["components"]["schemas"]
+
+
+def test_a_job_asked_for_again_while_it_runs_is_the_same_job_not_a_second_thread():
+    from livecart.web.jobs import JobBook
+
+    book, release = JobBook(), threading.Event()
+
+    def work(job):
+        release.wait(10)
+        return {"ok": True}
+
+    first = book.start("fans value", "ana", work, key="fans value 52 0.1")
+    again = book.start("fans value", "ben", work, key="fans value 52 0.1")
+    other = book.start("fans value", "ana", work, key="fans value 26 0.1")
+    release.set()
+    for j in (first, other):
+        j.finished.wait(10)
+    later = book.start("fans value", "ana", work, key="fans value 52 0.1")
+    later.finished.wait(10)
+    assert again is first and other is not first
+    assert later is not first  # a finished job is not reused: asking again runs it anew
+    assert book.latest("fans value") is later

@@ -5,6 +5,7 @@
     WorkspaceError      404   no workspace there (the message says how to create one)
     NotFoundError       404   no such session, plan, market or product
     ImportRejected      422   every problem: file, row, column, message
+    NotConfiguredError  503   the server lacks a setting (the Shop API's keys): which to set
     LivecartError       400   anything else livecart refused, with its reason
 
 API paths (``/api/...``) get JSON; pages get the same message on an HTML page. Every API error
@@ -18,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
@@ -26,6 +28,7 @@ from livecart.errors import (
     ConflictError,
     ImportRejected,
     LivecartError,
+    NotConfiguredError,
     NotFoundError,
     SchemaVersionError,
     WorkspaceError,
@@ -51,6 +54,8 @@ def status_for(exc: LivecartError) -> int:
         return 404
     if isinstance(exc, ImportRejected):
         return 422
+    if isinstance(exc, NotConfiguredError):
+        return 503
     return 400
 
 
@@ -63,6 +68,11 @@ def error_body(exc: LivecartError) -> dict[str, object]:
         ]
         body["truncated"] = exc.truncated
         body["fix"] = "correct every listed row and import the file again; nothing was written"
+    if isinstance(exc, NotConfiguredError):
+        body["fix"] = (
+            "ask whoever runs the server to set them in its environment and restart "
+            "`livecart serve`; nothing was done"
+        )
     return body
 
 
@@ -181,9 +191,27 @@ def _validation_schema(schemas: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def invalid_request(request: Request, exc: Exception) -> Response:
+    """A malformed query or body: the API answers FastAPI's 422 list; a page says in a sentence
+    which field is wrong and why (``stock?as_of=last week``), on the error page."""
+    from fastapi.exception_handlers import request_validation_exception_handler
+
+    assert isinstance(exc, RequestValidationError)
+    if request.url.path.startswith("/api/"):
+        return await request_validation_exception_handler(request, exc)
+    why = "; ".join(
+        f"{'.'.join(str(x) for x in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+        for e in exc.errors()
+    )
+    body = {"detail": why, "fix": "correct it in the form (or the address) and try again"}
+    ctx = {"title": "Error", "status": 422, "body": body}
+    return render(request, "error.html", ctx, status_code=422)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LivecartError, livecart_error)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     base = FastAPI.openapi
 
     def openapi() -> dict[str, Any]:

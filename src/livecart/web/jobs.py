@@ -3,7 +3,8 @@ runs in a thread of the server; its route answers at once with the job, and
 ``GET /api/jobs/{id}`` reports progress (done of total), then the result or the error (an
 import's every problem, with file, row and column). ``POST /api/jobs/{id}/cancel`` asks it to
 stop: the work checks at each progress step and stops there, writing nothing (imports and plan
-saves are atomic)."""
+saves are atomic). A job started with a ``key`` (its action and inputs) is not started twice: while
+one with the same key runs, asking again answers that one; ``latest(key)`` is the newest."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ class JobView(BaseModel):
 
 
 class Job:
-    def __init__(self, action: str, by: str) -> None:
+    def __init__(self, action: str, by: str, key: str | None = None) -> None:
+        self.key = key
         self.view = JobView(
             id=uuid.uuid4().hex[:12],
             action=action,
@@ -77,9 +79,20 @@ class JobBook:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def start(self, action: str, by: str, work: Callable[[Job], dict[str, Any]]) -> Job:
-        job = Job(action, by)
+    def start(
+        self,
+        action: str,
+        by: str,
+        work: Callable[[Job], dict[str, Any]],
+        key: str | None = None,
+    ) -> Job:
+        """Run ``work`` in a thread; with a ``key``, a running job with that key is answered
+        instead of starting a second thread for the same work."""
         with self._lock:
+            running = self._running(key)
+            if running is not None:
+                return running
+            job = Job(action, by, key)
             self._jobs[job.view.id] = job
             for old in [j for j in self._jobs.values() if j.finished.is_set()][:-KEEP]:
                 del self._jobs[old.view.id]
@@ -101,6 +114,19 @@ class JobBook:
             job.view.finished_at = dt.datetime.now(dt.UTC)
             job.finished.set()
 
+    def _running(self, key: str | None) -> Job | None:
+        """The job with ``key`` still running, if any (the caller holds the lock)."""
+        if key is None:
+            return None
+        alive = (j for j in self._jobs.values() if j.key == key and not j.finished.is_set())
+        return next(alive, None)
+
+    def latest(self, prefix: str) -> Job | None:
+        """The newest job whose key starts with ``prefix`` (``"fans value"``)."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        return next((j for j in reversed(jobs) if (j.key or "").startswith(prefix)), None)
+
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
@@ -111,9 +137,23 @@ class JobBook:
 
 
 def accepted(
-    request: Request, action: str, by: str, work: Callable[[Job], dict[str, Any]]
+    request: Request,
+    action: str,
+    by: str,
+    work: Callable[[Job], dict[str, Any]],
+    key: str | None = None,
 ) -> JSONResponse:
-    """Start ``work`` as a job of the app and answer 202 with it (``GET /api/jobs/{id}``
-    follows it)."""
-    job = request.app.state.jobs.start(action, by, work)
+    """Start ``work`` as a job of the app (or, with a ``key``, answer the one with that key
+    still running) and answer 202 with it (``GET /api/jobs/{id}`` follows it)."""
+    job = request.app.state.jobs.start(action, by, work, key)
     return JSONResponse(job.view.model_dump(mode="json"), status_code=202)
+
+
+def latest(request: Request, key: str, how: str) -> JSONResponse:
+    """The newest job with ``key`` (a key's prefix names the action: ``fans value``), 200; or
+    404 saying ``how`` to start one."""
+    job = request.app.state.jobs.latest(key)
+    if job is None:
+        body = {"error": "NotFound", "detail": f"no {key} job has run on this server: {how}"}
+        return JSONResponse(body, status_code=404)
+    return JSONResponse(job.view.model_dump(mode="json"))

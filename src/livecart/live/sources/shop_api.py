@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from livecart.errors import LivecartError, NotFoundError
+from livecart.errors import LivecartError, NotConfiguredError, NotFoundError
 
 BASE_URL = "https://open-api.tiktokglobalshop.com"
 PER_MINUTE_PATH = "/analytics/202510/shop_lives/{live_id}/performance_per_minutes"
@@ -240,7 +240,9 @@ def shop_client(base_url: str | None = None) -> ShopClient:
     keys = {k: os.environ.get(f"LIVECART_SHOP_{k.upper()}", "") for k in CREDENTIALS}
     missing = [f"LIVECART_SHOP_{k.upper()}" for k, v in keys.items() if not v]
     if missing:
-        raise LivecartError(f"set {', '.join(missing)} (from the TikTok Shop Partner Center app)")
+        raise NotConfiguredError(
+            f"set {', '.join(missing)} (from the TikTok Shop Partner Center app)"
+        )
     url = base_url or os.environ.get("LIVECART_SHOP_BASE_URL") or BASE_URL
     return ShopClient(**keys, base_url=url)
 

@@ -15,7 +15,7 @@ from livecart.fans.segments import SEGMENTS
 from livecart.store.team import User
 from livecart.web.cache import cached
 from livecart.web.deps import workspace
-from livecart.web.jobs import Job, JobView, accepted
+from livecart.web.jobs import Job, JobView, accepted, latest
 from livecart.web.page import Page
 from livecart.web.render import render
 from livecart.web.team import require
@@ -56,33 +56,47 @@ class FansValue(BaseModel):
 
 
 class FansValueJob(JobView):
-    """The job of `GET /api/fans/value`; ``result`` once it is done."""
+    """The job of `POST /api/fans/value`; ``result`` once it is done."""
 
     result: FansValue | None = None  # type: ignore[assignment]
 
 
-@router.get("/api/fans/value", status_code=202, response_model=FansValueJob, tags=["fans"])
+class ValueRequest(BaseModel):
+    """The options of `livecart fans value`."""
+
+    horizon: int = Field(52, ge=1, le=520, description="weeks ahead to value")
+    discount: float = Field(0.10, ge=0, lt=1, allow_inf_nan=False, description="annual rate")
+
+
+@router.post("/api/fans/value", status_code=202, response_model=FansValueJob, tags=["fans"])
 def api_value(
     request: Request,
-    horizon: int = Query(52, ge=1, le=520, description="weeks ahead to value"),
-    discount: float = Query(
-        0.10, ge=0, lt=1, allow_inf_nan=False, description="annual discount rate"
-    ),
+    body: ValueRequest | None = None,
     user: User = Depends(require("viewer")),
 ) -> JSONResponse:
     """Fit BG/NBD and Gamma-Gamma and value every buyer over ``horizon`` weeks (= `livecart
-    fans value`), as a background job (seconds on a demo workspace). Writes nothing. The
-    funnel and the segments are in ``GET /api/fans``."""
+    fans value`), as a background job (seconds on a demo workspace; asked again while it runs,
+    the same job answers). Writes nothing. The funnel and the segments are in ``GET
+    /api/fans``."""
     ws = workspace(request)
+    b = body or ValueRequest()
 
     def work(job: Job) -> dict[str, Any]:
         from livecart.fans.purchases import load_purchases
         from livecart.fans.value_report import value_report
 
         job.progress(0, 1, "fitting the value models")
-        return value_report(load_purchases(ws), horizon, discount)
+        return value_report(load_purchases(ws), b.horizon, b.discount)
 
-    return accepted(request, f"fans value {horizon} weeks", user.name, work)
+    key = f"fans value {b.horizon} {b.discount!r}"
+    return accepted(request, f"fans value {b.horizon} weeks", user.name, work, key)
+
+
+@router.get("/api/fans/value", response_model=FansValueJob, tags=["fans"])
+def api_valued(request: Request) -> JSONResponse:
+    """The newest fans valuation this server ran (its job: running, or done with the values);
+    404 until one was started with ``POST``. Starts nothing."""
+    return latest(request, "fans value", "POST /api/fans/value starts one")
 
 
 @router.get("/api/fans/segments/{segment}/export", response_class=PlainTextResponse, tags=["fans"])

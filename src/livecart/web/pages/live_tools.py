@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from livecart.store.team import User, record
 from livecart.web.deps import workspace
-from livecart.web.jobs import Job, JobView, accepted
+from livecart.web.jobs import Job, JobView, accepted, latest
 from livecart.web.page import Page
 from livecart.web.team import require
 
@@ -36,35 +36,53 @@ class NowcastEvaluation(BaseModel):
 
 
 class NowcastJob(JobView):
-    """The job of `GET /api/live/nowcast/evaluate`; ``result`` once it is done."""
+    """The job of `POST /api/live/nowcast/evaluate`; ``result`` once it is done."""
 
     result: NowcastEvaluation | None = None  # type: ignore[assignment]
 
 
-@router.get("/api/live/nowcast/evaluate", status_code=202, response_model=NowcastJob, tags=["live"])
+class EvaluateRequest(BaseModel):
+    """The options of `livecart live evaluate`."""
+
+    test_fraction: float = Field(
+        0.3, gt=0, lt=1, allow_inf_nan=False, description="share of newest sessions held out"
+    )
+
+
+@router.post(
+    "/api/live/nowcast/evaluate", status_code=202, response_model=NowcastJob, tags=["live"]
+)
 def api_evaluate(
     request: Request,
-    test_fraction: float = Query(
-        0.3, gt=0, lt=1, allow_inf_nan=False, description="share of newest sessions held out"
-    ),
+    body: EvaluateRequest | None = None,
     user: User = Depends(require("viewer")),
 ) -> JSONResponse:
     """Score the final-GMV nowcast at minutes 15, 30 and 60 on the newest ``test_fraction`` of
     the workspace's sessions (= `livecart live evaluate`), as a background job whose result is
-    the scores per minute (``GET /api/jobs/{id}`` follows it). Writes nothing."""
+    the scores per minute (``GET /api/jobs/{id}`` follows it; asked again while it runs, the
+    same job answers). Writes nothing."""
     ws = workspace(request)
+    fraction = (body or EvaluateRequest()).test_fraction
 
     def work(job: Job) -> dict[str, Any]:
         from livecart.live import evaluate_nowcast, load_history
         from livecart.live.history import split_newest
 
         job.progress(0, 2, "reading past sessions")
-        train, test = split_newest(load_history(ws), test_fraction)
+        train, test = split_newest(load_history(ws), fraction)
         job.progress(1, 2, "scoring the nowcast on held-out sessions")
         rows = [NowcastScore(**r).model_dump() for r in evaluate_nowcast(train, test)]
         return {"training": len(train), "held_out": len(test), "rows": rows}
 
-    return accepted(request, "live evaluate", user.name, work)
+    key = f"live evaluate {fraction!r}"
+    return accepted(request, "live evaluate", user.name, work, key)
+
+
+@router.get("/api/live/nowcast/evaluate", response_model=NowcastJob, tags=["live"])
+def api_evaluated(request: Request) -> JSONResponse:
+    """The newest nowcast evaluation this server ran (its job: running, or done with the
+    scores); 404 until one was started with ``POST``. Starts nothing."""
+    return latest(request, "live evaluate", "POST /api/live/nowcast/evaluate starts one")
 
 
 class ReconcileRequest(BaseModel):
@@ -102,6 +120,7 @@ class ReconcileJob(JobView):
     status_code=202,
     response_model=ReconcileJob,
     tags=["live"],
+    responses={503: {"description": "the server has no TikTok Shop API keys: which to set"}},
 )
 def api_reconcile(
     request: Request,
@@ -111,8 +130,9 @@ def api_reconcile(
 ) -> JSONResponse:
     """After a LIVE: fetch TikTok Shop's per-minute and per-product figures and compare them
     with the monitor's (= `livecart reconcile`; an operator's write: both sides are stored
-    under the workspace's platform/ folder), as a background job. Missing keys: 400 naming
-    them; a session the monitor never ran: 404."""
+    under the workspace's platform/ folder), as a background job. A server without the Shop
+    API's keys: 503 naming the environment variables to set on it; a session the monitor never
+    ran: 404."""
     from livecart.live.sources.shop_api import monitored_minutes, reconcile_session, shop_client
 
     ws = workspace(request)

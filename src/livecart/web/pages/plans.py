@@ -265,10 +265,20 @@ def page_plan(request: Request, plan_id: str) -> Response:
 
 
 @router.get("/retros/{session_id}", response_class=HTMLResponse, include_in_schema=False)
-def page_retro(request: Request, session_id: str) -> Response:
-    v = retro_view(workspace(request), session_id)
+def page_retro(
+    request: Request,
+    session_id: str,
+    plan: str | None = Query(None, description="plan to compare (default: the linked one)"),
+) -> Response:
+    ws = workspace(request)
+    v = retro_view(ws, session_id)
     if not v["known"]:
         return _not_found(request, v["missing"])
+    if plan is not None and plan != getattr(v["plan"], "plan_id", None):
+        from livecart.plan import retro
+
+        p = load_plan(ws, plan)
+        v = {**v, "plan": p, "retro": retro(ws, session_id, p), "missing": None}
     return render(request, "retro.html", {"title": f"Retro {session_id}", "sid": session_id, **v})
 
 

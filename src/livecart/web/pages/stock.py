@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -104,9 +105,10 @@ def api_po(
     session_id: str,
     budget: float | None = BUDGET,
     capacity: float | None = CAPACITY,
+    as_of: dt.datetime | None = AS_OF,
 ) -> Response:
     """The purchase order as CSV."""
-    plan = _plan(request, session_id, budget, capacity)
+    plan = _plan(request, session_id, budget, capacity, as_of)
     return PlainTextResponse(
         purchase_order_csv(plan),
         media_type="text/csv",
@@ -140,10 +142,11 @@ def api_po_json(
     session_id: str,
     budget: float | None = BUDGET,
     capacity: float | None = CAPACITY,
+    as_of: dt.datetime | None = AS_OF,
 ) -> list[dict[str, object]]:
     """The purchase order as JSON: the same lines as ``purchase-order.csv``, largest spend
     first (= `livecart stock plan --csv`)."""
-    return purchase_order(_plan(request, session_id, budget, capacity))
+    return purchase_order(_plan(request, session_id, budget, capacity, as_of))
 
 
 def _zones(ws) -> dict[str, str]:
@@ -158,13 +161,21 @@ def page_stock(
     session: str | None = None,
     budget: float | None = BUDGET,
     capacity: float | None = CAPACITY,
+    as_of: dt.datetime | None = AS_OF,
 ) -> Response:
     ws = workspace(request)
     choices, default = sessions_to_plan(ws)
     sid = session or default
     if sid is None:
         return render(request, "stock.html", {"title": "Stock", "plan": None, "choices": []})
-    plan = _plan(request, sid, budget, capacity)
+    plan = _plan(request, sid, budget, capacity, as_of)
+    query = urlencode(
+        {
+            k: v
+            for k, v in (("budget", budget), ("capacity", capacity), ("as_of", as_of))
+            if v is not None
+        }
+    )
     return render(
         request,
         "stock.html",
@@ -175,6 +186,9 @@ def page_stock(
             "zones": _zones(ws),
             "budget": budget,
             "capacity": capacity,
+            "as_of": as_of,
+            "query": f"?{query}" if query else "",
+            "order": purchase_order(plan),
             "fan": fan_chart(plan),
             "totals": plan.totals,
         },
