@@ -49,6 +49,12 @@ def submit(page, form: str, done: str = ".report :is(.ok, .error, table, .field)
     return page.inner_text(f"{form} .report")
 
 
+def refused(page, form: str, field: str, bad: str, says: str) -> None:
+    """``bad`` in ``form``'s ``field`` is refused, and the error beside the form says ``says``."""
+    page.fill(f"{form} [name={field}]", bad)
+    assert says in submit(page, form, ".report .error")
+
+
 def result_rows(page, form: str) -> list[str]:
     return page.locator(f"{form} table.result tbody tr").all_inner_texts()
 
@@ -70,8 +76,7 @@ def test_stage_apply_confirms_every_move_of_a_market_and_names_an_unknown_one(ur
 def test_next_tests_form_places_exactly_the_videos_asked_for(url):
     with chromium_page() as page:
         page.goto(url + "products?market=US")
-        page.fill("#next-form input[name=videos]", "0")
-        assert "videos" in submit(page, "#next-form", ".report .error")
+        refused(page, "#next-form", "videos", "0", "videos")
         page.fill("#next-form input[name=videos]", "12")
         page.fill("#next-form input[name=market]", "US")
         submit(page, "#next-form", ".report table.result")
@@ -84,8 +89,7 @@ def test_next_tests_form_places_exactly_the_videos_asked_for(url):
 def test_fans_value_form_values_the_buyers_and_refuses_a_zero_horizon(url):
     with chromium_page() as page:
         page.goto(url + "fans")
-        page.fill("#value-form input[name=horizon]", "0")
-        assert "horizon" in submit(page, "#value-form", ".report .error")
+        refused(page, "#value-form", "horizon", "0", "horizon")
         page.fill("#value-form input[name=horizon]", "26")
         text = submit(page, "#value-form", ".report table.result")
         assert "horizon weeks: 26" in text
@@ -113,8 +117,7 @@ def test_stock_page_shows_the_purchase_order_that_downloads_as_csv(url):
 def test_retro_form_opens_a_lives_retro_and_names_an_unknown_live(url):
     with chromium_page() as page:
         page.goto(url + "plans")
-        page.fill("#retro-form input[name=session_id]", "NOPE")
-        assert "no session 'NOPE'" in submit(page, "#retro-form", ".report .error")
+        refused(page, "#retro-form", "session_id", "NOPE", "no session 'NOPE'")
         page.fill("#retro-form input[name=session_id]", LINKED)
         page.click("#retro-form button[type=submit]")
         page.wait_for_url(f"**/retros/{LINKED}?plan=*", timeout=WAIT)
@@ -126,15 +129,13 @@ def test_hosts_compare_and_roster_forms_answer_in_the_page(url):
     with chromium_page() as page:
         page.goto(url + "hosts?market=US")
         page.fill("#compare-form input[name=start]", "2027-03-01 20:00")
-        page.fill("#compare-form input[name=budget]", "-5")
-        assert "budget" in submit(page, "#compare-form", ".report .error")
+        refused(page, "#compare-form", "budget", "-5", "budget")
         page.fill("#compare-form input[name=budget]", "2000")
         submit(page, "#compare-form", ".report table.result")
         assert len(result_rows(page, "#compare-form")) >= 2
         assert page.inner_text("#compare-form [data-field=reason]")
         page.fill("#roster-form input[name=week]", "2026-11-16")
-        page.fill("#roster-form input[name=rest]", "-1")
-        assert "rest" in submit(page, "#roster-form", ".report .error")
+        refused(page, "#roster-form", "rest", "-1", "rest")
         page.fill("#roster-form input[name=rest]", "1")
         text = submit(page, "#roster-form", ".report [data-field=status]")
         assert "status: OPTIMAL" in text or "status: FEASIBLE" in text
@@ -144,8 +145,7 @@ def test_ads_split_form_splits_for_profit_and_refuses_a_zero_budget(url):
     with chromium_page() as page:
         page.goto(url + "ads")
         page.click("#split-options summary")
-        page.fill("#split-form input[name=budget]", "0")
-        assert "budget" in submit(page, "#split-form", ".report .error")
+        refused(page, "#split-form", "budget", "0", "budget")
         page.fill("#split-form input[name=budget]", "2000")
         page.select_option("#split-form select[name=objective]", "profit")
         submit(page, "#split-form", ".report [data-field=shares]")
@@ -176,8 +176,7 @@ def test_reconcile_form_compares_with_the_shop_and_says_which_keys_the_server_la
     with chromium_page() as page:
         page.goto(url + "live")
         page.fill("#reconcile-form input[name=session_id]", "S1")
-        page.fill("#reconcile-form input[name=live_id]", "../x")  # bad: not an id
-        assert "live_id" in submit(page, "#reconcile-form", ".report .error")
+        refused(page, "#reconcile-form", "live_id", "../x", "live_id")  # bad: not an id
         page.fill("#reconcile-form input[name=live_id]", "L9")
         page.select_option("#reconcile-form select[name=currency]", "USD")
         text = submit(page, "#reconcile-form", ".report table.result")
@@ -194,8 +193,7 @@ def test_nowcast_score_form_scores_minutes_15_30_60_and_refuses_a_whole_holdout(
     url, _ws = shop_url
     with chromium_page() as page:
         page.goto(url + "live")
-        page.fill("#evaluate-form input[name=test_fraction]", "1")
-        assert "test_fraction" in submit(page, "#evaluate-form", ".report .error")
+        refused(page, "#evaluate-form", "test_fraction", "1", "test_fraction")
         page.fill("#evaluate-form input[name=test_fraction]", "0.3")
         submit(page, "#evaluate-form", ".report table.result")
         minutes = [r.split("\t")[0] for r in result_rows(page, "#evaluate-form")]
