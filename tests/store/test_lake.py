@@ -23,7 +23,7 @@ from livecart.store.query import (
     export_lake,
     parquet_engine,
 )
-from tests.store.test_query_layer import KEYS, same
+from tests.store.test_query_layer import KEYS, close, same
 
 pytest.importorskip("deltalake", reason="Delta tables need the livecart[lake] extra")
 
@@ -121,23 +121,7 @@ def test_a_lake_in_s3_gives_the_same_frames_and_overview_as_the_workspace(
         assert engine_for(ws).source == delta
         got = overview(ws, recent=8)
     assert len(want.gmv_by_day) > 0 and len(want.recent_sessions) == 8
-    _close(got.model_dump(), want.model_dump())
-
-
-def _close(a, b) -> None:
-    """Equal, numbers within rtol 1e-9 (sums added in another order), at any depth."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys()
-        for k in a:
-            _close(a[k], b[k])
-    elif isinstance(a, list):
-        assert len(a) == len(b)
-        for x, y in zip(a, b, strict=True):
-            _close(x, y)
-    elif isinstance(a, float):
-        assert a == pytest.approx(b, rel=1e-9)
-    else:
-        assert a == b
+    close(got.model_dump(), want.model_dump())
 
 
 def test_a_missing_bucket_or_table_says_what_it_wanted(s3):

@@ -5,9 +5,13 @@ comparison is one test: xdist never starts a second session in another worker.""
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 import livecart
+from livecart.hosts.history import load_history
+from livecart.report import overview
 from livecart.store.query import (
     EXPRESSIONS,
     duckdb_engine,
@@ -16,6 +20,7 @@ from livecart.store.query import (
     export_parquet,
     spark_engine,
 )
+from tests.store.test_query_layer import KEYS, close, same
 
 pytest.importorskip("pyspark", reason="the Spark engine needs the livecart[spark] extra")
 
@@ -29,8 +34,11 @@ def spark(demo_path, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(demo_path, spark, monkeypatch):
-    from tests.store.test_query_layer import KEYS, same
+def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(
+    demo_path, spark, monkeypatch, tmp_path_factory
+):
+    """Then the overview and the roster's local slots read through the settings on Spark, and
+    Delta exports read on Spark."""
 
     assert set(KEYS) == set(EXPRESSIONS), "a new expression needs its sort key here"
     ws = livecart.open(demo_path, read_only=True)
@@ -58,26 +66,36 @@ def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(demo_path, sp
     with livecart.open(demo_path, read_only=True) as ws:
         assert engine_for(ws).name == "spark"
         on_spark, _ = load_cells(ws)
+        spark_overview = overview(ws, recent=8)
+        spark_slots = load_history(ws).sessions[["session_id", "weekday", "hour"]]
     same(on_spark, on_duckdb, None)
+    monkeypatch.delenv("LIVECART_QUERY_ENGINE")
+    monkeypatch.delenv("LIVECART_QUERY_SOURCE")
+    with livecart.open(demo_path, read_only=True) as ws:
+        assert engine_for(ws).source is None
+        close(spark_overview.model_dump(), overview(ws, recent=8).model_dump())
+        slots = load_history(ws).sessions[["session_id", "weekday", "hour"]]
+    same(spark_slots, slots, ["session_id"])
+    _delta_on_spark(demo_path, tmp_path_factory)
 
 
 # between them these read every table the layer reads
 ON_DELTA = ("paid_orders", "session_kpis", "host_lines", "video_cells", "catalog_counts")
 
 
-@pytest.mark.slow
-def test_spark_reads_delta_tables_at_their_current_version(demo_path, spark, tmp_path):
+def _delta_on_spark(demo_path, tmp_path_factory) -> None:
     """Delta exports of the demo and of the report's sample workspace (which leaves live
     minutes, ad spend and videos empty: no file to read a schema from) on Spark, against DuckDB
-    on the workspace file; the Spark session is the one the test above started."""
-    pytest.importorskip("deltalake", reason="Delta tables need the livecart[lake] extra")
+    on the workspace file, in the same Spark session."""
+    if importlib.util.find_spec("deltalake") is None:  # the livecart[lake] extra
+        return
     from tests.report.sample_workspace import build
-    from tests.store.test_query_layer import KEYS, same
 
-    sample = build(tmp_path / "sample")
+    tmp = tmp_path_factory.mktemp("delta")
+    sample = build(tmp / "sample")
     for path, names in ((demo_path, ON_DELTA), (sample, ("session_kpis", "recent_lives"))):
         with livecart.open(path, read_only=True) as ws:
-            lake = export_lake(ws, tmp_path / f"delta-{path.name}", fmt="delta")
+            lake = export_lake(ws, tmp / f"delta-{path.name}", fmt="delta")
             on_spark = spark_engine(lake, "local[2]")
             for name in names:
                 want = duckdb_engine(ws).frame(EXPRESSIONS[name])

@@ -203,6 +203,22 @@ def same(a: pd.DataFrame, b: pd.DataFrame, key: list[str] | None) -> None:
     )
 
 
+def close(a, b) -> None:
+    """Equal, numbers within rtol 1e-9 (sums added in another order), at any depth."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            close(a[k], b[k])
+    elif isinstance(a, list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            close(x, y)
+    elif isinstance(a, float):
+        assert a == pytest.approx(b, rel=1e-9)
+    else:
+        assert a == b
+
+
 @pytest.fixture(scope="module")
 def demo(demo_path):
     ws = livecart.open(demo_path, read_only=True)
