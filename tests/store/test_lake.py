@@ -64,6 +64,27 @@ def test_a_delta_table_is_read_at_its_current_version(demo, tmp_path):
     assert len(list(Path(lake, "orders").glob("*.parquet"))) > 1  # the old file is still there
 
 
+def _partition_orders(folder: Path) -> None:
+    """orders.parquet rewritten as orders/market=XX/*.parquet (market read back from the
+    folder names), as a brand's platform often lays a large table out."""
+    import pyarrow.dataset as ds
+
+    one = folder / "orders.parquet"
+    table = ds.dataset(one, format="parquet").to_table()
+    ds.write_dataset(
+        table, folder / "orders", format="parquet", partitioning=["market"],
+        partitioning_flavor="hive",
+    )  # fmt: skip
+    one.unlink()
+
+
+def test_hive_partitioned_parquet_folders_read_as_one_table(demo, tmp_path):
+    folder = Path(export_lake(demo, tmp_path / "lake"))
+    _partition_orders(folder)
+    assert len(list((folder / "orders").glob("market=*"))) > 1
+    _every_expression_equal(demo, folder)
+
+
 def test_export_refuses_parquet_to_a_url_and_an_unknown_format(demo, tmp_path):
     with pytest.raises(QueryEngineError, match="--delta"):
         export_lake(demo, "s3://bucket/lake")
@@ -106,12 +127,22 @@ def s3():
 def test_a_lake_in_s3_gives_the_same_frames_and_overview_as_the_workspace(
     demo, demo_path, s3, tmp_path, monkeypatch
 ):
-    # Parquet put in the bucket as a brand's platform would; Delta written there by the export
+    # Parquet put in the bucket as a brand's platform would (one file a kind, then orders in
+    # partition folders); Delta written there by the export
     folder = Path(export_lake(demo, tmp_path / "local"))
     for name in KINDS:
         body = io.BytesIO((folder / f"{name}.parquet").read_bytes())
         s3.upload_fileobj(body, "lake", f"brand-a/{name}.parquet")
     _every_expression_equal(demo, "s3://lake/brand-a")
+    _partition_orders(folder)  # and orders as partition folders
+    for part in (folder / "orders").rglob("*.parquet"):
+        key = f"brand-c/{part.relative_to(folder).as_posix()}"
+        s3.upload_fileobj(io.BytesIO(part.read_bytes()), "lake", key)
+    for name in KINDS:
+        if name != "orders":
+            body = io.BytesIO((folder / f"{name}.parquet").read_bytes())
+            s3.upload_fileobj(body, "lake", f"brand-c/{name}.parquet")
+    _every_expression_equal(demo, "s3://lake/brand-c")
     delta = export_lake(demo, "s3://lake/brand-b", fmt="delta")
     assert delta == "s3://lake/brand-b"
     _every_expression_equal(demo, delta)

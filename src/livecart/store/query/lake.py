@@ -1,7 +1,8 @@
 """A lake the query layer reads: a local folder or an object-store URL (``s3://bucket/prefix``,
 ``gs://``, ``abfs://``: whatever Arrow's file systems open) holding, for each record kind,
-``<kind>.parquet``, a ``<kind>/`` folder of Parquet files, or a ``<kind>/`` Delta table (a
-folder with a ``_delta_log/``).
+``<kind>.parquet``, a ``<kind>/`` folder of Parquet files (Hive-style ``key=value/``
+partition folders read as columns), or a ``<kind>/`` Delta table (a folder with a
+``_delta_log/``).
 
 How each engine reads them:
 
@@ -80,7 +81,7 @@ class Lake:
             return "delta", many
         if self._type(many) == pafs.FileType.Directory:
             inside = self.fs.get_file_info(pafs.FileSelector(many))
-            if any(f.path.endswith(".parquet") for f in inside):
+            if any(_parquet_or_partition(f) for f in inside):
                 return "folder", many
         raise QueryEngineError(
             f"no {name} table under {self.source}: expected {name}.parquet, a {name}/ folder of "
@@ -106,16 +107,17 @@ class Lake:
         return table
 
     def _on_duckdb(self, backend: ibis.BaseBackend, view: str, fmt: str, path: str) -> ibis.Table:
-        if fmt != "delta" and not self.url:  # DuckDB's own reader: the fastest
-            return backend.read_parquet(
-                path if fmt == "file" else f"{path}/*.parquet", table_name=view
-            )
+        if fmt == "file" and not self.url:  # DuckDB's own reader: the fastest
+            return backend.read_parquet(path, table_name=view)
+        if fmt == "folder" and not self.url:  # files at any depth, key=value folders as columns
+            glob = f"{path}/**/*.parquet"
+            return backend.read_parquet(glob, table_name=view, hive_partitioning=True)
         if fmt == "delta":
             dataset = delta_table(self.uri(path)).to_pyarrow_dataset()
         else:
             import pyarrow.dataset as ds
 
-            dataset = ds.dataset(path, filesystem=self.fs, format="parquet")
+            dataset = ds.dataset(path, filesystem=self.fs, format="parquet", partitioning="hive")
         backend.con.register(view, dataset)  # scanned in place, columns and filters pushed down
         return backend.table(view)
 
@@ -131,6 +133,13 @@ class Lake:
             frame = session.createDataFrame(table.to_pyarrow_table())
         frame.createOrReplaceTempView(view)
         return backend.table(view)
+
+
+def _parquet_or_partition(info: pafs.FileInfo) -> bool:
+    """A Parquet file, or a Hive-style partition folder (``market=US/``)."""
+    if info.type == pafs.FileType.Directory:
+        return "=" in info.base_name
+    return info.path.endswith(".parquet")
 
 
 def delta_table(uri: str):  # -> deltalake.DeltaTable
