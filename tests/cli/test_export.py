@@ -16,6 +16,16 @@ def test_export_writes_every_kind_and_says_how_to_use_it(cli, demo_path, tmp_pat
     assert sorted(p.stem for p in (tmp_path / "lake").glob("*.parquet")) == sorted(KINDS)
     assert "Next: set query_source" in r.output and str(tmp_path / "lake") in r.output
     assert not list((tmp_path / "lake").glob("*.part"))  # each file renamed into place
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    units = {  # Spark 4 refuses nanosecond timestamps
+        f.type.unit
+        for k in KINDS
+        for f in pq.read_schema(tmp_path / "lake" / f"{k}.parquet")
+        if isinstance(f.type, pa.TimestampType)
+    }
+    assert units == {"us"}
 
 
 def test_export_delta_json_counts_the_rows_of_each_kind(cli, demo_path, tmp_path):
@@ -29,6 +39,11 @@ def test_export_delta_json_counts_the_rows_of_each_kind(cli, demo_path, tmp_path
         assert out["rows"] == {k: ws.count(k) for k in KINDS}
     assert out["format"] == "delta"
     assert all((tmp_path / "lake" / k / "_delta_log").is_dir() for k in KINDS)
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+    orders = pa.schema(DeltaTable(tmp_path / "lake" / "orders").schema().to_arrow())
+    assert orders.field("created_at").type == pa.timestamp("us")
 
 
 def test_export_of_parquet_to_a_url_says_to_use_delta(demo_path, capsys):
