@@ -116,3 +116,22 @@ def test_worker_claim_idle_takes_a_dead_workers_rooms(cli, ws, redis_client, red
     got = {row["session_id"]: {k: float(row[k]) for k in KEYS} for row in json.loads(r.output)}
     assert a_rooms and got == truth(events)
     assert all_acked(redis_client, "g", sorted(got))
+
+
+@pytest.mark.parametrize("fair", [True, False])
+def test_new_rooms_spread_over_the_groups_workers(redis_client, fair):
+    """Nine rooms announced at once, three workers of the group: a worker that asks again and
+    again takes only its share (3), the others take theirs; without fair_share the first to ask
+    takes them all (the old behaviour, which left workers without rooms)."""
+    Publisher(redis_client, per_entry=1).publish(make_events(seed=15, rooms=9, per_room=5))
+    workers = [
+        RedisSource(redis_client, group="g", consumer=name, fair_share=fair) for name in "ABC"
+    ]
+    workers[0]._group(workers[0].keys.rooms)
+    for w in workers:  # all three in the group, none holding a room yet
+        redis_client.xgroup_createconsumer("livecart:rooms", "g", w.consumer)
+    for w in workers:
+        while w._announcements():
+            pass
+    held = [len(w.rooms) for w in workers]
+    assert held == ([3, 3, 3] if fair else [9, 0, 0])

@@ -209,7 +209,9 @@ class RedisSource:
     ``idle_stop_s``: stop after that long without any new entry (None: run until ``close``).
     ``claim_idle_s``: take over the rooms of a worker whose announcements have not been
     refreshed for that long (None: never); ``heartbeat_s``: how often this worker refreshes its
-    own (keep it well under every worker's ``claim_idle_s``)."""
+    own (keep it well under every worker's ``claim_idle_s``). ``fair_share``: a worker that
+    already holds rooms takes a new one only while it holds less than its fair share of the
+    group's (``_my_turn``); off, whoever asks first takes it."""
 
     def __init__(
         self,
@@ -222,10 +224,12 @@ class RedisSource:
         idle_stop_s: float | None = None,
         claim_idle_s: float | None = 60.0,
         heartbeat_s: float = 2.0,
+        fair_share: bool = True,
     ) -> None:
         self.r, self.group, self.consumer, self.keys = client, group, consumer, Keys(prefix)
         self.count, self.block_ms, self.idle_stop_s = count, block_ms, idle_stop_s
         self.claim_idle_s, self.heartbeat_s = claim_idle_s, heartbeat_s
+        self.fair_share = fair_share
         self.applied: dict[str, str] = {}  # room -> last applied entry id
         self.ended: set[str] = set()
         self.announcement: dict[str, bytes] = {}  # room -> its pending announcement's id
@@ -447,13 +451,45 @@ class RedisSource:
         return self.idle_stop_s is not None and time.monotonic() - since >= self.idle_stop_s
 
     def _announcements(self) -> bool:
-        """Take at most one new room a round: the group's consumers share new rooms out."""
+        """Take at most one new room a round, and only while this worker holds less than its
+        fair share (``_my_turn``): the group's consumers share new rooms out."""
+        if not self._my_turn():
+            return False
         res = self.r.xreadgroup(self.group, self.consumer, {self.keys.rooms: ">"}, count=1)
         for _k, entries in res or []:
             for ann_id, fields in entries:
                 self._take(fields[b"room"].decode(), ann_id)
                 return True
         return False
+
+    def _my_turn(self) -> bool:
+        """Whether this worker may take a new room: rooms are waiting and it holds fewer than
+        its fair share, ceil((rooms held + waiting) / consumers), counting the consumers that
+        talked to Redis within ``3 * heartbeat_s`` (a dead one holds none of the share). So a
+        burst of new rooms spreads over the group instead of going to whoever asks first.
+        Where Redis cannot say (before 7.0, or an unknown lag): yes, as before."""
+        if not self.fair_share:
+            return True
+        import redis
+
+        pipe = self.r.pipeline(transaction=False)
+        pipe.xinfo_groups(self.keys.rooms)
+        pipe.xinfo_consumers(self.keys.rooms, self.group)
+        try:
+            groups, consumers = pipe.execute()
+        except redis.ResponseError:
+            return True
+        names = (self.group, self.group.encode())
+        lag = next((g.get("lag") for g in groups if g["name"] in names), None)
+        if lag is None:
+            return True
+        if lag == 0:
+            return False  # nothing waiting
+        me = self.consumer.encode()
+        recent = 3000 * self.heartbeat_s
+        held = {c["name"]: c["pending"] for c in consumers if c["idle"] < recent or c["name"] == me}
+        fair = -(-(sum(held.values()) + lag) // max(len(held), 1))
+        return held.get(me, 0) < fair
 
     def _wait_for_room(self) -> None:
         res = self.r.xreadgroup(
