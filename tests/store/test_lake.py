@@ -161,3 +161,24 @@ def test_a_missing_bucket_or_table_says_what_it_wanted(s3):
     s3.put_object(Bucket="lake", Key="empty/readme.txt", Body=b"no tables")
     with pytest.raises(QueryEngineError, match=r"no orders table .*orders\.parquet"):
         parquet_engine("s3://lake/empty").frame(EXPRESSIONS["paid_orders"])
+
+
+def test_spark_refuses_a_delta_table_whose_files_alone_would_mislead(tmp_path):
+    """Deletion vectors hide rows that stay in the Parquet files: Spark, which reads the files,
+    says so instead of counting them (checked before any Spark session is touched)."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    from livecart.store.query import Lake
+
+    write_deltalake(
+        tmp_path / "orders",
+        pa.table({"order_id": ["a", "b"]}),
+        configuration={"delta.enableDeletionVectors": "true"},
+    )
+
+    class NoSpark:
+        name = "pyspark"
+
+    with pytest.raises(QueryEngineError, match="deletionVectors.*query_engine = 'duckdb'"):
+        Lake(tmp_path).tables(NoSpark())("orders")

@@ -32,6 +32,8 @@ import pyarrow.fs as pafs
 from livecart.store.query.errors import QueryEngineError
 
 URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+# Delta reader features that change what a table's Parquet files mean
+SPARK_CANNOT_APPLY = frozenset({"deletionVectors", "columnMapping"})
 DELTA_HINT = "pip install 'livecart[lake]' (the deltalake package reads Delta tables)"
 
 
@@ -125,6 +127,13 @@ class Lake:
         if fmt != "delta":
             return backend.read_parquet(self.uri(path), table_name=view)
         table = delta_table(self.uri(path))
+        unread = sorted(set(table.protocol().reader_features or ()) & SPARK_CANNOT_APPLY)
+        if unread:  # the files alone would bring back deleted rows or wrong column names
+            raise QueryEngineError(
+                f"the Delta table {self.uri(path)} uses {', '.join(unread)}, which reading its "
+                "Parquet files on Spark cannot apply: try query_engine = 'duckdb' (which "
+                "reads Delta through delta-rs)"
+            )
         session = backend._session
         files = table.file_uris()
         if files:  # basePath: partition columns come back from the files' folder names
