@@ -173,13 +173,14 @@ def _print_summary(s: DemoSummary) -> None:
 def demo_events(
     directory: Path = typer.Argument(..., help="demo workspace folder"),
     session_id: str = typer.Argument(..., help="session id, e.g. L0001"),
-    out: str = typer.Option(..., "--out", help="JSON-lines file to write, or - for stdout"),
+    # a Path, so that a command run inside a server writes it under the caller's folder
+    out: Path = typer.Option(..., "--out", help="JSON-lines file to write, or - for stdout"),
 ) -> None:
     """Write one demo session's raw events as JSON lines, to replay into `livecart monitor`.
 
     Events are written in time order."""
     events = session_events(directory, session_id)
-    if out == "-":
+    if str(out) == "-":
         _write(events, sys.stdout)
         return
     with open(out, "w", encoding="utf-8") as f:
