@@ -89,6 +89,7 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     a_rooms = a.rooms
     assert a_rooms and run_a.publish.entries > 0 and not run_a.publish.fenced
     at = {r: a.applied[r] for r in a_rooms}  # what A's published checkpoints hold
+    assert all(redis_client.ttl(f"livecart:checkpoint:{r}") == -1 for r in a_rooms)  # live: kept
     b = worker(own, redis_client, "g", "B", ckpt=tmp_path / "B.ckpt", claim_idle_s=0.3)
     b.publish = ResultsPublisher(b.source)
     b.run()

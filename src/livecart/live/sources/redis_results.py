@@ -47,6 +47,7 @@ from livecart.live.sources.redis_stream import RedisSource, sid
 from livecart.store import Workspace
 
 log = logging.getLogger(__name__)
+ENDED_KEEP_S = 86_400  # an ended room's checkpoint is kept a day (a late takeover), then dropped
 # KEYS: the announcements stream, the results stream, then each room's checkpoint hash; ARGV:
 # group, consumer, then per room its id, its announcement's id, its totals, its minutes, 1 if
 # its live has ended, and (empty when not shared) its last applied entry and its state.
@@ -63,12 +64,13 @@ for i = 3, #ARGV, 7 do
     if ARGV[i + 5] ~= '' then
       redis.call('HSET', ckpt, 'entry', ARGV[i + 5], 'state', ARGV[i + 6])
     end
+    if ARGV[i + 4] == '1' then redis.call('EXPIRE', ckpt, ENDED_KEEP_S) end
   else
     fenced[#fenced + 1] = room
   end
 end
 return fenced
-"""
+""".replace("ENDED_KEEP_S", str(ENDED_KEEP_S))
 # KEYS: the results stream, its readers' hash; ARGV: this reader, the last entry it applied.
 # Records the reader's position, then trims the stream below the lowest reader's.
 _TRIM = """
