@@ -56,8 +56,12 @@ def create(
     products: int = typer.Option(10, help="line-up size when SKUs are picked"),
     pre_live_hours: int = typer.Option(24, help="pre-live warm-up window, hours"),
     closing_minutes: int = typer.Option(30, help="closing window, last minutes of the live"),
-    min_spend: str = typer.Option(None, help="minimum spend per phase: pre,live,closing"),
-    max_spend: str = typer.Option(None, help="maximum spend per phase: pre,live,closing"),
+    min_spend: str = typer.Option(
+        None, help="minimum spend per phase, market currency: pre,live,closing"
+    ),
+    max_spend: str = typer.Option(
+        None, help="maximum spend per phase, market currency: pre,live,closing"
+    ),
     objective: str = typer.Option("gmv", help="gmv, profit or roas"),
     margin: float = typer.Option(0.4, help="gross margin on GMV, for --objective profit"),
     roas_floor: float = typer.Option(2.0, help="lowest GMV/spend, for --objective roas"),
@@ -162,9 +166,15 @@ def edit(
     path: Path = DIR,
     plan_id: str = typer.Argument(...),
     host: list[str] = typer.Option([], help="replace the hosts"),
-    budget: float = typer.Option(None, help="new budget; the split is made again for it"),
-    min_spend: str = typer.Option(None, help="new minimum spend per phase: pre,live,closing"),
-    max_spend: str = typer.Option(None, help="new maximum spend per phase: pre,live,closing"),
+    budget: float = typer.Option(
+        None, help="new ad budget, market currency; the split is made again for it"
+    ),
+    min_spend: str = typer.Option(
+        None, help="new minimum spend per phase, market currency: pre,live,closing"
+    ),
+    max_spend: str = typer.Option(
+        None, help="new maximum spend per phase, market currency: pre,live,closing"
+    ),
     title: str = typer.Option(None),
     session: str = typer.Option(None, help="link to a recorded session"),
     move: str = typer.Option(None, help="SKU:POSITION, move a product in the line-up"),

@@ -26,7 +26,9 @@ app.add_typer(stock_app, name="stock")
 def plan_cmd(
     directory: Path = typer.Argument(..., help="workspace folder"),
     session: str = typer.Argument(..., help="session id of the coming live"),
-    budget: float = typer.Option(None, "--budget", help="money for new orders, reporting currency"),
+    budget: float = typer.Option(
+        None, "--budget", help="money for new orders, the reporting currency (USD by default)"
+    ),
     capacity: float = typer.Option(None, "--capacity", help="most units held across the SKUs"),
     as_of: dt.datetime = typer.Option(
         None,
@@ -118,7 +120,9 @@ def replan_cmd(
     directory: Path = typer.Argument(..., help="workspace folder"),
     session: str = typer.Argument(..., help="session id"),
     days: str = typer.Option("3,2,1,0", "--days", help="days before the live to plan at"),
-    budget: float = typer.Option(None, "--budget", help="money for new orders"),
+    budget: float = typer.Option(
+        None, "--budget", help="money for new orders, the reporting currency (USD by default)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print as JSON"),
 ) -> None:
     """Plan at several days before the live and show how forecast and order moved."""
