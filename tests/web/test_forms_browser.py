@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,6 +120,7 @@ def test_retro_form_opens_a_lives_retro_and_names_an_unknown_live(url):
     with chromium_page() as page:
         page.goto(url + "plans")
         refused(page, "#retro-form", "session_id", "NOPE", "no session 'NOPE'")
+        refused(page, "#retro-form", "session_id", "L0029", "Plan field")  # no linked plan
         page.fill("#retro-form input[name=session_id]", LINKED)
         page.click("#retro-form button[type=submit]")
         page.wait_for_url(f"**/retros/{LINKED}?plan=*", timeout=WAIT)
@@ -139,6 +142,19 @@ def test_hosts_compare_and_roster_forms_answer_in_the_page(url):
         page.fill("#roster-form input[name=rest]", "1")
         text = submit(page, "#roster-form", ".report [data-field=status]")
         assert "status: OPTIMAL" in text or "status: FEASIBLE" in text
+        shifts = [r.split("\t") for r in result_rows(page, "#roster-form")]
+        with page.expect_download() as d:
+            page.click("#roster-form .report a.next")
+        rows = list(csv.DictReader(io.StringIO(Path(d.value.path()).read_text())))
+        assert [r["host_id"] for r in rows] == [s[0] for s in shifts]
+        page.fill("#ics-form input[name=week]", "2026-11-16")
+        page.fill("#ics-form input[name=host]", rows[0]["host_id"])
+        with page.expect_download() as d:
+            page.click("#ics-form button[type=submit]")
+        ics = Path(d.value.path()).read_text()
+        assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") == sum(
+            r["host_id"] == rows[0]["host_id"] for r in rows
+        )
 
 
 def test_ads_split_form_splits_for_profit_and_refuses_a_zero_budget(url):
@@ -202,3 +218,37 @@ def test_nowcast_score_form_scores_minutes_15_30_60_and_refuses_a_whole_holdout(
         held_out = int(text.split("held out: ")[1].split()[0])
         training = int(text.split("training: ")[1].split()[0])
         assert held_out >= 1 and training >= 20
+
+
+def test_a_forms_job_shows_its_progress_and_its_cancel_button_stops_it(shop_url, monkeypatch):
+    import livecart.live
+
+    url, ws = shop_url
+    reading, release = threading.Event(), threading.Event()
+    real = livecart.live.load_history
+
+    def held(ws):  # the job's first step waits here until the test has clicked Cancel
+        reading.set()
+        release.wait(30)
+        return real(ws)
+
+    monkeypatch.setattr(livecart.live, "load_history", held)
+    with chromium_page() as page:
+        page.goto(url + "live")
+        page.click("#evaluate-form button[type=submit]")
+        page.wait_for_selector("#evaluate-form .report .job progress", timeout=WAIT)
+        page.wait_for_function(  # the bar's label follows the job's progress message
+            "document.querySelector('#evaluate-form .job').innerText.includes('reading past')",
+            timeout=WAIT,
+        )
+        assert reading.wait(30)
+        page.click("#evaluate-form .report button.cancel")
+        deadline = time.monotonic() + 30
+        while "cancel job" not in {e["action"] for e in audit_log(ws)}:  # the cancel arrived
+            assert time.monotonic() < deadline, "the Cancel button never reached the server"
+            time.sleep(0.05)
+        release.set()
+        page.wait_for_selector("#evaluate-form .report .error", timeout=WAIT)
+        text = page.inner_text("#evaluate-form .report")
+    assert "cancelled: nothing was written" in text
+    assert "mdape" not in text  # no scores: the job stopped before scoring

@@ -2,7 +2,8 @@
 influencer-or-professional-host comparison for a coming live, and the store-live roster as a
 week calendar. The page and ``/api/hosts`` come from the same core call
 (``livecart.hosts.view.hosts_view``); ``/api/hosts/rank``, ``/api/hosts/compare`` and
-``/api/hosts/roster`` mirror `livecart hosts rank|compare|roster`."""
+``/api/hosts/roster`` (with ``roster.csv`` and a host's ``roster.ics``) mirror `livecart hosts
+rank|compare|roster`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 
 from livecart.web.cache import cached
@@ -79,6 +80,7 @@ class Shift(BaseModel):
 
 
 class RosterOut(BaseModel):
+    week: dt.date
     status: str
     gap: float
     expected_gmv: float
@@ -165,23 +167,36 @@ def api_compare(
     return {**out.as_dict(), "candidates": _records(out.rows)}
 
 
-@router.get("/api/hosts/roster", tags=["hosts"], response_model=RosterOut)
-def api_roster(
-    request: Request,
-    week: dt.date = Query(..., description="first day of the week"),
-    rest: float = Query(1.0, ge=0, allow_inf_nan=False),
-    require_all: bool = False,
-) -> dict[str, Any]:
-    """The week's store-live roster (CP-SAT) with its status and the greedy rule's GMV."""
-    from livecart.hosts.view import _records
+WEEK = Query(..., description="first day of the week")
+REST = Query(1.0, ge=0, allow_inf_nan=False, description="hours between a host's shifts")
+
+
+def _roster(request: Request, week: dt.date, rest: float, require_all: bool) -> Any:
+    """The week's roster (CP-SAT, 5 s at most) and the greedy rule's, cached like the model."""
     from livecart.hosts.workspace import roster_for_workspace
 
     ws, model = _model(request)
-    _req, opt, greedy = roster_for_workspace(
-        ws, model, week, rest_hours=rest, require_all=require_all, time_limit=5.0
-    )
+
+    def make() -> Any:
+        _req, opt, greedy = roster_for_workspace(
+            ws, model, week, rest_hours=rest, require_all=require_all, time_limit=5.0
+        )
+        return opt, greedy
+
+    return cached(request, "hosts-roster", make, week=week, rest=rest, require_all=require_all)
+
+
+@router.get("/api/hosts/roster", tags=["hosts"], response_model=RosterOut)
+def api_roster(
+    request: Request, week: dt.date = WEEK, rest: float = REST, require_all: bool = False
+) -> dict[str, Any]:
+    """The week's store-live roster (CP-SAT) with its status and the greedy rule's GMV."""
+    from livecart.hosts.view import _records
+
+    opt, greedy = _roster(request, week, rest, require_all)
     gain = 100 * (opt.objective / greedy.objective - 1) if greedy.objective > 0 else None
     return {
+        "week": week,
         "status": opt.status,
         "gap": opt.gap,
         "expected_gmv": opt.objective,
@@ -190,6 +205,37 @@ def api_roster(
         "notes": opt.notes,
         "shifts": _records(opt.assignments),
     }
+
+
+@router.get("/api/hosts/roster.csv", tags=["hosts"], response_class=PlainTextResponse)
+def api_roster_csv(request: Request, week: dt.date = WEEK, rest: float = REST) -> Response:
+    """The week's shifts as CSV (= `livecart hosts roster --csv`)."""
+    opt, _greedy = _roster(request, week, rest, False)
+    return PlainTextResponse(
+        opt.assignments.to_csv(index=False),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="roster-{week}.csv"'},
+    )
+
+
+@router.get("/api/hosts/roster.ics", tags=["hosts"], response_class=PlainTextResponse)
+def api_roster_ics(
+    request: Request, host: str, week: dt.date = WEEK, rest: float = REST
+) -> Response:
+    """One host's shifts of the week as an iCalendar file (= `livecart hosts roster --ics`);
+    404 when the host has no shift that week."""
+    from livecart.errors import NotFoundError
+    from livecart.hosts.calendar import ics_text
+
+    opt, _greedy = _roster(request, week, rest, False)
+    rows = opt.assignments[opt.assignments["host_id"] == host]
+    if rows.empty:
+        raise NotFoundError(f"{host} has no shift in the roster of the week of {week}")
+    return PlainTextResponse(
+        ics_text(rows, f"livecart roster: {host}"),
+        media_type="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{host}-{week}.ics"'},
+    )
 
 
 @router.get("/hosts", response_class=HTMLResponse, include_in_schema=False)

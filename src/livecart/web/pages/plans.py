@@ -190,10 +190,10 @@ def api_plan(request: Request, plan_id: str) -> dict:
     return load_plan(workspace(request), plan_id).model_dump(mode="json")
 
 
-def _not_found(request: Request, detail: str) -> Response:
-    """404 with the body livecart's errors have (``error``, ``detail``): JSON for the API,
-    the error page for a page."""
-    body = {"error": "NotFound", "detail": detail}
+def _not_found(request: Request, detail: str, fix: str | None = None) -> Response:
+    """404 with the body livecart's errors have (``error``, ``detail``, ``fix``): JSON for the
+    API, the error page for a page."""
+    body = {"error": "NotFound", "detail": detail, **({"fix": fix} if fix else {})}
     if request.url.path.startswith("/api/"):
         return JSONResponse(body, status_code=404)
     ctx = {"title": "Not found", "status": 404, "body": body}
@@ -231,6 +231,12 @@ class RetroOut(BaseModel):
     largest: list[str] = Field(description="the largest gaps, in words")
 
 
+UNLINKED = (
+    "choose the plan to compare with (?plan=PLAN_ID; the Plans page's retro form has a Plan "
+    "field), or link a plan to this live on its page (Edit this plan, Link session)"
+)
+
+
 @router.get("/api/retros/{session_id}", tags=["plans"], response_model=RetroOut)
 def api_retro(
     request: Request,
@@ -242,7 +248,9 @@ def api_retro(
     ws = workspace(request)
     if plan is None:
         v = retro_view(ws, session_id)
-        return _not_found(request, v["missing"]) if v["retro"] is None else v["retro"].as_dict()
+        if v["retro"] is None:
+            return _not_found(request, v["missing"], UNLINKED if v["known"] else None)
+        return v["retro"].as_dict()
     from livecart.plan import retro
 
     return retro(ws, session_id, load_plan(ws, plan)).as_dict()
