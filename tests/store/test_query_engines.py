@@ -6,6 +6,7 @@ comparison is one test: xdist never starts a second session in another worker.""
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 
@@ -76,20 +77,22 @@ def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(
         close(spark_overview.model_dump(), overview(ws, recent=8).model_dump())
         slots = load_history(ws).sessions[["session_id", "weekday", "hour"]]
     same(spark_slots, slots, ["session_id"])
-    _delta_on_spark(demo_path, tmp_path_factory)
+    _lakes_on_spark(demo_path, tmp_path_factory)
 
 
 # between them these read every table the layer reads
 ON_DELTA = ("paid_orders", "session_kpis", "host_lines", "video_cells", "catalog_counts")
 
 
-def _delta_on_spark(demo_path, tmp_path_factory) -> None:
+def _lakes_on_spark(demo_path, tmp_path_factory) -> None:
     """Delta exports of the demo and of the report's sample workspace (which leaves live
-    minutes, ad spend and videos empty: no file to read a schema from) on Spark, against DuckDB
-    on the workspace file, in the same Spark session."""
+    minutes, ad spend and videos empty: no file to read a schema from), and a Parquet export
+    with partitioned orders, on Spark, against DuckDB on the workspace file, in the same Spark
+    session."""
     if importlib.util.find_spec("deltalake") is None:  # the livecart[lake] extra
         return
     from tests.report.sample_workspace import build
+    from tests.store.test_lake import _partition_orders
 
     tmp = tmp_path_factory.mktemp("delta")
     sample = build(tmp / "sample")
@@ -101,3 +104,14 @@ def _delta_on_spark(demo_path, tmp_path_factory) -> None:
                 want = duckdb_engine(ws).frame(EXPRESSIONS[name])
                 assert len(want) > 0, name
                 same(on_spark.frame(EXPRESSIONS[name]), want, KEYS[name])
+    # and Parquet with orders in Hive-style partition folders (orders/market=US/)
+    with livecart.open(demo_path, read_only=True) as ws:
+        lake = Path(export_lake(ws, tmp / "partitioned"))
+        _partition_orders(lake)
+        on_spark = spark_engine(lake, "local[2]")
+        for name in ("paid_orders", "host_lines", "gmv_quarters"):
+            same(
+                on_spark.frame(EXPRESSIONS[name]),
+                duckdb_engine(ws).frame(EXPRESSIONS[name]),
+                KEYS[name],
+            )
