@@ -40,6 +40,7 @@ PLAN = {
     "roster": ["bench_roster.py"],
     "plan": ["bench_plan.py", "--runs", "3"],
     "plan_profit": ["bench_plan.py", "--runs", "3", "--objective", "profit"],
+    "lake": ["bench_lake.py", "--scale", "1", "--runs", "3"],
 }  # fmt: skip
 
 
