@@ -25,6 +25,13 @@ def _events(seed: int) -> list[Event]:
     return sorted([*a, *b, recount], key=lambda e: e.ts)
 
 
+def _late_recount(events: list[Event]) -> Event:
+    """A stock count of S2's SKU A stamped at minute 3, arriving after everything else: the
+    stock left is then the count less the units ordered since minute 3, which the adopting
+    monitor can only know from the orders it adopted."""
+    return Event("S2-late", "S2", events[0].ts + 3 * 60_000, "stock", sku_id="A", level=250)
+
+
 def _feed(mon: Monitor, events: list[Event]) -> None:
     mon.feed_columns(C.from_events(events))
 
@@ -46,8 +53,10 @@ def _view(mon: Monitor, sid: str) -> dict:
 @pytest.mark.parametrize("cut", [0.15, 0.5, 0.9])
 def test_a_monitor_that_adopts_a_session_continues_its_counts_exactly(cut):
     events = _events(seed=5)
+    late = _late_recount(events)
     whole = Monitor(lateness_seconds=3600)
     _feed(whole, events)
+    _feed(whole, [late])
     k = int(len(events) * cut)
     first, rest = events[:k], events[k:]
     old = Monitor(lateness_seconds=3600)
@@ -59,6 +68,7 @@ def test_a_monitor_that_adopts_a_session_continues_its_counts_exactly(cut):
     assert st.index == 1 and st.session_id == "S2"
     again = [e for e in first if e.session_id == "S2"][-20:]  # re-delivered after the move
     _feed(new, again + rest)
+    _feed(new, [late])
     assert _view(new, "S1") == _view(whole, "S1")
     got, want = _view(new, "S2"), _view(whole, "S2")
     assert got.pop("dropped") == want.pop("dropped") | {"duplicate": len(again)}
