@@ -182,3 +182,18 @@ def test_spark_refuses_a_delta_table_whose_files_alone_would_mislead(tmp_path):
 
     with pytest.raises(QueryEngineError, match="deletionVectors.*query_engine = 'duckdb'"):
         Lake(tmp_path).tables(NoSpark())("orders")
+
+
+def test_a_running_engine_sees_each_new_delta_version(demo, tmp_path):
+    """A server keeps its engine: rows appended to a Delta table after the engine first read
+    it are in its next frame."""
+    from deltalake import DeltaTable, write_deltalake
+
+    from livecart.store.query import live_totals
+
+    lake = export_lake(demo, tmp_path / "lake", fmt="delta", kinds=("sessions",))
+    engine = parquet_engine(lake)
+    before = engine.frame(live_totals)["sessions"].iloc[0]
+    extra = DeltaTable(f"{lake}/sessions").to_pyarrow_table().slice(0, 2)
+    write_deltalake(f"{lake}/sessions", extra, mode="append")
+    assert engine.frame(live_totals)["sessions"].iloc[0] == before + 2

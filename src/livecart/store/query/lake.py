@@ -93,29 +93,38 @@ class Lake:
 
     def tables(self, backend: ibis.BaseBackend) -> Callable[[str], ibis.Table]:
         """A function from a record kind's name to its table on ``backend``, each registered
-        once under a view named after the kind and the lake."""
-        read: dict[str, ibis.Table] = {}
+        once under a view named after the kind and the lake; a Delta table again whenever it
+        has a new version (a long-running server sees each new version as it lands)."""
+        found: dict[str, tuple[str, str]] = {}
+        read: dict[str, tuple[int | None, ibis.Table]] = {}
+        on = self._on_duckdb if backend.name == "duckdb" else self._on_spark
 
         def table(name: str) -> ibis.Table:
-            if name not in read:
+            if name not in found:
+                found[name] = self.find(name)
+            fmt, path = found[name]
+            if fmt == "delta":  # its latest version: reading the log is a few small files
+                delta = delta_table(self.uri(path))
+                version = delta.version()
+            else:
+                delta, version = None, None
+            if name not in read or read[name][0] != version:
                 view = f"src_{name}_{self.tag}"
-                fmt, path = self.find(name)
-                if backend.name == "duckdb":
-                    read[name] = self._on_duckdb(backend, view, fmt, path)
-                else:
-                    read[name] = self._on_spark(backend, view, fmt, path)
-            return read[name]
+                read[name] = (version, on(backend, view, fmt, path, delta))
+            return read[name][1]
 
         return table
 
-    def _on_duckdb(self, backend: ibis.BaseBackend, view: str, fmt: str, path: str) -> ibis.Table:
+    def _on_duckdb(
+        self, backend: ibis.BaseBackend, view: str, fmt: str, path: str, delta
+    ) -> ibis.Table:
         if fmt == "file" and not self.url:  # DuckDB's own reader: the fastest
             return backend.read_parquet(path, table_name=view)
         if fmt == "folder" and not self.url:  # files at any depth, key=value folders as columns
             glob = f"{path}/**/*.parquet"
             return backend.read_parquet(glob, table_name=view, hive_partitioning=True)
-        if fmt == "delta":
-            dataset = delta_table(self.uri(path)).to_pyarrow_dataset()
+        if delta is not None:
+            dataset = delta.to_pyarrow_dataset()
         else:
             import pyarrow.dataset as ds
 
@@ -123,10 +132,12 @@ class Lake:
         backend.con.register(view, dataset)  # scanned in place, columns and filters pushed down
         return backend.table(view)
 
-    def _on_spark(self, backend: ibis.BaseBackend, view: str, fmt: str, path: str) -> ibis.Table:
-        if fmt != "delta":
+    def _on_spark(
+        self, backend: ibis.BaseBackend, view: str, fmt: str, path: str, delta
+    ) -> ibis.Table:
+        if delta is None:
             return backend.read_parquet(self.uri(path), table_name=view)
-        table = delta_table(self.uri(path))
+        table = delta
         unread = sorted(set(table.protocol().reader_features or ()) & SPARK_CANNOT_APPLY)
         if unread:  # the files alone would bring back deleted rows or wrong column names
             raise QueryEngineError(
