@@ -41,6 +41,8 @@ PLAN = {
     "plan": ["bench_plan.py", "--runs", "3"],
     "plan_profit": ["bench_plan.py", "--runs", "3", "--objective", "profit"],
     "lake": ["bench_lake.py", "--scale", "1", "--runs", "3"],
+    "results": ["bench_results.py"],
+    "rooms_spread": ["bench_rooms_spread.py"],
 }  # fmt: skip
 
 
