@@ -172,6 +172,28 @@ def test_ads_split_form_splits_for_profit_and_refuses_a_zero_budget(url):
         assert abs(sum(shares) + unspent / 2000 - 1) < 0.01
 
 
+def test_an_admin_adds_and_removes_a_member_from_the_team_page(url, demo_copy):
+    try:
+        with chromium_page() as page:
+            page.goto(url + "team")
+            refused(page, "#member-form", "name", "two words", "user name")
+            page.fill("#member-form input[name=name]", "root")
+            page.select_option("#member-form select[name=role]", "admin")
+            submit(page, "#member-form", ".report [data-field=token]")
+            token = page.inner_text("#member-form [data-field=token]").split(": ")[1]
+            page.fill("#login-form input[name=token]", token)  # the token signs them in
+            page.click("#login-form button[type=submit]")
+            assert "You are root (admin)" in page.inner_text("#me")
+            page.fill("#remove-form input[name=name]", "root")
+            assert "root removed" in submit(page, "#remove-form", ".report .ok")
+            page.goto(url + "team")
+            assert "None yet" in page.inner_text("main")
+        actions = [e["action"] for e in audit_log(demo_copy)]
+        assert "user add" in actions and "user remove" in actions
+    finally:
+        (demo_copy / "users.json").unlink(missing_ok=True)  # the other tests act as `local`
+
+
 @pytest.fixture
 def shop_url(shop, tmp_path) -> Iterator[tuple[str, object]]:
     """A workspace whose monitor heard S1 (the fake shop reports the same 300.0 USD) and 40
