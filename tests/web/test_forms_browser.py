@@ -184,6 +184,7 @@ def test_an_admin_adds_and_removes_a_member_from_the_team_page(url, demo_copy):
             page.fill("#login-form input[name=token]", token)  # the token signs them in
             page.click("#login-form button[type=submit]")
             assert "You are root (admin)" in page.inner_text("#me")
+            refused(page, "#remove-form", "name", "nobody", "no member 'nobody'")
             page.fill("#remove-form input[name=name]", "root")
             assert "root removed" in submit(page, "#remove-form", ".report .ok")
             page.goto(url + "team")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from livecart.errors import NotFoundError
 from livecart.store.team import (
     ROLES,
     User,
@@ -89,9 +90,11 @@ def api_remove_user(
     request: Request, name: str, user: User = Depends(require("admin"))
 ) -> dict[str, str]:
     """Remove a member (= `livecart users remove`; an admin's write): their token stops
-    working."""
+    working. An unknown member: 404."""
     ws = workspace(request)
     before = next((u.role for u in list_users(ws.path) if u.name == name), None)
+    if before is None:
+        raise NotFoundError(f"no member {name!r}: the Team page lists who there is")
     remove_user(ws.path, name)
     record(ws.path, user.name, "user remove", name, before, None)
     return {"summary": f"{name} removed: their token no longer signs in"}
