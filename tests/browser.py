@@ -37,10 +37,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(workspace: Path) -> Iterator[str]:
-    """Run `livecart serve` for ``workspace``; yield the URL it printed once /healthz answers."""
+def served(workspace: Path, command: tuple[str, ...] = ("serve",)) -> Iterator[str]:
+    """Run `livecart serve` for ``workspace`` (or ``command``, e.g. ``("demo", "--out")``, the
+    workspace after it); yield the URL it printed once /healthz answers."""
     env = {**os.environ, "LIVECART_API_TOKEN": ""}
-    cmd = [sys.executable, "-m", "livecart", "serve", str(workspace), "--port", "0"]
+    cmd = [sys.executable, "-m", "livecart", *command, str(workspace), "--port", "0"]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )

@@ -2,8 +2,8 @@
 
 Every `livecart` line of the README's playbook section (its bash blocks and the Fans section's
 indented block) is read from the README itself and run, in order, against the demo it was
-written for (seed 42, scale 1) while `livecart serve` owns that workspace: each exits 0, prints
-something and no error. The folder names the README uses (`livecart-demo`, and `mybrand` and
+written for (seed 42, scale 1) while `livecart demo` serves it (its newest live replaying on
+the Live page, as after the Quick start): each exits 0, prints something and no error. The folder names the README uses (`livecart-demo`, and `mybrand` and
 `ws` where it speaks of your own workspace) become the served demo; the files the commands read
 (an Affiliate Center creator list, a CRM contact file) are written beside them first. Two
 changes: the replay runs as fast as possible (`--speed 0`, not 60: same events, same output),
@@ -75,11 +75,11 @@ def test_the_readme_lists_the_playbook_commands():
 
 
 @pytest.mark.slow
-def test_every_readme_playbook_command_works_while_the_demo_is_served(demo42):
+def test_every_readme_playbook_command_works_while_livecart_demo_runs(demo42):
     ws, cwd = demo42
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"LIVECART_API_TOKEN": ""}
     failed = []
-    with served(ws):
+    with served(ws, ("demo", "--out")):
         assert (ws / "livecart-server.json").exists()  # the server owns the workspace
         for argv in playbook_commands():
             args = as_run_here(argv, ws)
