@@ -3,12 +3,13 @@
 Every `livecart` line of the README's playbook section (its bash blocks and the Fans section's
 indented block) is read from the README itself and run, in order, against the demo it was
 written for (seed 42, scale 1) while `livecart demo` serves it (its newest live replaying on
-the Live page, as after the Quick start): each exits 0, prints something and no error. The folder names the README uses (`livecart-demo`, and `mybrand` and
-`ws` where it speaks of your own workspace) become the served demo; the files the commands read
-(an Affiliate Center creator list, a CRM contact file) are written beside them first. Two
-changes: the replay runs as fast as possible (`--speed 0`, not 60: same events, same output),
-and `livecart fans evaluate` is left out (it simulates its own seeds and opens no workspace, so
-a server cannot affect it; tests/fans run it)."""
+the Live page, as after the Quick start): each exits 0, prints something and no error. The
+folder names the README uses (`livecart-demo`, and `mybrand` and `ws` where it speaks of your
+own workspace) become the served demo; the files the commands read (an Affiliate Center
+creator list, a CRM contact file) are written beside them first. Two changes: the replay runs
+as fast as possible (`--speed 0`, not 60: same events, same output), and `livecart fans
+evaluate` is left out (it simulates its own seeds and opens no workspace, so a server cannot
+affect it; tests/fans run it)."""
 
 from __future__ import annotations
 
