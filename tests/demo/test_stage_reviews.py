@@ -70,3 +70,12 @@ def test_every_stage_agrees_with_the_products_evidence(board_and_log):
             assert lives == 0 and c.evidence["n_videos"] == 0, c
         if c.proposed is None and c.stage != "retired":
             assert c.stage == c.evidence_stage
+
+
+def test_the_stage_command_says_who_confirmed_the_stages_and_when(cli, demo_path, board_and_log):
+    from tests.conftest import invoke
+
+    _, log, _, _ = board_and_log
+    text = invoke(cli, "products", "stages", demo_path).stdout
+    last = f"{pd.to_datetime(log['confirmed_at']).max():%Y-%m-%d}"
+    assert f"{len(log)} moves confirmed so far (by demo), the last on {last}" in text

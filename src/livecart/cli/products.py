@@ -19,7 +19,7 @@ from livecart.selection import (
     score_workspace,
     split_evidence,
 )
-from livecart.selection.stages import confirm_transition, stage_board
+from livecart.selection.stages import confirm_transition, stage_board, stage_log
 from livecart.store import Workspace
 
 products_app = typer.Typer(
@@ -199,10 +199,17 @@ def stages(
             sku, _, mk = item.partition("@")
             confirm_transition(ws, sku, mk, by="user")
         board = stage_board(ws, market=market, apply=apply)
+        log = stage_log(ws, market=market)
     if as_json:
         print_json(board.as_dict())
         return
     console.print(_stage_table(board))
+    if len(log):  # who put the confirmed stages there (the demo's history: its team's reviews)
+        console.print(
+            f"{len(log)} moves confirmed so far (by {', '.join(sorted(set(log['confirmed_by'])))}"
+            f"), the last on {log['confirmed_at'].max():%Y-%m-%d}",
+            highlight=False,
+        )
     moves: dict[tuple[str, str], list[str]] = {}
     for c in board.cells:
         if c.proposed:
