@@ -10,10 +10,11 @@ import pytest
 
 from livecart.errors import LivecartError
 from livecart.live import Monitor, snapshot
+from livecart.live.alerts import AlertBook, AlertRules, evaluate
 from livecart.live.engine import columns as C
-from livecart.live.engine.handover import adopt_session, export_session
+from livecart.live.engine.handover import adopt_session, export_session, handed_alerts
 from livecart.model.events import Event
-from tests.live.synth import synth_session
+from tests.live.synth import T0, synth_session
 
 
 def _events(seed: int) -> list[Event]:
@@ -104,3 +105,67 @@ def _one():
     mon = Monitor(lateness_seconds=3600)
     _feed(mon, synth_session("S9", minutes=2))
     return mon.sessions["S9"]
+
+
+def _raise_by_minute(mon: Monitor, book: AlertBook, events: list[Event], raised: list) -> None:
+    """Feed ``events`` a minute of event time at a time, evaluating S2's rules (no plan: the
+    stock-out and viewers rules) after each minute as a run does; note each alert raised."""
+    minute = [(e.ts - T0) // 60_000 for e in events]
+    for m in sorted(set(minute)):
+        _feed(mon, [e for e, k in zip(events, minute, strict=True) if k == m])
+        st = mon.sessions.get("S2")
+        if st is not None and st.end_ts is None:
+            raised += [(a.id, a.minute) for a in book.update("S2", evaluate(st, None, RULES))]
+
+
+def _alert_events() -> list[Event]:
+    """S1 and a short-stocked S2 whose SKUs run out one after the other (stock-out alerts
+    that open, stay open across the cut, and some that clear when a recount tops them up)."""
+    events = _events(seed=7)
+    tops = [
+        Event("S2-few-A", "S2", T0 + 60_000 + 1, "stock", sku_id="A", level=8),
+        Event("S2-top-A", "S2", T0 + 6 * 60_000 + 1, "stock", sku_id="A", level=900),
+        Event("S2-low-A", "S2", T0 + 9 * 60_000 + 1, "stock", sku_id="A", level=15),
+    ]
+    return sorted([*events, *tops], key=lambda e: e.ts)
+
+
+RULES = AlertRules(stockout_minutes=30.0)
+
+
+@pytest.mark.parametrize("cut_minute", [4, 8, 10])
+def test_a_rooms_alerts_move_with_it_raised_once_and_acknowledged_ones_stay_quiet(cut_minute):
+    """One monitor over every event raises S2's alerts at some minutes; handed over at
+    ``cut_minute`` (its state with its book's alerts of the room), the old and the new owner
+    together raise exactly those, once each; an alert acknowledged before the move stays
+    acknowledged. Without the alerts in the hand-over the new owner raises again every alert
+    still open: the control shows the comparison can fail."""
+    events = _alert_events()
+    first = [e for e in events if e.ts < T0 + cut_minute * 60_000]
+    rest = events[len(first) :]
+    whole, whole_book, want = Monitor(lateness_seconds=3600), AlertBook(), []
+    _raise_by_minute(whole, whole_book, first, want)
+    assert whole_book.open_alerts(), "the cut must fall while an alert is open"
+    acked = whole_book.open_alerts()[0].id
+    whole_book.ack(acked)
+    _raise_by_minute(whole, whole_book, rest, want)
+
+    old, old_book, got = Monitor(lateness_seconds=3600), AlertBook(), []
+    _raise_by_minute(old, old_book, first, got)
+    assert old_book.ack(acked)
+    blob = export_session(old.sessions["S2"], old_book.room_alerts("S2"))
+    for carry in (True, False):
+        new, new_book, after = Monitor(lateness_seconds=3600), AlertBook(), []
+        _feed(new, [e for e in first if e.session_id == "S1"])
+        adopt_session(new, blob)
+        if carry:
+            new_book.adopt_room("S2", handed_alerts(blob))
+            assert new_book.active[acked].acked and new_book.open_alerts() == old_book.open_alerts()
+        _raise_by_minute(new, new_book, rest, after)
+        if carry:
+            assert got + after == want
+            assert {a: x.acked for a, x in new_book.active.items()} == {
+                a: x.acked for a, x in whole_book.active.items()
+            }
+        else:
+            assert got + after != want  # the still-open alerts raised a second time

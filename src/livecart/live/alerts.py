@@ -298,6 +298,22 @@ class AlertBook:
     def open_alerts(self) -> list[Alert]:
         return [a for a in self.active.values() if not a.acked]
 
+    def room_alerts(self, session_id: str) -> list[dict[str, Any]]:
+        """The session's active alerts (raised, acknowledged or not), as a room's shared
+        checkpoint carries them to the worker that takes the room over."""
+        return [a.to_dict() for a in self.active.values() if a.session_id == session_id]
+
+    def adopt_room(self, session_id: str, alerts: list[dict[str, Any]]) -> None:
+        """Take a room's active alerts from its last owner (``room_alerts``): the conditions
+        they name are not raised again while they hold, acknowledged ones stay quiet, and an
+        alert this book held of the room that the owner's state no longer has is dropped."""
+        for aid in [a for a, al in self.active.items() if al.session_id == session_id]:
+            del self.active[aid]
+        for d in alerts:
+            a = Alert(**d)
+            if a.session_id == session_id:
+                self.active[a.id] = a
+
 
 class WebhookSink:
     """POSTs each new alert as JSON to ``url`` from a background thread, so a slow receiver

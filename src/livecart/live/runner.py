@@ -28,7 +28,7 @@ from livecart.live.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from livecart.live.engine.handover import adopt_session
+from livecart.live.engine.handover import adopt_session, handed_alerts
 from livecart.live.engine.kpis import live_minutes_columns, snapshot
 from livecart.live.engine.monitor import Monitor
 from livecart.live.engine.state import SessionState
@@ -95,9 +95,9 @@ class LiveRun:
     saver: Callable[[], bool] | None = None  # a hub's save, which replaces the run's own
     fed: set[str] = field(default_factory=set)  # the sessions this run has taken events of
     # also hands each write's sessions' totals and minutes on (after the workspace has them),
-    # with their states and the position they hold, e.g. redis_results.ResultsPublisher; a
-    # failure keeps the sessions dirty, sent again
-    publish: Callable[[pa.Table, pa.Table, list[SessionState], Any], None] | None = None
+    # with their states, the position they hold and their active alerts (session: the book's
+    # room_alerts), e.g. redis_results.ResultsPublisher; a failure keeps the sessions dirty
+    publish: Callable[[pa.Table, pa.Table, list[SessionState], Any, dict], None] | None = None
 
     def __post_init__(self) -> None:
         if self.monitor is None:
@@ -152,7 +152,9 @@ class LiveRun:
         adopted = set()
         for blob in (handover or {}).values():
             sid = adopt_session(self.monitor, blob).session_id
+            self.book.adopt_room(sid, handed_alerts(blob))
             self._written.pop(sid, None)
+            self._evaluated.pop(sid, None)
             adopted.add(sid)
         return adopted
 
@@ -229,7 +231,8 @@ class LiveRun:
         sessions = totals_table(states)
         write_rows(self.ws, sessions, rows)
         if self.publish is not None:  # e.g. onto a shared Redis results stream
-            self.publish(sessions, rows, states, self.position)
+            alerts = {sid: self.book.room_alerts(sid) for sid in sids}
+            self.publish(sessions, rows, states, self.position, alerts)
         for st in states:
             n = st.n_minutes
             self._written[st.session_id] = (st.start_ts, st.currency, st.minutes[:n].copy())

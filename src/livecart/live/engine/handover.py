@@ -4,8 +4,10 @@ monitor workers without being read again from its start (``sources.redis_results
 ``export_session`` packs what the monitor holds of a session in its pooled arrays (``aggregate``)
 and its ``SessionState``: the per-minute sums, the ids of its lateness window (so that an event
 delivered again after the move still counts once), its (session, SKU) totals, stock counts, orders
-and units per minute, and its clock and counters. ``adopt_session`` puts that into another
-monitor as a session of its own, replacing any older state it held of the same session.
+and units per minute, its clock and counters, and the room's active alerts, raised and
+acknowledged (``handed_alerts``: the new owner neither raises them again nor loses them).
+``adopt_session`` puts that into another monitor as a session of its own, replacing any older
+state it held of the same session.
 
 The format is NumPy's ``.npz`` with the scalars as JSON, read with ``allow_pickle=False``:
 nothing in it is executed, so a state read back from a shared Redis runs no code of whoever
@@ -17,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numba as nb
 import numpy as np
@@ -52,8 +54,9 @@ def _chains(heads: np.ndarray, o_prev: np.ndarray, out_pair: np.ndarray, out_ord
     return n
 
 
-def export_session(st: SessionState) -> bytes:
-    """The session's whole state as bytes (see the module's docstring)."""
+def export_session(st: SessionState, alerts: list[dict[str, Any]] | None = None) -> bytes:
+    """The session's whole state as bytes (see the module's docstring), with the room's active
+    alerts (``AlertBook.room_alerts``: plain JSON) when given."""
     agg: Aggregates = st.agg
     i = st.index
     k = int(agg.log_n[0])
@@ -74,6 +77,7 @@ def export_session(st: SessionState) -> bytes:
         "format": FORMAT,
         "state": {name: getattr(st, name) for name in _SCALARS},
         "skus": [agg.sku_names[s] for s in agg.p_sku[pairs]],
+        "alerts": alerts or [],
     }
     buf = io.BytesIO()
     np.savez(
@@ -96,11 +100,11 @@ def export_session(st: SessionState) -> bytes:
     return buf.getvalue()
 
 
-def adopt_session(mon: Monitor, blob: bytes) -> SessionState:
-    """Make the exported session one of ``mon``'s, replacing the state ``mon`` held of it."""
+def _read(blob: bytes, names: list[str] | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """The exported arrays (only ``names`` when given) and the metadata."""
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as z:
-            d = {name: z[name] for name in z.files}
+            d = {name: z[name] for name in (z.files if names is None else ["meta", *names])}
         meta = json.loads(d["meta"].tobytes())
     except (ValueError, OSError, KeyError) as e:
         raise LivecartError(f"a shared session state cannot be read ({e})") from None
@@ -109,6 +113,17 @@ def adopt_session(mon: Monitor, blob: bytes) -> SessionState:
             "a shared session state was written by another livecart version: run the "
             "workers of a group on one version"
         )
+    return d, meta
+
+
+def handed_alerts(blob: bytes) -> list[dict[str, Any]]:
+    """The room's active alerts the exported state carries (``export_session``)."""
+    return _read(blob, [])[1].get("alerts", [])
+
+
+def adopt_session(mon: Monitor, blob: bytes) -> SessionState:
+    """Make the exported session one of ``mon``'s, replacing the state ``mon`` held of it."""
+    d, meta = _read(blob)
     fields = meta["state"]
     agg = mon.agg
     old = mon.sessions.get(fields["session_id"])

@@ -7,7 +7,8 @@ workspace, so the team's dashboard shows every room whichever worker runs it.
                                 minutes that changed}
     {prefix}:checkpoint:{room}  the room's shared checkpoint: "owner", "ended" and (with the
                                 entry) "entry": the last entry of the room's stream that
-                                "state" holds (engine.handover's format)
+                                "state" holds (engine.handover's format, with the room's
+                                active alerts, raised and acknowledged)
     {prefix}:results:readers    serving workspace -> the last results entry it applied
 
 Both tables are Arrow IPC streams in the workspace's own columns (``session_rows``); each row is
@@ -110,8 +111,9 @@ def from_ipc(data: bytes) -> pa.Table:
 
 class ResultsPublisher:
     """Hands a worker's writes on to the results stream (``LiveRun.publish``), one entry per
-    room it still owns, with the room's checkpoint (its state and the last entry of its stream
-    that state holds: a worker that takes the room over resumes from there); rooms another
+    room it still owns, with the room's checkpoint (its state with its active alerts, and the
+    last entry of its stream that state holds: a worker that takes the room over resumes from
+    there, raising none of those alerts again); rooms another
     worker took over are left out (``fenced``)."""
 
     def __init__(self, source: RedisSource) -> None:
@@ -127,6 +129,7 @@ class ResultsPublisher:
         minutes: pa.Table,
         states: list[SessionState] | None = None,
         position: dict[str, Any] | None = None,
+        alerts: dict[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         src = self.source
         args: list[Any] = [src.group, src.consumer]
@@ -142,7 +145,9 @@ class ResultsPublisher:
                 continue
             mine = pc.equal(minutes.column("session_id"), room)
             entry, state = applied.get(room, ""), by_room.get(room)
-            blob = export_session(state) if entry and state is not None else b""
+            blob = b""
+            if entry and state is not None:
+                blob = export_session(state, (alerts or {}).get(room))
             args += [room, ann, to_ipc(sessions.slice(i, 1)), to_ipc(minutes.filter(mine))]
             args += [int(ended[i]), entry if blob else "", blob]
             keys.append(src.keys.checkpoint(room))
