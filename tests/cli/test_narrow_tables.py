@@ -12,12 +12,16 @@ from rich.console import Console
 from tests.cli.test_help_and_width import run
 
 
-def first_words(lines: list[str]) -> list[str]:
-    """The first cell of each table row: the lines between the head's rule and the first blank
-    line after it."""
+def table_rows(lines: list[str]) -> list[list[str]]:
+    """The cells (split on spaces) of the first table's rows in ``lines``: the lines between
+    its head's rule and the first blank line after it."""
     start = next(i for i, x in enumerate(lines) if x.strip().startswith("─")) + 1
     end = next(i for i in range(start, len(lines)) if not lines[i].strip())
-    return [x.split()[0] for x in lines[start:end]]
+    return [x.split() for x in lines[start:end]]
+
+
+def first_words(lines: list[str]) -> list[str]:
+    return [r[0] for r in table_rows(lines)]
 
 
 def test_hosts_compare_fits_80_columns_with_whole_host_ids(demo_path):
@@ -30,6 +34,19 @@ def test_hosts_compare_fits_80_columns_with_whole_host_ids(demo_path):
     assert len(ids) >= 3
     assert first_words(lines) == ids  # whole, in order
     assert any("money in USD" in x for x in lines[:2])
+
+
+def test_hosts_rank_fits_80_columns_with_whole_host_ids_a_table_a_category(demo_path):
+    args = ("hosts", "rank", str(demo_path), "--market", "US")
+    lines = run(*args).splitlines()
+    assert max(len(x) for x in lines) <= 80
+    got = json.loads(run(*args, "--json"))
+    categories = list(dict.fromkeys(x["category"] for x in got))
+    assert len(categories) >= 2
+    for category in categories:
+        want = [(str(x["rank"]), x["host_id"]) for x in got if x["category"] == category]
+        at = next(i for i, x in enumerate(lines) if x.strip().startswith(f"{category}:"))
+        assert [(r[0], r[1]) for r in table_rows(lines[at:])] == want  # ids whole, in order
 
 
 def test_stock_plan_fits_80_columns_with_whole_sku_ids(demo_path):

@@ -20,6 +20,8 @@ hosts_app = typer.Typer(
 app.add_typer(hosts_app, name="hosts")
 
 DIR = typer.Argument(..., help="workspace folder")
+KIND_WORD = {"pro_host": "pro", "influencer": "inf", "store_account": "store"}
+KIND_LEGEND = "pro = professional host, inf = influencer, store = store account"
 
 
 def _clean(records: list[dict]) -> list[dict]:
@@ -42,8 +44,6 @@ def rank(
     The effect is log units sold against the average host in the category with the line-up's
     own fit, the views and the live's length taken out: +0.2 sells about 22% more. A host with
     few or no lives gets their kind's mean and a wide interval."""
-    from rich.table import Table
-
     from livecart.hosts import fit_workspace, rank_hosts
     from livecart.selection import product_fit
     from livecart.store import Workspace
@@ -54,21 +54,47 @@ def rank(
     if as_json:
         print_json(_clean(r.to_dict("records")))
         return
-    t = Table(title="Host conversion skill per category (80% intervals)")
-    for col in ("category", "rank", "host", "kind", "lives", "skill", "80% interval", "traffic"):
-        t.add_column(col)
-    for x in r.itertuples():
+    if r.empty:
+        console.print("no hosts to rank: import creators and lives (see docs/hosts.md)")
+        return
+    for category, rows in r.groupby("category", sort=False):
+        show(console, _rank_table(rows, category))
+    console.print(
+        "skill: log units sold against the category's average host, line-up and views taken out "
+        "(x: times as many); traffic: log views brought beyond the room's followers and ads; "
+        f"kind: {KIND_LEGEND}",
+        highlight=False,
+    )
+
+
+def _rank_table(rows, category: str):
+    """One category's hosts at 80 columns: host ids whole, the category in the title."""
+    t = narrow_table(
+        f"{category}: host conversion skill, 80% interval",
+        (
+            ("rank", 4, "right"),
+            ("host", id_width(rows["host_id"], "host"), "left"),
+            ("kind", GIVES_WAY, "left"),
+            ("lives", 5, "right"),
+            ("skill", 5, "right"),
+            ("x", 5, "right"),
+            ("80% interval", 14, "left"),
+            ("traffic", 7, "right"),
+        ),
+        give_way_to=5,
+    )
+    for x in rows.itertuples():
         t.add_row(
-            x.category,
             str(x.rank),
             x.host_id,
-            x.kind,
+            KIND_WORD.get(x.kind, x.kind),
             str(x.lives_in_category),
-            f"{x.effect:+.2f} (x{x.multiplier:.2f})",
+            f"{x.effect:+.2f}",
+            f"x{x.multiplier:.2f}",
             f"{x.effect_lo:+.2f} to {x.effect_hi:+.2f}",
             f"{x.traffic_effect:+.2f}",
         )
-    console.print(t)
+    return t
 
 
 @hosts_app.command("compare")
@@ -127,9 +153,6 @@ def compare(
     console.print(out.reason, highlight=False)
 
 
-KIND_WORD = {"pro_host": "pro", "influencer": "inf", "store_account": "store"}
-
-
 def _compare_table(rows, market: str, start: str):
     """Fits 80 columns (piped output): host ids whole, money short (5.87k) in the live's
     currency, named in the title; the kind in a word the caption explains."""
@@ -149,8 +172,7 @@ def _compare_table(rows, market: str, start: str):
             ("ROI", 4, "right"),
             ("P(best)", 7, "right"),
         ),
-        caption="kind: pro = professional host, inf = influencer, store = store account; "
-        "cost = fee + commission; contrib. = GMV less cost and goods",
+        caption=f"kind: {KIND_LEGEND}; cost = fee + commission; contrib. = GMV less cost and goods",
         give_way_to=5,
     )
     for x in rows.itertuples():
