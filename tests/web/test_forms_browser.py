@@ -223,9 +223,13 @@ def test_reconcile_form_compares_with_the_shop_and_says_which_keys_the_server_la
         gmv = result_rows(page, "#reconcile-form")[0].split("\t")
         assert gmv[:4] == ["gmv", "300", "300", "0"]
         assert (ws / "platform" / "S1-summary.json").exists()
+        assert page.locator("#shop-keys-missing").count() == 0
         monkeypatch.delenv("LIVECART_SHOP_APP_SECRET")
         text = submit(page, "#reconcile-form", ".report .error")
         assert "LIVECART_SHOP_APP_SECRET" in text and "livecart serve" in text
+        page.goto(url + "live")  # the page says so before anyone tries
+        note = page.inner_text("#shop-keys-missing")
+        assert "LIVECART_SHOP_APP_SECRET" in note and "LIVECART_SHOP_APP_KEY" not in note
 
 
 def test_nowcast_score_form_scores_minutes_15_30_60_and_refuses_a_whole_holdout(shop_url):

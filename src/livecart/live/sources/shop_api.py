@@ -233,12 +233,18 @@ def monitored_minutes(ws: Any, session_id: str) -> tuple[pd.DataFrame, pd.Timest
 CREDENTIALS = ("app_key", "app_secret", "access_token", "shop_cipher")
 
 
+def missing_credentials() -> list[str]:
+    """The ``LIVECART_SHOP_*`` variables this process lacks to call the Shop API."""
+    names = (f"LIVECART_SHOP_{k.upper()}" for k in CREDENTIALS)
+    return [n for n in names if not os.environ.get(n)]
+
+
 def shop_client(base_url: str | None = None) -> ShopClient:
     """A client with the keys from ``LIVECART_SHOP_APP_KEY``, ``_APP_SECRET``, ``_ACCESS_TOKEN``
     and ``_SHOP_CIPHER`` at ``base_url`` (default ``LIVECART_SHOP_BASE_URL``, else the Partner
     API); an error names every missing variable."""
     keys = {k: os.environ.get(f"LIVECART_SHOP_{k.upper()}", "") for k in CREDENTIALS}
-    missing = [f"LIVECART_SHOP_{k.upper()}" for k, v in keys.items() if not v]
+    missing = missing_credentials()
     if missing:
         raise NotConfiguredError(
             f"set {', '.join(missing)} (from the TikTok Shop Partner Center app)"

@@ -85,6 +85,7 @@ def _view(request: Request, session_id: str) -> dict:
 @router.get("/live", response_class=HTMLResponse, include_in_schema=False)
 def page_live(request: Request) -> Response:
     from livecart.live.past import past_sessions
+    from livecart.live.sources.shop_api import missing_credentials
 
     return render(
         request,
@@ -93,6 +94,7 @@ def page_live(request: Request) -> Response:
             "title": "Live",
             "sessions": hub(request).sessions(),
             "past": past_sessions(workspace(request)),
+            "shop_keys_missing": missing_credentials(),
         },
     )
 
