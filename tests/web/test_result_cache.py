@@ -94,3 +94,37 @@ def test_concurrent_reads_of_one_key_compute_it_once():
     for t in threads:
         t.join()
     assert got == [42] * 5 and len(calls) == 1
+
+
+def test_a_result_of_the_data_alone_outlives_the_minute_and_a_plan_as_of_now_does_not(
+    client, monkeypatch
+):
+    """The fans overview (a model of the history) is kept across minutes until the data
+    changes; a stock hand-off, planned as of now, is computed again in the next minute."""
+    from livecart.web.pages import fans
+
+    empty = fans.FansOverview(
+        currency="USD",
+        buyers=0,
+        funnel_by="market",
+        funnel=[],
+        segments=[],
+        uplift=[],
+        p_alive_histogram=[0] * 10,
+        parameters=[],
+        notes=[],
+    )
+    fitted = counting(monkeypatch, fans, "fans_overview", empty)
+    planned = counting(monkeypatch, stock, "planned_stock", {"A": 3})
+    cache = client.app.state.result_cache = ResultCache()
+    now = [0.0]
+    cache.clock = lambda: now[0]
+    for minute in range(3):
+        now[0] = 60.0 * minute
+        assert client.get("/api/fans").status_code == 200
+        client.get("/api/stock/S1/planned")
+    assert (len(fitted), len(planned)) == (1, 3)
+    with client.app.state.workspace.transaction() as con:  # new data: fitted again
+        con.execute("CREATE TEMP TABLE touched AS SELECT 1 AS x")
+    client.get("/api/fans")
+    assert len(fitted) == 2

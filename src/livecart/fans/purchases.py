@@ -89,16 +89,18 @@ def load_purchases(ws: Workspace) -> Purchases:
 def _to_reporting(raw: pd.DataFrame, ws: Workspace, quote: str) -> tuple[np.ndarray, list[str]]:
     """Amounts in ``quote``; a missing rate drops those amounts to NaN and is named once."""
     fx = ws.fx_table()
-    out = np.full(len(raw), np.nan)
+    keys = raw[["currency", "day"]]
+    pairs = keys.drop_duplicates(ignore_index=True)  # one rate per currency and day
+    rates = np.full(len(pairs), np.nan)
     notes: list[str] = []
-    for (cur, day), idx in raw.groupby(["currency", "day"], dropna=False).groups.items():
+    for i, (cur, day) in enumerate(zip(pairs["currency"], pairs["day"], strict=True)):
         if cur is None or pd.isna(cur):
             notes.append("some orders have no currency: their value is left out")
             continue
         try:
-            rate = fx.rate(cur, quote, pd.Timestamp(day).date())
+            rates[i] = fx.rate(cur, quote, pd.Timestamp(day).date())
         except MissingRateError as e:
             notes.append(str(e))
-            continue
-        out[np.asarray(idx)] = raw.loc[idx, "amount"].to_numpy() * rate
+    rate = keys.merge(pairs.assign(rate=rates), on=["currency", "day"], how="left")["rate"]
+    out = raw["amount"].to_numpy(dtype=float) * rate.to_numpy(dtype=float)
     return out, sorted(set(notes))[:5]

@@ -3,7 +3,8 @@ until their inputs change, so that reading an existing result answers at once.
 
 A result's key is its fingerprint: the route, its parameters, the workspace's
 ``data_version`` (bumped by every committed write of the process that owns the workspace; a
-server is that process) and the clock's UTC minute (a plan made "as of now" moves with it).
+server is that process) and, for results that depend on the time (a plan made "as of now"
+moves with it), the clock's UTC minute.
 Concurrent requests for the same key compute it once. The cache is bounded (least recently
 used results go first)."""
 
@@ -51,12 +52,16 @@ class ResultCache:
             return value
 
 
-def cached(request: Request, name: str, compute: Callable[[], T], **params: Any) -> T:
-    """``compute()``, or its result for the same route, parameters, workspace data and minute."""
+def cached(
+    request: Request, name: str, compute: Callable[[], T], *, clock: bool = True, **params: Any
+) -> T:
+    """``compute()``, or its result for the same route, parameters, workspace data and minute
+    (``clock=False``: any minute, for results that depend on the data alone, like a model fitted
+    on the workspace's history)."""
     state = request.app.state
     cache = getattr(state, "result_cache", None)
     if cache is None:
         cache = state.result_cache = ResultCache()
     ws = state.workspace
     key = (name, tuple(sorted((k, repr(v)) for k, v in params.items())), ws.data_version)
-    return cache.get((*key, int(cache.clock() // 60)), compute)
+    return cache.get((*key, int(cache.clock() // 60) if clock else None), compute)

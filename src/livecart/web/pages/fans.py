@@ -30,7 +30,7 @@ BY = Query(
 
 def _overview(request: Request, by: str) -> FansOverview:
     make = partial(fans_overview, workspace(request), by)
-    return cached(request, "fans", make, by=by)
+    return cached(request, "fans", make, by=by, clock=False)
 
 
 @router.get("/api/fans", response_model=FansOverview, tags=["fans"])
@@ -111,7 +111,7 @@ def api_export(
     from livecart.fans.value import fit_value
 
     p = load_purchases(workspace(request))
-    vm = cached(request, "fans-value", partial(fit_value, p, n_draws=30))
+    vm = cached(request, "fans-value", partial(fit_value, p, n_draws=30), clock=False)
     segs = assign_segments(vm, p.end_day)
     text = (tiktok_audience if format == "tiktok" else crm_csv)(vm, segs, segment)
     return PlainTextResponse(

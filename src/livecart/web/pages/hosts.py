@@ -103,7 +103,7 @@ def _model(request: Request):
     hosts route shares it; a write to the workspace fits it anew. A failed fit (no lives yet)
     is not cached."""
     ws = workspace(request)
-    return ws, cached(request, "hosts-model", lambda: fit_hosts(ws))
+    return ws, cached(request, "hosts-model", lambda: fit_hosts(ws), clock=False)
 
 
 def _view(request: Request, market: str | None, category: str | None) -> dict[str, Any]:

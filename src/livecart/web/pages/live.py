@@ -77,7 +77,9 @@ def _view(request: Request, session_id: str) -> dict:
             pass  # restored from a checkpoint, no run here: the stored minutes
     ws = workspace(request)
     try:  # computed once per workspace write (livecart.web.cache)
-        return cached(request, "past live", lambda: past_view(ws, session_id), sid=session_id)
+        return cached(
+            request, "past live", lambda: past_view(ws, session_id), sid=session_id, clock=False
+        )
     except LivecartError as e:
         raise HTTPException(404, str(e)) from None
 
