@@ -57,3 +57,36 @@ def test_a_result_arriving_on_the_stream_reaches_the_live_pages_push(
     finally:
         feed.close()
         own.close()
+
+
+def test_a_room_a_worker_starts_reaches_the_live_lists_push(ws, redis_client, tmp_path, app_client):
+    """The Live page's lists follow new rooms without a reload: its event stream sends the
+    lists' HTML at once (no room yet), then again once the results feed has written the first
+    rows of a room a worker took, listing it as live elsewhere."""
+    client = app_client()
+    page = client.get("/live")
+    assert 'new EventSource("/api/live/events")' in page.text and "/live/R0" not in page.text
+    feed = ResultsFeed(ws, redis_client).start(block_ms=100)
+    own = livecart.init(tmp_path / "worker")
+    try:
+        with client.stream("GET", "/api/live/events") as s:
+            lines = s.iter_lines()
+            first = json.loads(next(x for x in lines if x.startswith("data: "))[6:])["html"]
+            assert "/live/R0" not in first and "No live session" in first
+            events = make_events(seed=52, rooms=1, per_room=300)
+            Publisher(redis_client).publish([e for e in events if e["ts"] < HALF])
+            w = worker(own, redis_client, "g", "A")
+            w.publish = ResultsPublisher(w.source)
+            w.run()  # the room's first half, published
+            published, html = time.monotonic(), first
+            while '<a href="/live/R0">' not in html:  # an unchanged list is not sent again
+                assert time.monotonic() - published < BOUND_S  # a comment line every 15 s
+                line = next(lines)
+                if line.startswith("data: "):
+                    html = json.loads(line[6:])["html"]
+            took = time.monotonic() - published
+        assert "(live elsewhere)" in html and took < BOUND_S, took
+        assert client.get("/live").text.count('<a href="/live/R0">') >= 1  # the page agrees
+    finally:
+        feed.close()
+        own.close()

@@ -1,7 +1,8 @@
 """Live: the golden-hour monitor's dashboard page. Monitor runs live inside the server (a
 ``LiveHub``); the page follows one session over server-sent events: a view as soon as the
 session changed (checked every ``POLL_S``), and at least one a second. The JSON twin is
-``/api/live/{session_id}``; ``POST /api/live/replay`` starts a replay of an uploaded recording
+``/api/live/{session_id}``; the page's lists follow new rooms over ``/api/live/events``;
+``POST /api/live/replay`` starts a replay of an uploaded recording
 and ``POST /api/live/alerts/{id}/ack`` acknowledges an alert (writes: they need the API token)."""
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from livecart.stock import latest_saved
 from livecart.web.cache import cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
-from livecart.web.render import render
+from livecart.web.render import TEMPLATES, render
 
 router = APIRouter()
 MAX_UPLOAD = 512 << 20
 POLL_S = 0.2  # how often a stream checks whether its session changed
 EVERY_S = 1.0  # a view at least this often, changed or not
+KEEPALIVE_S = 15.0  # the list stream's comment line at least this often
 
 
 def app_hub(app: FastAPI) -> LiveHub:
@@ -84,21 +86,24 @@ def _view(request: Request, session_id: str) -> dict:
         raise HTTPException(404, str(e)) from None
 
 
+def _lists(request: Request) -> dict:
+    """What the Live page lists: the sessions this server monitors, and the stored lives
+    (workers' rooms among them, read once per workspace write)."""
+    from livecart.live.past import past_sessions
+
+    ws = workspace(request)
+    return {
+        "sessions": hub(request).sessions(),
+        "past": cached(request, "past lives", lambda: past_sessions(ws), clock=False),
+    }
+
+
 @router.get("/live", response_class=HTMLResponse, include_in_schema=False)
 def page_live(request: Request) -> Response:
-    from livecart.live.past import past_sessions
     from livecart.live.sources.shop_api import missing_credentials
 
-    return render(
-        request,
-        "live.html",
-        {
-            "title": "Live",
-            "sessions": hub(request).sessions(),
-            "past": past_sessions(workspace(request)),
-            "shop_keys_missing": missing_credentials(),
-        },
-    )
+    context = {"title": "Live", "shop_keys_missing": missing_credentials(), **_lists(request)}
+    return render(request, "live.html", context)
 
 
 @router.get("/live/{session_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -173,6 +178,38 @@ def api_live_replay_other_methods() -> None:
 def api_live_sessions(request: Request) -> list[dict]:
     """Sessions being monitored in this server."""
     return hub(request).sessions()
+
+
+# the page's own stream, left out of the OpenAPI schema (it never ends: a contract fuzzer
+# calling it would wait forever)
+@router.get("/api/live/events", include_in_schema=False)
+async def api_live_lists_stream(request: Request) -> StreamingResponse:
+    """Server-sent events for the Live page's lists: ``{"html": …}``, the lists' HTML, at once
+    and again whenever it changes (checked every 0.2 s, after any workspace write or change of
+    this server's runs): a room a worker starts shows up as its first results arrive
+    (``livecart serve --redis``), without a reload. A comment line every 15 s keeps it open."""
+    h = hub(request)
+    ws = workspace(request)
+    lists = TEMPLATES.get_template("live_lists.html")
+
+    async def stream() -> AsyncIterator[str]:
+        seen, html, sent = None, None, 0.0
+        while not await request.is_disconnected():
+            now = await asyncio.to_thread(lambda: (ws.data_version, repr(h.sessions())))
+            if now != seen:
+                seen = now
+                new = lists.render(await asyncio.to_thread(_lists, request))
+                if new != html:
+                    html, sent = new, time.monotonic()
+                    yield f"data: {json.dumps({'html': html})}\n\n"
+            if time.monotonic() - sent >= KEEPALIVE_S:
+                sent = time.monotonic()
+                yield ": still here\n\n"
+            await asyncio.sleep(POLL_S)
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )
 
 
 @router.get("/api/live/{session_id}", tags=["live"])
