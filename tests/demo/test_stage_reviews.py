@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import shutil
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ import livecart
 from livecart.demo.reviews import REVIEWER, review_dates
 from livecart.demo.world import DAYS, START
 from livecart.selection.stages import StageRules, live_evidence, stage_board, stage_log
+from livecart.store import Workspace
 
 FIRST = START.replace(tzinfo=None)
 REVIEWS = review_dates(FIRST, FIRST + dt.timedelta(days=DAYS))
@@ -68,8 +70,22 @@ def test_every_stage_agrees_with_the_products_evidence(board_and_log):
             assert e["store_weeks"] >= rules.store_min_weeks, c
         if c.stage == "candidate" and c.proposed is None:
             assert lives == 0 and c.evidence["n_videos"] == 0, c
-        if c.proposed is None and c.stage != "retired":
-            assert c.stage == c.evidence_stage
+
+
+def test_a_stage_not_pending_is_the_one_todays_evidence_supports(
+    board_and_log, demo_path, tmp_path
+):
+    """The stage each product x market would be proposed with no history confirmed (the
+    evidence alone) is its confirmed stage, or the move pending for it: a product retired at a
+    review that sold again in later lives is proposed back, not left retired."""
+    shutil.copytree(demo_path, tmp_path / "ws")
+    with Workspace.open(tmp_path / "ws") as ws:
+        ws.cursor().execute("DELETE FROM selection_stage_log")
+        fresh = stage_board(ws)
+    target = {(c.sku_id, c.market): c.proposed or c.stage for c in fresh.cells}
+    board, _, _, _ = board_and_log
+    for c in board.cells:
+        assert (c.proposed or c.stage) == target[(c.sku_id, c.market)], c
 
 
 def test_the_stage_command_says_who_confirmed_the_stages_and_when(cli, demo_path, board_and_log):

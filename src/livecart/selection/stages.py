@@ -187,11 +187,14 @@ def _rule_stage(verdict: str, ev: dict[str, float], r: StageRules) -> tuple[str,
 
 
 def _moves(current: str, target: str) -> bool:
+    """Whether the evidence's stage is a move from the confirmed one: forward, to retired, a
+    winner whose later tests unsettle it back to testing, and a retired product back to what
+    its later evidence supports (it sold again in lives after it was retired)."""
     if target == current:
         return False
-    if target == "retired" or (current == "winner" and target == "testing"):
+    if target == "retired" or current == "retired" or (current, target) == ("winner", "testing"):
         return True
-    return current != "retired" and STAGES.index(target) > STAGES.index(current)
+    return STAGES.index(target) > STAGES.index(current)
 
 
 def stage_board(
