@@ -61,3 +61,15 @@ def test_a_retro_of_a_session_with_no_plan_says_how_to_link_one(client):
     assert r.status_code == 404 and f"--session {sid}" in r.json()["detail"]
     r = c.get(f"/retros/{sid}")
     assert r.status_code == 200 and "No plan is linked" in r.text
+
+
+def test_the_plan_page_says_why_each_hero_is_a_hero(client):
+    import html as html_lib
+
+    c, p = client
+    page = html_lib.unescape(c.get(f"/plans/{p.plan_id}").text)
+    heroes = [s for s in p.lineup if s.role == "hero"]
+    assert heroes, "the fixture's plan has a hero"
+    for s in heroes:
+        assert s.why and s.why in page
+    assert page.count('class="why"') == len(heroes)
