@@ -153,8 +153,10 @@ def recovery(b: hd.SimulatedBusiness, model: HostModel) -> dict[str, float]:
 
 def unpooled(model: HostModel, hosts: list[str], cats: list[str]) -> np.ndarray:
     """Each host x category's mean log ratio after the covariates (market, views, length,
-    line-up size), with no pooling: what a per-host average says."""
-    c = model.cells_
+    line-up size), with no pooling: what a per-host average says (of the lives as observed,
+    the product-testing fit as given; the model's product offsets and market x category
+    shifts are pooled estimates, learned from the other hosts' lives)."""
+    c = model.input_cells_
     x = _conv_features(c, model.markets_, model.cats_).reindex(
         columns=model.conv_.columns, fill_value=0.0
     )

@@ -8,8 +8,13 @@ Two Gaussian mixed models on the log scale (``mixed.fit_mixed``, REML):
   + e``. ``u_host`` is what the host brings beyond their room's followers and the ads;
 - **conversion**: per live x category, ``log((units + 0.5) / exposure) = market + category +
   kind x category + c1 log views + c2 log minutes + c3 log line-up size +
-  s_host + a_host,category + live + e``, where exposure sums each line-up product's pinned minutes
-  times its fit from the product-testing model (an input, not re-learned). The host x category
+  s_host + a_host,category + live + m_market,category + e``, where exposure sums each line-up
+  product's pinned minutes times its fit from the product-testing model (an input, not
+  re-learned), corrected by how the product sold beside the other products of its category in
+  the same lives (``product_offsets``: a shrunken per-SKU x market offset that no host effect
+  can leak into). ``m_market,category`` is a random market x category shift (the fit
+  estimates of a market's category are often off together, by ~0.2 on the log scale, and a
+  professional host who only works in that market would otherwise carry it). The host x category
   effect is ``kind x category + s_host + a_host,category``: a host with few lives is pulled
   towards the mean of their kind in that category (the variance of ``s`` is fitted per kind,
   so steady professional hosts are pooled harder than influencers), and a host with no lives
@@ -25,7 +30,7 @@ trust it cover the truth about 73% of the time instead of 80%. Effects are on th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -34,6 +39,7 @@ from scipy import stats
 from livecart.errors import ConflictError
 from livecart.hosts.history import HOST_KINDS, HostHistory, category_cells
 from livecart.hosts.mixed import Block, MixedFit, fit_mixed, full_rank_columns
+from livecart.hosts.product_offsets import product_offsets, with_offsets
 
 PSEUDO = 0.5
 
@@ -107,7 +113,12 @@ class HostModel:
         self.markets_ = sorted(s["market"].unique())
         self.cats_ = sorted(history.lines["category"].unique())
         self._fit_views(s)
-        self._fit_conversion(category_cells(history))
+        # The cells as observed (the product-testing fit as given), for the evaluation's
+        # unpooled baseline; the model reads them with the products' offsets.
+        self.input_cells_ = category_cells(history)
+        self.product_offsets_ = product_offsets(history.lines)
+        lines = with_offsets(history.lines, self.product_offsets_)
+        self._fit_conversion(category_cells(replace(history, lines=lines)))
         self.creators_ = history.creators.set_index("creator_id")
         return self
 
@@ -193,58 +204,65 @@ class HostModel:
         x = _conv_features(cells, self.markets_, self.cats_)
         keep = full_rank_columns(x.to_numpy())
         cols = list(x.columns[keep])
-        hosts = _levels(cells["host_id"])
-        hc = _levels(cells["host_id"] + "|" + cells["category"])
-        kind_of = cells.drop_duplicates("host_id").set_index("host_id")["host_kind"]
-        n_hosts_kind = kind_of.value_counts()
-        # A kind with few hosts shares one host-variance with the others.
-        groups = {k: i for i, k in enumerate(n_hosts_kind.index[n_hosts_kind >= 5])}
-        pooled = len(groups)
-        hgroup = np.array([groups.get(kind_of[h], pooled) for h in hosts])
-        n_g = pooled + 1
-        lives = _levels(cells["session_id"])
-        blocks = [
-            Block("host", cells["host_id"].map(hosts).to_numpy(), len(hosts), hgroup),
-            Block(
-                "host_category",
-                (cells["host_id"] + "|" + cells["category"]).map(hc).to_numpy(),
-                len(hc),
-                np.full(len(hc), n_g),
-            ),
-            # A live's own luck (first-hour heat, the platform's push, the host's form that
-            # day) moves all its categories together.
-            Block(
-                "live",
-                cells["session_id"].map(lives).to_numpy(),
-                len(lives),
-                np.full(len(lives), n_g + 1),
-            ),
-        ]
-        kinds = sorted(cells["host_kind"].unique())
-        # Residual spread differs by kind (an influencer's form swings) and by category (a
-        # category with few products in a line-up is a noisier count).
+        blocks, levels, n_groups = self._conv_blocks(cells)
+        # Residual spread differs by kind and by category (a category with few products in a
+        # line-up is a noisier count).
         rkey = cells["host_kind"] + "|" + cells["category"]
         rlev = _levels(rkey)
-        rgroup = rkey.map(rlev).to_numpy()
         units = cells["units"].to_numpy(float)
         y = np.log((units + PSEUDO) / cells["exposure"].to_numpy(float))
         fit = fit_mixed(
             y,
             x[cols].to_numpy(),
             blocks,
-            n_g + 2,
-            rgroup,
+            n_groups,
+            rkey.map(rlev).to_numpy(),
             1.0 / (units + PSEUDO),
             draws=self.draws,
             seed=self.seed,
         )
-        self.conv_ = _Design(cols, fit, [hosts, hc])
-        self.host_group_ = {h: int(hgroup[i]) for h, i in hosts.items()}
-        self.kind_group_ = {k: groups.get(k, pooled) for k in HOST_KINDS}
-        self.hc_group_ = n_g
+        self.conv_ = _Design(cols, fit, levels)
         self.resid_ = {k: float(fit.sigma2_resid[i]) for k, i in rlev.items()}
         self.cells_ = cells
-        self.fitted_kinds_ = kinds
+        self.fitted_kinds_ = sorted(cells["host_kind"].unique())
+
+    def _conv_blocks(self, cells: pd.DataFrame):
+        """The conversion model's random effects (host, host x category, market x category,
+        live), their levels and variance groups; sets the group indices ``_effect_rows`` and
+        ``planned_log_units`` read."""
+        hosts = _levels(cells["host_id"])
+        hc_key = cells["host_id"] + "|" + cells["category"]
+        hc = _levels(hc_key)
+        kind_of = cells.drop_duplicates("host_id").set_index("host_id")["host_kind"]
+        n_hosts_kind = kind_of.value_counts()
+        # A kind with few hosts shares one host-variance with the others.
+        groups = {k: i for i, k in enumerate(n_hosts_kind.index[n_hosts_kind >= 5])}
+        pooled = len(groups)
+        hgroup = np.array([groups.get(kind_of[h], pooled) for h in hosts])
+        self.host_group_ = {h: int(hgroup[i]) for h, i in hosts.items()}
+        self.kind_group_ = {k: groups.get(k, pooled) for k in HOST_KINDS}
+        self.hc_group_ = pooled + 1
+        self.mc_group_ = pooled + 2
+        mc_key = cells["market"] + "|" + cells["category"]
+        mc = _levels(mc_key)
+        lives = _levels(cells["session_id"])
+        # A live's own luck (first-hour heat, the platform's push, the host's form that day)
+        # moves all its categories together, and swings more for some kinds (an influencer's
+        # form) than others: one variance per kind.
+        live_kind = cells.drop_duplicates("session_id").set_index("session_id")["host_kind"]
+        kind_idx = _levels(live_kind)
+        live_group = np.array([pooled + 3 + kind_idx[live_kind[v]] for v in lives])
+        blocks = [
+            Block("host", cells["host_id"].map(hosts).to_numpy(), len(hosts), hgroup),
+            Block(
+                "host_category", hc_key.map(hc).to_numpy(), len(hc), np.full(len(hc), pooled + 1)
+            ),
+            Block("live", cells["session_id"].map(lives).to_numpy(), len(lives), live_group),
+            Block(
+                "market_category", mc_key.map(mc).to_numpy(), len(mc), np.full(len(mc), pooled + 2)
+            ),
+        ]
+        return blocks, [hosts, hc, lives, mc], pooled + 3 + len(kind_idx)
 
     def _effect_rows(self, hosts: list[str], kinds: list[str], cats: list[str]):
         """Rows L (over beta and u) of the host x category effects, and their extra variance
@@ -339,6 +357,13 @@ class HostModel:
             if c == "const" or c.startswith("m_") or c in ("log_minutes", "log_n")
         ]
         lm[:, base] = x.to_numpy()[:, base]
+        sl = d.fit.block(3)  # the market's own category shift
+        for i, c in enumerate(cats):
+            j = d.levels[3].get(f"{market}|{c}")
+            if j is None:
+                extra[i] += d.fit.sigma2[self.mc_group_]
+            else:
+                lm[i, d.fit.n_fixed + sl.start + j] = 1.0
         mean = lm @ np.r_[d.fit.beta, d.fit.u]
         return mean, lm @ d.fit.cov @ lm.T + np.diag(extra)
 
