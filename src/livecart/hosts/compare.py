@@ -92,7 +92,9 @@ def compare_hosts(
     n = len(c)
     views_draw = lv_mean[:, None] + np.sqrt(lv_param)[:, None] * rng.standard_normal((n, DRAWS))
     views_noise = rng.standard_normal((n, DRAWS)) * np.sqrt(resid_v)
-    gmv_exp, gmv_pred, cogs_exp = _units_money(model, live, c, views_draw, views_noise, rng)
+    gmv_exp, gmv_pred, cogs_exp = _units_money(
+        model, live, c, (lv_mean, views_draw), views_noise, rng
+    )
     cost = c["fee"].to_numpy()[:, None] + c["commission_rate"].to_numpy()[:, None] * gmv_exp
     contrib = gmv_exp - cogs_exp - cost
     best_other = np.array(
@@ -125,8 +127,12 @@ def compare_hosts(
     return Comparison(rows, winner, explain(rows), notes, draws)
 
 
-def _units_money(model, live, c, views_draw, views_noise, rng):
-    """Draws (candidate x draw) of expected GMV, predictive GMV and expected cost of goods."""
+def _units_money(model, live, c, views, views_noise, rng):
+    """Draws (candidate x draw) of expected GMV, predictive GMV and expected cost of goods.
+    ``views``: each candidate's expected log views and their draws; the conversion rows are
+    taken at the expected views (where the baseline is known best, not at one view) and the
+    draws move units along the views slope."""
+    lv_mean, views_draw = views
     lu = live.lineup
     cats = sorted(lu["category"].unique())
     n = len(lu)
@@ -135,7 +141,9 @@ def _units_money(model, live, c, views_draw, views_noise, rng):
     lu = lu.assign(exposure=lu["fit"].clip(lower=1e-3) * max(pinned + browse, 0.5))
     hosts = [h for h in c["creator_id"] for _ in cats]
     pair_cats = [k for _ in c["creator_id"] for k in cats]
-    eff_mean, eff_cov = model.planned_log_units(hosts, pair_cats, live.market, live.minutes, n)
+    eff_mean, eff_cov = model.planned_log_units(
+        hosts, pair_cats, live.market, live.minutes, n, np.repeat(lv_mean, len(cats))
+    )
     eff = rng.multivariate_normal(eff_mean, eff_cov, DRAWS, method="eigh").T  # (pairs, draws)
     k = len(cats)
     gmv_exp = np.zeros(views_draw.shape)
@@ -144,15 +152,15 @@ def _units_money(model, live, c, views_draw, views_noise, rng):
     for j, cat in enumerate(cats):
         sel = lu[lu["category"] == cat]
         slope = _coef(model, "log_views")
-        log_units = slope * views_draw + eff[j::k] + np.log(sel["exposure"].sum())
-        resid = model.resid_.get(f"pro_host|{cat}", 0.1)
-        live_sd = np.sqrt(model.conv_.fit.sigma2[-1])
-        mean_units = np.exp(log_units + resid / 2 + live_sd**2 / 2) - PSEUDO
+        log_units = slope * (views_draw - lv_mean[:, None]) + eff[j::k]
+        log_units += np.log(sel["exposure"].sum())
+        noise = model.live_noise(cat)
+        mean_units = np.exp(log_units + noise / 2) - PSEUDO
         noisy = (
             np.exp(
                 log_units
                 + slope * views_noise
-                + rng.standard_normal(log_units.shape) * np.sqrt(resid + live_sd**2)
+                + rng.standard_normal(log_units.shape) * np.sqrt(noise)
             )
             - PSEUDO
         )

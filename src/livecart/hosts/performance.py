@@ -252,6 +252,7 @@ class HostModel:
         live_kind = cells.drop_duplicates("session_id").set_index("session_id")["host_kind"]
         kind_idx = _levels(live_kind)
         live_group = np.array([pooled + 3 + kind_idx[live_kind[v]] for v in lives])
+        self.live_group_ = {k: pooled + 3 + i for k, i in kind_idx.items()}
         blocks = [
             Block("host", cells["host_id"].map(hosts).to_numpy(), len(hosts), hgroup),
             Block(
@@ -263,6 +264,16 @@ class HostModel:
             ),
         ]
         return blocks, [hosts, hc, lives, mc], pooled + 3 + len(kind_idx)
+
+    def live_noise(self, category: str) -> float:
+        """Variance of one live's own luck in ``category`` as planning reads it: a professional
+        host's live effect plus the cell's residual. Planning uses the steady hosts' noise for
+        every candidate: a kind with a handful of lives (a demo's store accounts) would bring a
+        variance estimated from two or three lives into every expected GMV."""
+        s2 = self.conv_.fit.sigma2
+        live = {k: float(s2[g]) for k, g in self.live_group_.items()}
+        resid = self.resid_.get(f"pro_host|{category}", 0.1)
+        return resid + live.get("pro_host", min(live.values()))
 
     def _effect_rows(self, hosts: list[str], kinds: list[str], cats: list[str]):
         """Rows L (over beta and u) of the host x category effects, and their extra variance
@@ -331,12 +342,19 @@ class HostModel:
         return mean, cov
 
     def planned_log_units(
-        self, hosts: list[str], cats: list[str], market: str, minutes: float, n_products: int
+        self,
+        hosts: list[str],
+        cats: list[str],
+        market: str,
+        minutes: float,
+        n_products: int,
+        log_views: np.ndarray | None = None,
     ):
-        """Log units per unit of exposure, before views, of each host x category for a planned
-        live: the baseline for its market, length and line-up size plus the host's effect. Mean
-        and covariance come from the same rows of the mixed-model equations, so the baseline's
-        and the kinds' estimation errors, which partly cancel, are not counted twice."""
+        """Log units per unit of exposure of each host x category for a planned live: the
+        baseline for its market, length and line-up size plus the host's effect, at
+        ``log_views`` (per pair; without it, before views). Mean and covariance come from the
+        same rows of the mixed-model equations, so the baseline's, the views slope's and the
+        kinds' estimation errors, which partly cancel, are not counted twice."""
         kinds = [self._kind(h) for h in hosts]
         lm, extra = self._effect_rows(hosts, kinds, cats)
         d = self.conv_
@@ -357,6 +375,8 @@ class HostModel:
             if c == "const" or c.startswith("m_") or c in ("log_minutes", "log_n")
         ]
         lm[:, base] = x.to_numpy()[:, base]
+        if log_views is not None and "log_views" in d.columns:
+            lm[:, d.columns.index("log_views")] = log_views
         sl = d.fit.block(3)  # the market's own category shift
         for i, c in enumerate(cats):
             j = d.levels[3].get(f"{market}|{c}")
