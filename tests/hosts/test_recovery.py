@@ -16,10 +16,13 @@ def test_80_percent_intervals_cover_the_truth_about_80_percent(hosts_eval):
 
 
 def test_pooling_beats_unpooled_per_host_means(hosts_eval):
-    # Target: error at least 20% below unpooled means, measured over 20 seeds for the README;
-    # three seeds must show at least 10%.
+    # Target: error at least 20% below unpooled means, measured over 20 seeds for the README
+    # (22.0% on 2000-2019). Seeds range from 5% to 50% (sd ~12 points), so a three-seed mean
+    # has an SE of ~7 points: these three must show at least 15% (26.5% when written; 17.9%
+    # over 20 seeds, or 12.6% on training seeds, was the model before the product offsets and
+    # the market x category shift).
     assert hosts_eval.rmse < hosts_eval.rmse_unpooled
-    assert hosts_eval.error_reduction_pct >= 10
+    assert hosts_eval.error_reduction_pct >= 15
 
 
 def test_recommended_host_regrets_less_than_rules_of_thumb(hosts_eval):
