@@ -39,7 +39,8 @@ owner's.
 Every room in one place (``redis_results``): each worker's workspace holds only its rooms, so
 workers may also publish their rooms' rows onto ``{prefix}:results`` (fenced like the reads),
 which the serving process follows into its workspace: one copy of every room, continued by
-the new owner when a room moves.
+the new owner when a room moves. After each checkpoint such a worker trims its rooms' streams
+below what their shared checkpoints hold (``_trim_rooms``), so the streams do not grow for good.
 """
 
 from __future__ import annotations
@@ -88,8 +89,38 @@ for _, k in ipairs(streams) do args[#args + 1] = k end
 for _ = 1, #streams do args[#args + 1] = '>' end
 return {lost, redis.call(unpack(args))}
 """
+# A room's stream trimmed below what its shared checkpoint holds (KEYS: the room's stream, its
+# checkpoint hash; ARGV: how many ms of entries a live room keeps before its checkpoint's).
+# Only a room whose stream one group reads (another group's takeover may need its start), and
+# never past the group's oldest pending entry (still to be claimed and acknowledged; entries
+# the owner read with XRANGE but the group has not delivered are the checkpoint's, and the
+# group skips trimmed ones). Returns how many entries it trimmed.
+_TRIM_ROOM = """
+local entry = redis.call('HGET', KEYS[2], 'entry')
+if not entry then return 0 end
+local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+if #groups ~= 1 then return 0 end
+local g = {}
+for i = 1, #groups[1], 2 do g[groups[1][i]] = groups[1][i + 1] end
+local function id(s)
+  local ms, seq = string.match(s, '^(%d+)-(%d+)$')
+  return {tonumber(ms), tonumber(seq)}
+end
+local floor, low = entry, id(entry)
+local function cap(s)
+  local x = id(s)
+  if x[1] < low[1] or (x[1] == low[1] and x[2] < low[2]) then floor, low = s, x end
+end
+if g['pending'] > 0 then cap(redis.call('XPENDING', KEYS[1], g['name'])[2]) end
+local keep = tonumber(ARGV[1])
+if keep > 0 and redis.call('HGET', KEYS[2], 'ended') ~= '1' then
+  cap(string.format('%.0f-0', math.max(0, low[1] - keep)))
+end
+return redis.call('XTRIM', KEYS[1], 'MINID', floor)
+"""
 _END = C.TYPE_CODE["live_end"]
 ACK_CHUNK = 10_000  # entry ids per XACK
+ROOM_KEEP_S = 600.0  # a live room's stream keeps this much before its shared checkpoint's entry
 
 
 def _payload(fields: list[bytes]) -> bytes:
@@ -225,11 +256,14 @@ class RedisSource:
         claim_idle_s: float | None = 60.0,
         heartbeat_s: float = 2.0,
         fair_share: bool = True,
+        room_keep_s: float = ROOM_KEEP_S,
     ) -> None:
         self.r, self.group, self.consumer, self.keys = client, group, consumer, Keys(prefix)
         self.count, self.block_ms, self.idle_stop_s = count, block_ms, idle_stop_s
         self.claim_idle_s, self.heartbeat_s = claim_idle_s, heartbeat_s
-        self.fair_share = fair_share
+        self.fair_share, self.room_keep_s = fair_share, room_keep_s
+        self.trimmed = 0  # entries of its rooms' streams this worker trimmed (``commit``)
+        self._trimmed_at: dict[str, str] = {}  # room -> the position its stream was trimmed at
         self.applied: dict[str, str] = {}  # room -> last applied entry id
         self.ended: set[str] = set()
         self.announcement: dict[str, bytes] = {}  # room -> its pending announcement's id
@@ -239,6 +273,7 @@ class RedisSource:
         self.lost: list[str] = []  # rooms another consumer took over from this one
         self.resumed: dict[str, str] = {}  # rooms taken on from a shared checkpoint: its entry
         self._round = client.register_script(_ROUND)
+        self._trim_room = client.register_script(_TRIM_ROOM)
         self._refreshed = 0.0
         self._cursor = "0-0"
         self._closed = False
@@ -516,6 +551,7 @@ class RedisSource:
         """Called after the checkpoint holding ``position`` is on disk: XACK every entry it
         holds, and the announcement of each room whose end it holds."""
         pipe = self.r.pipeline(transaction=False)
+        moved = []
         for room, last in position.get("rooms", {}).items():
             ids = self.delivered.get(room, [])  # ascending: pending ones first, then new ones
             cut = bisect.bisect_right(ids, sid(last), key=sid)
@@ -523,6 +559,9 @@ class RedisSource:
                 pipe.xack(self.keys.room(room), self.group, *ids[lo : min(lo + ACK_CHUNK, cut)])
             if cut:
                 self.delivered[room] = ids[cut:]
+            if self._trimmed_at.get(room) != last:  # its checkpoint moved on: trim again
+                self._trimmed_at[room] = last
+                moved.append(room)
         finished = []
         for room in position.get("ended", []):
             ann = self.announcement.get(room)
@@ -532,3 +571,20 @@ class RedisSource:
         pipe.execute()
         for room in finished:  # no longer this worker's to refresh (nor anyone's to claim)
             del self.announcement[room]
+        self._trim_rooms(moved)
+
+    def _trim_rooms(self, rooms: list[str]) -> None:
+        """Trim the rooms' streams below what their shared checkpoints hold (``_TRIM_ROOM``):
+        an ended room's to its checkpoint's entry, a live room's to ``room_keep_s`` before it,
+        never past an entry its group has not acknowledged. Whoever takes a
+        room over, or restarts behind its checkpoint, adopts that checkpoint and reads only
+        after its entry (``_shared_state``), so nothing it needs is trimmed. Rooms without a
+        shared checkpoint (workers not sharing results) keep their whole stream."""
+        if not rooms:
+            return
+        pipe = self.r.pipeline(transaction=False)
+        keep_ms = int(self.room_keep_s * 1000)
+        for room in rooms:
+            keys = [self.keys.room(room), self.keys.checkpoint(room)]
+            self._trim_room(keys=keys, args=[keep_ms], client=pipe)
+        self.trimmed += sum(pipe.execute())
