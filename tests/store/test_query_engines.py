@@ -61,6 +61,7 @@ def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(
 
     with livecart.open(demo_path, read_only=True) as ws:
         on_duckdb, _ = load_cells(ws)
+        inputs = _model_inputs(ws)
     monkeypatch.setenv("LIVECART_QUERY_ENGINE", "spark")
     monkeypatch.setenv("LIVECART_QUERY_SOURCE", str(spark.source))
     monkeypatch.setenv("LIVECART_SPARK_MASTER", "local[2]")
@@ -69,7 +70,13 @@ def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(
         on_spark, _ = load_cells(ws)
         spark_overview = overview(ws, recent=8)
         spark_slots = load_history(ws).sessions[["session_id", "weekday", "hour"]]
+        spark_inputs = _model_inputs(ws)
     same(on_spark, on_duckdb, None)
+    for name, got in spark_inputs.items():
+        if isinstance(got, dict):
+            close(got, inputs[name])
+        else:
+            same(got, inputs[name], None)
     monkeypatch.delenv("LIVECART_QUERY_ENGINE")
     monkeypatch.delenv("LIVECART_QUERY_SOURCE")
     with livecart.open(demo_path, read_only=True) as ws:
@@ -78,6 +85,32 @@ def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(
         slots = load_history(ws).sessions[["session_id", "weekday", "hour"]]
     same(spark_slots, slots, ["session_id"])
     _lakes_on_spark(demo_path, tmp_path_factory)
+
+
+def _model_inputs(ws) -> dict:
+    """Models' inputs read through the settings (#16): the plan's golden-hour base and live
+    history, the product stages' evidence, the nowcast's past lives, the roster's availability
+    and the ads model's FX rates."""
+    import datetime as dt
+
+    from livecart.ads.history import _fx as ads_fx
+    from livecart.hosts.workspace import load_availability
+    from livecart.live.history import load_history as live_history
+    from livecart.plan.neighbours import golden_history
+    from livecart.plan.neighbours import live_history as sku_history
+    from livecart.selection.stages import live_evidence
+
+    market = ws.query("SELECT min(market) AS m FROM sessions")["m"].iloc[0]
+    h = live_history(ws)
+    return {
+        "golden": golden_history(ws, market),
+        "sku_history": sku_history(ws, market),
+        "stages": live_evidence(ws, dt.datetime(2030, 1, 1)),
+        "nowcast": h.meta.reset_index(drop=True),
+        "nowcast_gmv": {"per_minute": h.per_minute["gmv"].ravel().tolist()},
+        "availability": load_availability(ws),
+        "fx": {"usd": ads_fx(ws).rate("GBP", "USD", dt.date(2026, 9, 1))},
+    }
 
 
 # between them these read every table the layer reads

@@ -158,6 +158,79 @@ REFERENCE = {
         "FILTER (WHERE actual_end > actual_start), 0) AS live_seconds FROM sessions",
         None,
     ),
+    # the models' remaining inputs (#16): each caller's SQL before it read from the layer, less
+    # the market, session or time it kept (tests/store/test_query_inputs.py checks those)
+    "catalog": (
+        "SELECT sku_id, product_id, product_name, variation, category, price, unit_cost, "
+        "currency FROM products",
+        ["sku_id"],
+    ),
+    "creator_list": (
+        "SELECT creator_id, coalesce(name, creator_id) AS name, kind, markets, categories, "
+        "coalesce(followers, 0) AS followers, coalesce(fee, 0) AS fee, "
+        "coalesce(commission_rate, 0) AS commission_rate, currency FROM creators "
+        "ORDER BY creator_id",
+        None,
+    ),
+    "host_availability": (
+        "SELECT host_id, weekday, start_time, end_time, markets, max_hours_day, max_hours_week "
+        "FROM host_availability ORDER BY host_id, weekday",
+        ["host_id", "weekday", "start_time"],
+    ),
+    "inventory_snapshots": (
+        "SELECT sku_id, location, as_of, on_hand, inbound, inbound_arrival, lead_time_days "
+        "FROM inventory",
+        ["sku_id", "location", "as_of"],
+    ),
+    "session_rows": ("SELECT * FROM sessions", ["session_id"]),
+    "live_minute_rows": (
+        "SELECT m.*, s.market FROM live_minutes m LEFT JOIN sessions s USING (session_id)",
+        ["session_id", "minute"],
+    ),
+    "lineup_sessions": (
+        "SELECT s.session_id, s.market, coalesce(s.planned_start, s.actual_start) AS start, "
+        "count(sp.sku_id) AS skus FROM sessions s JOIN session_products sp USING (session_id) "
+        "GROUP BY 1, 2, 3 ORDER BY start DESC NULLS LAST, 1",
+        None,
+    ),
+    "sku_lives": (
+        """SELECT sp.sku_id, s.market, s.session_id, s.actual_start, s.planned_start,
+               coalesce(c.kind = 'store_account', false) AS store,
+               coalesce((SELECT sum(o.quantity) FROM orders o WHERE o.session_id = s.session_id
+                         AND o.sku_id = sp.sku_id), 0) AS units
+        FROM session_products sp JOIN sessions s USING (session_id)
+        LEFT JOIN creators c ON c.creator_id = s.room""",
+        ["session_id", "sku_id"],
+    ),
+    "scale_videos": (
+        """SELECT v.video_id, v.sku_id, v.market, v.posted_at FROM videos v
+        LEFT JOIN creators c USING (creator_id)
+        WHERE v.purpose <> 'test' AND coalesce(c.kind, '') <> 'koc'""",
+        ["video_id"],
+    ),
+    "past_lives": (
+        """SELECT s.session_id, s.title, s.market, s.actual_start, s.gmv, s.currency,
+                  m.minutes, s.actual_start IS NOT NULL AND s.actual_end IS NULL AS live
+           FROM sessions s JOIN (SELECT session_id, max(minute) + 1 AS minutes
+                                 FROM live_minutes GROUP BY session_id) m USING (session_id)
+           ORDER BY s.actual_start DESC NULLS LAST, s.session_id DESC""",
+        None,
+    ),
+    "sku_sales": (
+        """SELECT session_id, sku_id, any_value(product_name) AS name, count(*) AS orders,
+                  sum(quantity) AS units, sum(order_amount) AS gmv
+           FROM orders WHERE coalesce(status, '') <> 'cancelled'
+           GROUP BY session_id, sku_id""",
+        ["session_id", "sku_id"],
+    ),
+    "buyer_rows": (
+        "SELECT buyer_id, market, followed_at, fan_club_joined_at FROM buyers",
+        ["buyer_id"],
+    ),
+    "fx_rates": (
+        "SELECT date, currency, quote, rate FROM fx_rates",
+        ["date", "currency", "quote"],
+    ),
 }
 
 
@@ -186,6 +259,20 @@ KEYS = {
     "recent_lives": ["session_id"],
     "market_zones": ["market"],
     "catalog_counts": None,
+    "catalog": ["sku_id", "product_id", "product_name"],
+    "creator_list": ["creator_id"],
+    "host_availability": ["host_id", "weekday", "start_time"],
+    "inventory_snapshots": ["sku_id", "location", "as_of"],
+    "session_rows": ["session_id"],
+    "live_minute_rows": ["session_id", "minute"],
+    "sku_live_history": ["market", "sku_id"],
+    "lineup_sessions": ["session_id"],
+    "sku_lives": ["session_id", "sku_id"],
+    "scale_videos": ["video_id"],
+    "past_lives": ["session_id"],
+    "sku_sales": ["session_id", "sku_id"],
+    "buyer_rows": ["buyer_id"],
+    "fx_rates": ["date", "currency", "quote"],
 }
 
 

@@ -16,8 +16,10 @@ BASE = "USD"
 
 def _fx(ws: Workspace) -> FxTable:
     # report.overview has the same loader, but ads sits below report in the layers contract.
+    from livecart.store.query import frame, fx_rates
+
     fx = FxTable()
-    for r in ws.query("SELECT date, currency, quote, rate FROM fx_rates").itertuples():
+    for r in frame(ws, fx_rates).itertuples():
         fx.add(pd.Timestamp(r.date).date(), r.currency, r.quote, float(r.rate))
     return fx
 

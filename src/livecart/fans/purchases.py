@@ -47,7 +47,7 @@ class Purchases:
 
 def load_purchases(ws: Workspace) -> Purchases:
     """Read orders and buyers from ``ws`` (read-only)."""
-    from livecart.store.query import frame, paid_orders
+    from livecart.store.query import buyer_rows, frame, paid_orders
 
     # paid orders with a buyer (livecart.store.query.orders), in a fixed order
     raw = frame(ws, paid_orders).sort_values(["buyer_id", "ts", "order_id"], ignore_index=True)
@@ -64,7 +64,7 @@ def load_purchases(ws: Workspace) -> Purchases:
     days = days.rename(columns={"d": "day"})
     t = (pd.to_datetime(raw["ts"]) - origin).dt.total_seconds().to_numpy() / 86400
     orders = pd.DataFrame({"buyer_id": raw["buyer_id"], "t": t, "value": raw["value"]})
-    meta = ws.query("SELECT buyer_id, market, followed_at, fan_club_joined_at FROM buyers")
+    meta = frame(ws, buyer_rows)
     first = days.groupby("buyer_id", as_index=False).agg(
         first_day=("day", "min"), order_market=("market", "first")
     )

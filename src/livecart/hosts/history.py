@@ -45,8 +45,9 @@ def load_history(ws: Workspace, product_fit: pd.DataFrame | None = None) -> Host
     benchmark (``livecart.selection.product_fit``); without it every product counts as
     typical (fit 1)."""
     creators = load_creators(ws)
-    markets = ws.query("SELECT market, currency, timezone FROM markets ORDER BY market")
-    from livecart.store.query import frame, host_lines, host_sessions
+    from livecart.store.query import frame, host_lines, host_sessions, market_zones
+
+    markets = frame(ws, market_zones)
 
     s = frame(ws, host_sessions)
     lines = frame(ws, host_lines)
@@ -55,12 +56,9 @@ def load_history(ws: Workspace, product_fit: pd.DataFrame | None = None) -> Host
 
 
 def load_creators(ws: Workspace) -> pd.DataFrame:
-    c = ws.query(
-        "SELECT creator_id, coalesce(name, creator_id) AS name, kind, markets, categories, "
-        "coalesce(followers, 0) AS followers, coalesce(fee, 0) AS fee, "
-        "coalesce(commission_rate, 0) AS commission_rate, currency FROM creators "
-        "ORDER BY creator_id"
-    )
+    from livecart.store.query import creator_list, frame
+
+    c = frame(ws, creator_list)
     c["followers"] = pd.to_numeric(c["followers"]).fillna(0).astype(float)
     c["fee"] = pd.to_numeric(c["fee"]).fillna(0).astype(float)
     c["commission_rate"] = pd.to_numeric(c["commission_rate"]).fillna(0).astype(float)

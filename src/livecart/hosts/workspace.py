@@ -21,10 +21,9 @@ CANDIDATE_KINDS = ("influencer", "pro_host", "store_account")
 def load_availability(ws: Workspace) -> pd.DataFrame | None:
     """The imported ``host_availability`` records, or None when there are none (then every
     professional host counts as available all week)."""
-    a = ws.query(
-        "SELECT host_id, weekday, start_time, end_time, markets, max_hours_day, max_hours_week "
-        "FROM host_availability ORDER BY host_id, weekday"
-    )
+    from livecart.store.query import frame, host_availability
+
+    a = frame(ws, host_availability)
     return a if len(a) else None
 
 
@@ -82,7 +81,9 @@ def compare_for_plan(
     sold products live). ``hosts`` limits the candidates (default: every influencer, pro host
     and store account serving the market); ``fee_budget`` (live currency) drops hosts whose fee
     is above it, and says so."""
-    m = ws.query("SELECT currency, timezone FROM markets WHERE market = ?", [market])
+    from livecart.store.query import frame, market_zones
+
+    m = frame(ws, market_zones, market=market)
     if m.empty:
         raise NotFoundError(f"unknown market {market!r}: import it in the markets file first")
     cur, tz = str(m["currency"].iloc[0]), str(m["timezone"].iloc[0])
@@ -165,10 +166,13 @@ def _candidates(ws, model, market, hosts, cur, day) -> pd.DataFrame:
 
 def _lineup(ws, model, market, skus, categories) -> pd.DataFrame:
     lines = model.history_.lines
-    cost = ws.query("SELECT sku_id, unit_cost, price AS list_price FROM products")
+    from livecart.store.query import catalog, frame
+
+    products = frame(ws, catalog)
+    cost = products[["sku_id", "unit_cost", "price"]].rename(columns={"price": "list_price"})
     ln = lines[lines["market"] == market]
     if skus:
-        known = ws.query("SELECT sku_id, category FROM products")
+        known = products[["sku_id", "category"]]
         bad = [s for s in skus if s not in set(known["sku_id"])]
         if bad:
             raise NotFoundError(f"unknown SKU {', '.join(bad)}: see `livecart products rank DIR`")
@@ -213,8 +217,9 @@ def roster_for_workspace(
     reporting currency."""
     from livecart.hosts.roster import greedy_roster, solve_roster
     from livecart.hosts.slots import build_request
+    from livecart.store.query import frame, market_zones
 
-    m = ws.query("SELECT market, currency, timezone FROM markets ORDER BY market")
+    m = frame(ws, market_zones)
     if markets:
         unknown = sorted(set(markets) - set(m["market"]))
         if unknown:

@@ -15,9 +15,11 @@ TARGET_KEYS = ("gmv", "orders", "entries", "ad_spend")  # live.targets.CUM_METRI
 
 
 def market_info(ws: Workspace, market: str) -> dict:
-    m = ws.query("SELECT market, currency, timezone FROM markets WHERE market = ?", [market])
+    from livecart.store.query import frame, market_zones
+
+    m = frame(ws, market_zones, market=market)
     if m.empty:
-        known = ", ".join(ws.query("SELECT market FROM markets ORDER BY market")["market"])
+        known = ", ".join(frame(ws, market_zones)["market"])
         raise LivecartError(
             f"unknown market {market!r}: known markets are {known or 'none'} "
             "(import a markets file to add one)"
@@ -29,10 +31,10 @@ def candidates(ws: Workspace, market: str) -> pd.DataFrame:
     """SKUs that can go on a live in ``market`` with their market-fit evidence: the selection
     model's posterior (CTR, GPM, verdict, P(beats benchmark)) where there is one; otherwise
     the catalogue with its list price and no evidence."""
-    cat = ws.query(
-        "SELECT sku_id, product_id, product_name, category, price, unit_cost, currency "
-        "FROM products"
-    )
+    from livecart.store.query import catalog, frame
+
+    cols = ["sku_id", "product_id", "product_name", "category", "price", "unit_cost", "currency"]
+    cat = frame(ws, catalog)[cols]
     try:
         from livecart.selection import rank_products, score_workspace
 
@@ -83,20 +85,9 @@ def live_history(ws: Workspace, market: str) -> pd.DataFrame:
     market's currency: its orders in those lives over their minutes). ``live_strong``: at least
     ``STRONG_LIVES`` lives and units a live at or above the market's median SKU
     (``live_units_median``), which proves a product as well as a winning test verdict does."""
-    h = ws.query(
-        """
-        WITH lives AS (
-            SELECT DISTINCT sp.session_id, sp.sku_id, date_diff('minute',
-                   coalesce(s.actual_start, s.planned_start),
-                   coalesce(s.actual_end, s.planned_end)) AS minutes
-            FROM session_products sp JOIN sessions s USING (session_id) WHERE s.market = ?),
-        sold AS (SELECT session_id, sku_id, sum(quantity) AS units, sum(subtotal) AS gmv
-                 FROM orders GROUP BY 1, 2)
-        SELECT l.sku_id, count(*) AS lives, sum(l.minutes) AS minutes,
-               coalesce(sum(o.units), 0) AS units, coalesce(sum(o.gmv), 0) AS gmv
-        FROM lives l LEFT JOIN sold o USING (session_id, sku_id) GROUP BY l.sku_id""",
-        [market],
-    )
+    from livecart.store.query import frame, sku_live_history
+
+    h = frame(ws, sku_live_history, market=market)
     if h.empty:
         return pd.DataFrame(columns=[*LIVE_HISTORY, "live_units_median", "live_strong"])
     h["live_units_per_life"] = h["units"] / h["lives"]
@@ -109,19 +100,21 @@ def live_history(ws: Workspace, market: str) -> pd.DataFrame:
 
 
 def known_hosts(ws: Workspace) -> pd.DataFrame:
-    return ws.query("SELECT creator_id, kind, markets FROM creators")
+    from livecart.store.query import creator_list, frame
+
+    return frame(ws, creator_list)[["creator_id", "kind", "markets"]]
 
 
 def check_session(ws: Workspace, session_id: str, market: str) -> None:
     """Refuse, naming what to do, a session the workspace does not hold or one of another
     market than the plan's."""
-    r = ws.query("SELECT market FROM sessions WHERE session_id = ?", [session_id])
+    from livecart.store.query import frame, host_sessions
+
+    r = frame(ws, host_sessions, session_id=session_id)
     if r.empty:
-        near = ws.query(
-            "SELECT session_id FROM sessions WHERE market = ? "
-            "ORDER BY coalesce(actual_start, planned_start) DESC NULLS LAST LIMIT 5",
-            [market],
-        )["session_id"]
+        near = frame(ws, host_sessions, market=market).sort_values(
+            ["start", "session_id"], ascending=False, na_position="last", kind="stable"
+        )["session_id"][:5]
         hint = ", ".join(near) or "none yet"
         raise LivecartError(
             f"no session {session_id!r} in this workspace: link a recorded or imported session "
@@ -150,17 +143,16 @@ def stock_for(ws: Workspace, session_id: str | None, skus: list[str]) -> tuple[d
     return {s: int(got[s]) for s in skus if s in got}, "stock plan (livecart stock)"
 
 
-def golden_history(ws: Workspace, market: str, minutes: int = 60) -> dict[str, float]:
-    """Median over the market's past sessions of GMV, orders and entries by minute ``minutes``
-    (local currency): the base of the golden-hour targets."""
-    q = (
-        "SELECT m.session_id, sum(m.gmv) AS gmv, sum(m.orders) AS orders, "
-        "sum(m.entries) AS entries FROM live_minutes m JOIN sessions s USING (session_id) "
-        "WHERE s.market = ? AND m.minute < ? GROUP BY m.session_id"
-    )
-    h = ws.query(q, [market, minutes])
+def golden_history(ws: Workspace, market: str) -> dict[str, float]:
+    """Median over the market's past sessions of GMV, orders and entries in the golden hour
+    (minutes 0-59, local currency): the base of the golden-hour targets."""
+    from livecart.store.query import frame, session_kpis
+
+    k = frame(ws, session_kpis, market=market)
+    h = k[k["golden_minutes"] > 0]  # the lives with minutes in the golden hour
     if h.empty:
         return {}
-    s = ws.query("SELECT gmv, orders FROM sessions WHERE market = ?", [market])
-    whole = {f"session_{k}": float(s[k].median()) for k in ("gmv", "orders") if s[k].notna().any()}
+    whole = {
+        c: float(k[c].median()) for c in ("session_gmv", "session_orders") if k[c].notna().any()
+    }
     return {k: float(h[k].median()) for k in ("gmv", "orders", "entries")} | whole | {"n": len(h)}

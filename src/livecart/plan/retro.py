@@ -42,7 +42,7 @@ def _actuals(ws: Workspace, sid: str) -> dict[str, float]:
         raise LivecartError(
             f"no session {sid!r} in this workspace: see `livecart live` or import it"
         )
-    out = k.iloc[0].drop("session_id")
+    out = k.iloc[0].drop(["session_id", "market"])
     return {
         c: float(v) if v is not None and not pd.isna(v) else float("nan") for c, v in out.items()
     }
@@ -62,11 +62,10 @@ LABELS = {
 
 
 def _skus(ws: Workspace, plan: SessionPlan, sid: str) -> list[dict]:
-    sp = ws.query(
-        "SELECT sku_id, price, stock_start, stock_end, stockout_minute FROM session_products "
-        "WHERE session_id = ?",
-        [sid],
-    ).set_index("sku_id")
+    from livecart.store.query import frame, stock_lineups
+
+    cols = ["sku_id", "price", "stock_start", "stock_end", "stockout_minute"]
+    sp = frame(ws, stock_lineups, session_id=sid)[cols].set_index("sku_id")
     out = []
     for s in plan.lineup:
         r = sp.loc[s.sku_id] if s.sku_id in sp.index else None

@@ -306,7 +306,9 @@ def plan_ads(
 def lineup(ws: Workspace, plan: SessionPlan, skus, n_products: int, enforce: bool) -> None:
     """Fill the plan's line-up and run of show."""
     c = neighbours.candidates(ws, plan.market)
-    all_skus = set(ws.query("SELECT sku_id FROM products")["sku_id"])
+    from livecart.store.query import catalog, frame
+
+    all_skus = set(frame(ws, catalog)["sku_id"])
     c = pick_candidates(c, skus, all_skus)
     n = len(skus) if skus else n_products
     if n < plan.guidance.min_products and enforce:

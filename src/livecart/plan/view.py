@@ -33,7 +33,9 @@ def plan_view(ws: Workspace, plan_id: str) -> dict:
 def retro_view(ws: Workspace, session_id: str) -> dict:
     """The session's retro against its linked plan. ``known``: the workspace holds the session;
     ``missing`` says, when there is no retro, why and what to do."""
-    if ws.query("SELECT 1 FROM sessions WHERE session_id = ?", [session_id]).empty:
+    from livecart.store.query import frame, host_sessions
+
+    if frame(ws, host_sessions, session_id=session_id).empty:
         return {
             "known": False,
             "plan": None,

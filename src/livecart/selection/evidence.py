@@ -43,13 +43,12 @@ def load_videos(ws: Workspace, purpose: str = "test") -> pd.DataFrame:
 
 def load_catalogue(ws: Workspace) -> tuple[pd.DataFrame, list[str]]:
     """Products (sku_id, product_name, category, list price) and market codes."""
-    products = ws.query(
-        "SELECT sku_id, coalesce(product_name, sku_id) AS product_name, "
-        "variation, category, price, currency FROM products ORDER BY sku_id"
-    )
-    markets = [
-        r for (r,) in ws.cursor().execute("SELECT market FROM markets ORDER BY market").fetchall()
-    ]
+    from livecart.store.query import catalog, frame, market_zones
+
+    products = frame(ws, catalog)
+    products = products[["sku_id", "product_name", "variation", "category", "price", "currency"]]
+    products["product_name"] = products["product_name"].fillna(products["sku_id"])
+    markets = frame(ws, market_zones)["market"].tolist()
     if products.empty:
         raise NoProductsError(
             f"{ws.path} has no products to score: import them with "

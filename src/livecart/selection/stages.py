@@ -114,25 +114,16 @@ def live_evidence(ws: Workspace, now: dt.datetime | None = None) -> pd.DataFrame
     videos by ``now`` count (a live by its start, or its planned start): a planned live is no
     evidence."""
     now = now or utc_now()
-    lives = ws.query(
-        """
-        SELECT sp.sku_id, s.market, s.session_id, s.actual_start, s.planned_start,
-               coalesce(c.kind = 'store_account', false) AS store,
-               coalesce((SELECT sum(o.quantity) FROM orders o WHERE o.session_id = s.session_id
-                         AND o.sku_id = sp.sku_id), 0) AS units
-        FROM session_products sp JOIN sessions s USING (session_id)
-        LEFT JOIN creators c ON c.creator_id = s.room
-        WHERE coalesce(s.actual_start, s.planned_start) <= ?""",
-        [now],
-    )
-    vids = ws.query(
-        """SELECT v.sku_id, v.market, count(*) AS scale_videos FROM videos v
-        LEFT JOIN creators c USING (creator_id)
-        WHERE v.purpose <> 'test' AND coalesce(c.kind, '') <> 'koc'
-          AND coalesce(v.posted_at <= ?, true)
-        GROUP BY 1, 2""",
-        [now],
-    )
+    from livecart.store.query import frame, scale_videos, sku_lives
+
+    now = pd.Timestamp(now)
+    lives = frame(ws, sku_lives)
+    lives = lives[lives["actual_start"].fillna(lives["planned_start"]) <= now]
+    lives = lives.reset_index(drop=True)
+    vids = frame(ws, scale_videos)
+    vids = vids[vids["posted_at"].isna() | (vids["posted_at"] <= now)]
+    vids = vids.groupby(["sku_id", "market"], as_index=False, dropna=False).size()
+    vids = vids.rename(columns={"size": "scale_videos"})
     if lives.empty:
         out = pd.DataFrame(
             columns=["sku_id", "market", "lives", "store_lives", "store_weeks", "dry_recent"]

@@ -101,9 +101,9 @@ def plan_inputs(ws: Workspace, session_id: str, as_of: dt.datetime | None):
     """What a plan of ``session_id`` as of ``as_of`` starts from: the session's line-up rows, the
     past sessions' rows with known sales, its start, and the time the plan is made (checks that
     the session exists, has a start and a line-up)."""
-    exists = ws.query(
-        "SELECT planned_start, actual_start FROM sessions WHERE session_id = ?", [session_id]
-    )
+    from livecart.store.query import frame, session_rows
+
+    exists = frame(ws, session_rows, session_id=session_id)
     if exists.empty:
         raise UnknownSessionError(
             f"no session {session_id!r} in the workspace: import it first "
@@ -128,12 +128,11 @@ def _inventory(
     ws: Workspace, skus: list[str], market: str, day: dt.date, session_day: dt.date
 ) -> pd.DataFrame:
     """Per SKU: on hand, inbound in time, inbound late, lead time (latest snapshot <= day)."""
-    inv = ws.query(
-        "SELECT sku_id, location, as_of, on_hand, inbound, inbound_arrival, lead_time_days "
-        "FROM inventory WHERE location = ? AND as_of <= ? "
-        "QUALIFY row_number() OVER (PARTITION BY sku_id ORDER BY as_of DESC) = 1",
-        [market, day],
-    )
+    from livecart.store.query import frame, inventory_snapshots
+
+    inv = frame(ws, inventory_snapshots, location=market)
+    inv = inv[inv["as_of"] <= pd.Timestamp(day)]  # the latest snapshot by the day, per SKU
+    inv = inv.sort_values(["sku_id", "as_of"], kind="stable").drop_duplicates("sku_id", keep="last")
     inv = inv.set_index("sku_id").reindex(skus)
     arrival_ts = pd.to_datetime(inv["inbound_arrival"]).dt.normalize()
     arrival = arrival_ts.dt.date
@@ -349,11 +348,9 @@ class SessionChoice(BaseModel):
 def sessions_to_plan(ws: Workspace) -> tuple[list[SessionChoice], str | None]:
     """Sessions with a line-up, newest first, and the one to show by default: the next coming
     live, else the latest."""
-    df = ws.query(
-        "SELECT s.session_id, s.market, coalesce(s.planned_start, s.actual_start) AS start, "
-        "count(sp.sku_id) AS skus FROM sessions s JOIN session_products sp USING (session_id) "
-        "GROUP BY 1, 2, 3 ORDER BY start DESC NULLS LAST, 1"
-    )
+    from livecart.store.query import frame, lineup_sessions
+
+    df = frame(ws, lineup_sessions)
     now = utc_now()
     out = [
         SessionChoice(

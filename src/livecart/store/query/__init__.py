@@ -20,12 +20,20 @@ from livecart.store.query.engine import (
 )
 from livecart.store.query.export import FORMATS, export_lake, export_parquet
 from livecart.store.query.lake import Lake
+from livecart.store.query.lineups import (
+    lineup_sessions,
+    scale_videos,
+    sku_live_history,
+    sku_lives,
+)
 from livecart.store.query.lives import (
     funnel_sessions,
     host_lines,
     host_sessions,
+    past_lives,
     product_shares,
     session_kpis,
+    sku_sales,
 )
 from livecart.store.query.orders import first_purchases, paid_orders
 from livecart.store.query.overview import (
@@ -37,6 +45,16 @@ from livecart.store.query.overview import (
     market_zones,
     quarter,
     recent_lives,
+)
+from livecart.store.query.records import (
+    buyer_rows,
+    catalog,
+    creator_list,
+    fx_rates,
+    host_availability,
+    inventory_snapshots,
+    live_minute_rows,
+    session_rows,
 )
 from livecart.store.query.stock import (
     live_units_sold,
@@ -73,6 +91,20 @@ EXPRESSIONS = {
         recent_lives,
         market_zones,
         catalog_counts,
+        catalog,
+        creator_list,
+        host_availability,
+        inventory_snapshots,
+        session_rows,
+        live_minute_rows,
+        sku_live_history,
+        lineup_sessions,
+        sku_lives,
+        scale_videos,
+        past_lives,
+        sku_sales,
+        buyer_rows,
+        fx_rates,
     )
 }
 
@@ -109,6 +141,20 @@ __all__ = [
     "recent_lives",
     "market_zones",
     "catalog_counts",
+    "catalog",
+    "creator_list",
+    "host_availability",
+    "inventory_snapshots",
+    "session_rows",
+    "live_minute_rows",
+    "sku_live_history",
+    "lineup_sessions",
+    "sku_lives",
+    "scale_videos",
+    "past_lives",
+    "sku_sales",
+    "buyer_rows",
+    "fx_rates",
     "quarter",
     "warmup_videos",
     "product_test_videos",

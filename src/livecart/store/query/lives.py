@@ -21,8 +21,9 @@ def _start(s: ibis.Table) -> ibis.Value:
 
 
 def session_kpis(t: Tables) -> ibis.Table:
-    """One row per live: its recorded gmv and orders; the golden hour's (minutes 0-59) gmv,
-    orders, entries and ad spend from its minutes (null without minutes); ad spend per phase
+    """One row per live: its market, recorded gmv and orders; the golden hour's (minutes 0-59) gmv,
+    orders, entries and ad spend from its minutes (null without minutes) and how many minute
+    rows it has (``golden_minutes``, 0 without); ad spend per phase
     (``spend_<phase>``, 0 without any)."""
     s, lm, ad = t("sessions"), t("live_minutes"), t("ad_spend")
     g = (
@@ -33,6 +34,7 @@ def session_kpis(t: Tables) -> ibis.Table:
             gh_orders=lm.orders.sum(),
             gh_entries=lm.entries.sum(),
             gh_ad_spend=lm.ad_spend.sum(),
+            gh_minutes=lm.minute.count(),
         )
     )
     a = (
@@ -41,18 +43,20 @@ def session_kpis(t: Tables) -> ibis.Table:
         .aggregate(**{f"p_{p}": (ad.phase == p).ifelse(ad.spend, 0.0).sum() for p in PHASES})
     )
     j = (
-        s.select("session_id", "gmv", "orders")
+        s.select("session_id", "market", "gmv", "orders")
         .left_join(g, "session_id")
         .left_join(a, "session_id")
     )
     return j.select(
         "session_id",
+        "market",
         session_gmv=j.gmv,
         session_orders=j.orders,
         gmv=j.gh_gmv,
         orders=j.gh_orders,
         entries=j.gh_entries,
         ad_spend=j.gh_ad_spend,
+        golden_minutes=j.gh_minutes.fill_null(0),
         **{f"spend_{p}": j[f"p_{p}"].fill_null(0.0) for p in PHASES},
     )
 
@@ -130,3 +134,38 @@ def host_lines(t: Tables) -> ibis.Table:
         stockout_minute=j.stockout_minute,
         units=j.units.fill_null(0),
     )
+
+
+def past_lives(t: Tables) -> ibis.Table:
+    """Lives with stored minutes, latest actual start first (not started last), then by id
+    descending: title, market, UTC start, gmv, currency, ``minutes`` (last minute + 1) and
+    whether it is ``live`` (started, not ended)."""
+    s, lm = t("sessions"), t("live_minutes")
+    m = lm.group_by(m_session="session_id").aggregate(minutes=lm.minute.max() + 1)
+    j = s.inner_join(m, s.session_id == m.m_session)
+    out = j.select(
+        "session_id",
+        "title",
+        "market",
+        "actual_start",
+        "gmv",
+        "currency",
+        "minutes",
+        live=j.actual_start.notnull() & j.actual_end.isnull(),
+    )
+    return out.order_by([ibis.desc("actual_start", nulls_first=False), ibis.desc("session_id")])
+
+
+def sku_sales(t: Tables) -> ibis.Table:
+    """Per live x SKU, its order lines not marked 'cancelled': product name (the smallest, as
+    recorded on the lines), ``orders`` (lines), units and gmv (order amounts), by live, then
+    gmv descending, then SKU."""
+    o = t("orders")
+    o = o.filter(o.status.fill_null("") != "cancelled")
+    out = o.group_by("session_id", "sku_id").aggregate(
+        name=o.product_name.min(),
+        orders=o.count(),
+        units=o.quantity.sum(),
+        gmv=o.order_amount.sum(),
+    )
+    return out.order_by(["session_id", ibis.desc("gmv", nulls_first=False), "sku_id"])
