@@ -90,15 +90,15 @@ def test_every_expression_gives_the_same_frame_on_duckdb_and_spark(
 def _model_inputs(ws) -> dict:
     """Models' inputs read through the settings (#16): the plan's golden-hour base and live
     history, the product stages' evidence, the nowcast's past lives, the roster's availability
-    and the ads model's FX rates."""
+    and the FX rates every conversion uses."""
     import datetime as dt
 
-    from livecart.ads.history import _fx as ads_fx
     from livecart.hosts.workspace import load_availability
     from livecart.live.history import load_history as live_history
     from livecart.plan.neighbours import golden_history
     from livecart.plan.neighbours import live_history as sku_history
     from livecart.selection.stages import live_evidence
+    from livecart.store.query import fx_table
 
     market = ws.query("SELECT min(market) AS m FROM sessions")["m"].iloc[0]
     h = live_history(ws)
@@ -109,7 +109,7 @@ def _model_inputs(ws) -> dict:
         "nowcast": h.meta.reset_index(drop=True),
         "nowcast_gmv": {"per_minute": h.per_minute["gmv"].ravel().tolist()},
         "availability": load_availability(ws),
-        "fx": {"usd": ads_fx(ws).rate("GBP", "USD", dt.date(2026, 9, 1))},
+        "fx": {"usd": fx_table(ws).rate("GBP", "USD", dt.date(2026, 9, 1))},
     }
 
 

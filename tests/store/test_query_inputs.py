@@ -165,3 +165,24 @@ def test_linking_an_unknown_session_names_the_markets_latest_lives(demo, markets
     other = demo.query("SELECT session_id FROM sessions WHERE market <> ? LIMIT 1", [m])
     with pytest.raises(LivecartError, match=f"the plan is for {m}"):
         check_session(demo, other["session_id"].iloc[0], m)
+
+
+def test_fx_rates_come_from_the_lake_the_settings_name(demo, tmp_path, monkeypatch):
+    """Every conversion's rates (hosts, roster, stock, reports, fans, ads) are read through the
+    layer: the workspace's rates as imported, and a lake's when ``query_source`` names one."""
+    from livecart.store.query import export_parquet, fx_table
+
+    rows = demo.query("SELECT date, currency, quote, rate FROM fx_rates")
+    assert len(rows) > 0
+    fx = fx_table(demo)
+    for r in rows.itertuples():
+        assert fx.rate(r.currency, r.quote, pd.Timestamp(r.date).date()) == r.rate
+    lake = export_parquet(demo, tmp_path / "lake")
+    doubled = pd.read_parquet(lake / "fx_rates.parquet").assign(rate=lambda d: d["rate"] * 2)
+    doubled.to_parquet(lake / "fx_rates.parquet")
+    monkeypatch.setenv("LIVECART_QUERY_SOURCE", str(lake))
+    with livecart.open(demo.path, read_only=True) as ws:
+        on_lake = fx_table(ws)
+    r = rows.iloc[0]
+    day = pd.Timestamp(r["date"]).date()
+    assert on_lake.rate(r["currency"], r["quote"], day) == 2 * r["rate"]

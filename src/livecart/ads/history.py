@@ -7,21 +7,10 @@ from __future__ import annotations
 import pandas as pd
 
 from livecart.errors import LivecartError
-from livecart.model.money import FxTable
 from livecart.store import Workspace
 
 PHASES = ("pre_live", "live", "closing")
 BASE = "USD"
-
-
-def _fx(ws: Workspace) -> FxTable:
-    # report.overview has the same loader, but ads sits below report in the layers contract.
-    from livecart.store.query import frame, fx_rates
-
-    fx = FxTable()
-    for r in frame(ws, fx_rates).itertuples():
-        fx.add(pd.Timestamp(r.date).date(), r.currency, r.quote, float(r.rate))
-    return fx
 
 
 def _check_currency(rows: pd.DataFrame) -> None:
@@ -49,7 +38,9 @@ def phase_history(ws: Workspace, market: str | None = None) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=cols)
     _check_currency(rows)
-    fx = _fx(ws)
+    from livecart.store.query import fx_table
+
+    fx = fx_table(ws)
     day = pd.to_datetime(rows["ts"]).dt.date
     rate = [fx.rate(c, BASE, d) for c, d in zip(rows["currency"], day, strict=True)]
     rows = rows.assign(spend=rows["spend"].fillna(0) * rate, gmv=rows["gmv"].fillna(0) * rate)
@@ -69,4 +60,6 @@ def phase_history(ws: Workspace, market: str | None = None) -> pd.DataFrame:
 
 def usd_rate(ws: Workspace, currency: str, day) -> float:
     """USD per unit of ``currency`` on ``day`` (the latest rate on or before it)."""
-    return _fx(ws).rate(currency, BASE, day)
+    from livecart.store.query import fx_table
+
+    return fx_table(ws).rate(currency, BASE, day)

@@ -88,7 +88,9 @@ def load_purchases(ws: Workspace) -> Purchases:
 
 def _to_reporting(raw: pd.DataFrame, ws: Workspace, quote: str) -> tuple[np.ndarray, list[str]]:
     """Amounts in ``quote``; a missing rate drops those amounts to NaN and is named once."""
-    fx = ws.fx_table()
+    from livecart.store.query import fx_table
+
+    fx = fx_table(ws)
     keys = raw[["currency", "day"]]
     pairs = keys.drop_duplicates(ignore_index=True)  # one rate per currency and day
     rates = np.full(len(pairs), np.nan)

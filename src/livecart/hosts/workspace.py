@@ -157,7 +157,9 @@ def _candidates(ws, model, market, hosts, cur, day) -> pd.DataFrame:
         c = c[c["creator_id"].isin(hosts)]
     else:
         c = c[c["kind"].isin(CANDIDATE_KINDS) & c["creator_id"].isin(_serves(model, market))]
-    fx = ws.fx_table()
+    from livecart.store.query import fx_table
+
+    fx = fx_table(ws)
     fees = []
     for fee, fcur in zip(c["fee"], c["currency"].fillna(cur), strict=True):
         fees.append(float(fee) * (fx.rate(str(fcur), cur, day) if fee else 1.0))
@@ -230,7 +232,9 @@ def roster_for_workspace(
     zones = dict(zip(m["market"], m["timezone"], strict=True))
     cur = dict(zip(m["market"], m["currency"], strict=True))
     rep = ws.settings.reporting_currency
-    fx = ws.fx_table()
+    from livecart.store.query import fx_table
+
+    fx = fx_table(ws)
     avail = load_availability(ws)
     req = build_request(
         model,

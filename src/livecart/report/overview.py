@@ -117,7 +117,9 @@ def overview(ws: Workspace, recent: int = 5) -> Overview:
     quarters = _local_days(ws)
     days = gmv_by_day(quarters)
     rc = ws.settings.reporting_currency
-    fx = ws.fx_table()
+    from livecart.store.query import fx_table
+
+    fx = fx_table(ws)
     days["gmv_reporting"], missing = _convert(days, fx, rc)
     markets = _market_totals(ws, days)
     n_sessions, live_hours = _session_totals(ws)

@@ -95,7 +95,9 @@ def _warmups(ws: Workspace, rows: pd.DataFrame, as_of: dict[str, dt.datetime]) -
 
 def _money(ws: Workspace, rows: pd.DataFrame) -> None:
     """price, unit cost and ad budget in the reporting currency (``*_rc`` columns)."""
-    fx, quote = ws.fx_table(), ws.settings.reporting_currency
+    from livecart.store.query import fx_table
+
+    fx, quote = fx_table(ws), ws.settings.reporting_currency
     day = rows["start"].dt.date
 
     def conv(amount: pd.Series, cur: pd.Series) -> np.ndarray:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from livecart.errors import WorkspaceError
-from livecart.model.money import FxTable
 from livecart.model.schema import KINDS, Kind, kind
 from livecart.settings import Settings, load_settings
 from livecart.store.migrations import SCHEMA_VERSION, migrate, schema_version
@@ -208,14 +207,6 @@ class Workspace:
     def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run SQL against the workspace (tables are named after the record kinds)."""
         return self.cursor().execute(sql, params or []).df()
-
-    def fx_table(self) -> FxTable:
-        """The workspace's ``fx_rates`` as an FxTable (a missing rate raises, never 1.0)."""
-        fx = FxTable()
-        rows = self.cursor().execute("SELECT date, currency, quote, rate FROM fx_rates").fetchall()
-        for date, currency, quote, rate in rows:
-            fx.add(date, currency, quote, float(rate))
-        return fx
 
     def count(self, kind_name: str) -> int:
         k = kind(kind_name)

@@ -19,6 +19,7 @@ from livecart.store.query.engine import (
     spark_engine,
 )
 from livecart.store.query.export import FORMATS, export_lake, export_parquet
+from livecart.store.query.fx import fx_table
 from livecart.store.query.lake import Lake
 from livecart.store.query.lineups import (
     lineup_sessions,
@@ -118,6 +119,7 @@ __all__ = [
     "engine_for",
     "export_lake",
     "export_parquet",
+    "fx_table",
     "FORMATS",
     "Lake",
     "frame",
