@@ -61,7 +61,12 @@ def test_a_tiktok_room_starts_from_the_live_page_and_stops(served):
         page.goto(url + "live")
         assert session_state(page, "R7") == "live"
         row(page, "R7").locator("form.stop button").click()
-        page.wait_for_selector("#live-sessions form.stop .report .ok", timeout=30_000)
+        # the pushed list says so (its Stop button and report go with the running room)
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('#live-sessions tbody tr')].some(
+                   tr => tr.cells[0].innerText === 'R7' && tr.cells[3].innerText === 'stopped')""",
+            timeout=30_000,
+        )
         page.goto(url + "live")
         assert session_state(page, "R7") == "stopped"
     assert app.state.live_hub.monitor.sessions["R7"].accepted == 11
