@@ -44,6 +44,17 @@ def session_state(page, sid: str) -> str:
     return row(page, sid).locator("td").nth(3).inner_text()
 
 
+def pushed_state(page, sid: str, state: str) -> None:
+    """Wait until the Live page's pushed list shows ``sid`` in ``state`` (no reload): after a
+    Stop, the running room's Stop button and its report go with the next list."""
+    page.wait_for_function(
+        """([sid, state]) => [...document.querySelectorAll('#live-sessions tbody tr')].some(
+               tr => tr.cells[0].innerText === sid && tr.cells[3].innerText === state)""",
+        arg=[sid, state],
+        timeout=30_000,
+    )
+
+
 def test_a_tiktok_room_starts_from_the_live_page_and_stops(served):
     url, app = served
     with chromium_page() as page:
@@ -62,11 +73,7 @@ def test_a_tiktok_room_starts_from_the_live_page_and_stops(served):
         assert session_state(page, "R7") == "live"
         row(page, "R7").locator("form.stop button").click()
         # the pushed list says so (its Stop button and report go with the running room)
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('#live-sessions tbody tr')].some(
-                   tr => tr.cells[0].innerText === 'R7' && tr.cells[3].innerText === 'stopped')""",
-            timeout=30_000,
-        )
+        pushed_state(page, "R7", "stopped")
         page.goto(url + "live")
         assert session_state(page, "R7") == "stopped"
     assert app.state.live_hub.monitor.sessions["R7"].accepted == 11
@@ -85,7 +92,7 @@ def test_a_past_live_replays_from_the_live_page_and_stops(served):
         page.goto(url + "live")
         assert session_state(page, "L0004") == "live"
         row(page, "L0004").locator("form.stop button").click()
-        page.wait_for_selector("#live-sessions form.stop .report .ok", timeout=30_000)
+        pushed_state(page, "L0004", "stopped")
         page.goto(url + "live")
         assert session_state(page, "L0004") == "stopped"
     assert not app.state.live_hub.feeding("L0004")
