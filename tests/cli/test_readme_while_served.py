@@ -97,7 +97,10 @@ def test_every_readme_playbook_command_works_while_livecart_demo_runs(demo42):
                 or not r.stdout.strip()
                 or re.search(r"^error|Traceback|locked", r.stderr, re.M | re.I)
             ):
-                failed.append(f"livecart {shlex.join(args)} -> {r.returncode}: {r.stderr[-500:]}")
+                failed.append(
+                    f"livecart {shlex.join(args)} -> {r.returncode}: "
+                    f"stderr {r.stderr[-500:]!r}, stdout ends {r.stdout[-300:]!r}"
+                )
     assert not failed, "\n".join(failed)
     for made in ("po.csv", "roster.csv", "L0042.jsonl", "audience.csv"):
         assert (cwd / made).stat().st_size > 0, made  # written where the caller stands

@@ -125,7 +125,10 @@ def run_argv(argv: list[str], prog_name: str | None = None) -> int:
     try:
         typer.main.get_command(app).main(args=argv, prog_name=prog_name, standalone_mode=True)
     except SystemExit as e:
-        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if e.code is None or isinstance(e.code, int):
+            return e.code or 0
+        print_error(str(e.code))  # sys.exit("message"): say it, as Python would
+        return 1
     except ImportRejected as e:
         print_error(str(e).splitlines()[0])
         for p in e.problems:

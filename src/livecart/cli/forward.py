@@ -111,8 +111,10 @@ def _connect(url: urllib.parse.SplitResult, owner: Owner) -> http.client.HTTPCon
 
 
 def _relay(resp: http.client.HTTPResponse) -> int:
-    code = 1
-    while line := resp.readline():
+    """Write the server's output lines here; the command's exit code, or 1 with an error when
+    the server's answer ends before it (the server stopped or failed mid-command)."""
+    code = None
+    while line := _readline(resp):
         msg = json.loads(line)
         if "out" in msg:
             sys.stdout.write(msg["out"])
@@ -122,7 +124,20 @@ def _relay(resp: http.client.HTTPResponse) -> int:
             sys.stderr.flush()
         elif "exit" in msg:
             code = int(msg["exit"])
+    if code is None:
+        sys.stderr.write(
+            "error: the server stopped answering before the command finished (it may have "
+            "been stopped or failed: see its log); run the command again\n"
+        )
+        return 1
     return code
+
+
+def _readline(resp: http.client.HTTPResponse) -> bytes:
+    try:
+        return resp.readline()
+    except (http.client.HTTPException, OSError):  # the connection broke mid-answer
+        return b""
 
 
 def _console_spec(stderr: bool) -> dict[str, object]:
