@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import threading
 import warnings
 import weakref
 from collections.abc import Callable
@@ -178,9 +179,10 @@ def frame(
     """Run ``expression`` on the engine the workspace's settings name, keeping only the rows
     whose columns equal the values given (``frame(ws, session_kpis, session_id="L0001")``), and
     only the first ``limit`` of an ordered expression's rows when a limit is given."""
+    s = ws.settings
+    if s.query_engine == "duckdb" and not s.query_source:
+        return _workspace_frame(ws, expression, equal, limit)
     engine = engine_for(ws)
-    if engine.name == "duckdb" and not ws.settings.query_source:
-        return _workspace_frame(ws, engine, expression, equal, limit)
     expr = engine.build(expression)
     if equal:
         expr = expr.filter(*(expr[c] == v for c, v in equal.items()))
@@ -192,16 +194,25 @@ def frame(
 _COMPILED: dict[Expression, tuple[str, pa.Schema]] = {}
 
 
+_COMPILE_LOCK = threading.Lock()
+
+
 def _workspace_frame(
     ws: Workspace,
-    engine: QueryEngine,
     expression: Expression,
     equal: dict[str, object],
     limit: int | None = None,
 ) -> pd.DataFrame:
     if expression not in _COMPILED:
-        expr = engine.build(expression)
-        _COMPILED[expression] = (str(engine.backend.compile(expr)), expr.schema().to_pyarrow())
+        # Once per expression and process, one thread at a time: an Ibis backend sets its
+        # connection's options (time zone, replacement scans) when made, which the reads need
+        # not repeat on every call while a live run writes from another thread.
+        with _COMPILE_LOCK:
+            if expression not in _COMPILED:
+                engine = duckdb_engine(ws)
+                expr = engine.build(expression)
+                compiled = (str(engine.backend.compile(expr)), expr.schema().to_pyarrow())
+                _COMPILED[expression] = compiled
     sql, schema = _COMPILED[expression]
     unknown = sorted(set(equal) - set(schema.names))
     if unknown:
