@@ -111,8 +111,10 @@ def load_history(
 ) -> History:
     """Past sessions of the workspace (all, or one room's, one market's, one currency's),
     oldest first, leaving out ``exclude`` (the session being monitored)."""
-    minutes = ws.table("live_minutes")
-    sessions = ws.table("sessions")
+    from livecart.store.query import frame, live_minute_rows, session_rows
+
+    minutes = frame(ws, live_minute_rows).drop(columns="market")
+    sessions = frame(ws, session_rows)
     if room is not None:
         sessions = sessions[sessions["room"] == room]
     if market is not None:

@@ -22,27 +22,24 @@ def past_sessions(ws: Workspace, limit: int = 30) -> list[dict[str, Any]]:
     """The newest ``limit`` sessions with stored minutes: id, title, market, start (UTC), GMV
     with its currency, how many minutes, and whether it is still ``live`` (started, not ended:
     monitored on another machine, see ``sources.redis_results``)."""
-    t = ws.query(
-        """SELECT s.session_id, s.title, s.market, s.actual_start, s.gmv, s.currency,
-                  m.minutes, s.actual_start IS NOT NULL AND s.actual_end IS NULL AS live
-           FROM sessions s JOIN (SELECT session_id, max(minute) + 1 AS minutes
-                                 FROM live_minutes GROUP BY session_id) m USING (session_id)
-           ORDER BY s.actual_start DESC NULLS LAST, s.session_id DESC LIMIT ?""",
-        [limit],
-    )
+    from livecart.store.query import frame, past_lives
+
+    t = frame(ws, past_lives, limit=limit)
     t = t.astype(object).where(t.notna(), None)
     return t.to_dict("records")
 
 
 def past_view(ws: Workspace, session_id: str) -> dict[str, Any]:
     """A finished live's view (see livecart.live.hub.session_view), from the workspace."""
-    rows = ws.query("SELECT * FROM live_minutes WHERE session_id = ? ORDER BY minute", [session_id])
+    from livecart.store.query import frame, live_minute_rows, session_rows
+
+    rows = frame(ws, live_minute_rows, session_id=session_id).drop(columns="market")
     if rows.empty:
         raise NotFoundError(
             f"no stored minutes of live {session_id!r}: the Live page lists the lives this "
             f"workspace holds (import its live_minutes, or replay its recording)"
         )
-    s = ws.query("SELECT * FROM sessions WHERE session_id = ?", [session_id])
+    s = frame(ws, session_rows, session_id=session_id)
     meta = s.iloc[0].to_dict() if len(s) else {}
     currency = meta.get("currency") or rows["currency"].dropna().iloc[0]
     minutes = _minutes(rows)
@@ -80,12 +77,11 @@ def name_products(ws: Workspace, view: dict[str, Any]) -> dict[str, Any]:
     events carry SKU ids only); unknown SKUs keep their id alone."""
     skus = [p["sku_id"] for p in view["products"] if not p.get("name")]
     if skus:
-        t = ws.query(
-            "SELECT sku_id, any_value(product_name) AS name FROM products "
-            "WHERE list_contains(?, sku_id) GROUP BY sku_id",
-            [skus],
-        )
-        names = dict(zip(t["sku_id"], t["name"], strict=True))
+        from livecart.store.query import catalog, frame
+
+        t = frame(ws, catalog)  # the first name of each SKU
+        t = t[t["sku_id"].isin(skus)].drop_duplicates("sku_id")
+        names = dict(zip(t["sku_id"], t["product_name"], strict=True))
         for p in view["products"]:
             p.setdefault("name", names.get(p["sku_id"]))
     return view
@@ -121,13 +117,9 @@ def _totals(rows: pd.DataFrame) -> dict[str, Any]:
 def _products(ws: Workspace, session_id: str) -> list[dict[str, Any]]:
     """Per SKU sold in the live (orders attributed to it, cancelled ones left out): name,
     orders, units, GMV. Clicks and stock are not stored per SKU after a live: None."""
-    t = ws.query(
-        """SELECT sku_id, any_value(product_name) AS name, count(*) AS orders,
-                  sum(quantity) AS units, sum(order_amount) AS gmv
-           FROM orders WHERE session_id = ? AND coalesce(status, '') <> 'cancelled'
-           GROUP BY sku_id ORDER BY gmv DESC""",
-        [session_id],
-    )
+    from livecart.store.query import frame, sku_sales
+
+    t = frame(ws, sku_sales, session_id=session_id).drop(columns="session_id")
     t = t.astype(object).where(t.notna(), None)
     blank = {"product_clicks": None, "stock_left": None, "stock_start": None}
     return [
@@ -141,14 +133,15 @@ def _plan_then(ws: Workspace, meta: dict[str, Any], currency: str, n: int):
     market, start = meta.get("market"), meta.get("actual_start")
     if market is None or start is None or pd.isna(start):
         return None
-    where = "market = ? AND actual_start < ? AND session_id <> ?"
-    args = [market, pd.Timestamp(start).to_pydatetime(), meta["session_id"]]
-    sessions = ws.query(f"SELECT * FROM sessions WHERE {where}", args)
-    minutes = ws.query(
-        f"SELECT * FROM live_minutes WHERE session_id IN (SELECT session_id FROM sessions "
-        f"WHERE {where})",
-        args,
-    )
+    from livecart.store.query import frame, live_minute_rows, session_rows
+
+    sessions = frame(ws, session_rows, market=market)
+    sessions = sessions[
+        (sessions["actual_start"] < pd.Timestamp(start))
+        & (sessions["session_id"] != meta["session_id"])
+    ].reset_index(drop=True)
+    minutes = frame(ws, live_minute_rows, market=market).drop(columns="market")
+    minutes = minutes[minutes["session_id"].isin(sessions["session_id"])].reset_index(drop=True)
     h = from_frames(minutes, sessions)
     earlier = (h.meta["currency"] == currency).to_numpy(bool)
     plan = plan_from_history(h.subset(earlier), minutes=max(GOLDEN_HOUR, n))
