@@ -336,3 +336,57 @@ def test_fast_and_reference_parsing_agree_on_any_input(lines, ends, final_newlin
     if not final_newline:
         data = data.rstrip(b"\r\n")
     assert_parses_like_reference(data)
+
+
+# --- memory safety ------------------------------------------------------------------------------
+
+_RACE = """
+import sys, threading, time
+import numpy as np
+from livecart.live.engine import columns as C
+from livecart.live.engine.kernels import sample_lines
+
+data = sample_lines(rooms=3, per_room=3000)
+C.parse_lines(data)
+stop, bad = threading.Event(), []
+
+def parse():
+    while not stop.is_set():
+        C.parse_lines(data)
+
+def allocate():  # blocks the size of the scanner's working arrays, filled and checked
+    sizes = [6 * 1024 * 8 + k for k in range(0, 256, 16)] + [1024 + k for k in range(0, 128, 16)]
+    while not stop.is_set():
+        arrays = [np.full(s, 0x55, dtype=np.uint8) for s in sizes]
+        time.sleep(0.0005)
+        bad.extend(len(a) for a in arrays if not (a == 0x55).all())
+
+threads = [threading.Thread(target=parse), threading.Thread(target=allocate)]
+for t in threads:
+    t.start()
+time.sleep(float(sys.argv[1]))
+stop.set()
+for t in threads:
+    t.join()
+print("corrupted", bad[:5] if bad else "clean")
+"""
+
+
+def test_the_scanner_writes_only_memory_its_caller_holds_while_other_threads_allocate(tmp_path):
+    """The replay's scan runs without the GIL beside the server's threads. Its kernel once kept
+    pointers to arrays numba had already freed (CI workers died of it, rarely): with one malloc
+    arena for all threads, another thread's fresh arrays were written over (or the heap broke)
+    within 2 s in 5 of 5 runs before the fix. Now 3 s must pass with every array intact."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "race.py"
+    script.write_text(_RACE)
+    env = {**os.environ, "MALLOC_ARENA_MAX": "1"}
+    done = subprocess.run(
+        [sys.executable, "-X", "faulthandler", str(script), "3"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "corrupted clean", done.stdout

@@ -305,6 +305,7 @@ def scan(
     uniques,
     ukeys,
     slow,
+    scratch,
     i,
     rows,
     nu,
@@ -312,7 +313,12 @@ def scan(
     used,
 ):
     """scan_lines' kernel, from position i until the end or until table, uniques or slow is
-    full: (position, rows, distinct strings, careful lines, text bytes used)."""
+    full: (position, rows, distinct strings, careful lines, text bytes used).
+
+    Every array whose pointer the walk keeps is an argument, so the caller holds it for the
+    whole call: numba frees a local array right after its last use by name, and a pointer
+    taken from a local array (``scratch`` once was local) points into freed heap while
+    ``_lines`` writes through it, corrupting whatever another thread allocated there."""
     spec = (
         name_pointers(lay.keys),
         data_ptr(lay.kind),
@@ -326,11 +332,8 @@ def scan(
         len(lay.keep_bit),
         lay.n_nums,
     )
-    span = np.empty(2 * len(lay.keep_bit), dtype=np.int64)
-    keys2 = np.empty(2 * len(lay.keep_bit), dtype=np.uint64)
-    glen = np.zeros(32 * 32, dtype=np.int8)  # _object's guesses, none yet
-    gkey = np.empty(32 * 32, dtype=np.int8)
-    gword = np.empty(6 * 32 * 32, dtype=np.uint64)
+    span, keys2, glen, gkey, gword = scratch
+    glen[:] = 0  # _object's guesses, none yet
     outs = (
         data_ptr(id_hash),
         data_ptr(ts),
@@ -353,3 +356,15 @@ def scan(
         len(slow),
     )
     return _lines(data_ptr(buf), i, len(buf), len(ts), rows, nu, ns, used, spec, outs, store)
+
+
+def scratch(n_keep: int) -> tuple[np.ndarray, ...]:
+    """The kernel's working arrays (kept strings' spans and words, _object's guesses), made
+    by the caller and passed to ``scan``, which must not own them (see ``scan``)."""
+    return (
+        np.empty(2 * n_keep, dtype=np.int64),
+        np.empty(2 * n_keep, dtype=np.uint64),
+        np.zeros(32 * 32, dtype=np.int8),
+        np.empty(32 * 32, dtype=np.int8),
+        np.empty(6 * 32 * 32, dtype=np.uint64),
+    )

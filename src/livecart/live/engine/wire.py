@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from livecart.live.engine.scan_kernel import rehash, scan
+from livecart.live.engine.scan_kernel import rehash, scan, scratch
 from livecart.live.engine.tokens import ID, TS, TYPE, NameSet, name_set
 
 # ---------------------------------------------------------------------------------------------
@@ -123,8 +123,9 @@ def scan_lines(data: bytes, lay: Layout) -> Scan:
     slow = np.empty((16, 3), dtype=np.int64)
     state = (0, 0, 0, 0, 0)  # position, rows, distinct strings, careful lines, text bytes used
     n_keep = len(lay.keep_bit)
+    work = scratch(n_keep)
     while True:
-        state = scan(buf, lay, *out, table, uniques, ukeys, slow, *state)
+        state = scan(buf, lay, *out, table, uniques, ukeys, slow, work, *state)
         i, rows, nu, ns, used = state
         if i >= len(buf):
             break
