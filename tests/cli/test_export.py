@@ -46,8 +46,8 @@ def test_export_delta_json_counts_the_rows_of_each_kind(cli, demo_path, tmp_path
     assert orders.field("created_at").type == pa.timestamp("us")
 
 
-def test_export_of_parquet_to_a_url_says_to_use_delta(demo_path, capsys):
+def test_export_to_a_url_arrow_cannot_open_says_what_to_give(demo_path, capsys):
     from livecart.cli.app import run_argv
 
-    assert run_argv(["export", str(demo_path), "s3://bucket/lake"]) == 1
-    assert "--delta" in capsys.readouterr().err
+    assert run_argv(["export", str(demo_path), "nosuch://bucket/lake"]) == 1
+    assert "give a URL such as s3://bucket/prefix" in capsys.readouterr().err

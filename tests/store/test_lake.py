@@ -6,8 +6,6 @@ port); Delta tables are read at their current version."""
 from __future__ import annotations
 
 import io
-import logging
-import os
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from livecart.store.query import (
     export_lake,
     parquet_engine,
 )
+from tests.store.fake_s3 import fake_s3
 from tests.store.test_query_layer import KEYS, close, same
 
 pytest.importorskip("deltalake", reason="Delta tables need the livecart[lake] extra")
@@ -85,43 +84,24 @@ def test_hive_partitioned_parquet_folders_read_as_one_table(demo, tmp_path):
     _every_expression_equal(demo, folder)
 
 
-def test_export_refuses_parquet_to_a_url_and_an_unknown_format(demo, tmp_path):
-    with pytest.raises(QueryEngineError, match="--delta"):
-        export_lake(demo, "s3://bucket/lake")
+def test_export_refuses_an_unknown_format_and_a_url_arrow_cannot_open(demo, tmp_path):
     with pytest.raises(QueryEngineError, match="not one of parquet, delta"):
         export_lake(demo, tmp_path, fmt="csv")
+    with pytest.raises(QueryEngineError, match="cannot open nosuch://bucket/lake"):
+        export_lake(demo, "nosuch://bucket/lake")
 
 
 @pytest.fixture(scope="module")
 def s3():
-    """A fake S3 on a random local port, with the AWS_* environment pointing at it."""
-    boto3 = pytest.importorskip("boto3")
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    env = {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-        "AWS_ALLOW_HTTP": "true",  # delta-rs refuses plain http otherwise
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    client = boto3.client("s3")
-    client.create_bucket(Bucket="lake")
-    try:
+    with fake_s3() as client:
         yield client
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        server.stop()
+
+
+def _objects(s3, prefix: str) -> set[str]:
+    """The names of the objects under ``prefix/`` (not the empty ``prefix/`` marker Arrow puts
+    back when it deletes a folder's last object)."""
+    listed = s3.list_objects_v2(Bucket="lake", Prefix=f"{prefix}/")["Contents"]
+    return {o["Key"].removeprefix(f"{prefix}/") for o in listed} - {""}
 
 
 def test_a_lake_in_s3_gives_the_same_frames_and_overview_as_the_workspace(
@@ -143,6 +123,10 @@ def test_a_lake_in_s3_gives_the_same_frames_and_overview_as_the_workspace(
             body = io.BytesIO((folder / f"{name}.parquet").read_bytes())
             s3.upload_fileobj(body, "lake", f"brand-c/{name}.parquet")
     _every_expression_equal(demo, "s3://lake/brand-c")
+    # and Parquet written there by the export (Arrow's multipart upload)
+    written = export_lake(demo, "s3://lake/brand-p")
+    assert _objects(s3, "brand-p") == {f"{name}.parquet" for name in KINDS}  # no .part left
+    _every_expression_equal(demo, written)
     delta = export_lake(demo, "s3://lake/brand-b", fmt="delta")
     assert delta == "s3://lake/brand-b"
     _every_expression_equal(demo, delta)
@@ -197,3 +181,32 @@ def test_a_running_engine_sees_each_new_delta_version(demo, tmp_path):
     extra = DeltaTable(f"{lake}/sessions").to_pyarrow_table().slice(0, 2)
     write_deltalake(f"{lake}/sessions", extra, mode="append")
     assert engine.frame(live_totals)["sessions"].iloc[0] == before + 2
+
+
+def test_a_failed_parquet_export_to_s3_leaves_the_old_table(demo, s3, monkeypatch):
+    """A write that fails midway (here the second batch) keeps the table the lake had, and
+    leaves no staging object: Arrow's stream completes an upload when it closes, even on an
+    error, so the export writes beside the table and renames only a whole file."""
+    import pyarrow.parquet as pq
+
+    from livecart.store.query import export as export_module
+    from livecart.store.query import paid_orders
+
+    lake = export_lake(demo, "s3://lake/brand-f", kinds=("orders", "markets", "buyers"))
+    before = parquet_engine(lake).frame(paid_orders)
+    monkeypatch.setattr(export_module, "BATCH_ROWS", 100)  # several batches per table
+    calls = []
+
+    def fail_on_second(self, batch, row_group_size=None):
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise OSError("connection reset")
+        return real(self, batch, row_group_size=row_group_size)
+
+    real = pq.ParquetWriter.write_batch
+    monkeypatch.setattr(pq.ParquetWriter, "write_batch", fail_on_second)
+    with pytest.raises(QueryEngineError, match=r"cannot write s3://lake/brand-f/orders\.parquet"):
+        export_lake(demo, lake, kinds=("orders",))
+    assert calls == [100, 100]
+    assert _objects(s3, "brand-f") == {f"{k}.parquet" for k in ("orders", "markets", "buyers")}
+    same(parquet_engine(lake).frame(paid_orders), before, KEYS["paid_orders"])

@@ -13,7 +13,8 @@ from livecart.cli.app import app, console, err_console, print_json
 def export(
     path: Path = typer.Argument(..., help="workspace folder"),
     target: str = typer.Argument(
-        ..., help="lake folder (created if missing), or with --delta an s3:// (or gs://...) URL"
+        ...,
+        help="lake folder (created if missing) or object-store URL (s3://bucket/prefix, gs://...)",
     ),
     delta: bool = typer.Option(
         False, "--delta", help="write Delta tables (<kind>/) instead of <kind>.parquet files"
@@ -22,10 +23,10 @@ def export(
 ) -> None:
     """Write a workspace out as a Parquet or Delta lake that query_source can read.
 
-    A folder of <kind>.parquet files, one per record kind; with --delta, one
-    <kind>/ Delta table per kind, in a folder or at an object-store URL
-    (credentials from the usual AWS_* variables). Timestamps in microseconds,
-    which Spark 4 reads.
+    One <kind>.parquet file per record kind (with --delta, one <kind>/ Delta
+    table per kind), in a folder or at an object-store URL (credentials from the
+    usual AWS_* variables). Timestamps in microseconds, which Spark 4 reads. On
+    S3 a Parquet table over 5 GiB needs --delta (S3 renames up to 5 GiB).
 
     Then set query_source = "TARGET" in the workspace's livecart.toml (and
     query_engine = "spark" to run the analytics on Spark). Each table replaces
