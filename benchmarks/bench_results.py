@@ -18,12 +18,11 @@ Starts its own redis-server (no persistence) on a free loopback port and stops i
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from bench_sources import make_events, start_redis
+from bench_sources import make_events
+from redis_server import redis_missing, redis_server
 from report import result
 
 
@@ -69,29 +68,23 @@ def main() -> None:
     ap.add_argument("--save-every", type=float, default=0.1, help="seconds between saves")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each, the best kept")
     args = ap.parse_args()
-    if not shutil.which("redis-server"):
-        print("redis-server not installed: skipping")
+    if redis_missing():
         return
     from livecart.live import Monitor
     from livecart.live.sources.redis_stream import connect
 
     lines = make_events(args.events, args.rooms)
     Monitor().feed_lines(lines[0] + b"\n")  # numba kernels loaded, not timed
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, port = start_redis(Path(tmp))
-        try:
-            client = connect(f"redis://127.0.0.1:{port}/0")
-            alone = shared = 0.0
-            for i in range(args.repeat):  # alternately, the best of each (a shared machine)
-                d = Path(tmp) / str(i)
-                d.mkdir()
-                e = args.save_every
-                alone = max(alone, worker_rate(client, d, lines, share=False, every=e))
-                shared = max(shared, worker_rate(client, d, lines, share=True, every=e))
-            n, rows, span = feed_rate(client, Path(tmp))  # the last shared run's stream
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with redis_server() as (tmp, port):
+        client = connect(f"redis://127.0.0.1:{port}/0")
+        alone = shared = 0.0
+        for i in range(args.repeat):  # alternately, the best of each (a shared machine)
+            d = tmp / str(i)
+            d.mkdir()
+            e = args.save_every
+            alone = max(alone, worker_rate(client, d, lines, share=False, every=e))
+            shared = max(shared, worker_rate(client, d, lines, share=True, every=e))
+        n, rows, span = feed_rate(client, tmp)  # the last shared run's stream
     print(
         f"{len(lines):,} events over {args.rooms} rooms, one worker, "
         f"a save every {args.save_every} s"

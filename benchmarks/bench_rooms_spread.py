@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import shutil
-import tempfile
 from pathlib import Path
 
-from bench_sources import make_events, start_redis
+from bench_sources import make_events
+from redis_server import redis_missing, redis_server
 from report import result
 
 
@@ -57,21 +56,19 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=60_000, help="events over all rooms")
     ap.add_argument("--trials", type=int, default=5, help="trials of each mode")
     args = ap.parse_args()
-    if not shutil.which("redis-server"):
-        print("redis-server not installed: skipping")
+    if redis_missing():
         return
     from livecart.live.sources.redis_stream import Publisher, connect
 
     lines = make_events(args.events, args.rooms)
     ctx = mp.get_context("spawn")
     spread: dict[bool, list[list[int]]] = {True: [], False: []}
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, port = start_redis(Path(tmp))
+    with redis_server() as (tmp, port):
         jobs = [ctx.Queue() for _ in range(args.workers)]
         out = ctx.Queue()
         names = [f"w{i}" for i in range(args.workers)]
         ps = [
-            ctx.Process(target=worker, args=(port, n, tmp, q, out))
+            ctx.Process(target=worker, args=(port, n, str(tmp), q, out))
             for n, q in zip(names, jobs, strict=True)
         ]
         try:
@@ -100,8 +97,6 @@ def main() -> None:
                 p.join(timeout=60)
                 if p.is_alive():
                     p.kill()
-            proc.terminate()
-            proc.wait(timeout=10)
     share = args.rooms / args.workers
     for fair in (True, False):
         runs = spread[fair]

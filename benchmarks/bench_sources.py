@@ -20,8 +20,6 @@ import argparse
 import json
 import multiprocessing as mp
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,47 +28,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from redis_server import free_port, redis_missing, redis_server
 from report import result
 
 SECRET = "bench-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_redis(folder: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    c = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            c.ping()
-            return proc, port
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("redis-server did not start")
 
 
 def make_events(n: int, rooms: int, seed: int = 1) -> list[bytes]:
@@ -211,58 +172,52 @@ def redis_rate(
 def bench_redis(args: argparse.Namespace) -> None:
     from livecart.live.sources.redis_stream import Publisher, connect
 
-    if not shutil.which("redis-server") or not shutil.which("redis-benchmark"):
-        print("redis-server / redis-benchmark not installed: skipping the Redis benchmark")
+    if redis_missing("redis-server", "redis-benchmark"):
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, port = start_redis(Path(tmp))
+    with redis_server() as (tmp, port):
+        limit = xadd_limit(port, args.events)
+        lines = make_events(args.events, args.rooms)
+        client = connect(f"redis://127.0.0.1:{port}/0")
+        pub = Publisher(client)
+        t = time.perf_counter()
+        pub.publish_lines(lines)
+        pub_rate = len(lines) / (time.perf_counter() - t)
+        entries = sum(client.xlen(pub.keys.room(f"R{r}")) for r in range(args.rooms))
+        # the same events one per entry, as another producer may write them
+        Publisher(client, prefix="single", per_entry=1).publish_lines(lines)
         try:
-            limit = xadd_limit(port, args.events)
-            lines = make_events(args.events, args.rooms)
-            client = connect(f"redis://127.0.0.1:{port}/0")
-            pub = Publisher(client)
-            t = time.perf_counter()
-            pub.publish_lines(lines)
-            pub_rate = len(lines) / (time.perf_counter() - t)
-            entries = sum(client.xlen(pub.keys.room(f"R{r}")) for r in range(args.rooms))
-            # the same events one per entry, as another producer may write them
-            Publisher(client, prefix="single", per_entry=1).publish_lines(lines)
-            try:
-                import hiredis  # noqa: F401
+            import hiredis  # noqa: F401
 
-                parser = "hiredis"
-            except ImportError:
-                parser = "pure-Python (pip install hiredis: about 2x faster reads)"
-            print(f"redis-py reply parser: {parser}")
-            print(f"redis-benchmark XADD, one event an entry (the bus's limit): {limit:,.0f} /s")
-            print(
-                f"livecart publish (pipelined XADD, up to {pub.per_entry} events of a room an "
-                f"entry): {pub_rate:,.0f} ev/s into {entries:,} entries"
+            parser = "hiredis"
+        except ImportError:
+            parser = "pure-Python (pip install hiredis: about 2x faster reads)"
+        print(f"redis-py reply parser: {parser}")
+        print(f"redis-benchmark XADD, one event an entry (the bus's limit): {limit:,.0f} /s")
+        print(
+            f"livecart publish (pipelined XADD, up to {pub.per_entry} events of a room an "
+            f"entry): {pub_rate:,.0f} ev/s into {entries:,} entries"
+        )
+        rate = replay_rate(lines, tmp)
+        print(f"same pipeline from a file (LiveRun + ReplaySource, no bus): {rate:,.0f} ev/s")
+        runs = [(1, "livecart", "g1"), (2, "livecart", "g2"), (1, "single", "g1")]
+        for w, prefix, group in runs:
+            rate, n, per_cpu = redis_rate(port, w, tmp, group, prefix)
+            how = (
+                f"{w} worker{'s together' if w > 1 else ''}"
+                if prefix == "livecart"
+                else "1 worker, one event an entry (another producer's format)"
             )
-            rate = replay_rate(lines, Path(tmp))
-            print(f"same pipeline from a file (LiveRun + ReplaySource, no bus): {rate:,.0f} ev/s")
-            runs = [(1, "livecart", "g1"), (2, "livecart", "g2"), (1, "single", "g1")]
-            for w, prefix, group in runs:
-                rate, n, per_cpu = redis_rate(port, w, Path(tmp), group, prefix)
-                how = (
-                    f"{w} worker{'s together' if w > 1 else ''}"
-                    if prefix == "livecart"
-                    else "1 worker, one event an entry (another producer's format)"
-                )
-                print(
-                    f"Redis Streams, {how}: {rate:,.0f} ev/s over {n:,} events "
-                    f"({rate / limit:.2f}x the XADD limit), {per_cpu:,.0f} events per CPU-s "
-                    f"of a worker"
-                )
-                result(
-                    f"Redis Streams, {how} (target >= 300k events/s per worker)",
-                    f"{rate / 1e3:,.0f}k events/s ({per_cpu / 1e3:,.0f}k per CPU-s)",
-                    f"`redis-benchmark` XADD, {limit / 1e3:,.0f}k/s",
-                    f"{rate / limit:.2f}x",
-                )
-        finally:
-            proc.terminate()
-            proc.wait()
+            print(
+                f"Redis Streams, {how}: {rate:,.0f} ev/s over {n:,} events "
+                f"({rate / limit:.2f}x the XADD limit), {per_cpu:,.0f} events per CPU-s "
+                f"of a worker"
+            )
+            result(
+                f"Redis Streams, {how} (target >= 300k events/s per worker)",
+                f"{rate / 1e3:,.0f}k events/s ({per_cpu / 1e3:,.0f}k per CPU-s)",
+                f"`redis-benchmark` XADD, {limit / 1e3:,.0f}k/s",
+                f"{rate / limit:.2f}x",
+            )
 
 
 def serve(ws_dir: str, port: int) -> None:

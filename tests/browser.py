@@ -36,6 +36,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def beside_the_server(columns: int | None = None) -> dict[str, str]:
+    """The environment of a person's shell beside a served workspace: no API token (so a command
+    on a workspace a server owns is forwarded to it), and ``columns`` wide (default: no COLUMNS,
+    piped output's width)."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"LIVECART_API_TOKEN": ""}
+    return env | ({"COLUMNS": str(columns)} if columns else {})
+
+
+def run_livecart(
+    args: list[str], cwd: Path, columns: int | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`livecart ARGS` run from ``cwd`` in a subprocess, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "livecart", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=beside_the_server(columns),
+        timeout=timeout,
+    )
+
+
 @contextlib.contextmanager
 def served(workspace: Path, command: tuple[str, ...] = ("serve",)) -> Iterator[str]:
     """Run `livecart serve` for ``workspace`` (or ``command``, e.g. ``("demo", "--out")``, the

@@ -17,22 +17,14 @@ import pytest
 
 from livecart.cli.in_server import absolute_paths, run_for_client
 from livecart.owner import ADVERT_FILE, Owner, advertise, find_owner, withdraw
-from tests.browser import served
+from tests.browser import run_livecart, served
 from tests.conftest import invoke
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def livecart(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "100", "LIVECART_API_TOKEN": ""}
-    return subprocess.run(
-        [sys.executable, "-m", "livecart", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return run_livecart([str(a) for a in args], cwd, columns=100)
 
 
 def same(text: str, root: Path | None = None) -> str:

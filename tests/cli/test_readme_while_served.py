@@ -13,17 +13,14 @@ affect it; tests/fans run it)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.browser import served
+from tests.browser import run_livecart, served
 from tests.conftest import built_once
 from tests.hosts.test_imported import AFFILIATE
 
@@ -78,20 +75,12 @@ def test_the_readme_lists_the_playbook_commands():
 @pytest.mark.slow
 def test_every_readme_playbook_command_works_while_livecart_demo_runs(demo42):
     ws, cwd = demo42
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"LIVECART_API_TOKEN": ""}
     failed = []
     with served(ws, ("demo", "--out")):
         assert (ws / "livecart-server.json").exists()  # the server owns the workspace
         for argv in playbook_commands():
             args = as_run_here(argv, ws)
-            r = subprocess.run(
-                [sys.executable, "-m", "livecart", *args],
-                cwd=cwd,
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=300,
-            )
+            r = run_livecart(args, cwd)
             if (
                 r.returncode != 0
                 or not r.stdout.strip()

@@ -4,17 +4,14 @@ a CLI command while the server owns the workspace."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from livecart.store.team import add_user, audit_log
-from tests.browser import chromium_page, served
+from tests.browser import chromium_page, run_livecart, served
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 pytestmark = pytest.mark.browser
@@ -128,7 +125,6 @@ def test_two_members_at_once_each_in_the_audit_log(url, demo_copy):
 
 
 def test_a_cli_command_runs_while_the_server_owns_the_workspace(url, demo_copy):
-    env = {**os.environ, "LIVECART_API_TOKEN": ""}
     args = [
         "plan",
         "create",
@@ -142,14 +138,7 @@ def test_a_cli_command_runs_while_the_server_owns_the_workspace(url, demo_copy):
         "--title",
         "from the cli",
     ]
-    r = subprocess.run(
-        [sys.executable, "-m", "livecart", *args],
-        cwd=demo_copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    r = run_livecart(args, demo_copy)
     assert r.returncode == 0, r.stderr
     with chromium_page() as page:
         page.goto(url + "plans")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ibis
 
+from livecart.store.query.columns import pick
 from livecart.store.query.engine import Tables
 
 
@@ -62,13 +63,7 @@ def sku_lives(t: Tables) -> ibis.Table:
     room is a store account (``store``), and the units of the SKU's order lines in the live (any
     status, 0 without)."""
     sp, s, c, o = t("session_products"), t("sessions"), t("creators"), t("orders")
-    s = s.select(
-        s_session="session_id",
-        market="market",
-        room="room",
-        actual_start="actual_start",
-        planned_start="planned_start",
-    )
+    s = pick(s, "market room actual_start planned_start", s_session="session_id")
     c = c.select(c_creator="creator_id", kind="kind")
     sold = o.group_by(o_session="session_id", o_sku="sku_id").aggregate(units=o.quantity.sum())
     j = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ibis
 
+from livecart.store.query.columns import pick
 from livecart.store.query.engine import Tables
 
 
@@ -61,7 +62,7 @@ def live_minute_rows(t: Tables) -> ibis.Table:
     """The lives' per-minute rows as recorded, every column, with the live's market (for
     ``frame(ws, live_minute_rows, market=...)``), by live and minute."""
     lm, s = t("live_minutes"), t("sessions")
-    s = s.select(s_session="session_id", market="market")
+    s = pick(s, "market", s_session="session_id")
     j = lm.left_join(s, lm.session_id == s.s_session)
     return j.select(*lm.columns, "market").order_by(["session_id", "minute"])
 

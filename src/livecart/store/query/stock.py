@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ibis
 
+from livecart.store.query.columns import pick
 from livecart.store.query.engine import Tables
 from livecart.store.query.orders import cancelled
 
@@ -26,28 +27,32 @@ def order_minutes(t: Tables) -> ibis.Table:
     )
 
 
+_LIVE = (
+    "session_id sku_id market host_ids planned_start planned_end actual_start position role price"
+)
+_STOCK = (
+    "stock_start stock_end stockout_minute first_pin_minute pinned_minutes "
+    "category unit_cost cost_currency product_name variation"
+)
+
+
 def stock_lineups(t: Tables) -> ibis.Table:
     """One row per line-up SKU of a live: the live's market, hosts and times, the SKU's
     position, role, price (in its currency, else the live's, else its market's), stock at start
     and end, stock-out and first-pin minutes, pinned minutes, and the product's category, unit
     cost (in ``cost_currency``), name and variation (null for a SKU not in the catalogue)."""
     sp, s, p, m = t("session_products"), t("sessions"), t("products"), t("markets")
-    s = s.select(
+    s = pick(
+        s,
+        "market host_ids planned_start planned_end actual_start",
         s_session="session_id",
-        market="market",
-        host_ids="host_ids",
-        planned_start="planned_start",
-        planned_end="planned_end",
-        actual_start="actual_start",
         s_currency="currency",
     )
-    p = p.select(
+    p = pick(
+        p,
+        "category unit_cost product_name variation",
         p_sku="sku_id",
-        category="category",
-        unit_cost="unit_cost",
         cost_currency="currency",
-        product_name="product_name",
-        variation="variation",
     )
     m = m.select(m_market="market", m_currency="currency")
     j = (
@@ -55,29 +60,8 @@ def stock_lineups(t: Tables) -> ibis.Table:
         .left_join(p, sp.sku_id == p.p_sku)
         .left_join(m, s.market == m.m_market)
     )
-    return j.select(
-        "session_id",
-        "sku_id",
-        "market",
-        "host_ids",
-        "planned_start",
-        "planned_end",
-        "actual_start",
-        "position",
-        "role",
-        "price",
-        currency=ibis.coalesce(j.currency, j.s_currency, j.m_currency),
-        stock_start=j.stock_start,
-        stock_end=j.stock_end,
-        stockout_minute=j.stockout_minute,
-        first_pin_minute=j.first_pin_minute,
-        pinned_minutes=j.pinned_minutes,
-        category=j.category,
-        unit_cost=j.unit_cost,
-        cost_currency=j.cost_currency,
-        product_name=j.product_name,
-        variation=j.variation,
-    )
+    currency = ibis.coalesce(j.currency, j.s_currency, j.m_currency).name("currency")
+    return j.select(*_LIVE.split(), currency, *_STOCK.split())
 
 
 def live_units_sold(t: Tables) -> ibis.Table:

@@ -4,6 +4,7 @@ route calls `livecart.stock` and renders; nothing is decided here."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 from functools import partial
 from urllib.parse import urlencode
 
@@ -37,33 +38,32 @@ CAPACITY = Query(None, ge=0, allow_inf_nan=False, description="most units held a
 AS_OF = Query(None, description="plan as of this UTC time (default: now, or the live's start)")
 
 
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a stock plan is made with, read once from the query (``Depends(PlanInputs)``)."""
+
+    budget: float | None = BUDGET
+    capacity: float | None = CAPACITY
+    as_of: dt.datetime | None = AS_OF
+
+    def query(self) -> str:
+        """The inputs given, as the query string the page's links carry ('' without)."""
+        given = {k: v for k, v in asdict(self).items() if v is not None}
+        return f"?{urlencode(given)}" if given else ""
+
+
 @router.get("/api/stock/{session_id}", response_model=StockPlan, tags=["stock"])
-def api_plan(
-    request: Request,
-    session_id: str,
-    budget: float | None = BUDGET,
-    capacity: float | None = CAPACITY,
-    as_of: dt.datetime | None = AS_OF,
-) -> StockPlan:
+def api_plan(request: Request, session_id: str, inputs: PlanInputs = Depends()) -> StockPlan:
     """Demand forecast and stock plan per SKU of a live."""
-    return _plan(request, session_id, budget, capacity, as_of)
+    return _plan(request, session_id, inputs)
 
 
-def _plan(
-    request: Request,
-    session_id: str,
-    budget: float | None,
-    capacity: float | None,
-    as_of: dt.datetime | None = None,
-) -> StockPlan:
-    """The stock plan, cached until the workspace's data, the parameters or the minute
-    change (see livecart.web.cache)."""
-    make = partial(
-        plan_stock, workspace(request), session_id, budget=budget, capacity=capacity, as_of=as_of
-    )
-    return cached(
-        request, "stock", make, session_id=session_id, budget=budget, capacity=capacity, as_of=as_of
-    )
+def _plan(request: Request, session_id: str, inputs: PlanInputs) -> StockPlan:
+    """The stock plan, cached until the workspace's data, the inputs or the minute change (see
+    livecart.web.cache)."""
+    given = asdict(inputs)
+    make = partial(plan_stock, workspace(request), session_id, **given)
+    return cached(request, "stock", make, session_id=session_id, **given)
 
 
 @router.post("/api/stock/{session_id}/plans", tags=["stock"])
@@ -100,15 +100,9 @@ def api_planned(request: Request, session_id: str) -> dict[str, int]:
 @router.get(
     "/api/stock/{session_id}/purchase-order.csv", response_class=PlainTextResponse, tags=["stock"]
 )
-def api_po(
-    request: Request,
-    session_id: str,
-    budget: float | None = BUDGET,
-    capacity: float | None = CAPACITY,
-    as_of: dt.datetime | None = AS_OF,
-) -> Response:
+def api_po(request: Request, session_id: str, inputs: PlanInputs = Depends()) -> Response:
     """The purchase order as CSV."""
-    plan = _plan(request, session_id, budget, capacity, as_of)
+    plan = _plan(request, session_id, inputs)
     return PlainTextResponse(
         purchase_order_csv(plan),
         media_type="text/csv",
@@ -138,15 +132,11 @@ class PurchaseOrderLine(BaseModel):
     tags=["stock"],
 )
 def api_po_json(
-    request: Request,
-    session_id: str,
-    budget: float | None = BUDGET,
-    capacity: float | None = CAPACITY,
-    as_of: dt.datetime | None = AS_OF,
+    request: Request, session_id: str, inputs: PlanInputs = Depends()
 ) -> list[dict[str, object]]:
     """The purchase order as JSON: the same lines as ``purchase-order.csv``, largest spend
     first (= `livecart stock plan --csv`)."""
-    return purchase_order(_plan(request, session_id, budget, capacity, as_of))
+    return purchase_order(_plan(request, session_id, inputs))
 
 
 def _zones(ws) -> dict[str, str]:
@@ -157,25 +147,14 @@ def _zones(ws) -> dict[str, str]:
 
 @router.get("/stock", response_class=HTMLResponse, include_in_schema=False)
 def page_stock(
-    request: Request,
-    session: str | None = None,
-    budget: float | None = BUDGET,
-    capacity: float | None = CAPACITY,
-    as_of: dt.datetime | None = AS_OF,
+    request: Request, session: str | None = None, inputs: PlanInputs = Depends()
 ) -> Response:
     ws = workspace(request)
     choices, default = sessions_to_plan(ws)
     sid = session or default
     if sid is None:
         return render(request, "stock.html", {"title": "Stock", "plan": None, "choices": []})
-    plan = _plan(request, sid, budget, capacity, as_of)
-    query = urlencode(
-        {
-            k: v
-            for k, v in (("budget", budget), ("capacity", capacity), ("as_of", as_of))
-            if v is not None
-        }
-    )
+    plan = _plan(request, sid, inputs)
     return render(
         request,
         "stock.html",
@@ -184,10 +163,8 @@ def page_stock(
             "plan": plan,
             "choices": choices,
             "zones": _zones(ws),
-            "budget": budget,
-            "capacity": capacity,
-            "as_of": as_of,
-            "query": f"?{query}" if query else "",
+            **asdict(inputs),
+            "query": inputs.query(),
             "order": purchase_order(plan),
             "fan": fan_chart(plan),
             "totals": plan.totals,
