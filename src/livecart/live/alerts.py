@@ -59,6 +59,10 @@ class Alert:
     message: str
     action: str
     acked: bool = False
+    # the how-many-th time this alert was raised in the live (it clears, then holds again):
+    # with ``id``, the key of one raise, by which a receiver (or the workers of a Redis
+    # group, ``sources.redis_alerts``) delivers each raise once
+    seq: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -265,10 +269,16 @@ def _pacing(st: SessionState, done, plan: Plan, rules: AlertRules) -> list[Alert
 @dataclass
 class AlertBook:
     """Active alerts by id, deduplicated: a condition that holds again is not raised again; once
-    it clears, a later return raises a new alert. Acknowledged alerts stay quiet until cleared."""
+    it clears, a later return raises a new alert (its ``seq`` one more). Acknowledged alerts
+    stay quiet until cleared. ``raised``: alert id -> the ``seq`` of its last raise."""
 
     active: dict[str, Alert] = field(default_factory=dict)
     log: list[Alert] = field(default_factory=list)
+    raised: dict[str, int] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("raised", {})  # a book checkpointed before ``raised``
 
     def update(self, session_id: str, conditions: list[Alert]) -> list[Alert]:
         """Replace the session's conditions; return the alerts that are new."""
@@ -281,6 +291,8 @@ class AlertBook:
         for aid, a in now.items():
             old = self.active.get(aid)
             if old is None:
+                a.seq = self.raised.get(aid, 0) + 1
+                self.raised[aid] = a.seq
                 self.active[aid] = a
                 self.log.append(a)
                 new.append(a)
@@ -299,20 +311,36 @@ class AlertBook:
         return [a for a in self.active.values() if not a.acked]
 
     def room_alerts(self, session_id: str) -> list[dict[str, Any]]:
-        """The session's active alerts (raised, acknowledged or not), as a room's shared
-        checkpoint carries them to the worker that takes the room over."""
-        return [a.to_dict() for a in self.active.values() if a.session_id == session_id]
+        """The session's active alerts (raised, acknowledged or not), then one
+        ``{"id", "session_id", "seq", "cleared": True}`` per alert of it raised before and
+        cleared since: what a room's shared checkpoint carries to the worker that takes the
+        room over (the next raise of a cleared alert continues its ``seq``)."""
+        out = [a.to_dict() for a in self.active.values() if a.session_id == session_id]
+        out += [
+            {"id": aid, "session_id": session_id, "seq": seq, "cleared": True}
+            for aid, seq in self.raised.items()
+            if aid not in self.active and aid.startswith(session_id + ":")
+        ]
+        return out
 
     def adopt_room(self, session_id: str, alerts: list[dict[str, Any]]) -> None:
-        """Take a room's active alerts from its last owner (``room_alerts``): the conditions
-        they name are not raised again while they hold, acknowledged ones stay quiet, and an
-        alert this book held of the room that the owner's state no longer has is dropped."""
+        """Take a room's alerts from its last owner (``room_alerts``): the conditions they
+        name are not raised again while they hold, acknowledged ones stay quiet, an alert this
+        book held of the room that the owner's state no longer has is dropped, and raises
+        continue the owner's ``seq``."""
         for aid in [a for a, al in self.active.items() if al.session_id == session_id]:
             del self.active[aid]
+        for aid in [a for a in self.raised if a.startswith(session_id + ":")]:
+            del self.raised[aid]
         for d in alerts:
+            if d.get("session_id") != session_id:
+                continue
+            if d.get("cleared"):
+                self.raised[d["id"]] = int(d["seq"])
+                continue
             a = Alert(**d)
-            if a.session_id == session_id:
-                self.active[a.id] = a
+            self.active[a.id] = a
+            self.raised[a.id] = a.seq
 
 
 class WebhookSink:

@@ -379,6 +379,9 @@ class LiveRun:
         st = self.monitor.sessions[sid]
         self._evaluated[sid] = (st.current_minute(), now)
         new = self.book.update(sid, evaluate(st, self.plan_for(sid), self.rules))
+        first = getattr(self.source, "first_raises", None)  # e.g. a Redis group's workers
+        if new and first is not None:
+            new = first(new)  # raises another owner of the room delivered are not sent again
         for a in new:
             for sink in self.sinks:
                 sink(a)

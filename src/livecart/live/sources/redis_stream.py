@@ -7,6 +7,7 @@ Keys (``prefix`` default ``livecart``)::
     {prefix}:room:{session_id}   one stream per room, each entry {"e": JSON event lines}
     {prefix}:rooms               one entry per room, announcing it ({"room": session_id})
     {prefix}:rooms:set           the rooms announced so far (a room is announced once)
+    {prefix}:alerts:{group}:{room}  the alert raises group G delivered (``redis_alerts``)
 
 A worker of group G reads ``{prefix}:rooms`` with XREADGROUP: Redis hands each announcement to
 exactly one consumer of G, and that consumer owns the room: it reads the room's stream through G
@@ -56,6 +57,7 @@ from typing import Any
 from livecart.errors import LivecartError
 from livecart.live.engine import columns as C
 from livecart.live.sources.base import Batch
+from livecart.live.sources.redis_alerts import RaisedAlerts
 
 INSTALL = 'Redis Streams need the optional extra: pip install "livecart[redis]"'
 _ANNOUNCE = """
@@ -273,6 +275,7 @@ class RedisSource:
         self.lost: list[str] = []  # rooms another consumer took over from this one
         self.resumed: dict[str, str] = {}  # rooms taken on from a shared checkpoint: its entry
         self._round = client.register_script(_ROUND)
+        self.alerts = RaisedAlerts(client, prefix, group, consumer)
         self._trim_room = client.register_script(_TRIM_ROOM)
         self._refreshed = 0.0
         self._cursor = "0-0"
@@ -280,6 +283,11 @@ class RedisSource:
 
     def close(self) -> None:
         self._closed = True
+
+    def first_raises(self, alerts: list[Any]) -> list[Any]:
+        """The new alerts no worker of the group delivered yet (``redis_alerts``): the runner
+        hands only these to its sinks, so a room that moves raises none twice."""
+        return self.alerts.first_raises(alerts)
 
     @property
     def rooms(self) -> list[str]:
