@@ -129,3 +129,35 @@ def test_ics_follows_rfc5545_lines_and_escapes():
     assert "X-WR-CALNAME:roster\\, h0" in lines
     assert text.count("BEGIN:VEVENT") == (a["host_id"] == "h0").sum()
     assert any(x.startswith("DTSTART:2027") and x.endswith("Z") for x in lines)
+
+
+def test_a_day_without_shifts_says_which_hosts_are_off():
+    # TH's only host works Monday to Saturday (weekdays 0-5): Sunday 2027-03-07 has no TH
+    # shift, and the roster says why instead of leaving a blank day.
+    opt = solve_roster(_request(th_hosts=1))
+    th_days = {d["day"]: d["reason"] for d in opt.empty_days if d["market"] == "TH"}
+    assert th_days == {"2027-03-07": "th0 is off on Sundays"}
+    assert "TH has no shift on Sun 2027-03-07: th0 is off on Sundays" in opt.notes
+    sunday = opt.unfilled[opt.unfilled["start_local"].str.startswith("2027-03-07")]
+    th_sunday = sunday[sunday["market"] == "TH"]
+    assert len(th_sunday) == 3 and th_sunday["reason"].str.contains("th0 is off").all()
+
+
+def test_an_empty_slot_names_the_shift_or_the_hours_that_took_its_host():
+    # One US host, 2 hours a day: the 12:00 and 19:00 slots cannot both be worked, so each day
+    # one is empty because of the other's hours; with 4 hours a day the 21:00 slot next to
+    # 19:00 is empty because of the rest gap.
+    slots = week_slots({"US": ZONES["US"]}, WEEK, (12, 19, 21), 120)[:3]
+    value = np.array([[3.0, 2.0, 1.0]])
+    day = [RosterHost("h0", ["US"], ZONES["US"], {d: (0, 24) for d in range(7)}, 2, 40)]
+    opt = solve_roster(RosterRequest(day, slots, value, rest_hours=1.0))
+    assert list(opt.assignments["start_local"]) == ["2027-03-01 12:00"]
+    assert set(opt.unfilled["reason"]) == {
+        "no US host can take it: h0 is rostered for their 2 hours that day"
+    }
+    rest = [RosterHost("h0", ["US"], ZONES["US"], {d: (0, 24) for d in range(7)}, 4, 40)]
+    opt = solve_roster(RosterRequest(rest, slots, value, rest_hours=1.0))
+    assert list(opt.unfilled["reason"]) == [
+        "no US host can take it: h0 runs US at 19:00 (1 h rest between shifts)"
+    ]
+    assert opt.empty_days == []  # every day has a shift

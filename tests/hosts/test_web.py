@@ -98,3 +98,49 @@ def test_hosts_routes_fit_the_host_model_once_until_a_write(client, monkeypatch)
         con.execute("CREATE TEMP TABLE touched_hosts_again AS SELECT 1 AS x")
     assert client.get("/api/hosts/rank", params={"market": "US"}).status_code == 200
     assert len(fits) == 2
+
+
+def test_calendar_of_an_unknown_host_opens_a_page_with_the_rostered_hosts(client):
+    # The Hosts page's download form is a browser navigation: a 404 there is a page that says
+    # why and links every calendar of the week, not a JSON body.
+    week = "2026-11-16"
+    rostered = {
+        s["host_id"]
+        for s in client.get("/api/hosts/roster", params={"week": week}).json()["shifts"]
+    }
+    assert rostered
+    r = client.get(
+        "/api/hosts/roster.ics",
+        params={"host": "nobody", "week": week},
+        headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+    )
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "unknown host &#39;nobody&#39;" in r.text
+    for h in rostered:
+        assert f'href="/api/hosts/roster.ics?host={h}&amp;week={week}"' in r.text
+    ok = client.get("/api/hosts/roster.ics", params={"host": sorted(rostered)[0], "week": week})
+    assert ok.status_code == 200 and ok.text.startswith("BEGIN:VCALENDAR")
+
+
+def test_calendar_of_a_host_without_shifts_answers_json_naming_who_has_them(client):
+    week = "2026-11-16"
+    r = client.get("/api/hosts/roster.ics", params={"host": "nobody", "week": week})
+    assert r.status_code == 404
+    body = r.json()
+    assert body["detail"].startswith("unknown host 'nobody'")
+    assert body["fix"].startswith("hosts with shifts that week: ")
+    influencer = client.get("/api/hosts/rank").json()
+    inf = next(x["host_id"] for x in influencer if x["kind"] == "influencer")
+    body = client.get("/api/hosts/roster.ics", params={"host": inf, "week": week}).json()
+    assert "professional hosts (kind pro_host) only" in body["detail"]
+
+
+def test_roster_api_says_why_each_empty_slot_and_day_is_empty(client):
+    out = client.get("/api/hosts/roster", params={"week": "2026-11-16"}).json()
+    assert out["unfilled"] and all(u["reason"].startswith("no ") for u in out["unfilled"])
+    for d in out["empty_days"]:
+        assert not any(
+            s["market"] == d["market"] and s["start_local"].startswith(d["day"])
+            for s in out["shifts"]
+        )
+        assert any(d["reason"] in n for n in out["notes"])

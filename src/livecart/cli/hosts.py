@@ -258,14 +258,15 @@ def roster(
                 "gain_over_greedy_pct": gain,
                 "notes": opt.notes,
                 "shifts": _clean(opt.assignments.to_dict("records")),
-                "unfilled": opt.unfilled.to_dict("records"),
+                "unfilled": opt.unfilled.drop(columns="slot").to_dict("records"),
+                "empty_days": opt.empty_days,
                 "ics": [str(f) for f in files],
             }
         )
         return
     for n in opt.notes:
         console.print(f"note: {n}", highlight=False)
-    _print_week(opt.assignments)
+    _print_week(opt.assignments, opt.unfilled)
     cur = opt.assignments["currency"].iloc[0] if len(opt.assignments) else ""
     console.print(
         f"{opt.status} (gap {opt.gap:.2%}) in {opt.seconds:.2f} s: {len(opt.assignments)} "
@@ -278,26 +279,27 @@ def roster(
             console.print(f"wrote {f}", highlight=False)
 
 
-def _print_week(a) -> None:
+def _print_week(a, empty) -> None:
+    """Markets down, days across, shifts in the cells; a day without any shift says so (the
+    notes above the table say why)."""
     from rich.table import Table
 
-    if a.empty:
+    if a.empty and empty.empty:
         console.print("no shifts")
         return
     t = Table(title="Store-live roster (local times)")
-    days = list(dict.fromkeys(a["start_local"].str[:10]))
+    starts = list(a["start_local"]) + list(empty["start_local"])
+    days = sorted({x[:10] for x in starts})
     t.add_column("market")
     for d in days:
         t.add_column(d[5:])
-    for m, rows in a.groupby("market"):
+    for m in sorted(set(a["market"]) | set(empty["market"])):
+        rows = a[a["market"] == m]
         cells = []
         for d in days:
             r = rows[rows["start_local"].str[:10] == d]
-            cells.append(
-                "\n".join(
-                    f"{x[11:]} {h}" for x, h in zip(r["start_local"], r["host_id"], strict=True)
-                )
-            )
+            shifts = [f"{x[11:]} {h}" for x, h in zip(r["start_local"], r["host_id"], strict=True)]
+            cells.append("\n".join(shifts) or "[dim]none[/dim]")
         t.add_row(m, *cells)
     console.print(t)
 

@@ -84,6 +84,7 @@ class Roster:
     unfilled: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     gap: float = 0.0  # (bound - objective) / bound of the solver's integer objective
+    empty_days: list[dict[str, str]] = field(default_factory=list)  # market, day, reason
 
 
 def _available(h: RosterHost, s: Slot) -> bool:
@@ -97,7 +98,7 @@ def _available(h: RosterHost, s: Slot) -> bool:
     return w[0] <= start and end <= w[1] + 1e-9 and (b.date() == a.date() or w[1] >= 24)
 
 
-def _host_day(h: RosterHost, s: Slot) -> dt.date:
+def host_day(h: RosterHost, s: Slot) -> dt.date:
     return s.start_utc.astimezone(ZoneInfo(h.timezone)).date()
 
 
@@ -136,6 +137,8 @@ def solve_roster(req: RosterRequest, time_limit: float = 10.0, workers: int = 2)
     RosterInfeasible naming the constraint; otherwise empty slots are reported."""
     from ortools.sat.python import cp_model
 
+    from livecart.hosts.roster_gaps import day_note, empty_days  # it reads this module's types
+
     t0 = time.perf_counter()
     problems = check_capacity(req)
     if req.require_all and problems:
@@ -160,6 +163,7 @@ def solve_roster(req: RosterRequest, time_limit: float = 10.0, workers: int = 2)
     if workers <= 2:
         solver.parameters.subsolvers.extend(["max_lp", "default_lp"][:workers])
     code = solver.solve(m)
+
     status = solver.status_name(code)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RosterInfeasible(
@@ -167,16 +171,19 @@ def solve_roster(req: RosterRequest, time_limit: float = 10.0, workers: int = 2)
             "day, hours a week or rest gap cannot all be met; allow empty slots or relax them"
         )
     chosen = [(i, j) for (i, j), v in x.items() if solver.value(v)]
-    out = _frames(req, chosen)
-    notes = [] if req.require_all else problems
+    assignments, unfilled = _frames(req, chosen)
+    days = empty_days(req, chosen)
+    notes = ([] if req.require_all else problems) + [day_note(d) for d in days]
     bound, got = solver.best_objective_bound, solver.objective_value
     return Roster(
         status,
         float(sum(req.value[i, j] for i, j in chosen)),
         float(bound / scale),
         time.perf_counter() - t0,
-        *out,
+        assignments,
+        unfilled,
         notes=notes,
+        empty_days=days,
         gap=max(0.0, (bound - got) / bound) if bound > 0 else 0.0,
     )
 
@@ -226,7 +233,7 @@ def _host_limits(req: RosterRequest, h: RosterHost, mine: list[int]):
     size = {j: req.slots[j].minutes // unit for j in mine}
     by_day: dict[dt.date, list[int]] = {}
     for j in mine:
-        by_day.setdefault(_host_day(h, req.slots[j]), []).append(j)
+        by_day.setdefault(host_day(h, req.slots[j]), []).append(j)
     for limit, groups in ((h.max_hours_day, list(by_day.values())), (h.max_hours_week, [mine])):
         cap = int(limit * 60 // unit)
         for js in groups:
@@ -251,7 +258,7 @@ def greedy_roster(req: RosterRequest) -> Roster:
         best, best_v = None, 0.0
         for i in np.flatnonzero(ok[:, j]):
             h = req.hosts[i]
-            d = _host_day(h, s)
+            d = host_day(h, s)
             clash = any(s.start_utc < b + gap and a < s.end_utc + gap for a, b in busy.get(i, []))
             if clash or day_min.get((i, d), 0) + s.minutes > h.max_hours_day * 60:
                 continue
@@ -263,7 +270,7 @@ def greedy_roster(req: RosterRequest) -> Roster:
             continue
         h = req.hosts[best]
         busy.setdefault(best, []).append((s.start_utc, s.end_utc))
-        d = _host_day(h, s)
+        d = host_day(h, s)
         day_min[(best, d)] = day_min.get((best, d), 0) + s.minutes
         week_min[best] = week_min.get(best, 0) + s.minutes
         chosen.append((best, j))
@@ -272,6 +279,9 @@ def greedy_roster(req: RosterRequest) -> Roster:
 
 
 def _frames(req: RosterRequest, chosen: list[tuple[int, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shifts, and the empty slots with the reason each is empty (``roster_gaps``)."""
+    from livecart.hosts.roster_gaps import gap_reasons  # it reads this module's types
+
     rows = []
     for i, j in sorted(chosen, key=lambda p: (req.slots[p[1]].start_utc, req.slots[p[1]].market)):
         s = req.slots[j]
@@ -290,15 +300,15 @@ def _frames(req: RosterRequest, chosen: list[tuple[int, int]]) -> tuple[pd.DataF
                 "currency": req.currency,
             }
         )
-    taken = {j for _i, j in chosen}
     empty = [
         {
-            "market": s.market,
-            "start_local": s.start_local.strftime("%Y-%m-%d %H:%M"),
-            "timezone": s.timezone,
+            "slot": j,
+            "market": req.slots[j].market,
+            "start_local": req.slots[j].start_local.strftime("%Y-%m-%d %H:%M"),
+            "timezone": req.slots[j].timezone,
+            "reason": why,
         }
-        for j, s in enumerate(req.slots)
-        if j not in taken
+        for j, why in sorted(gap_reasons(req, chosen).items())
     ]
-    cols = ["market", "start_local", "timezone"]
+    cols = ["slot", "market", "start_local", "timezone", "reason"]
     return pd.DataFrame(rows), pd.DataFrame(empty, columns=cols)

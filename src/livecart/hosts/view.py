@@ -78,27 +78,32 @@ def hosts_view(
 
 
 def roster_view(opt, greedy, week: dt.date) -> dict[str, Any]:
-    """The roster as a week calendar: days across, markets down, shifts in the cells."""
-    a = opt.assignments
+    """The roster as a week calendar: days across, markets down, shifts in the cells; a day of
+    a market without any shift has the reasons its slots are empty (``gaps``)."""
+    a, empty = opt.assignments, opt.unfilled
     days = [(week + dt.timedelta(days=d)).isoformat() for d in range(7)]
-    grid: dict[str, dict[str, list[str]]] = {}
+    markets = sorted(set(a["market"]) | set(empty["market"]))
+    grid: dict[str, dict[str, list[str]]] = {m: {d: [] for d in days} for m in markets}
     for r in a.itertuples():
-        grid.setdefault(r.market, {d: [] for d in days})
         day = r.start_local[:10]
         if day in grid[r.market]:
             grid[r.market][day].append(f"{r.start_local[11:]} {r.host_id}")
+    gaps: dict[str, dict[str, str]] = {m: {} for m in markets}
+    for g in opt.empty_days:
+        gaps.setdefault(g["market"], {})[g["day"]] = g["reason"]
     gain = 100 * (opt.objective / greedy.objective - 1) if greedy.objective > 0 else None
     return {
         "week": week.isoformat(),
         "days": days,
         "grid": grid,
+        "gaps": gaps,
         "status": opt.status,
         "gap": opt.gap,
         "expected_gmv": opt.objective,
         "greedy_gmv": greedy.objective,
         "gain_pct": gain,
         "currency": a["currency"].iloc[0] if len(a) else "",
-        "unfilled": len(opt.unfilled),
+        "unfilled": len(empty),
         "notes": opt.notes,
         "shifts": _records(a),
     }

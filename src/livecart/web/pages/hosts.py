@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 
 from livecart.web.cache import cached
@@ -79,6 +79,19 @@ class Shift(BaseModel):
     currency: str
 
 
+class EmptySlot(BaseModel):
+    market: str
+    start_local: str
+    timezone: str
+    reason: str
+
+
+class EmptyDay(BaseModel):
+    market: str
+    day: str
+    reason: str
+
+
 class RosterOut(BaseModel):
     week: dt.date
     status: str
@@ -88,6 +101,8 @@ class RosterOut(BaseModel):
     gain_over_greedy_pct: float | None
     notes: list[str]
     shifts: list[Shift]
+    unfilled: list[EmptySlot]
+    empty_days: list[EmptyDay]
 
 
 def fit_hosts(ws):
@@ -204,6 +219,8 @@ def api_roster(
         "gain_over_greedy_pct": gain,
         "notes": opt.notes,
         "shifts": _records(opt.assignments),
+        "unfilled": _records(opt.unfilled),
+        "empty_days": opt.empty_days,
     }
 
 
@@ -223,19 +240,46 @@ def api_roster_ics(
     request: Request, host: str, week: dt.date = WEEK, rest: float = REST
 ) -> Response:
     """One host's shifts of the week as an iCalendar file (= `livecart hosts roster --ics`);
-    404 when the host has no shift that week."""
-    from livecart.errors import NotFoundError
+    404 when the host has no shift that week, naming the hosts who have (a page in a browser,
+    ``ErrorBody`` JSON otherwise)."""
     from livecart.hosts.calendar import ics_text
 
     opt, _greedy = _roster(request, week, rest, False)
     rows = opt.assignments[opt.assignments["host_id"] == host]
     if rows.empty:
-        raise NotFoundError(f"{host} has no shift in the roster of the week of {week}")
+        return _no_calendar(request, host, week, sorted(set(opt.assignments["host_id"])))
     return PlainTextResponse(
         ics_text(rows, f"livecart roster: {host}"),
         media_type="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="{host}-{week}.ics"'},
     )
+
+
+def _no_calendar(request: Request, host: str, week: dt.date, rostered: list[str]) -> Response:
+    """The 404 of a calendar download: why this host has none, and whose calendars there are.
+    A browser (the Hosts page's download form) gets a page with their links."""
+    _ws, model = _model(request)
+    c = model.creators_
+    if host not in c.index:
+        why = f"unknown host {host!r}: no creator has that id"
+    elif str(c.at[host, "kind"]) != "pro_host":
+        why = (
+            f"{host} is of kind {c.at[host, 'kind']}: the roster has store-live shifts for "
+            "professional hosts (kind pro_host) only"
+        )
+    else:
+        why = f"{host} has no shift in the roster of the week of {week} (off, or not needed)"
+    fix = (
+        f"hosts with shifts that week: {', '.join(rostered)}"
+        if rostered
+        else "no host has a shift that week: see the roster on the Hosts page"
+    )
+    if "text/html" in request.headers.get("accept", ""):
+        links = [(h, f"/api/hosts/roster.ics?host={h}&week={week}") for h in rostered]
+        ctx = {"title": "No calendar", "why": why, "week": week, "links": links}
+        return render(request, "hosts_calendar.html", ctx, status_code=404)
+    body = {"error": "NotFoundError", "detail": why, "fix": fix}
+    return JSONResponse(body, status_code=404)
 
 
 @router.get("/hosts", response_class=HTMLResponse, include_in_schema=False)
