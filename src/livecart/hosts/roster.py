@@ -19,59 +19,17 @@ import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from livecart.errors import ConflictError
+from livecart.hosts.roster_gaps import day_note, empty_days, gap_reasons
+from livecart.hosts.roster_request import RosterHost, RosterRequest, host_day
 
 
 class RosterInfeasible(ConflictError):
     """A roster request that no assignment can meet; the message names the constraint."""
-
-
-@dataclass
-class RosterHost:
-    host_id: str
-    markets: list[str]
-    timezone: str
-    windows: dict[int, tuple[float, float]]  # weekday -> (from, to) local hours, host's zone
-    max_hours_day: float = 8.0
-    max_hours_week: float = 40.0
-
-
-@dataclass
-class Slot:
-    market: str
-    timezone: str
-    start_local: dt.datetime
-    minutes: int
-
-    @property
-    def start_utc(self) -> dt.datetime:
-        return self.start_local.astimezone(dt.UTC)
-
-    @property
-    def end_utc(self) -> dt.datetime:
-        return self.start_utc + dt.timedelta(minutes=self.minutes)
-
-
-@dataclass
-class RosterRequest:
-    hosts: list[RosterHost]
-    slots: list[Slot]
-    value: np.ndarray  # (hosts, slots) expected GMV, reporting currency
-    rest_hours: float = 1.0
-    require_all: bool = False
-    currency: str = "USD"
-
-    def allowed(self) -> np.ndarray:
-        ok = np.zeros(self.value.shape, bool)
-        for i, h in enumerate(self.hosts):
-            for j, s in enumerate(self.slots):
-                ok[i, j] = s.market in h.markets and _available(h, s)
-        return ok
 
 
 @dataclass
@@ -85,21 +43,6 @@ class Roster:
     notes: list[str] = field(default_factory=list)
     gap: float = 0.0  # (bound - objective) / bound of the solver's integer objective
     empty_days: list[dict[str, str]] = field(default_factory=list)  # market, day, reason
-
-
-def _available(h: RosterHost, s: Slot) -> bool:
-    tz = ZoneInfo(h.timezone)
-    a, b = s.start_utc.astimezone(tz), s.end_utc.astimezone(tz)
-    w = h.windows.get(a.weekday())
-    if w is None:
-        return False
-    start = a.hour + a.minute / 60
-    end = start + s.minutes / 60
-    return w[0] <= start and end <= w[1] + 1e-9 and (b.date() == a.date() or w[1] >= 24)
-
-
-def host_day(h: RosterHost, s: Slot) -> dt.date:
-    return s.start_utc.astimezone(ZoneInfo(h.timezone)).date()
 
 
 def check_capacity(req: RosterRequest) -> list[str]:
@@ -136,8 +79,6 @@ def solve_roster(req: RosterRequest, time_limit: float = 10.0, workers: int = 2)
     """Solve with CP-SAT. With ``require_all`` a request that cannot be met raises
     RosterInfeasible naming the constraint; otherwise empty slots are reported."""
     from ortools.sat.python import cp_model
-
-    from livecart.hosts.roster_gaps import day_note, empty_days  # it reads this module's types
 
     t0 = time.perf_counter()
     problems = check_capacity(req)
@@ -280,8 +221,6 @@ def greedy_roster(req: RosterRequest) -> Roster:
 
 def _frames(req: RosterRequest, chosen: list[tuple[int, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The shifts, and the empty slots with the reason each is empty (``roster_gaps``)."""
-    from livecart.hosts.roster_gaps import gap_reasons  # it reads this module's types
-
     rows = []
     for i, j in sorted(chosen, key=lambda p: (req.slots[p[1]].start_utc, req.slots[p[1]].market)):
         s = req.slots[j]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from livecart.hosts.roster import RosterHost, RosterRequest, Slot, host_day
+from livecart.hosts.roster_request import RosterHost, RosterRequest, Slot, host_day
 
 DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 

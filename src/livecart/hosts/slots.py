@@ -23,7 +23,7 @@ import pandas as pd
 
 from livecart.errors import ConflictError
 from livecart.hosts.performance import HostModel
-from livecart.hosts.roster import RosterHost, RosterRequest, Slot
+from livecart.hosts.roster_request import RosterHost, RosterRequest, Slot
 from livecart.model.schema import WEEKDAYS
 
 
