@@ -62,7 +62,7 @@ def _object(p, i, n, row, cap, spec, outs):
         g = glen[at]
         if (
             g
-            and i + 24 <= n
+            and i + 24 < n  # same_bytes reads p[i:i + 24]; p[i + g] (g <= 24) is read too
             and p[i + g] != 32
             and p[i + g] != 9
             and same_bytes(p, i, gword, 6 * at)

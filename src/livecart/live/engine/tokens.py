@@ -143,7 +143,9 @@ def name_set(names: Sequence[str]) -> NameSet:
 
 @intrinsic
 def data_ptr(typingctx, arr):  # noqa: ARG001
-    """The array's data pointer (the array must outlive its use)."""
+    """The array's data pointer (the array must outlive its use). Take it only of an array the
+    kernel was passed (its caller holds it): numba frees an array the kernel made itself right
+    after its last use by name, which is before any use of the pointer (see scan_kernel.scan)."""
     sig = types.CPointer(arr.dtype)(arr)
 
     def codegen(context, builder, signature, args):
