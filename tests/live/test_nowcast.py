@@ -10,6 +10,7 @@ import pytest
 import livecart
 from livecart.live import Nowcaster, evaluate_nowcast, plan_from_history
 from livecart.live.history import from_frames
+from livecart.model.proportions import wilson
 from tests.conftest import invoke
 from tests.live.synth import synth_history
 
@@ -25,6 +26,17 @@ def test_nowcast_beats_linear_extrapolation_with_calibrated_80pct_intervals():
     # ends' own sampling error, about 1.9 points): combined sd ~2.6 points; allow 3 sd
     for r in res.values():
         assert 0.72 <= r["coverage_80"] <= 0.88, r
+        assert r["folds"] == "random"  # one room: no rooms to leave out
+
+
+def test_evaluate_gives_each_coverage_its_count_and_95pct_wilson_interval():
+    train = from_frames(*synth_history(200, seed=1))
+    test = from_frames(*synth_history(40, seed=2))
+    for r in evaluate_nowcast(train, test):
+        assert r["sessions"] == 40 and r["coverage_80"] == r["covered"] / 40
+        lo, hi = wilson(r["covered"], 40, level=0.95)
+        assert (r["coverage_80_low"], r["coverage_80_high"]) == (lo, hi)
+        assert lo < r["coverage_80"] < hi and hi - lo > 0.2  # 40 lives: about +-12 points
 
 
 def test_nowcast_floor_is_what_is_already_sold():
@@ -63,8 +75,12 @@ def test_live_evaluate_cli_prints_one_object_per_checkpoint_minute(tmp_path, cli
     rows = json.loads(res.output)
     assert [r["minute"] for r in rows] == [15, 30, 60]
     for r in rows:
-        assert {"minute", "mdape", "baseline_mdape", "coverage_80"} <= set(r)
+        assert {"minute", "mdape", "baseline_mdape", "coverage_80", "covered"} <= set(r)
         assert 0 <= r["coverage_80"] <= 1 and r["mdape"] > 0
+    table = invoke(cli, "live", "evaluate", tmp_path / "ws").output
+    row = rows[0]
+    said = f"{row['coverage_80']:.1%} ({row['coverage_80_low']:.1%}-{row['coverage_80_high']:.1%})"
+    assert "80% coverage" in table and said in table, table
 
 
 @pytest.mark.parametrize("n", [0, 12])

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from livecart.fans.purchases import Purchases
+from livecart.model.proportions import wilson
 from livecart.store import Workspace
 
 BY = {
@@ -27,17 +27,6 @@ BY = {
     "market": "market",
     "week": "week",
 }
-
-
-def wilson(k, n, level: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of k successes in n trials (NaN where n = 0)."""
-    k, n = np.asarray(k, float), np.asarray(n, float)
-    z = stats.norm.ppf(0.5 + level / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
 
 
 def funnel(ws: Workspace, p: Purchases, by: str = "live") -> pd.DataFrame:

@@ -138,3 +138,18 @@ def split_newest(h: History, test_fraction: float) -> tuple[History, History]:
     cut = int(round(len(h) * (1 - test_fraction)))
     idx = np.arange(len(h))
     return h.subset(idx < cut), h.subset(idx >= cut)
+
+
+def concat(histories: list[History]) -> History:
+    """Several workspaces' sessions as one History (e.g. held-out lives pooled from several
+    demo seeds), their per-minute arrays padded to the longest session (0, viewers NaN)."""
+    width = max(h.viewers.shape[1] for h in histories)
+
+    def pad(a: np.ndarray, fill: float) -> np.ndarray:
+        return np.pad(a, ((0, 0), (0, width - a.shape[1])), constant_values=fill)
+
+    return History(
+        pd.concat([h.meta for h in histories], ignore_index=True),
+        {k: np.vstack([pad(h.per_minute[k], 0.0) for h in histories]) for k in CURVES},
+        np.vstack([pad(h.viewers, np.nan) for h in histories]),
+    )

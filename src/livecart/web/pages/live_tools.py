@@ -27,6 +27,10 @@ class NowcastScore(BaseModel):
     mdape: float = Field(description="median absolute % error of the final-GMV nowcast")
     baseline_mdape: float = Field(description="the same for the naive linear extrapolation")
     coverage_80: float = Field(description="share of held-out finals inside the 80% interval")
+    covered: int = Field(description="held-out finals inside their 80% interval")
+    coverage_80_low: float = Field(description="95% Wilson interval of coverage_80: low end")
+    coverage_80_high: float = Field(description="95% Wilson interval of coverage_80: high end")
+    folds: str = Field(description='CV+ folds of the history: "room" or "random"')
 
 
 class NowcastEvaluation(BaseModel):
