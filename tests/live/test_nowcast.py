@@ -39,6 +39,22 @@ def test_evaluate_gives_each_coverage_its_count_and_95pct_wilson_interval():
         assert lo < r["coverage_80"] < hi and hi - lo > 0.2  # 40 lives: about +-12 points
 
 
+def test_rooms_set_the_intervals_folds_but_never_move_the_point():
+    """With 5 rooms or more the interval's CV+ folds are the rooms; the point stays the median
+    of the random folds' cloud, so the MdAPE is the same either way."""
+    train = from_frames(*synth_history(300, seed=1))
+    train.meta["room"] = [f"room{i % 6}" for i in range(len(train))]
+    test = from_frames(*synth_history(100, seed=2))
+    by_room = evaluate_nowcast(train, test)
+    random = evaluate_nowcast(train, test, nowcaster=Nowcaster(by_room=False))
+    assert [r["folds"] for r in by_room] == ["room"] * 3
+    assert [r["folds"] for r in random] == ["random"] * 3
+    assert [r["mdape"] for r in by_room] == [r["mdape"] for r in random]
+    four = from_frames(*synth_history(300, seed=1))
+    four.meta["room"] = [f"room{i % 4}" for i in range(len(four))]
+    assert {r["folds"] for r in evaluate_nowcast(four, test)} == {"random"}  # too few rooms
+
+
 def test_nowcast_floor_is_what_is_already_sold():
     nc = Nowcaster().fit(from_frames(*synth_history(60, seed=3)))
     out = nc.predict(
