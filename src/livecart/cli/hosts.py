@@ -315,8 +315,9 @@ def evaluate(
 
     Spearman and 80% coverage of the host x category effects, error against unpooled per-host
     means, regret of the recommended host against "most followers" and "highest past GMV per
-    live" (on a realised draw of each live, and on the simulator's expected contribution), and
-    the roster against a greedy rule. About 30 s a seed on two shared cores."""
+    live" (on a realised draw of each live, and on the simulator's expected contribution), the
+    share of realised GMV inside `hosts compare`'s 80% interval per host kind, and the roster
+    against a greedy rule. About 30 s a seed on two shared cores."""
     from livecart.evaluation.hosts import evaluate_hosts
 
     with console.status("simulating seeds and fitting") if not as_json else _null():
@@ -343,6 +344,13 @@ def evaluate(
         for k, v in diff.items():
             se = "n/a" if v["se"] is None else f"{v['se']:,.0f}"
             console.print(f"  {k} minus model: {v['mean']:,.0f} USD (SE {se})")
+    console.print(
+        "realised GMV inside `hosts compare`'s 80% interval (other hosts' runs of past lives): "
+        + ", ".join(
+            f"{k} {'n/a' if v is None else f'{v:.1%}'} ({e.gmv_coverage_n[k]})"
+            for k, v in e.gmv_coverage_80.items()
+        )
+    )
     if e.roster_status is not None:
         console.print(
             f"roster: {e.roster_gain_pct:+.1f}% expected GMV over greedy, {e.roster_status}"

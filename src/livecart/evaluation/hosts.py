@@ -15,7 +15,9 @@ For each seed the demo's lives are simulated (no workspace), the host model is f
   stream, the candidate's skill, reach, form and stock), the contribution of the host with the
   best true expected contribution minus the chosen host's, on that draw; ``regret_expected``
   uses the simulator's expected contribution instead (no draw noise). Each comes with paired
-  per-seed differences (rule minus model) and their standard errors;
+  per-seed differences (rule minus model) and their standard errors. The same redrawn lives
+  check `hosts compare`'s 80% GMV intervals: the share of each kind's candidates whose realised
+  GMV falls inside (the template's own host left out: the model saw that live);
 - **roster**: the expected GMV of the CP-SAT roster of the seed's professional hosts against a
   greedy rule, and the solver's status.
 """
@@ -36,6 +38,8 @@ from livecart.evaluation import hosts_data as hd
 from livecart.hosts.compare import PlannedLive, compare_hosts
 from livecart.hosts.performance import PSEUDO, HostModel, _conv_features
 
+GMV_KINDS = ("influencer", "pro_host", "store_account")
+
 
 @dataclass
 class HostsEvaluation:
@@ -51,6 +55,10 @@ class HostsEvaluation:
     regret_expected: dict[str, float]  # on the simulator's expected contribution
     regret_expected_diff: dict[str, dict[str, float | None]]
     contribution: dict[str, float]  # realised contribution of each rule's pick, USD
+    # Share of other candidates' realised runs of the template lives inside their 80% GMV
+    # interval from `hosts compare`, per host kind, and how many runs that is.
+    gmv_coverage_80: dict[str, float | None]
+    gmv_coverage_n: dict[str, int]
     roster_gain_pct: float | None
     roster_status: str | None
     decisions: int
@@ -82,6 +90,9 @@ def evaluate_hosts(
     regret = {k: float(df[f"regret_{k}"].mean()) for k in rules}
     regret_expected = {k: float(df[f"regret_expected_{k}"].mean()) for k in rules}
     contribution = {k: float(df[f"contribution_{k}"].mean()) for k in rules}
+    runs = {k: int(df[f"gmv_n_{k}"].sum()) for k in GMV_KINDS}
+    hits = {k: int(df[f"gmv_hits_{k}"].sum()) for k in GMV_KINDS}
+    gmv_cov = {k: hits[k] / runs[k] if runs[k] else None for k in GMV_KINDS}
     gain = float(df["roster_gain_pct"].mean()) if roster else None
     status = _worst_status(df["roster_status"]) if roster else None
     return HostsEvaluation(
@@ -97,6 +108,8 @@ def evaluate_hosts(
         regret_expected=regret_expected,
         regret_expected_diff=_paired(df, "regret_expected"),
         contribution=contribution,
+        gmv_coverage_80=gmv_cov,
+        gmv_coverage_n=runs,
         roster_gain_pct=gain,
         roster_status=status,
         decisions=int(df["decisions"].sum()),
@@ -172,26 +185,30 @@ def decisions(b: hd.SimulatedBusiness, model: HostModel, per_market: int = 2) ->
     s = b.history.sessions.set_index("session_id")
     usd = {p.session_id: p.usd for p in b.plans}
     past = (s["gmv"] * s.index.map(usd)).groupby(s["host_id"]).mean()
+    kind_of = w.creators.set_index("creator_id")["kind"]
     rules = ("model", "followers", "past_gmv")
     regrets: dict[str, list[float]] = {k: [] for k in rules}
     realised: dict[str, list[float]] = {k: [] for k in rules}
     regrets_r: dict[str, list[float]] = {k: [] for k in rules}
+    covered: dict[str, list[bool]] = {k: [] for k in GMV_KINDS}
     for code in sorted(s["market"].unique()):
         templates = [p for p in b.plans if p.market_code == code][-per_market:]
         cands = hd.candidates_of(w, code)
         if len(cands) < 2:
             continue
         for p in templates:
-            expected, drawn = {}, {}
+            expected, drawn, drawn_gmv = {}, {}, {}
             for h in cands:
                 fee, com = hd.fee_usd(w, h)
                 gmv, cogs = hd.true_gmv_usd(w, p, h)
                 expected[h] = gmv * (1 - com) - cogs - fee
                 gmv, cogs = hd.realised_gmv_usd(w, p, h)
                 drawn[h] = gmv * (1 - com) - cogs - fee
+                drawn_gmv[h] = gmv / p.usd
             best = max(cands, key=lambda h: expected[h])
+            cmp = _model_comparison(model, b, p, cands)
             picks = {
-                "model": _model_pick(model, b, p, cands),
+                "model": str(cmp.winner),
                 "followers": max(cands, key=lambda h: w.followers[h]),
                 "past_gmv": max(cands, key=lambda h: past.get(h, 0.0)),
             }
@@ -199,14 +216,22 @@ def decisions(b: hd.SimulatedBusiness, model: HostModel, per_market: int = 2) ->
                 regrets[k].append(expected[best] - expected[h])
                 regrets_r[k].append(drawn[best] - drawn[h])
                 realised[k].append(drawn[h])
+            band = cmp.rows.set_index("host_id")
+            for h in cands:
+                # The other candidates' runs of the live are lives the model never saw.
+                if h != p.host_id and kind_of[h] in covered:
+                    lo, hi = band.at[h, "gmv_lo"], band.at[h, "gmv_hi"]
+                    covered[str(kind_of[h])].append(bool(lo <= drawn_gmv[h] <= hi))
     out = {f"regret_{k}": float(np.mean(v)) for k, v in regrets_r.items()}
     out |= {f"regret_expected_{k}": float(np.mean(v)) for k, v in regrets.items()}
     out |= {f"contribution_{k}": float(np.mean(v)) for k, v in realised.items()}
+    out |= {f"gmv_hits_{k}": int(np.sum(v)) for k, v in covered.items()}
+    out |= {f"gmv_n_{k}": len(v) for k, v in covered.items()}
     out["decisions"] = len(regrets["model"])
     return out
 
 
-def _model_pick(model: HostModel, b: hd.SimulatedBusiness, p, cands: list[str]) -> str:
+def _model_comparison(model: HostModel, b: hd.SimulatedBusiness, p, cands: list[str]):
     w = b.world
     local = p.planned_start.astimezone(__import__("zoneinfo").ZoneInfo(hd.MARKETS[p.market][3]))
     fit = model.history_.lines.drop_duplicates(["sku_id", "market"]).set_index(
@@ -235,7 +260,7 @@ def _model_pick(model: HostModel, b: hd.SimulatedBusiness, p, cands: list[str]) 
     )
     c = w.creators.set_index("creator_id").loc[cands].reset_index()
     c = c.assign(fee=c["fee"] / p.usd)  # fees are in USD; the live's money is local
-    return str(compare_hosts(model, live, c).winner)
+    return compare_hosts(model, live, c)
 
 
 def demo_roster_request(b: hd.SimulatedBusiness, model: HostModel):

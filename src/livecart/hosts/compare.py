@@ -2,11 +2,13 @@
 
 For each candidate the host model predicts the live's views (their room's followers, the ad
 budget, the slot) and units per category (their conversion skill there, the line-up's own fit),
-hence the expected GMV with an 80% predictive interval; the cost is the fee plus the commission
-on GMV, the contribution is GMV less commission, cost of goods and fee (ad spend is the same for
-every candidate and left out), ROI is contribution over the host's cost, and P(best) is the
-share of joint posterior draws in which the candidate's expected contribution beats every other
-candidate's. All money is in the live's currency.
+hence the expected GMV with an 80% predictive interval (parameter draws plus a live's own
+luck, with the variance of the candidate's kind: influencers swing more than professional
+hosts, so their interval is wider at the same expected GMV); the cost is the fee plus the
+commission on GMV, the contribution is GMV less commission, cost of goods and fee (ad spend is
+the same for every candidate and left out), ROI is contribution over the host's cost, and
+P(best) is the share of joint posterior draws in which the candidate's expected contribution
+beats every other candidate's. All money is in the live's currency.
 """
 
 from __future__ import annotations
@@ -154,8 +156,12 @@ def _units_money(model, live, c, views, views_noise, rng):
         slope = _coef(model, "log_views")
         log_units = slope * (views_draw - lv_mean[:, None]) + eff[j::k]
         log_units += np.log(sel["exposure"].sum())
-        noise = model.live_noise(cat)
-        mean_units = np.exp(log_units + noise / 2) - PSEUDO
+        # The interval: each candidate's own kind's live-to-live luck (an influencer's form
+        # swings more). The expectation: one lognormal correction for every candidate (see
+        # HostModel.mean_noise), so a kind's spread estimated from a few lives cannot inflate
+        # its expected GMV and win it the live.
+        noise = np.array([model.live_noise(cat, str(kind)) for kind in c["kind"]])[:, None]
+        mean_units = np.exp(log_units + model.mean_noise(cat) / 2) - PSEUDO
         noisy = (
             np.exp(
                 log_units

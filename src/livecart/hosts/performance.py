@@ -86,6 +86,26 @@ def _views_features(f: pd.DataFrame, markets: list[str]) -> pd.DataFrame:
     return x
 
 
+def _shrunk(
+    var: dict[str, float], n: dict[str, int], kind: str, prior: float, default: float = 0.0
+) -> float:
+    """``var[kind]`` shrunk towards the ``n``-weighted mean of ``var`` with weight
+    n / (n + prior); the mean itself for a kind never seen."""
+    if not var:
+        return default
+    w = {k: float(n.get(k, 0)) for k in var}
+    total = sum(w.values())
+    pooled = (
+        sum(w[k] * v for k, v in var.items()) / total
+        if total > 0
+        else float(np.mean(list(var.values())))
+    )
+    own = w.get(kind, 0.0)
+    if kind not in var or own <= 0:
+        return pooled
+    return (own * var[kind] + prior * pooled) / (own + prior)
+
+
 def _levels(values: pd.Series) -> dict[str, int]:
     return {v: i for i, v in enumerate(sorted(values.unique()))}
 
@@ -94,13 +114,22 @@ class HostModel:
     """``HostModel().fit(history)``; ``summary()`` per host x category; ``effect``, ``views``
     and ``units`` for planning."""
 
-    def __init__(self, interval: float = 0.8, draws: int = 200, seed: int = 0) -> None:
+    def __init__(
+        self,
+        interval: float = 0.8,
+        draws: int = 200,
+        seed: int = 0,
+        noise_prior_lives: float = 30.0,
+    ) -> None:
         self.interval = interval
         self.z = float(stats.norm.ppf(0.5 + interval / 2))
         # Draws of the variance components (``mixed.fit_mixed``); 0 plugs their REML estimates
         # in, which leaves intervals too narrow with a handful of hosts of a kind.
         self.draws = draws
         self.seed = seed
+        # Lives' worth of the kinds' pooled live-luck variance that a kind's own estimate is
+        # shrunk towards in planning (``live_noise``); chosen on training seeds 100-119.
+        self.noise_prior_lives = noise_prior_lives
 
     def fit(self, history: HostHistory) -> HostModel:
         if history.empty:
@@ -225,6 +254,11 @@ class HostModel:
         self.resid_ = {k: float(fit.sigma2_resid[i]) for k, i in rlev.items()}
         self.cells_ = cells
         self.fitted_kinds_ = sorted(cells["host_kind"].unique())
+        self.kind_lives_ = cells.groupby("host_kind")["session_id"].nunique().to_dict()
+        n_cells = cells.groupby(["category", "host_kind"]).size()
+        self.kind_cells_ = {
+            c: n_cells.xs(c, level="category").to_dict() for c in n_cells.index.unique(0)
+        }
 
     def _conv_blocks(self, cells: pd.DataFrame):
         """The conversion model's random effects (host, host x category, market x category,
@@ -265,11 +299,28 @@ class HostModel:
         ]
         return blocks, [hosts, hc, lives, mc], pooled + 3 + len(kind_idx)
 
-    def live_noise(self, category: str) -> float:
-        """Variance of one live's own luck in ``category`` as planning reads it: a professional
-        host's live effect plus the cell's residual. Planning uses the steady hosts' noise for
-        every candidate: a kind with a handful of lives (a demo's store accounts) would bring a
-        variance estimated from two or three lives into every expected GMV."""
+    def live_noise(self, category: str, kind: str = "pro_host") -> float:
+        """Variance of one live's own luck in ``category`` for a host of ``kind``, for planned
+        lives' intervals: the kind's live effect (an influencer's form swings, a professional
+        host's hardly) plus the kind's residual in the category. Each is shrunk towards its
+        lives-weighted mean over the kinds, with weight n / (n + ``noise_prior_lives``) for a
+        kind seen in n lives (cells, for the residual): the variance of a kind seen in a few
+        lives (a small demo's store accounts) is mostly its prior (half-normal on the sd)."""
+        s2 = self.conv_.fit.sigma2
+        live = {k: float(s2[g]) for k, g in self.live_group_.items()}
+        resid = {k: v for k, v in self.resid_.items() if k.endswith(f"|{category}")}
+        resid = {k.split("|")[0]: v for k, v in resid.items()}
+        prior = self.noise_prior_lives
+        return _shrunk(live, self.kind_lives_, kind, prior) + _shrunk(
+            resid, self.kind_cells_.get(category, {}), kind, prior, default=0.1
+        )
+
+    def mean_noise(self, category: str) -> float:
+        """The variance in the lognormal correction of every candidate's expected units
+        (``exp(mean + variance / 2)``): the professional hosts' live effect plus their residual
+        in the category, as estimated. One value for all: a kind's own spread from a few lives
+        would inflate its expected GMV and win it lives it should not (measured on training
+        seeds in docs/hosts.md)."""
         s2 = self.conv_.fit.sigma2
         live = {k: float(s2[g]) for k, g in self.live_group_.items()}
         resid = self.resid_.get(f"pro_host|{category}", 0.1)
