@@ -210,3 +210,29 @@ def test_a_failed_parquet_export_to_s3_leaves_the_old_table(demo, s3, monkeypatc
     assert calls == [100, 100]
     assert _objects(s3, "brand-f") == {f"{k}.parquet" for k in ("orders", "markets", "buyers")}
     same(parquet_engine(lake).frame(paid_orders), before, KEYS["paid_orders"])
+
+
+def test_a_running_engine_sees_parquet_replaced_or_added_at_a_url(demo, s3):
+    """A server keeps its engine: a Parquet file replaced in the bucket, or a file added to a
+    table's folder, is in the next frame (the engine lists the table again when its listing
+    changed; Arrow's dataset alone would keep the files it first listed)."""
+    import pyarrow.parquet as pq
+
+    from livecart.store.query import live_totals
+
+    sessions = demo.cursor().sql("SELECT * FROM sessions").to_arrow_table()
+
+    def put(key: str, table) -> None:
+        body = io.BytesIO()
+        pq.write_table(table, body)
+        s3.put_object(Bucket="lake", Key=key, Body=body.getvalue())
+
+    put("brand-r/sessions.parquet", sessions)
+    put("brand-s/sessions/part-0.parquet", sessions.slice(0, 10))
+    one, many = parquet_engine("s3://lake/brand-r"), parquet_engine("s3://lake/brand-s")
+    assert one.frame(live_totals)["sessions"].iloc[0] == len(sessions)
+    assert many.frame(live_totals)["sessions"].iloc[0] == 10
+    put("brand-r/sessions.parquet", sessions.slice(5))
+    put("brand-s/sessions/part-1.parquet", sessions.slice(10, 7))
+    assert one.frame(live_totals)["sessions"].iloc[0] == len(sessions) - 5
+    assert many.frame(live_totals)["sessions"].iloc[0] == 17

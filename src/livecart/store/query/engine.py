@@ -35,6 +35,7 @@ from livecart.store.query.errors import QueryEngineError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from livecart.store.query.lake import Lake
     from livecart.store.workspace import Workspace
 
 ENGINES = ("duckdb", "spark")
@@ -51,11 +52,13 @@ class QueryEngine:
         backend: ibis.BaseBackend,
         tables: Tables,
         source: str | Path | None = None,
+        lake: Lake | None = None,
     ) -> None:
         self.name = name
         self.backend = backend
         self._tables = tables
         self.source = source  # the lake it reads (folder or URL), None on a workspace file
+        self.lake = lake
 
     def table(self, name: str) -> ibis.Table:
         return self._tables(name)
@@ -107,7 +110,7 @@ def parquet_engine(source: str | Path) -> QueryEngine:
 
     lake = Lake(source)
     backend = ibis.duckdb.connect()
-    return QueryEngine("duckdb", backend, lake.tables(backend), source)
+    return QueryEngine("duckdb", backend, lake.tables(backend), source, lake)
 
 
 @functools.cache
@@ -147,7 +150,7 @@ def spark_engine(source: str | Path, master: str = "local[*]") -> QueryEngine:
 
     lake = Lake(source)
     backend = ibis.pyspark.connect(spark_session(master))
-    return QueryEngine("spark", backend, lake.tables(backend), source)
+    return QueryEngine("spark", backend, lake.tables(backend), source, lake)
 
 
 _ENGINES: weakref.WeakKeyDictionary[Workspace, QueryEngine] = weakref.WeakKeyDictionary()
