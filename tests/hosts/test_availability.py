@@ -127,3 +127,34 @@ def imported_copy(imported, tmp_path):
     out = tmp_path / "ws"
     shutil.copytree(imported, out)
     return out
+
+
+def test_hosts_left_out_of_the_availability_records_are_named(imported_copy):
+    from livecart.hosts import fit_workspace
+    from livecart.hosts.workspace import roster_for_workspace
+
+    # Availability imported for one of a market's professional hosts only: the others are not
+    # on the roster, and the roster says so (a user expects them there).
+    with Workspace.open(imported_copy) as ws:
+        hosts = ws.query("SELECT creator_id, markets FROM creators WHERE kind = 'pro_host'")
+        market = hosts["markets"].value_counts().index[0]
+        mine = sorted(hosts.loc[hosts["markets"] == market, "creator_id"])
+        assert len(mine) >= 2
+        import_frame(
+            ws,
+            "host_availability",
+            pd.DataFrame(
+                {
+                    "host_id": [mine[0]],
+                    "weekday": ["tue"],
+                    "start_time": ["10:00"],
+                    "end_time": ["22:00"],
+                    "markets": [market],
+                }
+            ),
+        )
+        model = fit_workspace(ws)
+        _req, opt, _greedy = roster_for_workspace(ws, model, dt.date(2027, 3, 1), markets=[market])
+    assert set(opt.assignments["host_id"]) == {mine[0]}
+    note = next(n for n in opt.notes if "no row in the availability records" in n)
+    assert all(h in note for h in mine[1:]) and mine[0] not in note

@@ -108,3 +108,24 @@ def test_compare_rejects_an_unknown_market_with_what_to_do(cli, demo_path):
             ],
             catch_exceptions=False,
         )
+
+
+def test_a_winner_who_never_hosted_is_flagged_with_the_best_tried_candidate():
+    # A small demo's comparison can be won by an influencer with no lives, on the average
+    # influencer's figures: the notes say so and name the best candidate the model has seen.
+    import pandas as pd
+
+    from livecart.hosts.workspace import _untried_winner
+
+    rows = pd.DataFrame(
+        {
+            "host_id": ["inf_07", "store_us", "host_01"],
+            "kind": ["influencer", "store_account", "pro_host"],
+            "p_best": [0.27, 0.2, 0.18],
+        }
+    )
+    assert _untried_winner(rows, ["inf_07", "store_us"]) == (
+        "the winner, inf_07, has no lives yet: their figures are the average influencer's "
+        "(P(best) 0.27); the best candidate with lives is host_01 (P(best) 0.18)"
+    )
+    assert _untried_winner(rows, ["inf_07", "store_us", "host_01"]).endswith("(P(best) 0.27)")

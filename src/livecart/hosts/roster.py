@@ -114,7 +114,7 @@ def solve_roster(req: RosterRequest, time_limit: float = 10.0, workers: int = 2)
     chosen = [(i, j) for (i, j), v in x.items() if solver.value(v)]
     assignments, unfilled = _frames(req, chosen)
     days = empty_days(req, chosen)
-    notes = ([] if req.require_all else problems) + [day_note(d) for d in days]
+    notes = req.notes + ([] if req.require_all else problems) + [day_note(d) for d in days]
     bound, got = solver.best_objective_bound, solver.objective_value
     return Roster(
         status,

@@ -5,7 +5,7 @@ host may work which slot (``RosterRequest.allowed``)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -45,6 +45,7 @@ class RosterRequest:
     rest_hours: float = 1.0
     require_all: bool = False
     currency: str = "USD"
+    notes: list[str] = field(default_factory=list)  # about the request (hosts left out)
 
     def allowed(self) -> np.ndarray:
         ok = np.zeros(self.value.shape, bool)

@@ -87,6 +87,23 @@ def roster_hosts(
     return out
 
 
+def unlisted_hosts(
+    creators: pd.DataFrame, zones: dict[str, str], availability: pd.DataFrame | None
+) -> list[str]:
+    """Professional hosts of the rostered markets who have no row in the availability records
+    (so the roster leaves them out): the note a user needs when they imported some hosts'
+    availability and expect the others on the roster too."""
+    if availability is None:
+        return []
+    c = creators[creators["kind"] == "pro_host"]
+    listed = set(availability["host_id"])
+    return [
+        str(cid)
+        for cid, mk in zip(c["creator_id"], c["markets"].fillna(""), strict=True)
+        if cid not in listed and any(x.strip() in zones for x in str(mk).split(","))
+    ]
+
+
 def slot_values(
     model: HostModel,
     hosts: list[RosterHost],
@@ -154,10 +171,19 @@ def build_request(
     creators = model.creators_.reset_index()
     hosts = roster_hosts(creators, zones, availability)
     if not hosts:
+        unlisted = unlisted_hosts(creators, zones, availability)
         raise ConflictError(
             "no professional host to roster: add creators of kind pro_host (with the markets "
             "they serve), or list them in the availability file"
+            + (f" ({', '.join(unlisted)} have no row there)" if unlisted else "")
         )
     slots = week_slots(zones, week_start, hours, minutes)
     value = slot_values(model, hosts, slots, to_reporting)
-    return RosterRequest(hosts, slots, value, rest_hours, require_all, currency)
+    notes = []
+    unlisted = unlisted_hosts(creators, zones, availability)
+    if unlisted:
+        notes.append(
+            f"not on the roster, with no row in the availability records: {', '.join(unlisted)} "
+            "(import their available days with `livecart import DIR host_availability FILE`)"
+        )
+    return RosterRequest(hosts, slots, value, rest_hours, require_all, currency, notes)

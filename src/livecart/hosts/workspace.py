@@ -133,7 +133,30 @@ def compare_for_plan(
         out.notes.append(
             "no lives yet (estimate from their kind, wide interval): " + ", ".join(no_lives[:8])
         )
+    if out.winner in no_lives:
+        out.notes.append(_untried_winner(out.rows, no_lives))
     return out
+
+
+KIND_WORDS = {"pro_host": "professional host", "store_account": "store account"}
+
+
+def _untried_winner(rows: pd.DataFrame, no_lives: list[str]) -> str:
+    """A winner who never hosted a live wins on their kind's average: say so, and who is best
+    among the candidates the model has seen."""
+    w = rows.iloc[0]
+    kind = KIND_WORDS.get(str(w["kind"]), str(w["kind"]))
+    text = (
+        f"the winner, {w['host_id']}, has no lives yet: their figures are the average {kind}'s "
+        f"(P(best) {w['p_best']:.2f})"
+    )
+    seen = rows[~rows["host_id"].isin(no_lives)]
+    if len(seen):
+        text += (
+            f"; the best candidate with lives is {seen['host_id'].iloc[0]} "
+            f"(P(best) {seen['p_best'].iloc[0]:.2f})"
+        )
+    return text
 
 
 def _store_room(model: HostModel, market: str) -> str | None:
