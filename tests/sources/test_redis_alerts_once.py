@@ -49,7 +49,7 @@ def test_an_alert_raised_after_the_last_checkpoint_is_delivered_once(redis_clien
             a.run()
     (first,) = by_a
     room = first.session_id
-    shared = redis_client.hgetall(f"livecart:checkpoint:{room}")
+    shared = redis_client.hgetall(f"livecart:checkpoint:g:{room}")
     assert shared[b"entry"], "A published a checkpoint of the room before the alert"
     with livecart.init(tmp_path / "B") as own_b:
         b = _sharing(

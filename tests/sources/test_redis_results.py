@@ -89,7 +89,7 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     a_rooms = a.rooms
     assert a_rooms and run_a.publish.entries > 0 and not run_a.publish.fenced
     at = {r: a.applied[r] for r in a_rooms}  # what A's published checkpoints hold
-    assert all(redis_client.ttl(f"livecart:checkpoint:{r}") == -1 for r in a_rooms)  # live: kept
+    assert all(redis_client.ttl(f"livecart:checkpoint:g:{r}") == -1 for r in a_rooms)  # live: kept
     others = sorted(set(truth(events)) - set(a_rooms))
     # counted before B runs: B's checkpoints trim the rooms' streams behind it
     read = sum(_room_entries_after(redis_client, r, at.get(r)) for r in a_rooms + others)
@@ -109,7 +109,7 @@ def test_a_stalled_owner_is_fenced_off_the_results_stream(ws, redis_client, tmp_
     assert run_a.write_touched()
     assert sorted(run_a.publish.fenced) == a_rooms and redis_client.xlen(results_key()) == n
     for r in a_rooms:  # and its checkpoints stay B's
-        assert redis_client.hget(f"livecart:checkpoint:{r}", "owner") == b"B"
+        assert redis_client.hget(f"livecart:checkpoint:g:{r}", "owner") == b"B"
     served, client = ws, app_client()
     feed = ResultsFeed(served, redis_client, count=1, trim=False)  # re-applied below
     assert feed.step() == 1  # A's first rows of a room: part of its live

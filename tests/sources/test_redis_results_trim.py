@@ -41,7 +41,7 @@ def test_a_trimmed_stream_is_applied_exactly_once_across_restarts(ws, redis_clie
     n = redis_client.xlen(results_key())
     assert n > 12
     for room in ("R0", "R1", "R2"):  # ended: each room's checkpoint is dropped after a day
-        assert 0 < redis_client.ttl(f"livecart:checkpoint:{room}") <= ENDED_KEEP_S
+        assert 0 < redis_client.ttl(f"livecart:checkpoint:g:{room}") <= ENDED_KEEP_S
     feed = ResultsFeed(ws, redis_client, count=4)
     assert feed.step() == 4
     assert redis_client.xlen(results_key()) == n - 3  # all but the last entry applied

@@ -109,3 +109,46 @@ def test_a_stream_another_group_reads_is_not_trimmed(redis_client, tmp_path):
         a.run()
     assert {s: pick(st) for s, st in a.monitor.sessions.items()} == truth(events)
     assert _lengths(redis_client) == published and a.source.trimmed == 0
+
+
+def test_two_groups_sharing_results_keep_their_own_checkpoints_and_both_trim(
+    redis_client, tmp_path
+):
+    """Two agencies' monitors (groups g and h) both share results on one prefix: each group's
+    room checkpoints are its own (h's worker, further along, does not overwrite g's), so g's
+    takeover resumes at g's checkpoint with exact totals; and the streams are trimmed below
+    both groups' checkpoints (before the checkpoints were per group, such rooms kept their
+    whole stream), and not while a group has not taken the room yet."""
+    events = make_events(seed=66, rooms=3, per_room=300)
+    half = events[: len(events) // 2]
+    for group in "gh":  # both monitors are set up before the lives start
+        redis_client.xgroup_create("livecart:rooms", group, id="0", mkstream=True)
+    Publisher(redis_client, per_entry=1).publish(half)
+    half_lengths = _lengths(redis_client)
+
+    def group_h():  # group h's one worker, sharing results too
+        c = worker(own_c, redis_client, "h", "C", ckpt=tmp_path / "C.ckpt", room_keep_s=0.0)
+        c.publish = ResultsPublisher(c.source)
+        c.run()
+        return c
+
+    with livecart.init(tmp_path / "C") as own_c, livecart.init(tmp_path / "A") as own_a:
+        group_h()  # half of each live
+        assert _lengths(redis_client) == half_lengths  # g has not taken the rooms yet
+        a = _sharing(own_a, redis_client, "A", tmp_path / "A.ckpt")
+        a.run()  # group g: half of each live, then A dies
+        at = dict(a.source.applied)
+        Publisher(redis_client, per_entry=1).publish(events[len(half) :])
+        c = group_h()  # to the lives' end
+    for r in ROOMS:
+        g, h = (redis_client.hgetall(f"livecart:checkpoint:{x}:{r}") for x in "gh")
+        assert (g[b"owner"], g[b"entry"].decode(), g[b"ended"]) == (b"A", at[r], b"0")
+        assert (h[b"owner"], h[b"ended"]) == (b"C", b"1")
+    assert 1 < min(_lengths(redis_client).values())  # g's checkpoints hold the trim back
+    with livecart.init(tmp_path / "B") as own_b:
+        b = _sharing(own_b, redis_client, "B", tmp_path / "B.ckpt", claim_idle_s=0.3)
+        b.run()
+    assert b.source.resumed == at  # g's own checkpoints, not h's
+    assert {s: pick(st) for s, st in b.monitor.sessions.items()} == truth(events)
+    assert {s: pick(st) for s, st in c.monitor.sessions.items()} == truth(events)
+    assert _lengths(redis_client) == dict.fromkeys(ROOMS, 1)  # both groups ended: one entry

@@ -5,10 +5,10 @@ workspace, so the team's dashboard shows every room whichever worker runs it.
     {prefix}:results            one entry per room and save: {"room", "owner": the worker's
                                 consumer name, "s": the session's totals row, "m": its
                                 minutes that changed}
-    {prefix}:checkpoint:{room}  the room's shared checkpoint: "owner", "ended" and (with the
-                                entry) "entry": the last entry of the room's stream that
-                                "state" holds (engine.handover's format, with the room's
-                                active alerts, raised and acknowledged)
+    {prefix}:checkpoint:{group}:{room}  the room's shared checkpoint in consumer group
+                                {group}: "owner", "ended" and (with the entry) "entry": the
+                                last entry of the room's stream that "state" holds
+                                (engine.handover's format, with the room's alerts)
     {prefix}:results:readers    serving workspace -> the last results entry it applied
 
 Both tables are Arrow IPC streams in the workspace's own columns (``session_rows``); each row is
@@ -150,7 +150,7 @@ class ResultsPublisher:
                 blob = export_session(state, (alerts or {}).get(room))
             args += [room, ann, to_ipc(sessions.slice(i, 1)), to_ipc(minutes.filter(mine))]
             args += [int(ended[i]), entry if blob else "", blob]
-            keys.append(src.keys.checkpoint(room))
+            keys.append(src.keys.checkpoint(src.group, room))
         if len(args) == 2:
             return
         fenced = [r.decode() for r in self._publish(keys=keys, args=args)]

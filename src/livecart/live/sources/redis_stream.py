@@ -7,6 +7,7 @@ Keys (``prefix`` default ``livecart``)::
     {prefix}:room:{session_id}   one stream per room, each entry {"e": JSON event lines}
     {prefix}:rooms               one entry per room, announcing it ({"room": session_id})
     {prefix}:rooms:set           the rooms announced so far (a room is announced once)
+    {prefix}:checkpoint:{group}:{room}  the room's shared checkpoint in group G (``redis_results``)
     {prefix}:alerts:{group}:{room}  the alert raises group G delivered (``redis_alerts``)
 
 A worker of group G reads ``{prefix}:rooms`` with XREADGROUP: Redis hands each announcement to
@@ -41,7 +42,7 @@ Every room in one place (``redis_results``): each worker's workspace holds only 
 workers may also publish their rooms' rows onto ``{prefix}:results`` (fenced like the reads),
 which the serving process follows into its workspace: one copy of every room, continued by
 the new owner when a room moves. After each checkpoint such a worker trims its rooms' streams
-below what their shared checkpoints hold (``_trim_rooms``), so the streams do not grow for good.
+below what their shared checkpoints hold (``redis_upkeep``), so the streams do not grow for good.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from livecart.errors import LivecartError
 from livecart.live.engine import columns as C
 from livecart.live.sources.base import Batch
 from livecart.live.sources.redis_alerts import RaisedAlerts
+from livecart.live.sources.redis_upkeep import ROOM_KEEP_S, RoomUpkeep
 
 INSTALL = 'Redis Streams need the optional extra: pip install "livecart[redis]"'
 _ANNOUNCE = """
@@ -91,38 +93,8 @@ for _, k in ipairs(streams) do args[#args + 1] = k end
 for _ = 1, #streams do args[#args + 1] = '>' end
 return {lost, redis.call(unpack(args))}
 """
-# A room's stream trimmed below what its shared checkpoint holds (KEYS: the room's stream, its
-# checkpoint hash; ARGV: how many ms of entries a live room keeps before its checkpoint's).
-# Only a room whose stream one group reads (another group's takeover may need its start), and
-# never past the group's oldest pending entry (still to be claimed and acknowledged; entries
-# the owner read with XRANGE but the group has not delivered are the checkpoint's, and the
-# group skips trimmed ones). Returns how many entries it trimmed.
-_TRIM_ROOM = """
-local entry = redis.call('HGET', KEYS[2], 'entry')
-if not entry then return 0 end
-local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
-if #groups ~= 1 then return 0 end
-local g = {}
-for i = 1, #groups[1], 2 do g[groups[1][i]] = groups[1][i + 1] end
-local function id(s)
-  local ms, seq = string.match(s, '^(%d+)-(%d+)$')
-  return {tonumber(ms), tonumber(seq)}
-end
-local floor, low = entry, id(entry)
-local function cap(s)
-  local x = id(s)
-  if x[1] < low[1] or (x[1] == low[1] and x[2] < low[2]) then floor, low = s, x end
-end
-if g['pending'] > 0 then cap(redis.call('XPENDING', KEYS[1], g['name'])[2]) end
-local keep = tonumber(ARGV[1])
-if keep > 0 and redis.call('HGET', KEYS[2], 'ended') ~= '1' then
-  cap(string.format('%.0f-0', math.max(0, low[1] - keep)))
-end
-return redis.call('XTRIM', KEYS[1], 'MINID', floor)
-"""
 _END = C.TYPE_CODE["live_end"]
 ACK_CHUNK = 10_000  # entry ids per XACK
-ROOM_KEEP_S = 600.0  # a live room's stream keeps this much before its shared checkpoint's entry
 
 
 def _payload(fields: list[bytes]) -> bytes:
@@ -165,11 +137,13 @@ class Keys:
     def room(self, session_id: str) -> str:
         return f"{self.prefix}:room:{session_id}"
 
-    def checkpoint(self, session_id: str) -> str:
-        """A room's shared checkpoint (``redis_results``): its owner, whether its live ended,
-        and (when its owner shares results) the last entry of the room's stream its state
-        holds, with that state: a worker that takes the room over resumes from there."""
-        return f"{self.prefix}:checkpoint:{session_id}"
+    def checkpoint(self, group: str, session_id: str) -> str:
+        """A room's shared checkpoint in consumer group ``group`` (``redis_results``): its
+        owner, whether its live ended, and (when its owner shares results) the last entry of
+        the room's stream its state holds, with that state: a worker of the group that takes
+        the room over resumes from there. One per group: two groups reading the same rooms
+        (two agencies' monitors) each keep their own."""
+        return f"{self.prefix}:checkpoint:{group}:{session_id}"
 
 
 class Publisher:
@@ -263,8 +237,7 @@ class RedisSource:
         self.r, self.group, self.consumer, self.keys = client, group, consumer, Keys(prefix)
         self.count, self.block_ms, self.idle_stop_s = count, block_ms, idle_stop_s
         self.claim_idle_s, self.heartbeat_s = claim_idle_s, heartbeat_s
-        self.fair_share, self.room_keep_s = fair_share, room_keep_s
-        self.trimmed = 0  # entries of its rooms' streams this worker trimmed (``commit``)
+        self.fair_share = fair_share
         self._trimmed_at: dict[str, str] = {}  # room -> the position its stream was trimmed at
         self.applied: dict[str, str] = {}  # room -> last applied entry id
         self.ended: set[str] = set()
@@ -276,7 +249,7 @@ class RedisSource:
         self.resumed: dict[str, str] = {}  # rooms taken on from a shared checkpoint: its entry
         self._round = client.register_script(_ROUND)
         self.alerts = RaisedAlerts(client, prefix, group, consumer)
-        self._trim_room = client.register_script(_TRIM_ROOM)
+        self.upkeep = RoomUpkeep(client, self.keys, room_keep_s)
         self._refreshed = 0.0
         self._cursor = "0-0"
         self._closed = False
@@ -368,7 +341,7 @@ class RedisSource:
         more of the room than this worker does (written by its last owner with
         ``--share-results``): the room is then read on from its entry, not from its start."""
         entry, state, owner, ended = self.r.hmget(
-            self.keys.checkpoint(room), "entry", "state", "owner", "ended"
+            self.keys.checkpoint(self.group, room), "entry", "state", "owner", "ended"
         )
         if not entry or not state:
             return None
@@ -579,20 +552,9 @@ class RedisSource:
         pipe.execute()
         for room in finished:  # no longer this worker's to refresh (nor anyone's to claim)
             del self.announcement[room]
-        self._trim_rooms(moved)
+        self.upkeep.trim(moved)  # behind the rooms' shared checkpoints (redis_upkeep)
 
-    def _trim_rooms(self, rooms: list[str]) -> None:
-        """Trim the rooms' streams below what their shared checkpoints hold (``_TRIM_ROOM``):
-        an ended room's to its checkpoint's entry, a live room's to ``room_keep_s`` before it,
-        never past an entry its group has not acknowledged. Whoever takes a
-        room over, or restarts behind its checkpoint, adopts that checkpoint and reads only
-        after its entry (``_shared_state``), so nothing it needs is trimmed. Rooms without a
-        shared checkpoint (workers not sharing results) keep their whole stream."""
-        if not rooms:
-            return
-        pipe = self.r.pipeline(transaction=False)
-        keep_ms = int(self.room_keep_s * 1000)
-        for room in rooms:
-            keys = [self.keys.room(room), self.keys.checkpoint(room)]
-            self._trim_room(keys=keys, args=[keep_ms], client=pipe)
-        self.trimmed += sum(pipe.execute())
+    @property
+    def trimmed(self) -> int:
+        """Entries of its rooms' streams this worker trimmed (``commit``)."""
+        return self.upkeep.trimmed
