@@ -4,7 +4,8 @@ only what a takeover could still need: an ended room its last entry, a live room
 after its checkpoint's (less a safety margin, 0 here). A worker that takes a trimmed room over,
 or restarts behind the shared checkpoint with an older checkpoint of its own, adopts the
 shared checkpoint and still ends with exact totals. A room without a shared checkpoint (a
-worker that does not share results) keeps its whole stream."""
+worker that does not share results) keeps its whole stream. With no keep period and no serving
+workspace to wait for, an ended room is then dropped whole (``test_redis_room_drop``)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,10 @@ def test_an_ended_rooms_stream_is_trimmed_to_its_checkpointed_end(redis_client, 
         w.run()
     assert {s: pick(st) for s, st in w.monitor.sessions.items()} == truth(events)
     assert all_acked(redis_client, "g", ROOMS)
-    assert _lengths(redis_client) == dict.fromkeys(ROOMS, 1)  # each room's end entry
+    # trimmed to each room's end entry, then (ended, no serving workspace to wait for, no
+    # keep period) dropped whole: redis_upkeep
     assert w.source.trimmed == sum(published.values()) - len(ROOMS)
+    assert _lengths(redis_client) == dict.fromkeys(ROOMS, 0)
 
 
 def test_without_shared_checkpoints_the_streams_are_kept_whole(redis_client, tmp_path):
@@ -46,7 +49,7 @@ def test_without_shared_checkpoints_the_streams_are_kept_whole(redis_client, tmp
     Publisher(redis_client, per_entry=1).publish(events)
     published = _lengths(redis_client)
     with livecart.init(tmp_path / "A") as own:
-        w = worker(own, redis_client, "g", "A", ckpt=tmp_path / "A.ckpt", room_keep_s=0.0)
+        w = worker(own, redis_client, "g", "A", ckpt=tmp_path / "A.ckpt")
         w.run()
     assert all_acked(redis_client, "g", ROOMS)
     assert _lengths(redis_client) == published and w.source.trimmed == 0
@@ -69,7 +72,7 @@ def test_a_takeover_after_trimming_resumes_from_the_shared_checkpoint_exactly(
         b.run()
     assert sorted(b.source.claimed) == ROOMS and sorted(b.source.resumed) == ROOMS
     assert {s: pick(st) for s, st in b.monitor.sessions.items()} == truth(events)
-    assert _lengths(redis_client) == dict.fromkeys(ROOMS, 1)
+    assert _lengths(redis_client) == dict.fromkeys(ROOMS, 0)  # ended: dropped (redis_upkeep)
 
 
 def test_a_worker_behind_the_shared_checkpoint_adopts_it_after_trimming(redis_client, tmp_path):
@@ -94,7 +97,7 @@ def test_a_worker_behind_the_shared_checkpoint_adopts_it_after_trimming(redis_cl
         again.run()
     assert sorted(again.source.resumed) == ROOMS
     assert {s: pick(st) for s, st in again.monitor.sessions.items()} == truth(events)
-    assert _lengths(redis_client) == dict.fromkeys(ROOMS, 1)
+    assert _lengths(redis_client) == dict.fromkeys(ROOMS, 0)  # ended: dropped (redis_upkeep)
 
 
 def test_a_stream_another_group_reads_is_not_trimmed(redis_client, tmp_path):

@@ -58,6 +58,16 @@ def worker(
         "`livecart serve DIR --redis URL` follows: the team's dashboard then shows every room of "
         "every worker, and a room that moves to another worker continues its counts there",
     ),
+    room_keep: float = typer.Option(
+        600.0,
+        "--room-keep",
+        min=0.0,
+        help="seconds a room's Redis entries outlive their use: a live room's stream keeps "
+        "this much before its shared checkpoint (with --share-results); an ended room's "
+        "stream, announcement and PREFIX:rooms:set entry are deleted this long after its end "
+        "is checkpointed and every `livecart serve --redis` has applied its results (if no "
+        "other group reads the bus). Raise it to keep ended rooms' events around for a replay",
+    ),
 ) -> None:
     """Run a monitor worker on Redis Streams: take rooms in GROUP, checkpoint, acknowledge.
 
@@ -77,6 +87,7 @@ def worker(
         as_json,
         claim_idle=claim_idle,
         share_results=share_results,
+        room_keep=room_keep,
     )
 
 
@@ -95,6 +106,7 @@ def run_redis_worker(
     planned_stock: bool = True,
     claim_idle: float = 60.0,
     share_results: bool = False,
+    room_keep: float = 600.0,
 ) -> None:
     from livecart.live.sources.redis_results import ResultsPublisher
     from livecart.live.sources.redis_stream import RedisSource, connect
@@ -110,6 +122,7 @@ def run_redis_worker(
         # a worker refreshes its rooms well within the claim time, or live workers would
         # take each other's rooms (the group's workers are best given one --claim-idle)
         heartbeat_s=min(2.0, claim_idle / 4) if claim_idle else 2.0,
+        room_keep_s=room_keep,
     )
     with Workspace.open(directory) as ws:
         run = start_run(

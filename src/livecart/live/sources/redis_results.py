@@ -6,7 +6,8 @@ workspace, so the team's dashboard shows every room whichever worker runs it.
                                 consumer name, "s": the session's totals row, "m": its
                                 minutes that changed}
     {prefix}:checkpoint:{group}:{room}  the room's shared checkpoint in consumer group
-                                {group}: "owner", "ended" and (with the entry) "entry": the
+                                {group}: "owner", "ended", "result": the room's last entry
+                                on the results stream, and (with the entry) "entry": the
                                 last entry of the room's stream that "state" holds
                                 (engine.handover's format, with the room's alerts)
     {prefix}:results:readers    serving workspace -> the last results entry it applied
@@ -44,7 +45,7 @@ from livecart.errors import LivecartError
 from livecart.live.engine.handover import export_session
 from livecart.live.engine.state import SessionState
 from livecart.live.session_rows import write_rows
-from livecart.live.sources.redis_stream import RedisSource, sid
+from livecart.live.sources.redis_stream import Keys, RedisSource, sid
 from livecart.store import Workspace
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,10 @@ for i = 3, #ARGV, 7 do
   local room, ann = ARGV[i], ARGV[i + 1]
   local p = redis.call('XPENDING', KEYS[1], group, ann, ann, 1)
   if p[1] and p[1][2] == me then
-    redis.call('XADD', KEYS[2], '*', 'room', room, 'owner', me, 's', ARGV[i + 2], 'm', ARGV[i + 3])
+    local at = redis.call('XADD', KEYS[2], '*', 'room', room, 'owner', me, 's', ARGV[i + 2],
+      'm', ARGV[i + 3])
     local ckpt = KEYS[3 + (i - 3) / 7]
-    redis.call('HSET', ckpt, 'owner', me, 'ended', ARGV[i + 4])
+    redis.call('HSET', ckpt, 'owner', me, 'ended', ARGV[i + 4], 'result', at)
     if ARGV[i + 5] ~= '' then
       redis.call('HSET', ckpt, 'entry', ARGV[i + 5], 'state', ARGV[i + 6])
     end
@@ -90,12 +92,12 @@ return redis.call('XTRIM', KEYS[1], 'MINID', low)
 
 
 def results_key(prefix: str = "livecart") -> str:
-    return f"{prefix}:results"
+    return Keys(prefix).results
 
 
 def readers_key(prefix: str = "livecart") -> str:
     """The serving workspaces following the results stream: reader id -> last entry applied."""
-    return f"{prefix}:results:readers"
+    return Keys(prefix).readers
 
 
 def to_ipc(table: pa.Table) -> bytes:

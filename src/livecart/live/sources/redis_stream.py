@@ -95,6 +95,7 @@ return {lost, redis.call(unpack(args))}
 """
 _END = C.TYPE_CODE["live_end"]
 ACK_CHUNK = 10_000  # entry ids per XACK
+SWEEP_EVERY_S = 5.0  # how often a worker looks for ended rooms to drop (redis_upkeep)
 
 
 def _payload(fields: list[bytes]) -> bytes:
@@ -133,6 +134,8 @@ class Keys:
         self.prefix = prefix
         self.rooms = f"{prefix}:rooms"
         self.rooms_set = f"{prefix}:rooms:set"
+        self.results = f"{prefix}:results"  # see redis_results
+        self.readers = f"{prefix}:results:readers"
 
     def room(self, session_id: str) -> str:
         return f"{self.prefix}:room:{session_id}"
@@ -249,7 +252,8 @@ class RedisSource:
         self.resumed: dict[str, str] = {}  # rooms taken on from a shared checkpoint: its entry
         self._round = client.register_script(_ROUND)
         self.alerts = RaisedAlerts(client, prefix, group, consumer)
-        self.upkeep = RoomUpkeep(client, self.keys, room_keep_s)
+        self.upkeep = RoomUpkeep(client, self.keys, group, room_keep_s)
+        self._swept = 0.0
         self._refreshed = 0.0
         self._cursor = "0-0"
         self._closed = False
@@ -543,16 +547,20 @@ class RedisSource:
             if self._trimmed_at.get(room) != last:  # its checkpoint moved on: trim again
                 self._trimmed_at[room] = last
                 moved.append(room)
-        finished = []
+        finished = {}
         for room in position.get("ended", []):
             ann = self.announcement.get(room)
             if ann is not None and not self.delivered.get(room):
                 pipe.xack(self.keys.rooms, self.group, ann)
-                finished.append(room)
+                finished[room] = ann
+        self.upkeep.ended(finished, pipe)  # its keys dropped room_keep_s later (redis_upkeep)
         pipe.execute()
         for room in finished:  # no longer this worker's to refresh (nor anyone's to claim)
             del self.announcement[room]
         self.upkeep.trim(moved)  # behind the rooms' shared checkpoints (redis_upkeep)
+        if finished or time.monotonic() - self._swept >= SWEEP_EVERY_S:
+            self._swept = time.monotonic()
+            self.upkeep.sweep(self.keys.readers)
 
     @property
     def trimmed(self) -> int:
