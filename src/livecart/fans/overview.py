@@ -4,16 +4,18 @@ parameters. Parts that cannot be computed say why in ``notes`` instead of failin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
 from livecart.errors import FitError
 from livecart.fans.funnel import funnel
-from livecart.fans.purchases import load_purchases
+from livecart.fans.purchases import Purchases, load_purchases
 from livecart.fans.segments import assign_segments, segment_table
 from livecart.fans.uplift import fan_uplift
-from livecart.fans.value import fit_value
+from livecart.fans.value import ValueModel, fit_value
 from livecart.store import Workspace
 
 
@@ -73,32 +75,34 @@ class FansOverview(BaseModel):
     notes: list[str]
 
 
-def fans_overview(ws: Workspace, by: str = "market") -> FansOverview:
+@dataclass(frozen=True)
+class FansModels:
+    """The slow part of the overview (seconds: the value models and the uplift bootstraps),
+    which reads orders, buyers and exchange rates only: the funnel, which also reads the
+    lives, is added by ``fans_overview`` for each grouping."""
+
+    purchases: Purchases | None
+    value: ValueModel | None
+    currency: str
+    buyers: int
+    segments: list[SegmentRow]
+    uplift: list[UpliftRow]
+    p_alive_histogram: list[int]
+    parameters: list[Parameter]
+    notes: list[str]
+    value_error: str | None = None  # why there is no value model
+
+
+def fans_models(ws: Workspace) -> FansModels:
+    """Purchases, the value models (30 parameter draws), segments and the fan uplift."""
     try:
         p = load_purchases(ws)
     except FitError as e:
-        cur = ws.settings.reporting_currency
-        return FansOverview(
-            currency=cur,
-            buyers=0,
-            funnel_by=by,
-            funnel=[],
-            segments=[],
-            uplift=[],
-            p_alive_histogram=[0] * 10,
-            parameters=[],
-            notes=[str(e)],
+        return FansModels(
+            None, None, ws.settings.reporting_currency, 0, [], [], [0] * 10, [], [str(e)], str(e)
         )
     notes = list(p.notes)
-    f = funnel(ws, p, by).reset_index()
-    funnel_rows = [
-        FunnelRow(
-            key=str(r[f.columns[0]]),
-            **{k: _num(r[k]) for k in FunnelRow.model_fields if k != "key"},
-        )
-        for _, r in f.iterrows()
-    ]
-    segments, params, hist, buyers = [], [], [0] * 10, 0
+    segments, params, hist, buyers, vm, error = [], [], [0] * 10, 0, None, None
     try:
         vm = fit_value(p, n_draws=30)
         notes += [n for n in vm.notes if n not in notes]
@@ -111,7 +115,7 @@ def fans_overview(ws: Workspace, by: str = "market") -> FansOverview:
         hist = np.histogram(vm.buyers["p_alive"], bins=10, range=(0, 1))[0].tolist()
         buyers = len(vm.buyers)
     except FitError as e:
-        notes.append(str(e))
+        notes.append(error := str(e))
     uplift = []
     for kind in ("follower", "fan_club"):
         try:
@@ -132,16 +136,34 @@ def fans_overview(ws: Workspace, by: str = "market") -> FansOverview:
                 window_weeks=u.window_weeks,
             )
         )
+    return FansModels(p, vm, p.currency, buyers, segments, uplift, hist, params, notes, error)
+
+
+def fans_overview(
+    ws: Workspace, by: str = "market", models: FansModels | None = None
+) -> FansOverview:
+    """The overview grouped ``by``; ``models``: ``fans_models(ws)`` when already made."""
+    m = models if models is not None else fans_models(ws)
+    funnel_rows = []
+    if m.purchases is not None:
+        f = funnel(ws, m.purchases, by).reset_index()
+        funnel_rows = [
+            FunnelRow(
+                key=str(r[f.columns[0]]),
+                **{k: _num(r[k]) for k in FunnelRow.model_fields if k != "key"},
+            )
+            for _, r in f.iterrows()
+        ]
     return FansOverview(
-        currency=p.currency,
-        buyers=buyers,
+        currency=m.currency,
+        buyers=m.buyers,
         funnel_by=by,
         funnel=funnel_rows,
-        segments=segments,
-        uplift=uplift,
-        p_alive_histogram=hist,
-        parameters=params,
-        notes=notes,
+        segments=m.segments,
+        uplift=m.uplift,
+        p_alive_histogram=m.p_alive_histogram,
+        parameters=m.parameters,
+        notes=m.notes,
     )
 
 

@@ -23,6 +23,7 @@ from livecart.model.schema import KINDS, Kind, kind
 from livecart.settings import Settings, load_settings
 from livecart.store.migrations import SCHEMA_VERSION, migrate, schema_version
 from livecart.store.staging import clean_stale_staging
+from livecart.store.table_versions import TableVersions, TrackedConnection
 
 if TYPE_CHECKING:  # loaded by duckdb itself when a result is fetched as a frame
     import pandas as pd
@@ -45,9 +46,13 @@ class Workspace:
         # crashed the process: a reader's cursor() during a live run's INSERT)
         self._cursor_root = con.cursor()
         self._cursor_lock = threading.Lock()
-        # bumped by every committed write of this process (all writes go through
-        # transaction()): results computed from the workspace are cached under it
+        # bumped by every committed transaction of this process that wrote (all writes go
+        # through transaction()): results computed from the workspace are cached under it, or
+        # under the versions of the tables they read (table_versions, web/cache.py)
         self.data_version = 0
+        self._written: set[str] = set()
+        tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary")
+        self.table_versions = TableVersions(r[0] for r in tables.fetchall())
 
     # --- opening -----------------------------------------------------------------------------
     @classmethod
@@ -109,22 +114,29 @@ class Workspace:
     # --- writing -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All or nothing. Nested calls join the outer transaction."""
+        """All or nothing. Nested calls join the outer transaction. The block's connection
+        notes the tables its statements write (``table_versions``): once committed, their
+        versions move on."""
         with self._lock:
+            tracked: Any = TrackedConnection(self.con, self._written.add)
             if self._in_tx:
-                yield self.con
+                yield tracked
                 return
             self.con.execute("BEGIN TRANSACTION")
             self._in_tx = True
+            self._written.clear()
             try:
-                yield self.con
+                yield tracked
                 self.con.execute("COMMIT")
-                self.data_version += 1
+                if self._written:
+                    self.table_versions.bump(self._written)
+                    self.data_version += 1
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise
             finally:
                 self._in_tx = False
+                self._written.clear()
 
     def upsert(self, kind_name: str, data: pa.Table | pd.DataFrame | str) -> int:
         """Insert rows, replacing any with the same natural key. ``data`` holds exactly the kind's

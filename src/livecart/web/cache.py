@@ -1,10 +1,14 @@
 """Results of slow reads (a products ranking, a stock plan: seconds of model fitting), kept
 until their inputs change, so that reading an existing result answers at once.
 
-A result's key is its fingerprint: the route, its parameters, the workspace's
-``data_version`` (bumped by every committed write of the process that owns the workspace; a
-server is that process) and, for results that depend on the time (a plan made "as of now"
-moves with it), the clock's UTC minute.
+A result's key is its fingerprint: the route, its parameters, the versions of the tables it
+reads (``tables=``: each bumped when a committed write of the process that owns the workspace
+changed that table; a server is that process, and a CLI command it runs for a client writes
+through the same workspace) and, for results that depend on the time (a plan made "as of now"
+moves with it), the clock's UTC minute. A result that names no tables is keyed on the
+workspace's ``data_version``: any write computes it anew. Naming too few tables shows stale
+results: tests/web/test_cache_tables.py empties every table a result does not name and checks
+that it stays the same.
 Concurrent requests for the same key compute it once. The cache is bounded (least recently
 used results go first)."""
 
@@ -53,15 +57,23 @@ class ResultCache:
 
 
 def cached(
-    request: Request, name: str, compute: Callable[[], T], *, clock: bool = True, **params: Any
+    request: Request,
+    name: str,
+    compute: Callable[[], T],
+    *,
+    clock: bool = True,
+    tables: tuple[str, ...] | None = None,
+    **params: Any,
 ) -> T:
-    """``compute()``, or its result for the same route, parameters, workspace data and minute
+    """``compute()``, or its result for the same route, parameters, data and minute
     (``clock=False``: any minute, for results that depend on the data alone, like a model fitted
-    on the workspace's history)."""
+    on the workspace's history). ``tables``: every table ``compute`` reads, so that writes to
+    others keep the result; None: any write computes it anew."""
     state = request.app.state
     cache = getattr(state, "result_cache", None)
     if cache is None:
         cache = state.result_cache = ResultCache()
     ws = state.workspace
-    key = (name, tuple(sorted((k, repr(v)) for k, v in params.items())), ws.data_version)
+    data = ("any", ws.data_version) if tables is None else (tables, ws.table_versions.key(tables))
+    key = (name, tuple(sorted((k, repr(v)) for k, v in params.items())), data)
     return cache.get((*key, int(cache.clock() // 60) if clock else None), compute)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from livecart.fans.overview import FansOverview, Parameter, fans_overview
+from livecart.fans.overview import FansModels, FansOverview, Parameter, fans_models, fans_overview
 from livecart.fans.segments import SEGMENTS
 from livecart.store.team import User
 from livecart.web.cache import cached
@@ -28,9 +28,23 @@ BY = Query(
 )
 
 
+# what the fans models read (buyers' purchases in the reporting currency), and what the funnel
+# adds (the lives' audiences, their products' shares): a live's minute rows arriving every few
+# seconds move the funnel only
+MODEL_TABLES = ("orders", "buyers", "fx_rates", "markets")
+FUNNEL_TABLES = (*MODEL_TABLES, "sessions", "live_minutes", "session_products")
+
+
+def _models(request: Request) -> FansModels:
+    """The value models and the uplift, fitted once per change of the tables they read."""
+    make = partial(fans_models, workspace(request))
+    return cached(request, "fans-models", make, clock=False, tables=MODEL_TABLES)
+
+
 def _overview(request: Request, by: str) -> FansOverview:
-    make = partial(fans_overview, workspace(request), by)
-    return cached(request, "fans", make, by=by, clock=False)
+    models = _models(request)
+    make = partial(fans_overview, workspace(request), by, models)
+    return cached(request, "fans", make, by=by, clock=False, tables=FUNNEL_TABLES)
 
 
 @router.get("/api/fans", response_model=FansOverview, tags=["fans"])
@@ -106,13 +120,13 @@ def api_export(
     format: Literal["crm", "tiktok"] = "crm",
 ) -> Response:
     """A segment as a CRM CSV or a TikTok Ads customer file (below 1,000 rows: 409, reason)."""
-    from livecart.fans.purchases import load_purchases
+    from livecart.errors import FitError
     from livecart.fans.segments import assign_segments, crm_csv, tiktok_audience
-    from livecart.fans.value import fit_value
 
-    p = load_purchases(workspace(request))
-    vm = cached(request, "fans-value", partial(fit_value, p, n_draws=30), clock=False)
-    segs = assign_segments(vm, p.end_day)
+    m = _models(request)  # the page's own value model: one fit for both
+    if m.value is None or m.purchases is None:
+        raise FitError(m.value_error or "no value model: import orders with buyer ids first")
+    vm, segs = m.value, assign_segments(m.value, m.purchases.end_day)
     text = (tiktok_audience if format == "tiktok" else crm_csv)(vm, segs, segment)
     return PlainTextResponse(
         text,

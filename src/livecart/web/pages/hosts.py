@@ -113,12 +113,29 @@ def fit_hosts(ws):
     return fit_workspace(ws, product_fit(ws))
 
 
+# the tables the host model reads (lives, their products and sales, the product fit's videos),
+# and what its views and the roster add; a view is made from the model, so it names both
+MODEL_TABLES = (
+    "sessions",
+    "session_products",
+    "orders",
+    "ad_spend",
+    "products",
+    "videos",
+    "creators",
+    "markets",
+)
+VIEW_TABLES = (*MODEL_TABLES, "fx_rates", "host_availability")
+
+
 def _model(request: Request):
     """The workspace and its host model, fitted once per data version (web/cache.py): every
     hosts route shares it; a write to the workspace fits it anew. A failed fit (no lives yet)
     is not cached."""
     ws = workspace(request)
-    return ws, cached(request, "hosts-model", lambda: fit_hosts(ws), clock=False)
+    return ws, cached(
+        request, "hosts-model", lambda: fit_hosts(ws), clock=False, tables=MODEL_TABLES
+    )
 
 
 def _view(request: Request, market: str | None, category: str | None) -> dict[str, Any]:
@@ -127,7 +144,7 @@ def _view(request: Request, market: str | None, category: str | None) -> dict[st
 
     ws, model = _model(request)
     make = lambda: hosts_view(ws, model, market=market, category=category)  # noqa: E731
-    return cached(request, "hosts-view", make, market=market, category=category)
+    return cached(request, "hosts-view", make, market=market, category=category, tables=VIEW_TABLES)
 
 
 @router.get("/api/hosts", tags=["hosts"])
@@ -198,7 +215,15 @@ def _roster(request: Request, week: dt.date, rest: float, require_all: bool) -> 
         )
         return opt, greedy
 
-    return cached(request, "hosts-roster", make, week=week, rest=rest, require_all=require_all)
+    return cached(
+        request,
+        "hosts-roster",
+        make,
+        week=week,
+        rest=rest,
+        require_all=require_all,
+        tables=VIEW_TABLES,
+    )
 
 
 @router.get("/api/hosts/roster", tags=["hosts"], response_model=RosterOut)

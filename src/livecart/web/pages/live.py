@@ -80,7 +80,12 @@ def _view(request: Request, session_id: str) -> dict:
     ws = workspace(request)
     try:  # computed once per workspace write (livecart.web.cache)
         return cached(
-            request, "past live", lambda: past_view(ws, session_id), sid=session_id, clock=False
+            request,
+            "past live",
+            lambda: past_view(ws, session_id),
+            sid=session_id,
+            clock=False,
+            tables=("sessions", "live_minutes", "orders"),
         )
     except LivecartError as e:
         raise HTTPException(404, str(e)) from None
@@ -94,7 +99,13 @@ def _lists(request: Request) -> dict:
     ws = workspace(request)
     return {
         "sessions": hub(request).sessions(),
-        "past": cached(request, "past lives", lambda: past_sessions(ws), clock=False),
+        "past": cached(
+            request,
+            "past lives",
+            lambda: past_sessions(ws),
+            clock=False,
+            tables=("sessions", "live_minutes"),
+        ),
     }
 
 

@@ -25,7 +25,8 @@ def api_overview(request: Request) -> Overview:
 def _overview(request: Request) -> Overview:
     """Computed once per workspace write (livecart.web.cache): the dashboard polls it."""
     ws = workspace(request)
-    return cached(request, "overview", lambda: overview(ws))
+    tables = ("orders", "sessions", "products", "creators", "markets", "fx_rates")
+    return cached(request, "overview", lambda: overview(ws), tables=tables)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -25,6 +25,19 @@ from livecart.web.render import render
 from livecart.web.team import require
 
 router = APIRouter()
+# the tables the product model reads (test videos per product and market), and what the
+# products view adds (the stage board and a product's evidence read the lives and sales); the
+# model, its ranking and the test allocation depend on the data alone (clock=False), the stage
+# board on the time too
+SCORE_TABLES = ("videos", "products", "markets")
+VIEW_TABLES = (
+    *SCORE_TABLES,
+    "sessions",
+    "session_products",
+    "orders",
+    "creators",
+    "selection_stage_log",
+)
 Goal = Literal[tuple(GOALS)]  # type: ignore[valid-type] # the goals the ranking knows
 K = Query(5, ge=1, le=1000, description="how many top products count as the top k")
 
@@ -40,7 +53,9 @@ def api_products(
     """Ranking, stage board and one product's evidence history for a market."""
     ws = workspace(request)
     view = partial(products_view, ws, market=market, k=k, goal=goal, sku=sku)
-    return cached(request, "products", view, market=market, k=k, goal=goal, sku=sku)
+    return cached(
+        request, "products", view, market=market, k=k, goal=goal, sku=sku, tables=VIEW_TABLES
+    )
 
 
 @router.get("/api/products/rank", tags=["products"])
@@ -49,7 +64,9 @@ def api_rank(
 ) -> list[dict[str, Any]]:
     """Products ranked per market by posterior goal, with intervals, P(beat), P(top k)."""
     rank = partial(ranking_records, workspace(request), market=market, k=k, goal=goal)
-    return cached(request, "rank", rank, market=market, k=k, goal=goal)
+    return cached(
+        request, "rank", rank, market=market, k=k, goal=goal, clock=False, tables=SCORE_TABLES
+    )
 
 
 @router.get("/api/products/next", tags=["products"])
@@ -63,20 +80,34 @@ def api_next(
     """How to split ``videos`` new test videos across products and markets, with reasons."""
 
     def compute() -> list[dict[str, Any]]:
-        model = cached(request, "score", partial(score_workspace, workspace(request)))
+        score = partial(score_workspace, workspace(request))
+        model = cached(request, "score", score, clock=False, tables=SCORE_TABLES)
         for m in market or []:
             check_market(model.cells_, m)
         plan = allocate_tests(model, videos, k=k, markets=market, seed=seed)
         return plan.to_dict("records")
 
-    return cached(request, "next", compute, videos=videos, k=k, market=market, seed=seed)
+    return cached(
+        request,
+        "next",
+        compute,
+        videos=videos,
+        k=k,
+        market=market,
+        seed=seed,
+        clock=False,
+        tables=SCORE_TABLES,
+    )
 
 
 @router.get("/api/products/stages", tags=["products"])
 def api_stages(request: Request, market: str | None = None) -> dict[str, Any]:
     """The stage board of a market (default: the one with most test videos)."""
     view = partial(products_view, workspace(request), market=market)
-    return cached(request, "products", view, market=market, k=5, goal="gpm", sku=None)["board"]
+    got = cached(
+        request, "products", view, market=market, k=5, goal="gpm", sku=None, tables=VIEW_TABLES
+    )
+    return got["board"]
 
 
 class StageMove(BaseModel):

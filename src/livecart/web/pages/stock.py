@@ -31,6 +31,19 @@ from livecart.web.render import render
 from livecart.web.team import require
 
 router = APIRouter()
+# what a stock plan reads: the live and its line-up, past lives' sales and ad spend, the
+# products' videos, stock on hand, exchange rates; a live's saved plans for the monitor's stock
+PLAN_TABLES = (
+    "sessions",
+    "session_products",
+    "orders",
+    "ad_spend",
+    "products",
+    "videos",
+    "inventory",
+    "markets",
+    "fx_rates",
+)
 BUDGET = Query(
     None, ge=0, allow_inf_nan=False, description="money for new orders, reporting currency"
 )
@@ -63,7 +76,7 @@ def _plan(request: Request, session_id: str, inputs: PlanInputs) -> StockPlan:
     livecart.web.cache)."""
     given = asdict(inputs)
     make = partial(plan_stock, workspace(request), session_id, **given)
-    return cached(request, "stock", make, session_id=session_id, **given)
+    return cached(request, "stock", make, session_id=session_id, tables=PLAN_TABLES, **given)
 
 
 @router.post("/api/stock/{session_id}/plans", tags=["stock"])
@@ -87,14 +100,15 @@ def api_save(
 def api_replan(request: Request, session_id: str, budget: float | None = BUDGET) -> Replan:
     """Plans 3, 2, 1 and 0 days before the live, and the SKUs whose order moved enough."""
     make = partial(replan, workspace(request), session_id, budget=budget)
-    return cached(request, "replan", make, session_id=session_id, budget=budget)
+    return cached(request, "replan", make, session_id=session_id, budget=budget, tables=PLAN_TABLES)
 
 
 @router.get("/api/stock/{session_id}/planned", tags=["stock"])
 def api_planned(request: Request, session_id: str) -> dict[str, int]:
     """The stock per SKU the live monitor starts from (latest saved plan, else a fresh one)."""
     make = partial(planned_stock, workspace(request), session_id)
-    return cached(request, "planned", make, session_id=session_id)
+    tables = (*PLAN_TABLES, "stock_plan_lines")
+    return cached(request, "planned", make, session_id=session_id, tables=tables)
 
 
 @router.get(
