@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.special import hyp2f1
 
 from livecart.fans.bgnbd_likelihood import GridLikelihood
-from livecart.fans.histories import histories_to_fit
+from livecart.fans.histories import group_histories, histories_to_fit
 from livecart.fans.likelihood import Optimum, draws, maximize
 from livecart.fans.summaries import interval_table
 
@@ -78,6 +78,23 @@ class BetaGeoModel:
         hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
         second = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp
         return first * second * self.p_alive(x, t_x, T, z, theta)
+
+    def expected_purchases_at(self, steps, x, t_x, T, z=None, theta=None) -> np.ndarray:
+        """``expected_purchases`` at each horizon of ``steps``, one row a horizon: the same
+        numbers, with P(alive) computed once and the rest once per distinct ``(x, T, z)``
+        (``t_x`` does not enter it; one-time buyers of a week share it)."""
+        x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+        alive = self.p_alive(x, t_x, T, z, theta)
+        u = group_histories(x, np.zeros_like(x), T, z)
+        zu = u.z if self.covariates and z is not None else None
+        r, alpha, a, b = self._individual(theta, zu, len(u.x))
+        first = (a + b + u.x - 1) / (a - 1)
+        rows = []
+        for t in np.atleast_1d(np.asarray(steps, dtype=float)):
+            hyp = hyp2f1(r + u.x, b + u.x, a + b + u.x - 1, t / (alpha + u.T + t))
+            second = 1 - ((alpha + u.T) / (alpha + u.T + t)) ** (r + u.x) * hyp
+            rows.append((first * second)[u.inverse] * alive)
+        return np.array(rows)
 
     def expected_purchases_new(self, t, z=None, theta=None, n: int = 1) -> np.ndarray:
         """E[X(t)] for a buyer just acquired: equation (9)."""

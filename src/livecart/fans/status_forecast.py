@@ -124,13 +124,13 @@ def expected_purchases_with_joins(
     st, lt = status[path].copy(), late[path].copy()
     lam = lam / rate[st]  # the rate a non-follower would have
     clock = np.zeros(len(path))
-    total = np.zeros((len(steps), n))
+    bought = []  # each purchase as its first horizon * n + buyer, counted once at the end
     live = np.arange(len(path))
     while len(live):
         clock[live] += rng.exponential(1 / np.maximum(lam[live] * rate[st[live]], 1e-12))
         live = live[clock[live] < steps[-1]]
         # a purchase counts in every horizon past it: added at the first, summed below
-        np.add.at(total, (np.searchsorted(steps, clock[live], "right"), path[live]), 1.0)
+        bought.append(np.searchsorted(steps, clock[live], "right") * n + path[live])
         moved = _join(rng, chances, st, lt, live)
         if len(moved):
             old = st[moved]
@@ -139,7 +139,8 @@ def expected_purchases_with_joins(
             q = stats.beta.cdf(drop[moved], a, b_s[old])
             drop[moved] = stats.beta.ppf(q, a, b_s[st[moved]])
         live = live[rng.random(len(live)) >= drop[live]]
-    out = np.cumsum(total, axis=0) / draws
+    counts = np.bincount(np.concatenate([np.zeros(0, np.int64), *bought]), minlength=len(steps) * n)
+    out = np.cumsum(counts.reshape(len(steps), n).astype(float), axis=0) / draws
     return out if np.ndim(t) else out[0]
 
 

@@ -98,7 +98,7 @@ def _predict(h, bg, gg, now, horizon_discount, draws_seed, chances) -> pd.DataFr
 
     def one(theta_bg, theta_gg):
         alive = bg.p_alive(g.x, g.t_x, g.T, gz, theta_bg)
-        cum = np.array([bg.expected_purchases(t, g.x, g.t_x, g.T, gz, theta_bg) for t in steps])
+        cum = bg.expected_purchases_at(steps, g.x, g.t_x, g.T, gz, theta_bg)
         inc = np.diff(np.vstack([np.zeros(len(g.x)), cum]), axis=0)
         spend = (
             np.full(len(spend_x), fallback)
