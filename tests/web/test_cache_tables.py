@@ -99,6 +99,7 @@ def _session_ids(ws) -> tuple[str, str]:
     return rows["session_id"].iloc[-10], rows["session_id"].iloc[-1]
 
 
+@pytest.mark.slow  # every page computed once on the demo, traced
 def test_every_cached_result_declares_every_table_it_reads(traced):
     c, tracer = traced
     ws = c.app.state.workspace
@@ -140,6 +141,7 @@ def _live_save(ws, session_id: str) -> None:
     write_rows(ws, sessions.to_arrow_table(), minutes.to_arrow_table())
 
 
+@pytest.mark.slow
 def test_a_live_save_keeps_the_fans_models_and_the_ranking_and_redraws_the_funnel(traced):
     c, tracer = traced
     ws = c.app.state.workspace
@@ -155,14 +157,21 @@ def test_a_live_save_keeps_the_fans_models_and_the_ranking_and_redraws_the_funne
     assert moved == {"fans", "hosts-model", "hosts-view"}
 
 
+@pytest.mark.slow
 def test_a_write_to_a_table_a_page_reads_computes_it_anew(traced):
     c, tracer = traced
     ws = c.app.state.workspace
+    last = _session_ids(ws)[1]
     for table, url, names in (
         ("buyers", "/api/fans", {"fans-models", "fans"}),
         ("videos", "/api/products/rank", {"rank"}),
+        ("selection_stage_log", "/api/products/stages", {"products"}),
         ("host_availability", "/api/hosts", {"hosts-view"}),
         ("session_products", "/api/hosts", {"hosts-model", "hosts-view"}),
+        ("fx_rates", "/api/overview", {"overview"}),
+        ("live_minutes", "/live", {"past lives"}),
+        ("inventory", f"/api/stock/{last}", {"stock"}),
+        ("stock_plan_lines", f"/api/stock/{last}/planned", {"planned"}),
     ):
         get(traced, url)
         before = dict(tracer.computed)
