@@ -24,6 +24,9 @@ from fastapi import Request
 
 T = TypeVar("T")
 SIZE = 128
+# the tables of the lives' history: the lives, their line-ups, sales and ad spend, and the
+# products with their test videos (the host model and the stock plans read them all)
+LIVES_TABLES = ("sessions", "session_products", "orders", "ad_spend", "products", "videos")
 
 
 class ResultCache:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 
-from livecart.web.cache import cached
+from livecart.web.cache import LIVES_TABLES, cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
@@ -115,16 +115,7 @@ def fit_hosts(ws):
 
 # the tables the host model reads (lives, their products and sales, the product fit's videos),
 # and what its views and the roster add; a view is made from the model, so it names both
-MODEL_TABLES = (
-    "sessions",
-    "session_products",
-    "orders",
-    "ad_spend",
-    "products",
-    "videos",
-    "creators",
-    "markets",
-)
+MODEL_TABLES = (*LIVES_TABLES, "creators", "markets")
 VIEW_TABLES = (*MODEL_TABLES, "fx_rates", "host_availability")
 
 

@@ -24,7 +24,7 @@ from livecart.stock import (
 from livecart.stock.fanchart import fan_chart
 from livecart.stock.po import purchase_order, purchase_order_csv
 from livecart.store.team import User, record
-from livecart.web.cache import cached
+from livecart.web.cache import LIVES_TABLES, cached
 from livecart.web.deps import workspace
 from livecart.web.page import Page
 from livecart.web.render import render
@@ -33,17 +33,7 @@ from livecart.web.team import require
 router = APIRouter()
 # what a stock plan reads: the live and its line-up, past lives' sales and ad spend, the
 # products' videos, stock on hand, exchange rates; a live's saved plans for the monitor's stock
-PLAN_TABLES = (
-    "sessions",
-    "session_products",
-    "orders",
-    "ad_spend",
-    "products",
-    "videos",
-    "inventory",
-    "markets",
-    "fx_rates",
-)
+PLAN_TABLES = (*LIVES_TABLES, "inventory", "markets", "fx_rates")
 BUDGET = Query(
     None, ge=0, allow_inf_nan=False, description="money for new orders, reporting currency"
 )
