@@ -22,6 +22,19 @@ import livecart
 from livecart.store import Workspace
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With xdist workers (``-n N``), compile the live monitor's numba kernels once, here in the
+    process that starts them, before they start. On a fresh checkout each worker would compile
+    them itself (33 s of a core here) inside its first replay test, both at once: a fresh-clone
+    run failed a replay's 60 s deadline that way (#16). Workers then load the disk cache."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    from livecart.live.engine import kernels
+
+    if kernels.uncached():
+        kernels.compile_kernels()
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     w = livecart.init(tmp_path / "ws")
