@@ -129,3 +129,11 @@ def test_a_winner_who_never_hosted_is_flagged_with_the_best_tried_candidate():
         "(P(best) 0.27); the best candidate with lives is host_01 (P(best) 0.18)"
     )
     assert _untried_winner(rows, ["inf_07", "store_us", "host_01"]).endswith("(P(best) 0.27)")
+
+
+@pytest.mark.parametrize("slot", ["25:00", "7", "12:60"])
+def test_roster_rejects_a_slot_that_is_not_a_time_of_day_with_what_to_type(cli, demo_path, slot):
+    from livecart.errors import LivecartError
+
+    with pytest.raises(LivecartError, match=f"--slot '{slot}' is not a local start time HH:MM"):
+        invoke(cli, "hosts", "roster", demo_path, "--week", "2026-11-16", "--slot", slot)

@@ -227,9 +227,9 @@ def roster(
 
     try:
         start = dt.date.fromisoformat(week)
-        hours = tuple(int(x.split(":")[0]) + int(x.split(":")[1]) / 60 for x in slot)
-    except (ValueError, IndexError) as e:
-        raise LivecartError(f"--week is YYYY-MM-DD and --slot HH:MM ({e})") from e
+    except ValueError as e:
+        raise LivecartError(f"--week {week!r} is not a date YYYY-MM-DD (its first day)") from e
+    hours = tuple(_slot_hours(x) for x in slot)
     with Workspace.open(path, read_only=True) as ws:
         model = fit_workspace(ws, product_fit(ws))
         _req, opt, greedy = roster_for_workspace(
@@ -277,6 +277,22 @@ def roster(
     for f in [csv, *files]:
         if f:
             console.print(f"wrote {f}", highlight=False)
+
+
+def _slot_hours(text: str) -> float:
+    """A --slot value, HH:MM local, as hours after midnight."""
+    from livecart.errors import LivecartError
+
+    try:
+        h, m = (int(x) for x in text.split(":"))
+        if not (0 <= h <= 23 and 0 <= m <= 59):
+            raise ValueError(text)
+    except ValueError as e:
+        raise LivecartError(
+            f"--slot {text!r} is not a local start time HH:MM from 00:00 to 23:59 "
+            "(repeat --slot for each daily slot, e.g. --slot 12:00 --slot 19:00)"
+        ) from e
+    return h + m / 60
 
 
 def _print_week(a, empty) -> None:
