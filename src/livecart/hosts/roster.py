@@ -112,6 +112,7 @@ def solve_roster(req: RosterRequest, time_limit: float = 10.0, workers: int = 2)
             "day, hours a week or rest gap cannot all be met; allow empty slots or relax them"
         )
     chosen = [(i, j) for (i, j), v in x.items() if solver.value(v)]
+    seconds = time.perf_counter() - t0  # the solve; explaining the empty slots comes after
     assignments, unfilled = _frames(req, chosen)
     days = empty_days(req, chosen)
     notes = req.notes + ([] if req.require_all else problems) + [day_note(d) for d in days]
@@ -120,7 +121,7 @@ def solve_roster(req: RosterRequest, time_limit: float = 10.0, workers: int = 2)
         status,
         float(sum(req.value[i, j] for i, j in chosen)),
         float(bound / scale),
-        time.perf_counter() - t0,
+        seconds,
         assignments,
         unfilled,
         notes=notes,
