@@ -16,7 +16,9 @@
     └── EventError                 a live event that cannot be read (bad JSON, unknown type)
 
 Each interface maps these in one place: the CLI prints one line and exits 1, the web layer
-answers with a status and a body that says what to fix.
+answers with a status and a body that says what to fix. A message that tells what to do with a
+CLI command or flag (``pass --budget``) carries the same advice in the dashboard's words as
+``dashboard`` (``enter a budget``): the web shows that one, the CLI prints the message.
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ from dataclasses import dataclass
 
 
 class LivecartError(Exception):
-    """Base of every error livecart raises on purpose."""
+    """Base of every error livecart raises on purpose. ``dashboard``: the message as the
+    dashboard says it, where the message names a CLI command or flag."""
+
+    def __init__(self, *args: object, dashboard: str | None = None) -> None:
+        super().__init__(*args)
+        self.dashboard = dashboard
 
 
 class WorkspaceError(LivecartError):

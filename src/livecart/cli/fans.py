@@ -149,16 +149,14 @@ def export_cmd(
 ) -> None:
     """Write a segment as a TikTok Ads customer-file audience (SHA-256 of email or phone, else
     buyer ids; at least 1,000 rows) or as a CRM CSV."""
-    import pandas as pd
-
-    from livecart.fans.segments import assign_segments, crm_csv, tiktok_audience
+    from livecart.fans.segments import assign_segments, crm_csv, read_contacts, tiktok_audience
     from livecart.fans.value import fit_value
 
+    c = read_contacts(contacts, str(contacts)) if contacts else None
     ws, p = _load(directory)
     with ws:
         vm = fit_value(p)
     segs = assign_segments(vm, p.end_day)
-    c = pd.read_csv(contacts, dtype=str) if contacts else None
     text = (tiktok_audience if fmt == "tiktok" else crm_csv)(vm, segs, segment, c)
     out.write_text(text)
     console.print(f"{text.count(chr(10)) - 1:,} rows of {segment} written to {out}")

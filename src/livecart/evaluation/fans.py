@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,10 +94,20 @@ def _true(truth: dict, name: str) -> float:
     return truth["bgnbd"][name]
 
 
-def evaluate(seeds: int = 3, scale: float = 0.3, first_seed: int = 101) -> dict[str, Any]:
+def evaluate(
+    seeds: int = 3,
+    scale: float = 0.3,
+    first_seed: int = 101,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """Means over held-out seeds (the tests build seed 7): per-parameter relative errors, the
-    uplift figures and the holdout error, plus each seed's results."""
-    per = [evaluate_seed(s, scale) for s in range(first_seed, first_seed + seeds)]
+    uplift figures and the holdout error, plus each seed's results. ``progress(done, total)``
+    is called before each seed (a demo built and scored)."""
+    per = []
+    for i, s in enumerate(range(first_seed, first_seed + seeds)):
+        if progress:
+            progress(i, seeds)
+        per.append(evaluate_seed(s, scale))
     hold = {
         f"{span}.{k}": float(np.mean([r["holdout"][span][k] for r in per]))
         for span in ("39_weeks", "demo_13_weeks")

@@ -21,6 +21,7 @@ no workspace needed), fit the selection model, and compare with the truth:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -69,11 +70,15 @@ def evaluate_selection(
     target: float = 0.8,
     batch: int = 10,
     rounds: int = 24,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SelectionEvaluation:
-    """Run the evaluation on ``seeds`` held-out seeds (``first_seed`` onwards)."""
+    """Run the evaluation on ``seeds`` held-out seeds (``first_seed`` onwards); ``progress(done,
+    total)`` is called before each seed's scoring and before the allocation runs."""
     t0 = time.perf_counter()
     rows, cal = [], []
-    for seed in range(first_seed, first_seed + seeds):
+    for i, seed in enumerate(range(first_seed, first_seed + seeds)):
+        if progress:
+            progress(i, seeds + 1)
         w = make_world(seed, scale)
         r, c = _score_seed(w, k)
         rows.append(r)
@@ -81,6 +86,8 @@ def evaluate_selection(
     per = pd.DataFrame(rows)
     table, ece = calibration_table(pd.concat(cal))
     n_alloc = seeds if allocation_seeds is None else allocation_seeds
+    if progress:
+        progress(seeds, seeds + 1)
     curve, need = _allocation(
         range(first_seed, first_seed + n_alloc), k, scale, target, batch, rounds
     )

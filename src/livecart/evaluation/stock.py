@@ -22,6 +22,7 @@ Reported (means over seeds, and per seed):
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -176,17 +177,26 @@ def evaluate_stock(
     first_seed: int = 1,
     costs: StockCosts | None = None,
     jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> StockEvaluation:
     """Run `evaluate_seed` for ``seeds`` seeds (``jobs`` worker processes; every seed is
     independent, so the figures do not depend on it) and average. ``cost_saving_pct`` is the
-    saving on the summed realised cost over all seeds."""
+    saving on the summed realised cost over all seeds. ``progress(done, total)`` is called
+    before the first seed and as each seed is done."""
     ids = list(range(first_seed, first_seed + seeds))
     run = partial(evaluate_seed, scale=scale, holdout=holdout, costs=costs)
+    tell = progress or (lambda done, total: None)
+    tell(0, len(ids))
+    res = []
     if jobs > 1 and len(ids) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(ids))) as pool:
-            res = list(pool.map(run, ids))
+            for r in pool.map(run, ids):
+                res.append(r)
+                tell(len(res), len(ids))
     else:
-        res = [run(s) for s in ids]
+        for s in ids:
+            res.append(run(s))
+            tell(len(res), len(ids))
     total, total_past = sum(r.cost_model for r in res), sum(r.cost_past_average for r in res)
     return StockEvaluation(
         [r.seed for r in res],

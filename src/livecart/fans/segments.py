@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -99,12 +101,35 @@ def tiktok_audience(vm: ValueModel, segments: pd.Series, name: str, contacts=Non
         raise SegmentTooSmall(
             f"segment {name!r} has {len(values)} identifiers ({header}); TikTok Ads needs at "
             f"least {TIKTOK_MIN_ROWS:,} rows for a customer-file audience. Export it as CRM CSV "
-            "(--format crm) or merge it with a neighbouring segment"
+            "(--format crm) or merge it with a neighbouring segment",
+            dashboard=f"segment {name!r} has {len(values)} identifiers ({header}); TikTok Ads "
+            f"needs at least {TIKTOK_MIN_ROWS:,} rows for a customer-file audience. Choose CRM "
+            "CSV instead, or merge it with a neighbouring segment",
         )
     buf = io.StringIO()
     buf.write(header + "\n")
     buf.write("\n".join(values.astype(str)) + "\n")
     return buf.getvalue()
+
+
+def read_contacts(source: str | Path | IO[bytes], name: str = "contacts") -> pd.DataFrame:
+    """A brand's contact file (``name`` in messages): CSV with a header row, ``buyer_id`` and
+    ``email`` and/or ``phone``, every value read as text; refused with what to fix."""
+    try:
+        c = pd.read_csv(source, dtype=str)
+    except (ValueError, UnicodeDecodeError) as e:  # pandas' parser and empty-file errors
+        raise LivecartError(
+            f"{name} is not a readable CSV ({str(e).splitlines()[0]}): save it as CSV (UTF-8) "
+            "with a header row: buyer_id and email and/or phone"
+        ) from e
+    c.columns = [str(col).strip().lower() for col in c.columns]
+    if "buyer_id" not in c or not _contact_cols(c):
+        lacks = "buyer_id column" if "buyer_id" not in c else "email or phone column"
+        raise LivecartError(
+            f"{name} has no {lacks} (its columns: {', '.join(c.columns) or 'none'}): a contact "
+            "file needs buyer_id and email and/or phone, one buyer a row"
+        )
+    return c
 
 
 def _members(vm: ValueModel, segments: pd.Series, name: str) -> pd.DataFrame:

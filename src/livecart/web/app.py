@@ -67,6 +67,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.jobs.cancel_all()  # a long evaluation stops at its next step, not at its end
         hub = getattr(app.state, "live_hub", None)
         if hub is not None:  # runs stop and save before their workspace closes
             hub.close()

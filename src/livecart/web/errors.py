@@ -60,7 +60,10 @@ def status_for(exc: LivecartError) -> int:
 
 
 def error_body(exc: LivecartError) -> dict[str, object]:
-    body: dict[str, object] = {"error": type(exc).__name__, "detail": str(exc).splitlines()[0]}
+    """The answer's body; ``detail`` in the dashboard's words where the error has them (a CLI
+    flag in the message would mean nothing in a form)."""
+    said = getattr(exc, "dashboard", None) or str(exc)
+    body: dict[str, object] = {"error": type(exc).__name__, "detail": said.splitlines()[0]}
     if isinstance(exc, ImportRejected):
         body["problems"] = [
             {"file": p.file, "row": p.row, "column": p.column, "message": p.message}

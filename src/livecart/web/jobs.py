@@ -127,6 +127,13 @@ class JobBook:
             jobs = list(self._jobs.values())
         return next((j for j in reversed(jobs) if (j.key or "").startswith(prefix)), None)
 
+    def cancel_all(self) -> None:
+        """Ask every running job to stop (the server is stopping): each stops at its next
+        progress step, writing nothing."""
+        with self._lock:
+            for j in self._jobs.values():
+                j.cancel_requested.set()
+
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 

@@ -7,6 +7,7 @@ from livecart.web.page import Page
 from livecart.web.pages import (
     ads,
     commands,
+    evaluations,
     fans,
     hosts,
     imports,
@@ -39,5 +40,6 @@ PAGES: list[Page] = [
     replays.PAGE,
     live_control.PAGE,
     live_tools.PAGE,
+    evaluations.PAGE,
     team.PAGE,
 ]

@@ -4,9 +4,10 @@ their REST twins. Every route calls `livecart.fans` and renders; nothing is deci
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -119,7 +120,29 @@ def api_export(
     segment: Literal[SEGMENTS],  # type: ignore[valid-type]
     format: Literal["crm", "tiktok"] = "crm",
 ) -> Response:
-    """A segment as a CRM CSV or a TikTok Ads customer file (below 1,000 rows: 409, reason)."""
+    """A segment as a CRM CSV or a TikTok Ads customer file of buyer ids (below 1,000 rows:
+    409, reason). With the brand's contacts: ``POST``."""
+    return _export(request, segment, format, None)
+
+
+@router.post("/api/fans/segments/{segment}/export", response_class=PlainTextResponse, tags=["fans"])
+def api_export_contacts(
+    request: Request,
+    segment: Literal[SEGMENTS],  # type: ignore[valid-type]
+    format: Literal["crm", "tiktok"] = Form("tiktok", description="tiktok or crm"),
+    contacts: UploadFile = File(description="CSV: buyer_id and email and/or phone"),
+    user: User = Depends(require("viewer")),
+) -> Response:
+    """A segment with the brand's contacts (= `livecart fans export --contacts`): a TikTok Ads
+    customer file of SHA-256 hashed emails (else phones), or a CRM CSV with the contacts
+    beside each buyer. The contact file is read in memory and kept nowhere."""
+    from livecart.fans.segments import read_contacts
+
+    name = Path(contacts.filename or "contacts").name or "contacts"
+    return _export(request, segment, format, read_contacts(contacts.file, name))
+
+
+def _export(request: Request, segment: str, format: str, contacts: Any) -> Response:
     from livecart.errors import FitError
     from livecart.fans.segments import assign_segments, crm_csv, tiktok_audience
 
@@ -127,7 +150,7 @@ def api_export(
     if m.value is None or m.purchases is None:
         raise FitError(m.value_error or "no value model: import orders with buyer ids first")
     vm, segs = m.value, assign_segments(m.value, m.purchases.end_day)
-    text = (tiktok_audience if format == "tiktok" else crm_csv)(vm, segs, segment)
+    text = (tiktok_audience if format == "tiktok" else crm_csv)(vm, segs, segment, contacts)
     return PlainTextResponse(
         text,
         media_type="text/csv",

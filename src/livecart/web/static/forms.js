@@ -4,7 +4,8 @@
 // data-api may name fields in braces (/api/retros/{session_id}): they go into the path.
 // data-method="GET" sends the other fields as the query. What a result shows: its summary,
 // data-fields="a,b" (those values), data-table="rows" (that list as a table; "." the result;
-// "a,b" one row per key, from objects of the same shape).
+// "a,b" one row per key, from objects of the same shape). An answer sent as an attachment (a
+// CSV export) is downloaded under its own name, with a link to it and its count of rows.
 (function () {
   "use strict";
   const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
@@ -111,6 +112,18 @@
     else showError(box, job.error || { detail: job.status });
   }
 
+  async function download(box, r) {
+    const how = r.headers.get("Content-Disposition") || "";
+    const name = (how.match(/filename="?([^";]+)"?/) || [])[1] || "download.csv";
+    const blob = await r.blob();
+    const rows = Math.max(0, (await blob.text()).split("\n").filter(Boolean).length - 1);
+    const a = el("a", { href: URL.createObjectURL(blob), download: name, class: "download" }, name);
+    const p = el("p", { class: "ok" }, rows.toLocaleString("en-US") + " rows in ");
+    p.appendChild(a);
+    box.appendChild(p);
+    a.click();
+  }
+
   // the form's values, minus the empty ones and those the path takes
   function values(form, inPath) {
     const data = {};
@@ -153,6 +166,7 @@
     if (button) button.disabled = true;
     try {
       const r = await fetch(url, { method, headers, body });
+      if (r.ok && /^attachment/.test(r.headers.get("Content-Disposition") || "")) return await download(box, r);
       const text = await r.text();
       let out; try { out = JSON.parse(text); } catch (e) { out = { detail: text }; }
       if (!r.ok) {
