@@ -34,6 +34,15 @@ def root(demo_path, tmp_path_factory) -> Path:
     return root
 
 
+def evaluate(page, form: str, **inputs: object) -> str:
+    """Fill ``form``'s inputs, submit and wait for the evaluation's result; its report's text."""
+    for name, value in inputs.items():
+        page.fill(f"{form} input[name={name}]", str(value))
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector(f"{form} .report table.result", timeout=EVALUATION)
+    return page.inner_text(f"{form} .report")
+
+
 @pytest.fixture(scope="module")
 def url(root) -> Iterator[str]:
     with served(root / "ws") as u:
@@ -75,10 +84,7 @@ def test_the_products_evaluation_scores_the_ranking_and_its_cancel_stops_it(url)
         page.wait_for_selector("#evaluate-products .report .error", timeout=EVALUATION)
         text = page.inner_text("#evaluate-products .report")
         assert "cancelled: nothing was written" in text and "precision" not in text
-        page.fill("#evaluate-products input[name=seeds]", "1")
-        page.click("#evaluate-products button[type=submit]")
-        page.wait_for_selector("#evaluate-products .report table.result", timeout=EVALUATION)
-        text = page.inner_text("#evaluate-products .report")
+        text = evaluate(page, "#evaluate-products", seeds=1)
         assert "of the model's top 3 products per market are truly top 3" in text
         assert "precision at k:" in text and "calibration error:" in text
         assert len(result_rows(page, "#evaluate-products")) >= 2  # P(beat) bins
@@ -88,10 +94,7 @@ def test_the_stock_evaluation_sets_the_forecast_beside_two_baselines(url):
     with chromium_page() as page:
         page.goto(url + "stock")
         refused(page, "#evaluate-stock", "scale", "5", "scale")
-        page.fill("#evaluate-stock input[name=seeds]", "1")
-        page.fill("#evaluate-stock input[name=scale]", "0.1")
-        page.click("#evaluate-stock button[type=submit]")
-        page.wait_for_selector("#evaluate-stock .report table.result", timeout=EVALUATION)
+        text = evaluate(page, "#evaluate-stock", seeds=1, scale=0.1)
         rows = [r.split("\t") for r in result_rows(page, "#evaluate-stock")]
         assert [r[0] for r in rows] == [
             "livecart model",
@@ -99,20 +102,14 @@ def test_the_stock_evaluation_sets_the_forecast_beside_two_baselines(url):
             "baseline: warmup clicks conversion",
         ]
         assert all(float(r[1]) > 0 for r in rows)
-        assert "of held-out demand fell inside the 80% interval" in page.inner_text(
-            "#evaluate-stock .report"
-        )
+        assert "of held-out demand fell inside the 80% interval" in text
 
 
 def test_the_fans_evaluation_shows_each_parameters_error_and_the_true_uplift(url):
     with chromium_page() as page:
         page.goto(url + "fans")
         refused(page, "#evaluate-fans", "seeds", "0", "seeds")
-        page.fill("#evaluate-fans input[name=seeds]", "1")
-        page.fill("#evaluate-fans input[name=scale]", "0.1")
-        page.click("#evaluate-fans button[type=submit]")
-        page.wait_for_selector("#evaluate-fans .report table.result", timeout=EVALUATION)
+        text = evaluate(page, "#evaluate-fans", seeds=1, scale=0.1)
         names = [r.split("\t")[0] for r in result_rows(page, "#evaluate-fans")]
         assert names[:4] == ["r", "alpha", "a", "b"]
-        text = page.inner_text("#evaluate-fans .report")
         assert "against a true" in text and "holdout error:" in text

@@ -150,7 +150,7 @@ def test_an_evaluation_reports_each_seed_and_stops_at_the_next_when_cancelled(ap
     while (j := api.get(f"/api/jobs/{job['id']}").json())["done"] < 1:
         assert time.monotonic() < deadline and j["status"] == "running", j
         time.sleep(0.1)
-    assert j["total"] == 6 and j["message"].startswith("scoring seed ")
+    assert j["total"] == 10 and j["message"].startswith("scoring seed ")
     api.post(f"/api/jobs/{job['id']}/cancel")
     while (j := api.get(f"/api/jobs/{job['id']}").json())["status"] == "running":
         assert time.monotonic() < deadline, j

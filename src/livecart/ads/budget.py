@@ -31,13 +31,21 @@ class Windows:
 
     def check(self) -> None:
         if self.pre_live_hours < 1:
-            raise LivecartError("the pre-live window needs at least 1 hour (--pre-live-hours)")
+            raise LivecartError(
+                "the pre-live window needs at least 1 hour (--pre-live-hours)",
+                dashboard="the pre-live window needs at least 1 hour",
+            )
         if self.live_minutes < 2:
-            raise LivecartError("the live must last at least 2 minutes (--minutes)")
+            raise LivecartError(
+                "the live must last at least 2 minutes (--minutes)",
+                dashboard="the live must last at least 2 minutes",
+            )
         if not 1 <= self.closing_minutes < self.live_minutes:
             raise LivecartError(
                 f"the closing window ({self.closing_minutes} min) must be at least 1 minute "
-                f"and shorter than the live ({self.live_minutes} min): set --closing-minutes"
+                f"and shorter than the live ({self.live_minutes} min): set --closing-minutes",
+                dashboard=f"the closing window ({self.closing_minutes} min) must be at least 1 "
+                f"minute and shorter than the live ({self.live_minutes} min)",
             )
         if self.golden_weight <= 0:
             raise LivecartError("the golden-hour weight must be above zero")
@@ -79,13 +87,21 @@ def check_bounds(budget: float, lo: np.ndarray, hi: np.ndarray) -> None:
     """Phase minimums and maximums that some split of ``budget`` can meet, or a clear error.
     The budget and the minimums must be finite numbers; a maximum may be infinite (no cap)."""
     if not math.isfinite(budget):
-        raise LivecartError(f"the budget must be a finite amount (got {budget:g}): pass --budget")
+        raise LivecartError(
+            f"the budget must be a finite amount (got {budget:g}): pass --budget",
+            dashboard=f"the budget must be a finite amount (got {budget:g}): enter an amount",
+        )
     if budget <= 0:
-        raise LivecartError(f"the budget must be above zero (got {budget:g}): pass --budget")
+        raise LivecartError(
+            f"the budget must be above zero (got {budget:g}): pass --budget",
+            dashboard=f"the budget must be above zero (got {budget:g}): enter an amount",
+        )
     if np.isnan(lo).any() or np.isnan(hi).any() or not np.isfinite(lo).all():
         raise LivecartError(
             "each phase minimum must be a finite amount and each maximum an amount (not nan): "
-            "check --min-spend and --max-spend"
+            "check --min-spend and --max-spend",
+            dashboard="each phase minimum must be a finite amount and each maximum an amount "
+            "(not nan): check the phase minimums and maximums",
         )
     if (lo < 0).any() or (lo > hi).any():
         raise LivecartError("each phase minimum must be at least 0 and at most its maximum")

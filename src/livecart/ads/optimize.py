@@ -160,7 +160,10 @@ def optimize_split(
     v = _value(draws, spend)
     score = _score(v, spend.sum(axis=1), objective, margin, roas_floor)
     if not np.isfinite(score).any():
-        raise LivecartError(f"no split reaches a ROAS of {roas_floor:g}: lower --roas-floor")
+        raise LivecartError(
+            f"no split reaches a ROAS of {roas_floor:g}: lower --roas-floor",
+            dashboard=f"no split reaches a ROAS of {roas_floor:g}: lower the ROAS floor",
+        )
     notes = [outside] if outside else []
     inside = _in_region(model, spend, objective == "gmv") if region else np.ones(len(spend), bool)
     if region and not (inside & np.isfinite(score)).any():

@@ -73,23 +73,28 @@ def evaluate_selection(
     progress: Callable[[int, int], None] | None = None,
 ) -> SelectionEvaluation:
     """Run the evaluation on ``seeds`` held-out seeds (``first_seed`` onwards); ``progress(done,
-    total)`` is called before each seed's scoring and before the allocation runs."""
+    total)`` is called before each seed's scoring, then before each seed's test allocation
+    runs (``total`` counts both)."""
     t0 = time.perf_counter()
     rows, cal = [], []
+    n_alloc = seeds if allocation_seeds is None else allocation_seeds
+    tell = progress or (lambda done, total: None)
     for i, seed in enumerate(range(first_seed, first_seed + seeds)):
-        if progress:
-            progress(i, seeds + 1)
+        tell(i, seeds + n_alloc)
         w = make_world(seed, scale)
         r, c = _score_seed(w, k)
         rows.append(r)
         cal.append(c)
     per = pd.DataFrame(rows)
     table, ece = calibration_table(pd.concat(cal))
-    n_alloc = seeds if allocation_seeds is None else allocation_seeds
-    if progress:
-        progress(seeds, seeds + 1)
     curve, need = _allocation(
-        range(first_seed, first_seed + n_alloc), k, scale, target, batch, rounds
+        range(first_seed, first_seed + n_alloc),
+        k,
+        scale,
+        target,
+        batch,
+        rounds,
+        lambda i: tell(seeds + i, seeds + n_alloc),
     )
     saved = 100 * (1 - need["thompson"] / need["uniform"]) if need["uniform"] > 0 else 0.0
     return SelectionEvaluation(
@@ -187,9 +192,10 @@ def calibration_table(c: pd.DataFrame) -> tuple[list[dict[str, float]], float]:
     return table, ece
 
 
-def _allocation(seeds, k, scale, target, batch, rounds):
+def _allocation(seeds, k, scale, target, batch, rounds, before=lambda i: None):
     curves: dict[str, list[np.ndarray]] = {"thompson": [], "uniform": []}
-    for seed in seeds:
+    for i, seed in enumerate(seeds):
+        before(i)
         w = make_world(seed, scale)
         for policy in curves:
             mk = MARKET_CODES[seed % len(MARKET_CODES)]

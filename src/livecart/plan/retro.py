@@ -40,7 +40,9 @@ def _actuals(ws: Workspace, sid: str) -> dict[str, float]:
     k = frame(ws, session_kpis, session_id=sid)
     if k.empty:
         raise LivecartError(
-            f"no session {sid!r} in this workspace: see `livecart live` or import it"
+            f"no session {sid!r} in this workspace: see `livecart live` or import it",
+            dashboard=f"no session {sid!r} in this workspace: the Live page lists the lives; "
+            "import others on the Import page",
         )
     out = k.iloc[0].drop(["session_id", "market"])
     return {

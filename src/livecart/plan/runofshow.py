@@ -231,7 +231,10 @@ def schedule(slots: list[Slot], minutes: int, closing_minutes: int, min_pin: int
             f"{len(body)} products pinned at least {min_pin} minutes need "
             f"{len(body) * min_pin + close_len} minutes, the live has {minutes}: "
             "lengthen the live, "
-            f"shorten --min-pin, or keep {most} products before the closing offer"
+            f"shorten --min-pin, or keep {most} products before the closing offer",
+            dashboard=f"{len(body)} products pinned at least {min_pin} minutes need "
+            f"{len(body) * min_pin + close_len} minutes, the live has {minutes}: lengthen the "
+            f"live, shorten the minimum pin, or keep {most} products before the closing offer",
         )
     for s in slots:
         s.pins = []

@@ -106,7 +106,9 @@ def parse_start(start: str | dt.datetime, tz: str, now: dt.datetime | None, past
     if utc <= now and not past_ok:
         raise LivecartError(
             f"the start {local:%Y-%m-%d %H:%M} ({tz}) is in the past: plan a coming live "
-            "(or link a recorded one with --session for a retro)"
+            "(or link a recorded one with --session for a retro)",
+            dashboard=f"the start {local:%Y-%m-%d %H:%M} ({tz}) is in the past: plan a coming "
+            "live (or, for a retro, name a recorded one in 'Link to a recorded live')",
         )
     return utc, local.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
 
@@ -136,7 +138,8 @@ def pick_candidates(c: pd.DataFrame, skus: list[str] | None, all_skus: set[str])
     bad = [s for s in skus if s not in all_skus]
     if bad:
         raise LivecartError(
-            f"unknown SKU {', '.join(bad)}: see `livecart products rank DIR` for the catalogue"
+            f"unknown SKU {', '.join(bad)}: see `livecart products rank DIR` for the catalogue",
+            dashboard=f"unknown SKU {', '.join(bad)}: the Products page lists the catalogue",
         )
     missing = [s for s in skus if s not in set(c["sku_id"])]
     if missing:
@@ -314,7 +317,9 @@ def lineup(ws: Workspace, plan: SessionPlan, skus, n_products: int, enforce: boo
     if n < plan.guidance.min_products and enforce:
         raise LivecartError(
             f"{n} products is fewer than the guidance's {plan.guidance.min_products}: add "
-            "products or pass --no-guidance"
+            "products or pass --no-guidance",
+            dashboard=f"{n} products is fewer than the guidance's "
+            f"{plan.guidance.min_products}: ask for more products",
         )
     picks = assign_roles(c, n, plan.guidance)
     plan.lineup_notes = [] if len(picks) >= n else [short_lineup(c, n, len(picks), plan.market)]

@@ -100,7 +100,10 @@ def load_plan(ws: Workspace, plan_id: str, version: int | None = None) -> Sessio
     if not r.empty:
         return SessionPlan.model_validate(json.loads(r["body"].iloc[0]))
     known = ", ".join(list_plans(ws)["plan_id"].head(10)) or "none yet"
-    raise NotFoundError(f"no plan {plan_id!r}: known plans are {known} (see `livecart plan list`)")
+    raise NotFoundError(
+        f"no plan {plan_id!r}: known plans are {known} (see `livecart plan list`)",
+        dashboard=f"no plan {plan_id!r}: known plans are {known} (the Plans page lists them)",
+    )
 
 
 def plan_for_session(ws: Workspace, session_id: str) -> SessionPlan | None:
@@ -125,7 +128,10 @@ def edit_plan(ws: Workspace, plan_id: str, **changes) -> SessionPlan:
         _apply(ws, p, key, v)
         done.append(key)
     if not done:
-        raise LivecartError("nothing to change: pass an option such as --host or --move")
+        raise LivecartError(
+            "nothing to change: pass an option such as --host or --move",
+            dashboard="nothing to change: fill in at least one field, such as Hosts or Move",
+        )
     if AD_KEYS & set(done):
         w = Windows(**p.budget["windows"])
         p.budget, p.ads = plan_ads(ws, ad_settings(p), p.currency, p.start_utc, w, p.market)

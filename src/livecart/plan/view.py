@@ -46,8 +46,8 @@ def retro_view(ws: Workspace, session_id: str) -> dict:
     p = plan_for_session(ws, session_id)
     if p is None:
         why = (
-            f"no plan is linked to session {session_id}: link one with "
-            f"`livecart plan edit DIR PLAN --session {session_id}`"
+            f"no plan is linked to session {session_id}: open its plan on the Plans page and "
+            f"enter {session_id} under 'Link session' in its edit form"
         )
         return {"known": True, "plan": None, "retro": None, "missing": why}
     return {"known": True, "plan": p, "retro": retro(ws, session_id, p), "missing": None}

@@ -38,7 +38,7 @@ def allocate_tests(
     Returns one row per product x market that gets at least one video: sku_id, market,
     videos, and counts of why (``for_top_k``, ``for_winner``) with a sentence ``reason``."""
     if videos < 1:
-        raise LivecartError("--videos must be at least 1")
+        raise LivecartError("--videos must be at least 1", dashboard="place at least 1 test video")
     if goal not in GOALS:
         raise LivecartError(f"unknown goal {goal!r}: choose one of {', '.join(GOALS)}")
     c = model.cells_

@@ -52,11 +52,14 @@ def load_catalogue(ws: Workspace) -> tuple[pd.DataFrame, list[str]]:
     if products.empty:
         raise NoProductsError(
             f"{ws.path} has no products to score: import them with "
-            f"`livecart import {ws.path} products FILE` (or build the demo)"
+            f"`livecart import {ws.path} products FILE` (or build the demo)",
+            dashboard=f"{ws.path} has no products to score: import them on the Import page "
+            "(products)",
         )
     if not markets:
         raise NoProductsError(
-            f"{ws.path} has no markets: import them with `livecart import {ws.path} markets FILE`"
+            f"{ws.path} has no markets: import them with `livecart import {ws.path} markets FILE`",
+            dashboard=f"{ws.path} has no markets: import them on the Import page (markets)",
         )
     return products, markets
 

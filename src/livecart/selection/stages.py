@@ -281,7 +281,9 @@ def confirm_transition(ws: Workspace, sku_id: str, market: str, by: str = "user"
             if c.proposed is None:
                 raise ConflictError(
                     f"{sku_id} in {market} has no proposed move (it stays "
-                    f"{c.stage}); see `livecart products stages DIR`"
+                    f"{c.stage}); see `livecart products stages DIR`",
+                    dashboard=f"{sku_id} in {market} has no proposed move (it stays "
+                    f"{c.stage}): the stage board shows the moves proposed",
                 )
             _record(ws, [c], by)
             return c

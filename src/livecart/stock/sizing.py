@@ -107,7 +107,9 @@ def plan_inputs(ws: Workspace, session_id: str, as_of: dt.datetime | None):
     if exists.empty:
         raise UnknownSessionError(
             f"no session {session_id!r} in the workspace: import it first "
-            f"(`livecart import DIR sessions FILE`); `livecart status DIR` lists what it holds"
+            f"(`livecart import DIR sessions FILE`); `livecart status DIR` lists what it holds",
+            dashboard=f"no session {session_id!r} in the workspace: import it first on the "
+            "Import page (sessions); the Stock page's Live list shows the lives it can plan",
         )
     start = exists["planned_start"].fillna(exists["actual_start"]).iloc[0]
     if pd.isna(start):
@@ -118,7 +120,9 @@ def plan_inputs(ws: Workspace, session_id: str, as_of: dt.datetime | None):
     if target.empty:
         raise StockPlanError(
             f"session {session_id} has no line-up: import its products "
-            f"(`livecart import DIR session_products FILE`, one row per SKU) and plan again"
+            f"(`livecart import DIR session_products FILE`, one row per SKU) and plan again",
+            dashboard=f"session {session_id} has no line-up: import its products on the Import "
+            "page (session_products, one row per SKU) and plan again",
         )
     past = rows[(rows["start"] < start) & rows["sold"].notna()]
     return target, past, pd.Timestamp(start), when

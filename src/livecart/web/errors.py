@@ -34,6 +34,7 @@ from livecart.errors import (
     WorkspaceError,
 )
 from livecart.web.render import render
+from livecart.web.wording import in_dashboard_words
 
 
 class ErrorBody(BaseModel):
@@ -62,7 +63,7 @@ def status_for(exc: LivecartError) -> int:
 def error_body(exc: LivecartError) -> dict[str, object]:
     """The answer's body; ``detail`` in the dashboard's words where the error has them (a CLI
     flag in the message would mean nothing in a form)."""
-    said = getattr(exc, "dashboard", None) or str(exc)
+    said = getattr(exc, "dashboard", None) or in_dashboard_words(str(exc))
     body: dict[str, object] = {"error": type(exc).__name__, "detail": said.splitlines()[0]}
     if isinstance(exc, ImportRejected):
         body["problems"] = [

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from livecart.web.glossary import term
+from livecart.web.wording import in_dashboard_words
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
@@ -50,7 +51,9 @@ def wall(t: dt.datetime | None, tz: str | None) -> str:
     return wall_time(t, tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
-TEMPLATES.env.filters.update(money=money, count=count, hours=hours, day=day, wall=wall, term=term)
+TEMPLATES.env.filters.update(
+    money=money, count=count, hours=hours, day=day, wall=wall, term=term, words=in_dashboard_words
+)
 
 
 def csrf(request: Request) -> str:

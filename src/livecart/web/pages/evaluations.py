@@ -72,10 +72,10 @@ def api_products(
         from livecart.evaluation.selection import evaluate_selection
 
         def progress(done: int, total: int) -> None:
-            last = done == total - 1  # the test-video plans, simulated over every seed
-            what = (
-                "simulating test-video plans" if last else f"scoring seed {done + 1} of {b.seeds}"
-            )
+            if done < b.seeds:
+                what = f"scoring seed {done + 1} of {b.seeds}"
+            else:  # then the test-video plans, simulated on each seed
+                what = f"simulating test-video plans: seed {done - b.seeds + 1} of {b.seeds}"
             job.progress(done, total, what)
 
         e = evaluate_selection(seeds=b.seeds, k=b.k, progress=progress)
@@ -94,7 +94,9 @@ class StockRequest(BaseModel):
     """The options of `livecart stock evaluate`."""
 
     seeds: int = Field(2, ge=1, le=20, description=SEEDS)
-    scale: float = Field(0.4, ge=0.1, le=1.0, allow_inf_nan=False, description="demo size")
+    scale: float = Field(
+        0.4, ge=0.1, le=0.4, allow_inf_nan=False, description="demo size (the CLI goes higher)"
+    )
 
 
 class StockEvaluation(BaseModel):
@@ -146,7 +148,9 @@ class FansRequest(BaseModel):
     """The options of `livecart fans evaluate`."""
 
     seeds: int = Field(1, ge=1, le=10, description=SEEDS)
-    scale: float = Field(0.3, ge=0.1, le=1.0, allow_inf_nan=False, description="demo size")
+    scale: float = Field(
+        0.3, ge=0.1, le=0.3, allow_inf_nan=False, description="demo size (the CLI goes higher)"
+    )
 
 
 class FansEvaluation(BaseModel):
