@@ -59,6 +59,27 @@ def test_only_the_tables_a_transaction_wrote_move_and_reads_move_nothing(ws):
     assert key(("sessions",)) != before[1] and ws.data_version == version + 2
 
 
+def test_a_result_read_from_a_lake_lives_a_minute_at_most(client, monkeypatch):
+    """A lake (``query_source``) changes without the workspace's transactions: even a result of
+    the data alone is computed again in the next minute."""
+    import dataclasses
+
+    from livecart.web.pages import fans
+
+    calls = []
+    monkeypatch.setattr(fans, "fans_models", lambda ws: calls.append(1) or "models")
+    monkeypatch.setattr(fans, "fans_overview", lambda ws, by, models: _EMPTY)
+    ws = client.app.state.workspace
+    cache = client.app.state.result_cache = ResultCache(clock=lambda: now[0])
+    now = [0.0]
+    for source in ("", "/lake"):
+        monkeypatch.setattr(ws, "settings", dataclasses.replace(ws.settings, query_source=source))
+        for minute in range(2):
+            now[0] = 60.0 * minute
+            assert client.get("/api/fans").status_code == 200
+    assert len(calls) == 1 + 2 and cache.misses > 0
+
+
 def test_a_command_run_for_a_client_writes_through_the_servers_versions(ws):
     """A forwarded CLI command opens the server's own workspace (``lend``): its writes move
     the versions the server's cache reads."""
@@ -68,6 +89,19 @@ def test_a_command_run_for_a_client_writes_through_the_servers_versions(ws):
         with lent.transaction() as con:
             con.execute("DELETE FROM plans WHERE false")
     assert ws.table_versions.key(("plans",)) != before
+
+
+_EMPTY = {
+    "currency": "USD",
+    "buyers": 0,
+    "funnel_by": "market",
+    "funnel": [],
+    "segments": [],
+    "uplift": [],
+    "p_alive_histogram": [0] * 10,
+    "parameters": [],
+    "notes": [],
+}
 
 
 @pytest.fixture(scope="module")

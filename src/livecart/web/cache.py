@@ -7,8 +7,9 @@ changed that table; a server is that process, and a CLI command it runs for a cl
 through the same workspace) and, for results that depend on the time (a plan made "as of now"
 moves with it), the clock's UTC minute. A result that names no tables is keyed on the
 workspace's ``data_version``: any write computes it anew. Naming too few tables shows stale
-results: tests/web/test_cache_tables.py empties every table a result does not name and checks
-that it stays the same.
+results: tests/web/test_cache_tables.py traces the tables each result reads and fails on one it
+does not name. A workspace that reads a lake (``query_source``) is not written by its own
+transactions when the lake changes: there every result is kept for its minute at most.
 Concurrent requests for the same key compute it once. The cache is bounded (least recently
 used results go first)."""
 
@@ -77,6 +78,7 @@ def cached(
     if cache is None:
         cache = state.result_cache = ResultCache()
     ws = state.workspace
+    clock = clock or bool(ws.settings.query_source)  # a lake changes without our writes
     data = ("any", ws.data_version) if tables is None else (tables, ws.table_versions.key(tables))
     key = (name, tuple(sorted((k, repr(v)) for k, v in params.items())), data)
     return cache.get((*key, int(cache.clock() // 60) if clock else None), compute)
