@@ -135,3 +135,36 @@ def test_new_rooms_spread_over_the_groups_workers(redis_client, fair):
             pass
     held = [len(w.rooms) for w in workers]
     assert held == ([3, 3, 3] if fair else [9, 0, 0])
+
+
+@pytest.mark.parametrize("fair", [True, False])
+def test_a_dead_workers_rooms_spread_over_the_survivors(redis_client, fair):
+    """A holds six rooms and dies; B and C are alive. B asks again and again first: with
+    fair_share it takes only its share (3) and C the rest; without, B takes all six (the old
+    first-come claim, which left C idle). A room no worker below its share takes within
+    twice the claim time goes to whoever asks, so none is stranded."""
+    Publisher(redis_client, per_entry=1).publish(make_events(seed=16, rooms=6, per_room=5))
+    a = RedisSource(redis_client, group="g", consumer="A", fair_share=False)
+    a._group(a.keys.rooms)
+    while a._announcements():
+        pass
+    assert len(a.rooms) == 6
+    live = [
+        RedisSource(redis_client, group="g", consumer=n, claim_idle_s=1.0, fair_share=fair)
+        for n in "BC"
+    ]
+    time.sleep(1.2)  # A is silent past the claim time
+    for w in live:  # both alive: each has talked to Redis
+        redis_client.xgroup_createconsumer("livecart:rooms", "g", w.consumer)
+    for w in live:  # asks well past its share (a claim scan wraps around once in between)
+        for _ in range(12):
+            w._claim()
+    assert [len(w.claimed) for w in live] == ([3, 3] if fair else [6, 0])
+    if fair:  # C never comes back for more: after twice the claim time B takes what is left
+        b, c = live
+        c.r.xclaim("livecart:rooms", "g", "A", 0, [c.announcement[r] for r in c.rooms])
+        c.announcement.clear()
+        time.sleep(2.1)
+        for _ in range(12):
+            b._claim()
+        assert len(b.claimed) == 6

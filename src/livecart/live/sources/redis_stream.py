@@ -59,6 +59,7 @@ from livecart.errors import LivecartError
 from livecart.live.engine import columns as C
 from livecart.live.sources.base import Batch
 from livecart.live.sources.redis_alerts import RaisedAlerts
+from livecart.live.sources.redis_share import Share, fair_share
 from livecart.live.sources.redis_upkeep import ROOM_KEEP_S, RoomUpkeep
 
 INSTALL = 'Redis Streams need the optional extra: pip install "livecart[redis]"'
@@ -441,10 +442,15 @@ class RedisSource:
 
     def _claim(self) -> str | None:
         """Take over at most one room a round whose announcement another consumer has left
-        idle longer than ``claim_idle_s`` (the live workers share a dead one's rooms out)."""
+        idle longer than ``claim_idle_s`` (the live workers share a dead one's rooms out).
+        With ``fair_share`` only while this worker holds less than its fair share
+        (``_claim_turn``); a room still unclaimed after twice ``claim_idle_s`` (the workers
+        below their share did not take it) goes to whoever asks, so none is left behind."""
         if self.claim_idle_s is None:
             return None
         ms = int(self.claim_idle_s * 1000)
+        if self.fair_share and not self._claim_turn(ms):
+            ms *= 2
         cursor, entries, *_ = self.r.xautoclaim(
             self.keys.rooms, self.group, self.consumer, ms, self._cursor, count=1
         )
@@ -455,11 +461,26 @@ class RedisSource:
             self._take(room, ann_id)
             if not mine:
                 self.claimed.append(room)
-                log.warning(
-                    "%s takes over room %s (idle over %ss)", self.consumer, room, self.claim_idle_s
-                )
+                log.warning("%s takes over room %s (idle over %ss)", self.consumer, room, ms / 1000)
                 return room
         return None
+
+    def _claim_turn(self, idle_ms: int) -> bool:
+        """Whether this worker may take over a room now: it holds fewer than its fair share
+        of the rooms (held by live workers, waiting, or left idle ``idle_ms`` by a silent
+        one) over the live workers (a worker whose rooms are idle is not one of them)."""
+        rows = self.r.xpending_range(
+            self.keys.rooms, self.group, min="-", max="+", count=10_000, idle=idle_ms
+        )
+        me = self.consumer.encode()
+        stale = [row["consumer"] for row in rows if row["consumer"] != me]
+        share = self._share(len(stale), set(stale))
+        return share is None or share[0] < share[1]
+
+    def _share(self, idle: int = 0, silent: set[bytes] | None = None) -> Share | None:
+        return fair_share(
+            self.r, self.keys.rooms, self.group, self.consumer, self.heartbeat_s, idle, silent
+        )
 
     def _wait(self, active: list[str]) -> None:
         """Nothing new: block until a room's stream grows (plain XREAD, delivers nothing)."""
@@ -484,32 +505,13 @@ class RedisSource:
 
     def _my_turn(self) -> bool:
         """Whether this worker may take a new room: rooms are waiting and it holds fewer than
-        its fair share, ceil((rooms held + waiting) / consumers), counting the consumers that
-        talked to Redis within ``3 * heartbeat_s`` (a dead one holds none of the share). So a
-        burst of new rooms spreads over the group instead of going to whoever asks first.
-        Where Redis cannot say (before 7.0, or an unknown lag): yes, as before."""
+        its fair share, ceil((rooms held + waiting) / consumers) (``_share``). So a burst of
+        new rooms spreads over the group instead of going to whoever asks first. Where Redis
+        cannot say (before 7.0, or an unknown lag): yes, as before."""
         if not self.fair_share:
             return True
-        import redis
-
-        pipe = self.r.pipeline(transaction=False)
-        pipe.xinfo_groups(self.keys.rooms)
-        pipe.xinfo_consumers(self.keys.rooms, self.group)
-        try:
-            groups, consumers = pipe.execute()
-        except redis.ResponseError:
-            return True
-        names = (self.group, self.group.encode())
-        lag = next((g.get("lag") for g in groups if g["name"] in names), None)
-        if lag is None:
-            return True
-        if lag == 0:
-            return False  # nothing waiting
-        me = self.consumer.encode()
-        recent = 3000 * self.heartbeat_s
-        held = {c["name"]: c["pending"] for c in consumers if c["idle"] < recent or c["name"] == me}
-        fair = -(-(sum(held.values()) + lag) // max(len(held), 1))
-        return held.get(me, 0) < fair
+        share = self._share()
+        return share is None or (share[2] > 0 and share[0] < share[1])
 
     def _wait_for_room(self) -> None:
         res = self.r.xreadgroup(
