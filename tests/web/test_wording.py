@@ -42,6 +42,22 @@ from tests.conftest import invoke
             "host proposed: H1 (pro_host): fits (`livecart hosts compare` shows every candidate)",
             "host proposed: H1 (pro_host): fits (the Hosts page compares them all)",
         ),
+        (
+            "'S9' is not a known session_id in sessions: import sessions first "
+            "(livecart import DIR sessions FILE)",
+            "'S9' is not a known session_id in sessions: import sessions first "
+            "(on the Import page: sessions)",
+        ),
+        (
+            "required column 'market' is missing: add a column named 'market' (or pass --market; "
+            "the workspace has several markets)",
+            "required column 'market' is missing: add a column named 'market' (or fill in "
+            "Market; the workspace has several markets)",
+        ),
+        (
+            "no user 'ana': `livecart users list DIR` shows who there is",
+            "no user 'ana': the Team page lists the members",
+        ),
         ("nothing to import", "nothing to import"),
     ],
 )

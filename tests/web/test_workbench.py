@@ -18,6 +18,7 @@ from livecart.store.team import add_user, audit_log
 from livecart.store.workspace import lend
 from livecart.web import create_app
 from livecart.web.jobs import Cancelled, JobBook
+from livecart.web.wording import in_dashboard_words
 from tests.conftest import invoke
 from tests.web.conftest import TestClient
 
@@ -82,7 +83,10 @@ def test_a_bad_upload_lists_every_problem_as_the_cli_does(client, ws_path, cli, 
         invoke(cli, "import", str(ws_path), "orders", str(tmp_path / "bad.csv"))
     problems = job["error"]["problems"]
     got = [f"{p['file']}:{p['row']} [{p['column']}]: {p['message']}" for p in problems]
-    assert got == [str(p) for p in alone.value.problems]
+    # the same problems; where the CLI names a command the form names the page (#17)
+    assert got == [in_dashboard_words(str(p)) for p in alone.value.problems]
+    assert "livecart import DIR products FILE" in str(alone.value)
+    assert "on the Import page: products" in " ".join(got) and "livecart import" not in str(got)
     assert {(p["row"], p["column"]) for p in job["error"]["problems"]} >= {(2, "sku_id")}
 
 

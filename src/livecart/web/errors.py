@@ -67,7 +67,12 @@ def error_body(exc: LivecartError) -> dict[str, object]:
     body: dict[str, object] = {"error": type(exc).__name__, "detail": said.splitlines()[0]}
     if isinstance(exc, ImportRejected):
         body["problems"] = [
-            {"file": p.file, "row": p.row, "column": p.column, "message": p.message}
+            {
+                "file": p.file,
+                "row": p.row,
+                "column": p.column,
+                "message": in_dashboard_words(p.message),
+            }
             for p in exc.problems
         ]
         body["truncated"] = exc.truncated

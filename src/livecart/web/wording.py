@@ -9,7 +9,10 @@ import re
 
 ADS = "'beyond past spend' on the Ads page"
 RULES = [
+    (r"\((?:with |run )?livecart import DIR (\w+) FILE\)", r"(on the Import page: \1)"),
     (r"(?:with |run )?`livecart import (?:DIR|\S+) (\w+) FILE`", r"on the Import page (\1)"),
+    (r"pass --market", "fill in Market"),
+    (r"`livecart users list DIR` shows who there is", "the Team page lists the members"),
     (r"\(pass --extrapolate( to optimize anyway)?\)", rf"(tick {ADS}\1)"),
     (r"without --extrapolate", f"without {ADS}"),
     (r"\(`livecart hosts compare` shows every candidate\)", "(the Hosts page compares them all)"),
