@@ -90,6 +90,9 @@ def served(workspace: Path, command: tuple[str, ...] = ("serve",)) -> Iterator[s
         proc.stdout.close()
 
 
+NAVIGATION_MS = 90_000
+
+
 @contextlib.contextmanager
 def chromium_page(**page_options: Any) -> Iterator[Any]:
     """A fresh page in headless chromium; skips the test where chromium is not installed."""
@@ -103,7 +106,11 @@ def chromium_page(**page_options: Any) -> Iterator[Any]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(**page_options)
+            page = browser.new_page(**page_options)
+            # a page's first load fits its models (the Fans page: ~13 CPU-s cold); on CI's two
+            # cores shared by two workers that once took over Playwright's default 30 s
+            page.set_default_navigation_timeout(NAVIGATION_MS)
+            yield page
         finally:
             browser.close()
 
