@@ -51,6 +51,17 @@ def test_an_escaped_id_hashes_the_decoded_id():
     assert cols.id_hash[0] == C.from_dicts([json.loads(line)]).id_hash[0]
 
 
+def test_a_timestamp_too_large_for_int64_is_one_malformed_event_not_a_failed_batch():
+    good = b'{"id":"a","session_id":"S","ts":5,"type":"like"}\n'
+    bad = b'{"id":"b","session_id":"S","ts":99999999999999999999,"type":"like"}\n'
+    cols = C.parse_lines(good + bad + good.replace(b'"a"', b'"c"'))
+    assert cols.ts.tolist() == [5, 5]
+    assert [m.reason for m in cols.malformed] == [
+        "event 'b': 'ts' 99999999999999999999 is out of range (milliseconds)"
+    ]
+    assert_parses_like_reference(good + bad)
+
+
 def test_raw_utf8_ids_hash_their_bytes_on_the_fast_path():
     line = '{"id":"é-1🎉","session_id":"直播","ts":1,"type":"like"}'.encode()
     assert not len(wire.scan_lines(line, C._LAYOUT).slow)

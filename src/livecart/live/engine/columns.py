@@ -168,7 +168,10 @@ def _num(v: object) -> float:
 
 
 def _check_values(d: dict) -> None:
-    """Value checks event_from_dict leaves to the consumer: numbers must be numbers >= 0."""
+    """Value checks event_from_dict leaves to the consumer: numbers must be numbers >= 0, and
+    ts must fit the int64 column (one such line once failed its whole batch)."""
+    if not -(1 << 63) <= d["ts"] < 1 << 63:
+        raise EventError(f"event {d.get('id')!r}: 'ts' {d['ts']} is out of range (milliseconds)")
     for n in _NUM:
         v = d.get(n)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or v < 0):
