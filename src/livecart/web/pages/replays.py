@@ -1,6 +1,9 @@
 """Replays started from the Live page: a past live of the demo replayed into the server's
-monitor (``POST /api/live/replays/{session_id}``), shown, never written. Uploading a recording
-is ``POST /api/live/replay`` (livecart.web.pages.live)."""
+monitor (``POST /api/live/replays/{session_id}``) and recorded again as it goes: the live's
+stored minutes and totals become what the replay took (a replay stopped half-way leaves half a
+live; replaying it to the end restores it, each event counted once). Only ``livecart demo``'s
+own start-up replay is shown and never written. Uploading a recording is
+``POST /api/live/replay`` (livecart.web.pages.live)."""
 
 from __future__ import annotations
 
