@@ -18,7 +18,7 @@ def pages():
     return PAGES
 
 
-def wait_done(get, sid: str, timeout: float = 60) -> dict:
+def wait_done(get, sid: str, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         r = get(f"/api/live/{sid}")
