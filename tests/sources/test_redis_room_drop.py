@@ -88,3 +88,16 @@ def test_worker_room_keep_drops_ended_rooms(cli, redis_client, redis_url, tmp_pa
     assert _room_keys(redis_client) == GONE  # no serving workspace registered: none to wait for
     r = invoke(cli, "worker", "--help")
     assert "--room-keep" in r.output and "rooms:set" in r.output
+
+
+def test_a_reader_past_its_lease_does_not_hold_an_ended_room(ws, redis_client, tmp_path):
+    import time
+
+    Publisher(redis_client).publish(make_events(seed=85, rooms=3, per_room=200))
+    ResultsFeed(ws, redis_client, lease_s=0.5)  # a serving workspace that then goes away
+    with livecart.init(tmp_path / "A") as own:
+        w = _run(own, redis_client, tmp_path, keep=0.0)
+        time.sleep(0.6)  # past its lease (the run may have outlasted it already)
+        w.source.upkeep.sweep(readers_key())
+        assert sorted(w.source.upkeep.dropped) == ROOMS
+    assert _room_keys(redis_client) == GONE

@@ -142,6 +142,49 @@ def run_redis_worker(
 
 
 @app.command()
+def readers(
+    redis_url: str = typer.Option(..., "--redis", help="Redis URL, e.g. redis://127.0.0.1:6379/0"),
+    prefix: str = typer.Option("livecart", help="key prefix of the streams"),
+    drop: str = typer.Option(
+        "", "--drop", help="forget this reader (a retired serving workspace), by its id"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="print the readers as JSON"),
+) -> None:
+    """List the serving workspaces following PREFIX:results (`livecart serve --redis`).
+
+    The results stream is trimmed below what every reader has applied, so a
+    retired workspace would hold it back: a reader silent longer than its lease
+    (`livecart serve --reader-lease`, default 24 h) stops holding it back and is
+    dropped at the next trim; --drop ID forgets one at once. Each reader shows
+    its last applied entry, when it was last seen and its lease."""
+    from livecart.errors import LivecartError
+    from livecart.live.sources.redis_readers import drop_reader, list_readers
+    from livecart.live.sources.redis_stream import connect
+
+    client = connect(redis_url)
+    if drop:
+        if not drop_reader(client, drop, prefix):
+            raise LivecartError(
+                f"{drop!r} is not a registered reader of {prefix}:results: "
+                f"`livecart readers --redis URL` lists them"
+            )
+        console.print(f"dropped {drop}: it no longer holds {prefix}:results's trim back")
+        return
+    rows = list_readers(client, prefix)
+    if as_json:
+        print_json(rows)
+        return
+    t = Table(title=f"{len(rows)} readers of {prefix}:results")
+    for c in ("reader", "applied up to", "last seen", "lease"):
+        t.add_column(c)
+    for r in rows:
+        ago = "never" if r["seen_s_ago"] is None else f"{r['seen_s_ago'] / 3600:,.1f} h ago"
+        lease = "-" if r["lease_s"] is None else f"{r['lease_s'] / 3600:,.1f} h"
+        t.add_row(r["reader"], r["position"], ago + (" (lapsed)" if r["lapsed"] else ""), lease)
+    console.print(t)
+
+
+@app.command()
 def tiktok(
     directory: Path = typer.Argument(..., help="workspace folder"),
     user: str = typer.Option(..., "--user", help="the LIVE host's @unique_id"),

@@ -49,6 +49,14 @@ def serve(
     redis_prefix: str = typer.Option(
         "livecart", "--redis-prefix", help="with --redis: the workers' key prefix"
     ),
+    reader_lease: float = typer.Option(
+        24.0,
+        "--reader-lease",
+        min=0.01,
+        help="with --redis: hours this workspace may be stopped and still hold the results "
+        "stream's trim back; silent longer, it is dropped from the readers and, restarted, "
+        "says which results it missed (`livecart readers` lists them)",
+    ),
 ) -> None:
     """Serve the dashboard and REST API of a workspace and print its URL.
 
@@ -68,7 +76,7 @@ def serve(
     feed = None
     try:
         if settings.results_redis:
-            feed = follow_results(ws, settings.results_redis, redis_prefix)
+            feed = follow_results(ws, settings.results_redis, redis_prefix, reader_lease)
         run_server(
             ws,
             host=settings.host,
@@ -83,14 +91,14 @@ def serve(
         ws.close()
 
 
-def follow_results(ws: Workspace, url: str, prefix: str):
+def follow_results(ws: Workspace, url: str, prefix: str, lease_hours: float = 24.0):
     """Start following the workers' results stream into ``ws`` (in a background thread),
     after applying what is there already."""
     from livecart.cli.app import err_console
     from livecart.live.sources.redis_results import ResultsFeed
     from livecart.live.sources.redis_stream import connect
 
-    feed = ResultsFeed(ws, connect(url), prefix=prefix)
+    feed = ResultsFeed(ws, connect(url), prefix=prefix, lease_s=lease_hours * 3600)
     if feed.missed is not None:
         err_console.print(
             f"[yellow]{feed.key} was trimmed before this workspace followed it[/yellow] (up to "
@@ -101,7 +109,8 @@ def follow_results(ws: Workspace, url: str, prefix: str):
     err_console.print(
         f"following {feed.key} on {url}: {n:,} result entries applied since the last run; "
         f"the stream is trimmed below what every reader in {feed.readers} has applied "
-        f"(this workspace is {feed.reader()!r}: HDEL it there if you retire this workspace)"
+        f"(this workspace is {feed.reader()!r}; retired, it stops holding the stream back "
+        f"after {lease_hours:g} h, or at once with `livecart readers --drop ID`)"
     )
     return feed.start()
 

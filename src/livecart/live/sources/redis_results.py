@@ -11,6 +11,7 @@ workspace, so the team's dashboard shows every room whichever worker runs it.
                                 last entry of the room's stream that "state" holds
                                 (engine.handover's format, with the room's alerts)
     {prefix}:results:readers    serving workspace -> the last results entry it applied
+    {prefix}:results:seen       serving workspace -> its heartbeat and lease (redis_readers)
 
 Both tables are Arrow IPC streams in the workspace's own columns (``session_rows``); each row is
 whole (not an increment), so a later entry of a room supersedes an earlier one key by key.
@@ -45,6 +46,7 @@ from livecart.errors import LivecartError
 from livecart.live.engine.handover import export_session
 from livecart.live.engine.state import SessionState
 from livecart.live.session_rows import write_rows
+from livecart.live.sources.redis_readers import LEASE_S, Lease
 from livecart.live.sources.redis_stream import Keys, RedisSource, sid
 from livecart.store import Workspace
 
@@ -74,21 +76,6 @@ for i = 3, #ARGV, 7 do
 end
 return fenced
 """.replace("ENDED_KEEP_S", str(ENDED_KEEP_S))
-# KEYS: the results stream, its readers' hash; ARGV: this reader, the last entry it applied.
-# Records the reader's position, then trims the stream below the lowest reader's.
-_TRIM = """
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-local low, lms, lseq
-for _, v in ipairs(redis.call('HVALS', KEYS[2])) do
-  local ms, seq = string.match(v, '^(%d+)-(%d+)$')
-  ms, seq = tonumber(ms), tonumber(seq)
-  if ms and (low == nil or ms < lms or (ms == lms and seq < lseq)) then
-    low, lms, lseq = v, ms, seq
-  end
-end
-if low == nil then return 0 end
-return redis.call('XTRIM', KEYS[1], 'MINID', low)
-"""
 
 
 def results_key(prefix: str = "livecart") -> str:
@@ -176,7 +163,9 @@ class ResultsFeed:
     after each applied batch records its new position there and trims the stream below the
     lowest reader's (XTRIM MINID), in one Lua script: the stream keeps what some registered
     serving workspace has not applied yet, and nothing a restarted one still needs (it resumes
-    after its own position, which the trim never passes). ``missed``: the newest entry trimmed
+    after its own position, which the trim never passes). ``lease_s``: a reader silent longer
+    than its lease no longer holds the trim back (``redis_readers``; an idle feed beats once a
+    minute). ``missed``: the newest entry trimmed
     away before this workspace applied it (a workspace that first followed the stream after
     others had trimmed it: rooms published before then may be partial in it): the stream's
     first entry then, else None."""
@@ -188,6 +177,7 @@ class ResultsFeed:
         prefix: str = "livecart",
         count: int = 500,
         trim: bool = True,
+        lease_s: float = LEASE_S,
     ) -> None:
         self.ws, self.r, self.count, self.trim = ws, client, count, trim
         self.key = results_key(prefix)
@@ -199,9 +189,9 @@ class ResultsFeed:
         self.error: str | None = None
         self._reader: str | None = None
         self.missed = self._missed()
-        self._trim = client.register_script(_TRIM)
+        self.lease = Lease(client, self.key, self.readers, lease_s)
         if trim:  # from now on the stream is not trimmed past what this workspace holds
-            client.hset(self.readers, self.reader(), self.position())
+            self._beat(self.position())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -252,14 +242,30 @@ class ResultsFeed:
     def step(self, block_ms: int | None = None) -> int:
         """Apply the next entries (up to ``count``; waits up to ``block_ms`` for some);
         returns how many."""
+        if self.trim and self.lease.lapsed():  # others may have dropped it and trimmed on
+            self.missed = self._missed() or self.missed
         got = self.r.xread({self.key: self.position()}, count=self.count, block=block_ms)
         entries = got[0][1] if got else []
         if entries:
             self._apply(entries)
-            if self.trim:  # only once the workspace holds them (committed above)
-                args = [self.reader(), entries[-1][0].decode()]
-                self.trimmed += self._trim(keys=[self.key, self.readers], args=args)
+        if self.trim and (entries or self.lease.due()):  # once the workspace holds them
+            self._beat(entries[-1][0].decode() if entries else self.position())
         return len(entries)
+
+    def _beat(self, position: str) -> None:
+        """Record this reader's position and heartbeat and trim (``redis_readers``)."""
+        n, dropped = self.lease.beat(self.reader(), position)
+        self.trimmed += n
+        for reader, silent in dropped:
+            log.warning(
+                "serving workspace %s has not read %s for %.1f h (over its lease): it no "
+                "longer holds the stream's trim back and was dropped from %s (restarted, it "
+                "registers again and says what it missed)",
+                reader,
+                self.key,
+                silent / 3600,
+                self.readers,
+            )
 
     def catch_up(self) -> int:
         n = 0

@@ -19,8 +19,8 @@ later, a sweep by any worker of the group drops the room's stream, its place in
 ``{prefix}:rooms:set`` and its announcement, its shared checkpoint and its raised alerts,
 provided that no other group reads the bus (another group may not have read the room yet),
 the group has nothing of the room pending, and every serving workspace registered on the
-results stream has applied the room's last results entry. A room id published again after
-that is a new room: don't reuse session ids.
+results stream (within its lease, ``redis_readers``) has applied the room's last results
+entry. A room id published again after that is a new room: don't reuse session ids.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 1, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
 return #ARGV
 """
-# KEYS: the group's ended rooms, the rooms set, the announcements stream, the results readers;
+# KEYS: the group's ended rooms, the rooms set, the announcements stream, the results readers
+# and their heartbeats (redis_readers);
 # ARGV: prefix, group, keep ms, how many rooms at most. Drops the rooms ended over keep ms ago
 # that no one needs any more (see the module's docstring); returns them.
 _SWEEP = """
@@ -86,10 +87,14 @@ local function id(s)
   return {tonumber(ms), tonumber(seq)}
 end
 local function below(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end
-local low = nil  -- the lowest position a serving workspace has applied
-for _, v in ipairs(redis.call('HVALS', KEYS[4])) do
-  local x = id(v)
-  if x and (low == nil or below(x, low)) then low = x end
+local low = nil  -- the lowest position a serving workspace within its lease has applied
+local readers = redis.call('HGETALL', KEYS[4])
+for i = 1, #readers, 2 do
+  local at, lease = string.match(redis.call('HGET', KEYS[5], readers[i]) or '', '^(%d+):(%d+)$')
+  local x = id(readers[i + 1])
+  if x and not (at and now - tonumber(at) > tonumber(lease)) and (low == nil or below(x, low)) then
+    low = x
+  end
 end
 local dropped = {}
 for _, member in ipairs(due) do
@@ -143,6 +148,7 @@ class RoomUpkeep:
         """Drop the keys of rooms ended over ``room_keep_s`` ago that nobody needs any more
         (see the module's docstring); returns those rooms."""
         keys = [self.ended_key, self.keys.rooms_set, self.keys.rooms, results_readers]
+        keys.append(results_readers.replace(":results:readers", ":results:seen"))
         args = [self.keys.prefix, self.group, int(self.room_keep_s * 1000), limit]
         rooms = [r.decode() for r in self._sweep(keys=keys, args=args)]
         if rooms:
