@@ -9,6 +9,7 @@ Keys (``prefix`` default ``livecart``)::
     {prefix}:rooms:set           the rooms announced so far (a room is announced once)
     {prefix}:checkpoint:{group}:{room}  the room's shared checkpoint in group G (``redis_results``)
     {prefix}:alerts:{group}:{room}  the alert raises group G delivered (``redis_alerts``)
+    {prefix}:ended:{group}       the rooms whose end G checkpointed, by when (``redis_upkeep``)
 
 A worker of group G reads ``{prefix}:rooms`` with XREADGROUP: Redis hands each announcement to
 exactly one consumer of G, and that consumer owns the room: it reads the room's stream through G
@@ -222,7 +223,10 @@ class RedisSource:
     refreshed for that long (None: never); ``heartbeat_s``: how often this worker refreshes its
     own (keep it well under every worker's ``claim_idle_s``). ``fair_share``: a worker that
     already holds rooms takes a new one only while it holds less than its fair share of the
-    group's (``_my_turn``); off, whoever asks first takes it."""
+    group's (``_my_turn``), and a dead worker's only below it too (``_claim_turn``); off,
+    whoever asks first takes it. ``room_keep_s``: how long a room's entries outlive their use
+    (``redis_upkeep``: a live room's stream keeps that much before its shared checkpoint, an
+    ended room's keys are dropped that long after its end)."""
 
     def __init__(
         self,
