@@ -89,6 +89,11 @@ def test_unknown_things_are_404_not_a_refused_request(api, method, url):
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
+# Input checked beyond what the schema says, refused with a 400 that says what it needs, which
+# the schema-driven acceptance check cannot know: an uploaded contact file's content (a header
+# row with buyer_id and email or phone), a member's name (letters, digits and . _ @ -, starting
+# with a letter or digit: the Team form shows that sentence rather than a regular expression).
+CONTENT_CHECKED = {("POST", "/api/fans/segments/{segment}/export"), ("POST", "/api/users")}
 
 
 @schema.parametrize()
@@ -102,6 +107,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_api_fuzz_against_the_served_openapi(case):
     # Not checked: that schema-violating input is refused. Pydantic's lax mode takes `false`
     # for a number and "3" for an integer in a body, by design; everything else is.
-    case.call_and_validate(
-        headers=AUTH, excluded_checks=[schemathesis.checks.negative_data_rejection]
-    )
+    excluded = [schemathesis.checks.negative_data_rejection]
+    if (case.method, case.path) in CONTENT_CHECKED:
+        excluded.append(schemathesis.checks.positive_data_acceptance)
+    case.call_and_validate(headers=AUTH, excluded_checks=excluded)

@@ -5,7 +5,7 @@ forms are on the Products, Stock and Fans pages; the nowcast's twin is in ``live
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -200,11 +200,23 @@ def api_fans(
     return accepted(request, "fans evaluate", user.name, work, "fans evaluate")
 
 
-@router.get("/{model}", response_model=JobView)
-def api_latest(request: Request, model: Literal["products", "stock", "fans"]) -> JSONResponse:
-    """The newest evaluation of ``model`` (products, stock or fans) this server ran: running,
-    or done with its figures; 404 until one was started with ``POST``. Starts nothing."""
-    return latest(request, f"{model} evaluate", f"POST /api/evaluations/{model} starts one")
+def _latest(model: str, job: type[JobView]) -> None:
+    """``GET /api/evaluations/{model}``: the newest evaluation of ``model`` this server ran."""
+
+    def api_latest(request: Request) -> JSONResponse:
+        return latest(request, f"{model} evaluate", f"POST /api/evaluations/{model} starts one")
+
+    api_latest.__doc__ = (
+        f"The newest {model} evaluation this server ran: running, or done with its figures; "
+        "404 until one was started with ``POST``. Starts nothing."
+    )
+    router.add_api_route(
+        f"/{model}", api_latest, methods=["GET"], response_model=job, name=f"api_{model}_latest"
+    )
+
+
+for _model, _job in (("products", ProductsJob), ("stock", StockJob), ("fans", FansJob)):
+    _latest(_model, _job)
 
 
 PAGE = Page(
