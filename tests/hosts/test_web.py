@@ -144,3 +144,28 @@ def test_roster_api_says_why_each_empty_slot_and_day_is_empty(client):
             for s in out["shifts"]
         )
         assert any(d["reason"] in n for n in out["notes"])
+
+
+def test_a_subscribed_calendar_of_a_host_without_shifts_stays_a_calendar(demo_path, tmp_path):
+    """A calendar app polls the .ics link every week: a week without shifts must answer an empty
+    calendar (a 404 makes apps drop the subscription); a person in a browser still gets the page
+    saying why."""
+    import shutil
+
+    import livecart
+
+    ws_path = tmp_path / "ws"
+    shutil.copytree(demo_path, ws_path)
+    with livecart.open(ws_path) as ws:  # a new pro host with no availability: no shifts
+        row = ws.query("SELECT * FROM creators WHERE kind = 'pro_host' LIMIT 1")
+        ws.upsert("creators", row.assign(creator_id="host_new", name="Host New"))
+    week = "2026-11-16"
+    with TestClient(create_app(ws_path)) as c:
+        shifts = c.get("/api/hosts/roster", params={"week": week}).json()["shifts"]
+        assert "host_new" not in {s["host_id"] for s in shifts}
+        params = {"host": "host_new", "week": week}
+        cal = c.get("/api/hosts/roster.ics", params=params)
+        assert cal.status_code == 200 and cal.headers["content-type"].startswith("text/calendar")
+        assert cal.text.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" not in cal.text
+        page = c.get("/api/hosts/roster.ics", params=params, headers={"accept": "text/html"})
+        assert page.status_code == 404 and "has no shift in the roster" in page.text

@@ -255,20 +255,31 @@ def api_roster_csv(request: Request, week: dt.date = WEEK, rest: float = REST) -
 def api_roster_ics(
     request: Request, host: str, week: dt.date = WEEK, rest: float = REST
 ) -> Response:
-    """One host's shifts of the week as an iCalendar file (= `livecart hosts roster --ics`);
-    404 when the host has no shift that week, naming the hosts who have (a page in a browser,
-    ``ErrorBody`` JSON otherwise)."""
+    """One host's shifts of the week as an iCalendar file (= `livecart hosts roster --ics`).
+    A professional host without a shift that week gets an empty calendar (a calendar app
+    subscribed to the link keeps the subscription), except in a browser, which gets a page
+    saying why; an unknown host or another kind is a 404 naming the hosts who have shifts
+    (a page in a browser, ``ErrorBody`` JSON otherwise)."""
     from livecart.hosts.calendar import ics_text
 
     opt, _greedy = _roster(request, week, rest, False)
     rows = opt.assignments[opt.assignments["host_id"] == host]
-    if rows.empty:
+    if rows.empty and (_browser(request) or not _is_pro_host(request, host)):
         return _no_calendar(request, host, week, sorted(set(opt.assignments["host_id"])))
     return PlainTextResponse(
         ics_text(rows, f"livecart roster: {host}"),
         media_type="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="{host}-{week}.ics"'},
     )
+
+
+def _browser(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _is_pro_host(request: Request, host: str) -> bool:
+    c = _model(request)[1].creators_
+    return host in c.index and str(c.at[host, "kind"]) == "pro_host"
 
 
 def _no_calendar(request: Request, host: str, week: dt.date, rostered: list[str]) -> Response:
@@ -290,7 +301,7 @@ def _no_calendar(request: Request, host: str, week: dt.date, rostered: list[str]
         if rostered
         else "no host has a shift that week: see the roster on the Hosts page"
     )
-    if "text/html" in request.headers.get("accept", ""):
+    if _browser(request):
         links = [(h, f"/api/hosts/roster.ics?host={h}&week={week}") for h in rostered]
         ctx = {"title": "No calendar", "why": why, "week": week, "links": links}
         return render(request, "hosts_calendar.html", ctx, status_code=404)
