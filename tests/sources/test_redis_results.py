@@ -275,9 +275,11 @@ def test_three_workers_one_killed_served_minutes_equal_the_source(
         ):
             resumed.setdefault(room, (owner, entry))
     # (a room its new owner already held at or past that entry, having owned it before the
-    # victim took it, is read on from there and logs no resume: CI saw one such room once)
+    # victim took it, is read on from there and logs no resume: CI saw it twice, once with the
+    # victim's only room, so a resume is not required here; the exact minutes below are, and
+    # test_redis_room_trim.py checks the resume from the shared checkpoint in process)
     taken = {r: resumed[r] for r in lost if r in resumed}
-    assert taken and taken == {r: (victim, at_kill[r]) for r in taken}, (lost, resumed)
+    assert taken == {r: (victim, at_kill[r]) for r in taken}, (lost, resumed)
     with livecart.open(served) as ws:
         got = served_minutes(ws)
         want = truth_minutes(events)
